@@ -1,0 +1,257 @@
+#include "keys/commands.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <ostream>
+
+#include "keys/daemon_dir.h"
+#include "keys/tls_cert.h"
+#include "keys/trust_store.h"
+#include "protocol/file_io.h"
+#include "protocol/gazetteer.h"
+#include "protocol/invite.h"
+#include "protocol/timefmt.h"
+#include "protocol/tls_pin.h"
+
+namespace cw::keys {
+namespace {
+
+constexpr mode_t kSecretMode = S_IRUSR | S_IWUSR;
+constexpr mode_t kPublicMode = S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH;
+
+Error usage(std::string m) { return make_error(Errc::bad_request, std::move(m)); }
+
+// Writes an identity's secret file and FILE.pub, refusing to clobber either.
+Status write_identity(const Identity& id, const std::string& secret_path,
+                      const std::string& pub_path, const SecretFileOptions& o) {
+  const auto ow = o.force ? Overwrite::yes : Overwrite::no;
+  if (!o.force) {
+    if (file_exists(secret_path)) return make_error(Errc::file_exists, secret_path + " exists (use --force to replace it)");
+    if (file_exists(pub_path)) return make_error(Errc::file_exists, pub_path + " exists (use --force to replace it)");
+  }
+  std::optional<SecretBytes> pass;
+  if (o.insecure_no_passphrase) {
+    std::cerr << "warning: --insecure-no-passphrase: " << secret_path
+              << " is stored WITHOUT encryption (tests and demos only)\n";
+  } else {
+    auto p = PassphraseSource{o.passphrase_file}.get("Passphrase for the new key: ", true);
+    if (!p) return p.error();
+    pass = std::move(p.value());
+  }
+  auto text = seal_identity(id, pass ? &*pass : nullptr, o.kdf);
+  if (!text) return text.error();
+  auto st = write_file_atomic(secret_path, as_bytes(*text), kSecretMode, ow);
+  if (!st.ok()) return st;
+  auto comment = std::string("casewire ") + std::string(role_name(id.role)) + " public key";
+  auto pub = format_public_key_file(id.public_keys(), comment);
+  return write_file_atomic(pub_path, as_bytes(pub), kPublicMode, ow);
+}
+
+Status check_regions(const std::vector<std::string>& regions) {
+  for (const auto& r : regions) {
+    auto p = find_place(r);
+    if (!p || p->kind != PlaceKind::region)
+      return usage("'" + r + "' is not a region code of the gazetteer");
+  }
+  return Status::Ok();
+}
+
+Result<TrustStore> load_trust(const DaemonDir& d) {
+  if (!file_exists(d.trust()))
+    return make_error(Errc::not_found, d.trust() + " not found (run casewire-keys init --dir " + d.dir + ")");
+  return TrustStore::load(d.trust());
+}
+
+Result<PublicKeySet> load_pub(const std::string& path) {
+  auto content = read_file(path, 64 << 10);
+  if (!content) return content.error();
+  return parse_public_key_file(as_chars(*content));
+}
+
+std::string starter_config(const InitOptions& o, const std::string& abs_dir) {
+  std::string c;
+  c += "# casewired configuration, written by casewire-keys init.\n";
+  c += "# Every setting is explained in docs/OPERATOR.md.\n\n";
+  c += "[keys]\n";
+  c += "dir = \"" + abs_dir + "\"\n";
+  c += "# passphrase_file = \"/run/credentials/casewired/passphrase\"\n\n";
+  c += "[listen]\n";
+  c += "address = \"" + o.listen + "\"\n";
+  c += "admin = \"" + o.admin_listen + "\"\n\n";
+  c += "[store]\n";
+  c += "path = \"" + abs_dir + "/casewired.db\"\n\n";
+  c += "[limits]\n";
+  c += "# max_connections = 256\n";
+  c += "# header_timeout_ms = 10000\n";
+  c += "# body_timeout_ms = 20000\n";
+  c += "# per_ip_per_minute = 600   # 0 disables (set 0 behind Tor: all clients are 127.0.0.1)\n";
+  return c;
+}
+
+}  // namespace
+
+Status init(const InitOptions& o, std::ostream& out) {
+  if (o.dir.empty()) return usage("--dir is required");
+  CW_TRY(make_dirs(o.dir, S_IRWXU));
+  std::error_code ec;
+  const std::string abs = std::filesystem::absolute(o.dir, ec).lexically_normal().string();
+  DaemonDir d{abs};
+  if (!o.secret.force && file_exists(d.identity()))
+    return make_error(Errc::file_exists, d.identity() + " exists (use --force to replace the daemon identity)");
+  auto id = Identity::generate(Role::daemon);
+  CW_TRY(write_identity(id, d.identity(), d.public_keys(), o.secret));
+  CW_TRY(generate_self_signed_cert({d.tls_cert(), d.tls_key()}, o.tls_names, true));
+  if (!file_exists(d.trust())) CW_TRY(TrustStore::empty().save(d.trust()));
+  if (!file_exists(d.config()) || o.secret.force)
+    CW_TRY(write_file_atomic(d.config(), as_bytes(starter_config(o, abs)), kPublicMode, Overwrite::yes));
+  auto pin = spki_pin_of_pem_file(d.tls_cert());
+  if (!pin) return pin.error();
+  out << "daemon identity created in " << abs << "\n"
+      << "  signing key " << key_id_hex(id.sign.id()) << "\n"
+      << "  box key     " << key_id_hex(id.box->id()) << "\n"
+      << "  TLS pin     " << *pin << "\n"
+      << "  config      " << d.config() << "\n";
+  return Status::Ok();
+}
+
+Status new_identity(Role role, const std::string& path, const SecretFileOptions& o,
+                    std::ostream& out) {
+  if (path.empty()) return usage("--out is required");
+  auto id = Identity::generate(role);
+  CW_TRY(write_identity(id, path, path + ".pub", o));
+  out << role_name(role) << " key " << key_id_hex(id.sign.id()) << "\n"
+      << "  secret " << path << "\n"
+      << "  public " << path << ".pub (give this file to the operator)\n";
+  return Status::Ok();
+}
+
+Status enroll(const EnrollOptions& o, std::ostream& out) {
+  if (o.label.empty()) return usage("--label is required");
+  CW_TRY(check_regions(o.regions));
+  if (o.rate_per_hour == 0) return usage("--rate must be at least 1 per hour");
+  DaemonDir d{o.dir};
+  auto pub = load_pub(o.pub_file);
+  if (!pub) return pub.error();
+  auto ts = load_trust(d);
+  if (!ts) return ts.error();
+  ContactEntry e{pub->sign, o.label, o.regions, o.rate_per_hour, false, unix_now(), 0};
+  CW_TRY(ts->enroll_contact(std::move(e)));
+  CW_TRY(ts->save(d.trust()));
+  out << "enrolled contact " << key_id_hex(pub->sign.id()) << " (" << o.label << ")\n"
+      << "a running casewired picks this up on SIGHUP\n";
+  return Status::Ok();
+}
+
+Status revoke(const std::string& dir, const std::string& key_id_text, std::ostream& out) {
+  auto id = parse_key_id(key_id_text);
+  if (!id) return usage("KEYID must be 16 lower-case hex digits");
+  DaemonDir d{dir};
+  auto ts = load_trust(d);
+  if (!ts) return ts.error();
+  CW_TRY(ts->revoke(*id, unix_now()));
+  CW_TRY(ts->save(d.trust()));
+  out << "revoked " << key_id_text << "\n"
+      << "a running casewired applies this on SIGHUP\n";
+  return Status::Ok();
+}
+
+Status add_org(const AddOrgOptions& o, std::ostream& out) {
+  if (o.name.empty()) return usage("--name is required");
+  CW_TRY(check_regions(o.regions));
+  DaemonDir d{o.dir};
+  auto pub = load_pub(o.pub_file);
+  if (!pub) return pub.error();
+  auto ts = load_trust(d);
+  if (!ts) return ts.error();
+  OrgEntry e{pub->sign, pub->box, o.name, false, unix_now(), 0, {}};
+  e.sub.regions = o.regions;
+  for (const auto& u : o.urgencies) {
+    auto v = parse_urgency(u);
+    if (!v) return usage("unknown urgency '" + u + "' (immediate, high, normal)");
+    e.sub.urgencies.push_back(*v);
+  }
+  for (const auto& k : o.kinds) {
+    auto v = parse_alert_kind(k);
+    if (!v) return usage("unknown kind '" + k + "' (new_case, update, resolved, retraction)");
+    e.sub.kinds.push_back(*v);
+  }
+  if (o.format == "cap") e.sub.format = NotificationFormat::cap;
+  else if (o.format != "json") return usage("--format must be json or cap");
+  e.sub.cleared_private = o.cleared_private;
+  e.sub.escalation = o.escalation;
+  e.sub.feed = !o.no_feed;
+  bool print_secret = false;
+  if (!o.webhook_url.empty()) {
+    const bool https = o.webhook_url.rfind("https://", 0) == 0;
+    const bool loopback_http = o.webhook_url.rfind("http://127.0.0.1", 0) == 0 ||
+                               o.webhook_url.rfind("http://localhost", 0) == 0 ||
+                               o.webhook_url.rfind("http://[::1]", 0) == 0;
+    if (!https && !loopback_http)
+      return usage("--webhook must be https:// (plain http only to loopback, for tests)");
+    e.sub.webhook_url = o.webhook_url;
+    if (!o.webhook_secret_file.empty()) {
+      auto text = read_file(o.webhook_secret_file, 4096);
+      if (!text) return text.error();
+      auto s = parse_webhook_secret(as_chars(*text));
+      wipe(text->data(), text->size());
+      if (!s) return s.error();
+      e.sub.webhook_secret = std::move(*s);
+    } else {
+      e.sub.webhook_secret = SecretBytes::random(32);
+      print_secret = true;
+    }
+  }
+  const std::string secret_text = print_secret ? format_webhook_secret(e.sub.webhook_secret) : "";
+  CW_TRY(ts->add_org(std::move(e)));
+  CW_TRY(ts->save(d.trust()));
+  out << "added organisation " << key_id_hex(pub->sign.id()) << " (" << o.name << ")\n";
+  if (print_secret)
+    out << "webhook secret (shown once; configure it in the organisation's receiver):\n"
+        << secret_text << "\n";
+  out << "a running casewired picks this up on SIGHUP\n";
+  return Status::Ok();
+}
+
+Status invite(const InviteOptions& o, std::ostream& out) {
+  if (o.urls.empty()) return usage("at least one --url is required");
+  if (o.out_path.empty()) return usage("--out is required");
+  DaemonDir d{o.dir};
+  auto pub = load_pub(d.public_keys());
+  if (!pub) return pub.error();
+  if (!pub->box) return make_error(Errc::bad_key_file, d.public_keys() + " has no box key");
+  auto pin = spki_pin_of_pem_file(d.tls_cert());
+  if (!pin) return pin.error();
+  Invite inv{o.urls, *pin, pub->sign, *pub->box};
+  for (const auto& u : o.urls) CW_TRY(check_daemon_url(u));
+  CW_TRY(write_file_atomic(o.out_path, as_bytes(invite_to_json(inv)), kPublicMode,
+                           o.force ? Overwrite::yes : Overwrite::no));
+  out << "invite written to " << o.out_path << "\n"
+      << "  " << o.urls.size() << " URL(s), TLS pin " << *pin << "\n";
+  return Status::Ok();
+}
+
+Status list(const std::string& dir, std::ostream& out) {
+  DaemonDir d{dir};
+  auto ts = load_trust(d);
+  if (!ts) return ts.error();
+  auto day = [](std::int64_t t) { return format_rfc3339(t).substr(0, 10); };
+  for (const auto& c : ts->contacts()) {
+    out << "contact  " << key_id_hex(c.key.id()) << "  " << std::left << std::setw(9)
+        << (c.revoked ? "revoked" : "active") << day(c.enrolled_at) << "  " << c.label << "\n";
+  }
+  for (const auto& g : ts->orgs()) {
+    out << "org      " << key_id_hex(g.key.id()) << "  " << std::left << std::setw(9)
+        << (g.revoked ? "revoked" : "active") << day(g.added_at) << "  " << g.name;
+    if (!g.sub.webhook_url.empty()) out << "  webhook";
+    if (g.sub.feed) out << "  feed";
+    if (g.sub.cleared_private) out << "  cleared-private";
+    if (g.sub.escalation) out << "  escalation";
+    out << "\n";
+  }
+  return Status::Ok();
+}
+
+}  // namespace cw::keys

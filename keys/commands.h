@@ -1,0 +1,72 @@
+// casewire-keys subcommands, as functions the tests can call directly.
+// Each writes its human output to `out` and returns a Status; main() maps a
+// failed Status to "error: <code>: <message>" on stderr and exit status 1.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "protocol/error.h"
+#include "protocol/key_file.h"
+
+namespace cw::keys {
+
+struct SecretFileOptions {
+  bool insecure_no_passphrase = false;  // tests and demos only
+  std::string passphrase_file;
+  bool force = false;
+  KdfParams kdf = KdfParams::moderate();
+};
+
+struct InitOptions {
+  std::string dir;
+  std::vector<std::string> tls_names = {"localhost", "127.0.0.1"};
+  std::string listen = "127.0.0.1:8443";
+  std::string admin_listen = "127.0.0.1:9443";
+  SecretFileOptions secret;
+};
+Status init(const InitOptions& o, std::ostream& out);
+
+// new-contact / new-org: FILE (secret) and FILE.pub.
+Status new_identity(Role role, const std::string& path, const SecretFileOptions& o,
+                    std::ostream& out);
+
+struct EnrollOptions {
+  std::string dir;
+  std::string pub_file;
+  std::string label;
+  std::vector<std::string> regions;
+  std::uint32_t rate_per_hour = 60;
+};
+Status enroll(const EnrollOptions& o, std::ostream& out);
+
+Status revoke(const std::string& dir, const std::string& key_id_hex, std::ostream& out);
+
+struct AddOrgOptions {
+  std::string dir;
+  std::string pub_file;
+  std::string name;
+  std::string webhook_url;
+  std::string webhook_secret_file;  // else a new secret is generated and printed once
+  std::vector<std::string> regions;
+  std::vector<std::string> urgencies;
+  std::vector<std::string> kinds;
+  bool cleared_private = false;
+  bool escalation = false;
+  bool no_feed = false;
+  std::string format = "json";
+};
+Status add_org(const AddOrgOptions& o, std::ostream& out);
+
+struct InviteOptions {
+  std::string dir;
+  std::vector<std::string> urls;
+  std::string out_path;
+  bool force = false;
+};
+Status invite(const InviteOptions& o, std::ostream& out);
+
+Status list(const std::string& dir, std::ostream& out);
+
+}  // namespace cw::keys

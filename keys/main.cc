@@ -1,0 +1,100 @@
+// casewire-keys: the operator's tool for identities, enrolment and invites.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "keys/commands.h"
+#include "protocol/secret.h"
+
+namespace {
+
+void add_secret_options(CLI::App* cmd, cw::keys::SecretFileOptions& o) {
+  cmd->add_flag("--insecure-no-passphrase", o.insecure_no_passphrase,
+                "store the secret key unencrypted (tests and demos only)");
+  cmd->add_option("--passphrase-file", o.passphrase_file, "read the passphrase from this file");
+  cmd->add_flag("--force", o.force, "replace existing files");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cw::init_crypto();
+  CLI::App app{"casewire-keys: daemon identity, contacts, organisations, invites"};
+  app.require_subcommand(1);
+  cw::Status status;
+
+  cw::keys::InitOptions init;
+  auto* c_init = app.add_subcommand("init", "create the daemon identity, TLS certificate and trust store");
+  c_init->add_option("--dir", init.dir, "instance directory")->required();
+  c_init->add_option("--tls-name", init.tls_names, "DNS name or IP for the certificate (repeatable)");
+  c_init->add_option("--listen", init.listen, "listen address for the starter config");
+  add_secret_options(c_init, init.secret);
+  c_init->callback([&] { status = cw::keys::init(init, std::cout); });
+
+  std::string contact_out;
+  cw::keys::SecretFileOptions contact_secret;
+  auto* c_contact = app.add_subcommand("new-contact", "create a contact key pair (FILE and FILE.pub)");
+  c_contact->add_option("--out", contact_out, "secret key file")->required();
+  add_secret_options(c_contact, contact_secret);
+  c_contact->callback([&] {
+    status = cw::keys::new_identity(cw::Role::contact, contact_out, contact_secret, std::cout);
+  });
+
+  std::string org_out;
+  cw::keys::SecretFileOptions org_secret;
+  auto* c_org = app.add_subcommand("new-org", "create an organisation key pair (FILE and FILE.pub)");
+  c_org->add_option("--out", org_out, "secret key file")->required();
+  add_secret_options(c_org, org_secret);
+  c_org->callback([&] { status = cw::keys::new_identity(cw::Role::org, org_out, org_secret, std::cout); });
+
+  cw::keys::EnrollOptions enroll;
+  auto* c_enroll = app.add_subcommand("enroll", "enrol a contact's public key in the trust store");
+  c_enroll->add_option("--dir", enroll.dir, "instance directory")->required();
+  c_enroll->add_option("--pub", enroll.pub_file, "the contact's .pub file")->required();
+  c_enroll->add_option("--label", enroll.label, "the operator's name for this contact")->required();
+  c_enroll->add_option("--regions", enroll.regions, "region codes the contact may report on");
+  c_enroll->add_option("--rate", enroll.rate_per_hour, "alerts per hour (token bucket)");
+  c_enroll->callback([&] { status = cw::keys::enroll(enroll, std::cout); });
+
+  std::string revoke_dir, revoke_id;
+  auto* c_revoke = app.add_subcommand("revoke", "revoke a contact or organisation key");
+  c_revoke->add_option("--dir", revoke_dir, "instance directory")->required();
+  c_revoke->add_option("KEYID", revoke_id, "16 hex digits")->required();
+  c_revoke->callback([&] { status = cw::keys::revoke(revoke_dir, revoke_id, std::cout); });
+
+  cw::keys::AddOrgOptions add_org;
+  auto* c_add = app.add_subcommand("add-org", "add an organisation and its subscription");
+  c_add->add_option("--dir", add_org.dir, "instance directory")->required();
+  c_add->add_option("--pub", add_org.pub_file, "the organisation's .pub file")->required();
+  c_add->add_option("--name", add_org.name, "organisation name")->required();
+  c_add->add_option("--webhook", add_org.webhook_url, "webhook URL (https://)");
+  c_add->add_option("--webhook-secret-file", add_org.webhook_secret_file, "whsec_ secret to use");
+  c_add->add_option("--regions", add_org.regions, "region codes to receive (default all)");
+  c_add->add_option("--urgency", add_org.urgencies, "urgencies to receive (default all)");
+  c_add->add_option("--kinds", add_org.kinds, "alert kinds to receive (default all)");
+  c_add->add_flag("--cleared-private", add_org.cleared_private, "may receive consent=private alerts");
+  c_add->add_flag("--escalation", add_org.escalation, "receives escalations");
+  c_add->add_flag("--no-feed", add_org.no_feed, "no feed access (webhook only)");
+  c_add->add_option("--format", add_org.format, "json or cap");
+  c_add->callback([&] { status = cw::keys::add_org(add_org, std::cout); });
+
+  cw::keys::InviteOptions invite;
+  auto* c_invite = app.add_subcommand("invite", "write an invite file for a new contact or organisation");
+  c_invite->add_option("--dir", invite.dir, "instance directory")->required();
+  c_invite->add_option("--url", invite.urls, "daemon URL (repeatable; tried in order)")->required();
+  c_invite->add_option("--out", invite.out_path, "invite file")->required();
+  c_invite->add_flag("--force", invite.force, "replace an existing file");
+  c_invite->callback([&] { status = cw::keys::invite(invite, std::cout); });
+
+  std::string list_dir;
+  auto* c_list = app.add_subcommand("list", "list contacts and organisations (no secrets)");
+  c_list->add_option("--dir", list_dir, "instance directory")->required();
+  c_list->callback([&] { status = cw::keys::list(list_dir, std::cout); });
+
+  CLI11_PARSE(app, argc, argv);
+  if (!status.ok()) {
+    std::cerr << "error: " << cw::code_name(status.code()) << ": " << status.error().message << "\n";
+    return 1;
+  }
+  return 0;
+}

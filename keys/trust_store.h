@@ -1,0 +1,86 @@
+// The trust store: who may send alerts (contacts) and who receives
+// notifications (organisations, with their subscriptions).
+//
+// One JSON file (DIR/trust.json, mode 0600: it holds webhook secrets),
+// written atomically by casewire-keys and read by casewired at start and on
+// SIGHUP. Entries are never deleted: a revoked key stays, marked revoked, so
+// the record of who could send what, when, survives for audit.
+//
+// Not thread-safe for mutation; the daemon loads an immutable snapshot and
+// swaps the whole snapshot on reload.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/alert.h"
+#include "protocol/error.h"
+#include "protocol/keys.h"
+#include "protocol/secret.h"
+
+namespace cw {
+
+struct ContactEntry {
+  PublicKey key;
+  std::string label;                 // operator's name for the contact; never logged
+  std::vector<std::string> regions;  // empty = any region
+  std::uint32_t rate_per_hour = 60;  // token bucket size and refill
+  bool revoked = false;
+  std::int64_t enrolled_at = 0;
+  std::int64_t revoked_at = 0;
+};
+
+enum class NotificationFormat { json, cap };
+
+struct Subscription {
+  std::vector<std::string> regions;   // empty = all
+  std::vector<Urgency> urgencies;     // empty = all
+  std::vector<AlertKind> kinds;       // empty = all
+  bool cleared_private = false;       // may receive consent=private alerts
+  bool escalation = false;            // receives escalations of unacknowledged cases
+  bool feed = true;                   // may read the feed / pull API
+  std::string webhook_url;            // empty = no webhook
+  SecretBytes webhook_secret;         // raw bytes of the whsec_ secret
+  NotificationFormat format = NotificationFormat::json;
+};
+
+struct OrgEntry {
+  PublicKey key;
+  std::optional<PublicKey> box_key;
+  std::string name;
+  bool revoked = false;
+  std::int64_t added_at = 0;
+  std::int64_t revoked_at = 0;
+  Subscription sub;
+};
+
+class TrustStore {
+ public:
+  static Result<TrustStore> load(const std::string& path);
+  static TrustStore empty() { return TrustStore(); }
+  Status save(const std::string& path) const;
+
+  Status enroll_contact(ContactEntry entry);
+  Status add_org(OrgEntry entry);
+  // Revokes a contact or organisation by key id; already_revoked is ok.
+  Status revoke(const KeyId& id, std::int64_t now);
+
+  const ContactEntry* find_contact(const KeyId& id) const;
+  const OrgEntry* find_org(const KeyId& id) const;
+  OrgEntry* find_org_mutable(const KeyId& id);
+  const std::vector<ContactEntry>& contacts() const { return contacts_; }
+  const std::vector<OrgEntry>& orgs() const { return orgs_; }
+
+ private:
+  bool key_known(const KeyId& id) const;
+  std::vector<ContactEntry> contacts_;
+  std::vector<OrgEntry> orgs_;
+};
+
+// "whsec_" + base64 of the secret bytes (Standard Webhooks).
+std::string format_webhook_secret(const SecretBytes& secret);
+Result<SecretBytes> parse_webhook_secret(std::string_view text);
+
+}  // namespace cw

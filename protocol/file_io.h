@@ -1,0 +1,39 @@
+// File I/O with the guarantees casewire's files need.
+//
+// write_file_atomic: the new content is written to a temporary file in the
+// same directory, fsync'd, renamed over the target and the directory fsync'd,
+// so a crash leaves either the old file or the new one, never a torn one.
+// Secrets are written with mode 0600 from creation (never chmod'ed later).
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+#include "protocol/bytes.h"
+#include "protocol/error.h"
+
+namespace cw {
+
+enum class Overwrite { no, yes };
+
+Status write_file_atomic(const std::string& path, ByteView content, mode_t mode,
+                         Overwrite overwrite);
+
+// Reads a whole file, refusing anything larger than max_size (files we parse
+// are small; a huge one is an error, not something to allocate for).
+Result<Bytes> read_file(const std::string& path, std::size_t max_size = 1 << 20);
+
+bool file_exists(const std::string& path);
+
+// Creates a directory (and parents) with the given mode if missing.
+Status make_dirs(const std::string& path, mode_t mode);
+
+// Overwrites a file's bytes with random data, fsyncs, then unlinks it. On
+// flash storage and journaling filesystems this is best effort (documented in
+// docs/THREAT_MODEL.md); it still defeats undelete tools and casual forensics.
+Status shred_file(const std::string& path);
+
+// True when a secret file is readable by group or others (warn the user).
+bool is_group_or_world_readable(const std::string& path);
+
+}  // namespace cw

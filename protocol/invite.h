@@ -1,0 +1,31 @@
+// Invites: what an operator hands a new contact or organisation so its client
+// can reach and trust this daemon, and nothing else (no secret material).
+//
+// JSON: {"casewire_invite":1, "urls":[...], "tls_pin":"sha256/<base64>",
+//        "daemon_sign_key":"cwk1 sign ...", "daemon_box_key":"cwk1 box ..."}
+// urls are tried in order; an onion URL needs a SOCKS5 proxy (Tor).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "protocol/error.h"
+#include "protocol/keys.h"
+
+namespace cw {
+
+struct Invite {
+  std::vector<std::string> urls;
+  std::string tls_pin;  // "sha256/" + base64(SHA-256 of the certificate's SPKI)
+  PublicKey daemon_sign;
+  PublicKey daemon_box;
+};
+
+std::string invite_to_json(const Invite& invite);
+Result<Invite> invite_from_json(std::string_view text);
+
+// Accepts https:// URLs with a host and optional port, nothing after the
+// authority but an optional "/". (No userinfo: it would leak in logs.)
+Status check_daemon_url(std::string_view url);
+
+}  // namespace cw

@@ -1,0 +1,81 @@
+// Key files: public keys as short text lines, secret keys encrypted at rest.
+//
+// Public key line (one per key, copyable by hand, checked on parse):
+//     cwk1 <kind> <key id, 16 hex> <base64 of the 32-byte key>
+// The key id is recomputed from the key and must match, so a mistyped
+// character is caught rather than enrolling a stranger's key.
+//
+// Secret key file: a comment line, then one base64 line holding
+//     "CWSK" | version=1 | role | kdf | opslimit u64 | memlimit u64 |
+//     salt[16] | nonce[24] | XChaCha20-Poly1305(payload, ad = all of the above)
+// payload = Ed25519 seed[32] (+ X25519 secret[32] for org and daemon)
+//           (+ storage master secret[32] for the daemon).
+// kdf 1 = Argon2id(passphrase, salt, opslimit, memlimit); kdf 0 = an all-zero
+// key (integrity only, NO confidentiality: --insecure-no-passphrase).
+// See docs/PROTOCOL.md, "Key files".
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocol/error.h"
+#include "protocol/keys.h"
+#include "protocol/secret.h"
+
+namespace cw {
+
+std::string format_public_key(const PublicKey& pk);
+Result<PublicKey> parse_public_key(std::string_view line);
+
+// The public half of an identity, as written to FILE.pub and into invites.
+struct PublicKeySet {
+  PublicKey sign;
+  std::optional<PublicKey> box;
+};
+// Lines starting with '#' are comments; blank lines are ignored.
+std::string format_public_key_file(const PublicKeySet& keys, std::string_view comment);
+Result<PublicKeySet> parse_public_key_file(std::string_view text);
+
+enum class Role : std::uint8_t { contact = 1, org = 2, daemon = 3 };
+std::string_view role_name(Role role);
+
+// A secret identity. Move-only: all secret parts live in SecretBytes.
+struct Identity {
+  Role role = Role::contact;
+  SigningKey sign;
+  std::optional<BoxKey> box;  // org (optional e2e key), daemon (envelopes)
+  SecretBytes master;         // daemon only: root of storage and pseudonym keys
+
+  static Identity generate(Role role);
+  PublicKeySet public_keys() const;
+};
+
+struct KdfParams {
+  std::uint64_t opslimit;
+  std::uint64_t memlimit;
+  static KdfParams moderate();     // default for key files people create
+  static KdfParams interactive();  // for tests only (faster)
+};
+
+// passphrase == nullptr writes an unencrypted (integrity-only) file.
+Result<std::string> seal_identity(const Identity& id, const SecretBytes* passphrase,
+                                  KdfParams params = KdfParams::moderate());
+
+// Called only when the file is passphrase-protected.
+using PassphraseFn = std::function<Result<SecretBytes>()>;
+Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& passphrase);
+
+// True when the file text says it is stored without a passphrase.
+bool identity_file_is_insecure(std::string_view file_text);
+
+// Where a passphrase comes from: --passphrase-file, then CASEWIRE_PASSPHRASE,
+// then a no-echo prompt on the terminal. Fails with no_passphrase when none is
+// available (e.g. no terminal), rather than guessing.
+struct PassphraseSource {
+  std::string file;
+  Result<SecretBytes> get(std::string_view prompt, bool confirm) const;
+};
+
+}  // namespace cw

@@ -1,0 +1,94 @@
+#include "protocol/receipt.h"
+
+#include <boost/json.hpp>
+
+namespace json = boost::json;
+
+namespace cw {
+namespace {
+
+constexpr std::string_view kDomain{"casewire-receipt-v1\0", 20};
+
+Error bad(std::string m) { return make_error(Errc::bad_receipt, std::move(m)); }
+
+template <std::size_t N>
+bool hex_into(const json::value* v, std::array<std::uint8_t, N>& out) {
+  if (!v || !v->is_string()) return false;
+  auto s = v->as_string();
+  if (s.size() != 2 * N) return false;
+  auto b = from_hex(std::string_view(s.data(), s.size()));
+  if (!b) return false;
+  std::copy(b->begin(), b->end(), out.begin());
+  return true;
+}
+
+}  // namespace
+
+Bytes receipt_signed_bytes(const Receipt& r) {
+  ByteWriter w;
+  w.raw(kDomain).raw(r.alert_id).raw(r.envelope_hash);
+  w.u64(static_cast<std::uint64_t>(r.received_at)).u64(r.sequence);
+  return w.take();
+}
+
+Receipt sign_receipt(const SigningKey& daemon, const AlertId& alert_id,
+                     const std::array<std::uint8_t, 32>& envelope_hash, std::int64_t received_at,
+                     std::uint64_t sequence) {
+  Receipt r;
+  r.alert_id = alert_id;
+  r.envelope_hash = envelope_hash;
+  r.received_at = received_at;
+  r.sequence = sequence;
+  r.daemon_key_id = daemon.id();
+  r.signature = daemon.sign(receipt_signed_bytes(r));
+  return r;
+}
+
+Status verify_receipt(const Receipt& r, const PublicKey& daemon_sign_pk) {
+  if (r.daemon_key_id != daemon_sign_pk.id())
+    return bad("receipt was signed by another daemon key");
+  if (!verify_signature(daemon_sign_pk, receipt_signed_bytes(r), r.signature))
+    return bad("receipt signature does not verify");
+  return Status::Ok();
+}
+
+std::string receipt_to_json(const Receipt& r) {
+  json::object o;
+  o["alert_id"] = to_hex(r.alert_id);
+  o["sequence"] = r.sequence;
+  o["received_at"] = r.received_at;
+  o["envelope_hash"] = to_hex(r.envelope_hash);
+  o["daemon_key_id"] = key_id_hex(r.daemon_key_id);
+  o["signature"] = to_base64(r.signature);
+  return json::serialize(o);
+}
+
+Result<Receipt> receipt_from_json(std::string_view text) {
+  std::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 2;
+  auto v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
+  if (ec || !v.is_object()) return bad("receipt is not a JSON object");
+  const auto& o = v.as_object();
+  Receipt r;
+  if (!hex_into(o.if_contains("alert_id"), r.alert_id)) return bad("receipt alert_id is invalid");
+  if (!hex_into(o.if_contains("envelope_hash"), r.envelope_hash))
+    return bad("receipt envelope_hash is invalid");
+  if (!hex_into(o.if_contains("daemon_key_id"), r.daemon_key_id))
+    return bad("receipt daemon_key_id is invalid");
+  auto* seq = o.if_contains("sequence");
+  auto* at = o.if_contains("received_at");
+  if (!seq || !(seq->is_uint64() || (seq->is_int64() && seq->as_int64() >= 0)))
+    return bad("receipt sequence is invalid");
+  if (!at || !at->is_int64()) return bad("receipt received_at is invalid");
+  r.sequence = seq->is_uint64() ? seq->as_uint64() : static_cast<std::uint64_t>(seq->as_int64());
+  r.received_at = at->as_int64();
+  auto* sig = o.if_contains("signature");
+  if (!sig || !sig->is_string()) return bad("receipt signature is missing");
+  auto raw = from_base64(std::string_view(sig->as_string().data(), sig->as_string().size()));
+  if (!raw || raw->size() != kSignatureSize) return bad("receipt signature is invalid");
+  std::copy(raw->begin(), raw->end(), r.signature.begin());
+  return r;
+}
+
+}  // namespace cw

@@ -1,0 +1,138 @@
+#include "keys/commands.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <sstream>
+
+#include "keys/daemon_dir.h"
+#include "keys/trust_store.h"
+#include "protocol/file_io.h"
+#include "protocol/invite.h"
+#include "protocol/tls_pin.h"
+#include "tests/support/temp_dir.h"
+
+namespace cw::keys {
+namespace {
+
+class KeysCommands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    insecure.insecure_no_passphrase = true;
+    InitOptions o;
+    o.dir = dir / "inst";
+    o.secret = insecure;
+    ASSERT_TRUE(init(o, out).ok());
+  }
+  std::string inst() { return dir / "inst"; }
+  mode_t mode(const std::string& p) {
+    struct stat st{};
+    ::stat(p.c_str(), &st);
+    return st.st_mode & 0777;
+  }
+  std::string key_id_of(const std::string& pub) {
+    auto text = read_file(pub);
+    return key_id_hex(parse_public_key_file(as_chars(*text))->sign.id());
+  }
+
+  test::TempDir dir;
+  SecretFileOptions insecure;
+  std::ostringstream out;
+};
+
+TEST_F(KeysCommands, InitCreatesIdentityCertTrustStoreAndConfig) {
+  DaemonDir d{inst()};
+  for (auto p : {d.identity(), d.public_keys(), d.tls_cert(), d.tls_key(), d.trust(), d.config()})
+    EXPECT_TRUE(file_exists(p)) << p;
+  EXPECT_EQ(mode(d.identity()), 0600u);
+  EXPECT_EQ(mode(d.tls_key()), 0600u);
+  EXPECT_EQ(mode(d.trust()), 0600u);
+  InitOptions again;
+  again.dir = inst();
+  again.secret = insecure;
+  EXPECT_EQ(init(again, out).code(), Errc::file_exists);
+}
+
+TEST_F(KeysCommands, NewContactWritesSecretAndPublicFilesAndRefusesToClobber) {
+  ASSERT_TRUE(new_identity(Role::contact, dir / "c.key", insecure, out).ok());
+  EXPECT_EQ(mode(dir / "c.key"), 0600u);
+  EXPECT_TRUE(file_exists(dir / "c.key.pub"));
+  EXPECT_EQ(new_identity(Role::contact, dir / "c.key", insecure, out).code(), Errc::file_exists);
+  auto forced = insecure;
+  forced.force = true;
+  EXPECT_TRUE(new_identity(Role::contact, dir / "c.key", forced, out).ok());
+}
+
+TEST_F(KeysCommands, EnrollRevokeAndListTellTheStory) {
+  ASSERT_TRUE(new_identity(Role::contact, dir / "c.key", insecure, out).ok());
+  EnrollOptions e{inst(), dir / "c.key.pub", "guide-north", {"CN-JL"}, 10};
+  ASSERT_TRUE(enroll(e, out).ok());
+  EXPECT_EQ(enroll(e, out).code(), Errc::already_exists);
+  auto id = key_id_of(dir / "c.key.pub");
+
+  std::ostringstream listing;
+  ASSERT_TRUE(list(inst(), listing).ok());
+  EXPECT_NE(listing.str().find("contact  " + id + "  active"), std::string::npos) << listing.str();
+
+  ASSERT_TRUE(revoke(inst(), id, out).ok());
+  std::ostringstream after;
+  ASSERT_TRUE(list(inst(), after).ok());
+  EXPECT_NE(after.str().find(id + "  revoked"), std::string::npos) << after.str();
+  EXPECT_EQ(revoke(inst(), "0000000000000000", out).code(), Errc::not_found);
+  EXPECT_EQ(revoke(inst(), "xyz", out).code(), Errc::bad_request);
+}
+
+TEST_F(KeysCommands, EnrollRefusesMalformedKeysAndUnknownRegions) {
+  ASSERT_TRUE(write_file_atomic(dir / "bad.pub", as_bytes("cwk1 sign 0011223344556677 AAAA\n"), 0644, Overwrite::yes).ok());
+  EXPECT_EQ(enroll({inst(), dir / "bad.pub", "x", {}, 10}, out).code(), Errc::bad_key_file);
+  ASSERT_TRUE(new_identity(Role::contact, dir / "c.key", insecure, out).ok());
+  EXPECT_EQ(enroll({inst(), dir / "c.key.pub", "x", {"ATLANTIS"}, 10}, out).code(), Errc::bad_request);
+}
+
+TEST_F(KeysCommands, AddOrgPrintsAGeneratedWebhookSecretOnceAndStoresIt) {
+  ASSERT_TRUE(new_identity(Role::org, dir / "o.key", insecure, out).ok());
+  AddOrgOptions o;
+  o.dir = inst();
+  o.pub_file = dir / "o.key.pub";
+  o.name = "Org A";
+  o.webhook_url = "http://127.0.0.1:1/hook";
+  std::ostringstream printed;
+  ASSERT_TRUE(add_org(o, printed).ok());
+  auto pos = printed.str().find("whsec_");
+  ASSERT_NE(pos, std::string::npos);
+  auto secret_text = printed.str().substr(pos, printed.str().find('\n', pos) - pos);
+  auto ts = TrustStore::load(DaemonDir{inst()}.trust());
+  ASSERT_EQ(ts->orgs().size(), 1u);
+  EXPECT_EQ(format_webhook_secret(ts->orgs()[0].sub.webhook_secret), secret_text);
+
+  std::ostringstream listing;
+  ASSERT_TRUE(list(inst(), listing).ok());
+  EXPECT_EQ(listing.str().find("whsec_"), std::string::npos) << "list never shows secrets";
+}
+
+TEST_F(KeysCommands, AddOrgRefusesPlainHttpToANonLoopbackHost) {
+  ASSERT_TRUE(new_identity(Role::org, dir / "o.key", insecure, out).ok());
+  AddOrgOptions o;
+  o.dir = inst();
+  o.pub_file = dir / "o.key.pub";
+  o.name = "Org";
+  o.webhook_url = "http://example.org/hook";
+  EXPECT_EQ(add_org(o, out).code(), Errc::bad_request);
+}
+
+TEST_F(KeysCommands, InviteCarriesUrlsPinAndDaemonKeys) {
+  ASSERT_TRUE(invite({inst(), {"https://127.0.0.1:8443", "https://abc.onion"}, dir / "invite.json", false}, out).ok());
+  auto text = read_file(dir / "invite.json");
+  auto inv = invite_from_json(as_chars(*text));
+  ASSERT_TRUE(inv.ok()) << inv.error().message;
+  EXPECT_EQ(inv->urls.size(), 2u);
+  EXPECT_EQ(inv->tls_pin, *spki_pin_of_pem_file(DaemonDir{inst()}.tls_cert()));
+  auto pub = read_file(DaemonDir{inst()}.public_keys());
+  auto keys = parse_public_key_file(as_chars(*pub));
+  EXPECT_EQ(inv->daemon_sign, keys->sign);
+  EXPECT_EQ(inv->daemon_box, *keys->box);
+  EXPECT_EQ(invite({inst(), {"http://plain"}, dir / "i2.json", false}, out).code(), Errc::bad_invite);
+}
+
+}  // namespace
+}  // namespace cw::keys
