@@ -1,25 +1,68 @@
 #!/usr/bin/env bash
 # Sets up a local casewire instance under var/ and shows an alert travelling
-# from a field contact to an organisation. Re-running starts afresh.
+# from a field contact to the daemon (and, once delivery lands, on to an
+# organisation). Re-running starts afresh. --keep leaves the daemon running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+keep=0
+[[ ${1:-} == --keep ]] && keep=1
 
 deploy/install-deps.sh
+echo "== building"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target casewire-keys
+cmake --build build -j"$(nproc)" --target casewired casewire casewire-keys >/dev/null
 
-keys=build/keys/casewire-keys
+keys=$root/build/keys/casewire-keys
+daemon=$root/build/daemon/casewired
+client=$root/build/client/casewire
 var=$root/var
+
+# A previous run's daemon, if still running, goes first.
+if [[ -f $var/casewired.pid ]] && kill -0 "$(cat "$var/casewired.pid")" 2>/dev/null; then
+  kill -TERM "$(cat "$var/casewired.pid")" || true
+  sleep 1
+fi
 rm -rf "$var"
 mkdir -p "$var"
 
-echo "== daemon identity (demo: keys stored without passphrase)"
-$keys init --dir "$var/daemon" --insecure-no-passphrase
-echo "== one field contact"
-$keys new-contact --out "$var/contact.key" --insecure-no-passphrase
-$keys enroll --dir "$var/daemon" --pub "$var/contact.key.pub" --label demo-contact
-$keys invite --dir "$var/daemon" --url https://127.0.0.1:8443 --out "$var/invite.json"
-$keys list --dir "$var/daemon"
-echo
-echo "The daemon (casewired) and client (casewire) are not built yet; see issue #3."
+echo "== 1. the operator creates the daemon's identity (demo: no passphrase)"
+$keys init --dir "$var/daemon" --insecure-no-passphrase 2>/dev/null
+
+echo "== 2. a field contact makes a key; the operator enrols it"
+$keys new-contact --out "$var/contact.key" --insecure-no-passphrase 2>/dev/null
+$keys enroll --dir "$var/daemon" --pub "$var/contact.key.pub" --label demo-contact --rate 60
+
+echo "== 3. the daemon starts on its SQLite store"
+$daemon --config "$var/daemon/casewired.toml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+  >"$var/casewired.out" 2>"$var/casewired.log" &
+echo $! >"$var/casewired.pid"
+for _ in $(seq 1 100); do
+  grep -q "admin listening on" "$var/casewired.out" 2>/dev/null && break
+  sleep 0.1
+done
+cat "$var/casewired.out"
+port=$(awk '/^listening on/ {n=split($3,a,":"); print a[n]}' "$var/casewired.out")
+admin=$(awk '/^admin listening on/ {n=split($4,a,":"); print a[n]}' "$var/casewired.out")
+
+echo "== 4. the operator writes an invite; the contact sets up the client from it"
+$keys invite --dir "$var/daemon" --url "https://127.0.0.1:$port" --out "$var/invite.json"
+export CASEWIRE_HOME=$var/contact-home
+$client init --invite "$var/invite.json" --key "$var/contact.key"
+
+echo "== 5. the contact sends the sample alert (deploy/examples/alert.json)"
+$client send --alert deploy/examples/alert.json
+
+echo "== 6. where the record is"
+echo "database: $var/daemon/casewired.db ($(sqlite3 "$var/daemon/casewired.db" 'SELECT count(*) FROM alerts') alert(s); names and notes are sealed)"
+echo "daemon log (no names, no key ids):"
+sed 's/^/  /' "$var/casewired.log"
+echo "metrics: http://127.0.0.1:$admin/metrics"
+
+if ((keep)); then
+  echo "== the daemon keeps running (pid $(cat "$var/casewired.pid")); stop it with: kill $(cat "$var/casewired.pid")"
+else
+  kill -TERM "$(cat "$var/casewired.pid")"
+  wait "$(cat "$var/casewired.pid")" 2>/dev/null || true
+  echo "== daemon stopped (run with --keep to leave it running)"
+fi

@@ -385,6 +385,15 @@ Result<Alert> parse_alert_json(std::string_view text, std::int64_t now) {
   return a;
 }
 
+void wipe_alert(Alert& a) {
+  auto w = [](std::string& s) { wipe(s.data(), s.size()); };
+  for (auto& n : a.names) w(n);
+  w(a.contact_details);
+  w(a.notes);
+  if (a.arrest_place) w(a.arrest_place->detail);
+  if (a.held_place) w(a.held_place->detail);
+}
+
 Result<Alert> parse_canonical_alert(ByteView bytes, std::int64_t now) {
   if (bytes.size() > kMaxAlertBytes) return make_error(Errc::alert_too_large, "alert is too large");
   auto a = parse_alert_json(as_chars(bytes), now);

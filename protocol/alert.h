@@ -106,4 +106,8 @@ std::string canonical_alert(const Alert& alert);
 // Parses bytes that must already be canonical (the daemon's side).
 Result<Alert> parse_canonical_alert(ByteView bytes, std::int64_t now);
 
+// Zeroes every free-text field in place (names, details, notes) before the
+// memory is released: decrypted alerts should not linger in freed heap.
+void wipe_alert(Alert& alert);
+
 }  // namespace cw

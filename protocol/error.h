@@ -8,6 +8,7 @@
 // might be a name or a phone number).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,7 +72,10 @@ enum class Errc {
   tls_error,
   proxy_error,
   bad_response,
+  // Add new codes above this line (and to kNames in error.cc).
+  count_,
 };
+inline constexpr std::size_t kErrcCount = static_cast<std::size_t>(Errc::count_);
 
 // The stable wire/log name of a code, e.g. "bad_signature".
 std::string_view code_name(Errc code);

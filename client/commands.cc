@@ -1,0 +1,302 @@
+#include "client/commands.h"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "client/delivery.h"
+#include "client/home.h"
+#include "client/outbox.h"
+#include "client/receipts.h"
+#include "protocol/envelope.h"
+#include "protocol/file_io.h"
+#include "protocol/timefmt.h"
+
+namespace cw::client {
+namespace {
+
+int fail(std::ostream& err, const Error& e, int status = kExitUsage) {
+  err << "error: " << code_name(e.code) << ": " << e.message << "\n";
+  return status;
+}
+
+Result<TransportOptions> transport_for(const Globals& g, const ClientHome& home, const Invite& inv) {
+  auto s = home.settings();
+  if (!s) return s.error();
+  TransportOptions t;
+  t.tls_pin = inv.tls_pin;
+  t.proxy = s->proxy;
+  t.connect_timeout = s->connect_timeout;
+  t.io_timeout = s->io_timeout;
+  if (!g.proxy.empty()) {
+    auto p = parse_proxy_url(g.proxy);
+    if (!p) return p.error();
+    t.proxy = *p;
+  }
+  for (const auto& u : inv.urls)
+    if (u.find(".onion") != std::string::npos && !t.proxy && inv.urls.size() == 1)
+      return make_error(Errc::bad_config, "the daemon is an onion service: use --proxy socks5h://127.0.0.1:9050");
+  return t;
+}
+
+std::string receipt_text(const Receipt& r, bool repeat) {
+  std::string s = repeat ? "delivered earlier; the daemon confirms its receipt\n" : "delivered\n";
+  s += "  alert id     " + to_hex(r.alert_id) + "\n";
+  s += "  sequence     " + std::to_string(r.sequence) + "\n";
+  s += "  received at  " + format_rfc3339(r.received_at) + "\n";
+  s += "  signed by    daemon key " + key_id_hex(r.daemon_key_id) + " (verified)\n";
+  return s;
+}
+
+// Reports one delivery attempt and returns the exit status it stands for.
+int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::ostream& err) {
+  switch (d.outcome) {
+    case Outcome::receipted:
+      if (g.json) out << receipt_to_json(d.receipt) << "\n";
+      else out << receipt_text(d.receipt, d.repeat);
+      break;
+    case Outcome::rejected:
+      err << "rejected by the daemon: " << code_name(d.error.code) << ": " << d.error.message << "\n";
+      break;
+    case Outcome::deferred:
+      err << "not delivered yet (" << code_name(d.error.code) << ": " << d.error.message
+          << "); the alert is kept in the outbox: run 'casewire outbox flush' later\n";
+      break;
+    case Outcome::untrusted:
+      err << "NOT delivered: " << code_name(d.error.code) << ": " << d.error.message
+          << "\nthe alert is kept in the outbox\n";
+      break;
+  }
+  return exit_status(d.outcome);
+}
+
+AlertId case_of(const Alert& a, const AlertId& own) { return a.case_ref ? *a.case_ref : own; }
+
+// Delivers one outbox entry and settles it: receipt stored and entry
+// removed, or entry removed on a final refusal, or attempts/last_error kept.
+DeliveryResult settle(Outbox& outbox, ReceiptStore& receipts, OutboxEntry meta, ByteView wire,
+                      const AlertId& case_ref, const Invite& inv, const TransportOptions& t) {
+  auto d = deliver(wire, &meta.id, inv, t);
+  if (d.outcome == Outcome::receipted) {
+    // The receipt is stored before the envelope is removed: a crash between
+    // the two leaves a resend, never a forgotten alert.
+    (void)receipts.put({d.receipt, case_ref, meta.kind});
+    (void)outbox.remove(meta.id);
+  } else if (d.outcome == Outcome::rejected) {
+    (void)outbox.remove(meta.id);
+  } else {
+    meta.attempts++;
+    meta.last_error = std::string(code_name(d.error.code));
+    (void)outbox.update(meta);
+  }
+  return d;
+}
+
+Result<Bytes> seal_for(const Globals& g, const ClientHome& home, const Invite& inv, const Alert& a,
+                       const AlertId& id, std::int64_t now) {
+  auto ident = home.identity(PassphraseSource{g.passphrase_file});
+  if (!ident) return ident.error();
+  return seal_envelope(a, id, now, ident->sign, inv.daemon_box);
+}
+
+}  // namespace
+
+Result<Alert> build_alert(const AlertFlags& f, std::int64_t now) {
+  if (!f.alert_file.empty()) {
+    auto text = read_file(f.alert_file, 64 << 10);
+    if (!text) return text.error();
+    auto a = parse_alert_json(as_chars(*text), now);
+    wipe(text->data(), text->size());
+    return a;
+  }
+  Alert a;
+  std::string kind = f.kind.empty() ? (f.update_case.empty() ? "new_case" : "update") : f.kind;
+  auto k = parse_alert_kind(kind);
+  if (!k) return make_error(Errc::invalid_alert, "--kind must be new_case, update, resolved or retraction");
+  a.kind = *k;
+  if (!f.update_case.empty()) {
+    auto id = parse_alert_id(f.update_case);
+    if (!id) return make_error(Errc::invalid_alert, "--update needs the case's alert id (32 hex digits)");
+    a.case_ref = *id;
+  }
+  if (!f.status.empty()) {
+    auto s = parse_case_status(f.status);
+    if (!s) return make_error(Errc::invalid_alert, "--status must be detained, transferred, released or returned");
+    a.status = *s;
+  }
+  if (f.people) a.people = People{*f.people, f.children.value_or(0), f.elderly.value_or(0), f.sick.value_or(0)};
+  if (!f.arrest_place.empty()) a.arrest_place = Place{f.arrest_place, ""};
+  if (!f.held_place.empty()) a.held_place = Place{f.held_place, ""};
+  auto time_flag = [](const std::string& s, const char* name) -> Result<std::optional<std::int64_t>> {
+    if (s.empty()) return std::optional<std::int64_t>();
+    auto t = parse_rfc3339(s);
+    if (!t) return make_error(Errc::invalid_alert, std::string(name) + " must look like 2026-11-28T14:05:00Z");
+    return std::optional<std::int64_t>(*t);
+  };
+  auto arrested = time_flag(f.arrested_at, "--arrested-at");
+  if (!arrested) return arrested.error();
+  a.arrested_at = *arrested;
+  if (!a.arrested_at && a.kind == AlertKind::new_case) a.arrested_at = now;
+  auto transfer = time_flag(f.expected_transfer, "--transfer");
+  if (!transfer) return transfer.error();
+  a.expected_transfer = *transfer;
+  if (!f.urgency.empty()) {
+    auto u = parse_urgency(f.urgency);
+    if (!u) return make_error(Errc::invalid_alert, "--urgency must be immediate, high or normal");
+    a.urgency = *u;
+  }
+  if (!f.consent.empty()) {
+    auto c = parse_consent(f.consent);
+    if (!c) return make_error(Errc::invalid_alert, "--consent must be private or advocacy");
+    a.consent = *c;
+  }
+  CW_TRY(validate_alert(a, now));
+  return a;
+}
+
+int cmd_init(const Globals& g, const std::string& invite, const std::string& key, bool force,
+             std::ostream& out, std::ostream& err) {
+  ClientHome home(resolve_home(g.home));
+  auto st = home.init(invite, key, force);
+  if (!st.ok()) return fail(err, st.error());
+  auto inv = home.invite();
+  out << "casewire is set up in " << home.dir() << "\n"
+      << "  daemon " << inv->urls.front() << (inv->urls.size() > 1 ? " (+ fallbacks)" : "") << "\n"
+      << "  key    " << (key.empty() ? "none (deliver only)" : "installed") << "\n";
+  return kExitOk;
+}
+
+int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostream& err) {
+  const auto now = unix_now();
+  ClientHome home(resolve_home(g.home));
+  auto inv = home.invite();
+  if (!inv) return fail(err, inv.error());
+  auto t = transport_for(g, home, *inv);
+  if (!t) return fail(err, t.error());
+  // Validate locally first: a bad alert never touches the network.
+  auto a = build_alert(f, now);
+  if (!a) return fail(err, a.error());
+  const AlertId id = random_alert_id();
+  auto wire = seal_for(g, home, *inv, *a, id, now);
+  const AlertId case_ref = case_of(*a, id);
+  const std::string kind(to_string(a->kind));
+  wipe_alert(*a);
+  if (!wire) return fail(err, wire.error());
+
+  Outbox outbox(home.outbox_dir());
+  OutboxEntry meta{id, kind, now, 0, ""};
+  if (auto st = outbox.put(meta, *wire); !st.ok()) return fail(err, st.error());
+  ReceiptStore receipts(home.receipts_dir());
+  auto d = settle(outbox, receipts, meta, *wire, case_ref, *inv, *t);
+  return report(d, g, out, err);
+}
+
+int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_file, std::ostream& out,
+               std::ostream& err) {
+  const auto now = unix_now();
+  ClientHome home(resolve_home(g.home));
+  auto inv = home.invite();
+  if (!inv) return fail(err, inv.error());
+  auto a = build_alert(f, now);
+  if (!a) return fail(err, a.error());
+  const AlertId id = random_alert_id();
+  auto wire = seal_for(g, home, *inv, *a, id, now);
+  wipe_alert(*a);
+  if (!wire) return fail(err, wire.error());
+  if (auto st = write_file_atomic(out_file, *wire, 0600, Overwrite::no); !st.ok()) return fail(err, st.error());
+  if (g.json) out << R"({"alert_id":")" << to_hex(id) << R"(","file":")" << out_file << "\"}\n";
+  else out << "sealed alert " << to_hex(id) << " written to " << out_file << "\n"
+           << "anyone can carry it: 'casewire deliver " << out_file << "' needs no key\n";
+  return kExitOk;
+}
+
+int cmd_deliver(const Globals& g, const std::string& file, const std::vector<std::string>& servers,
+                std::ostream& out, std::ostream& err) {
+  ClientHome home(resolve_home(g.home));
+  auto inv = home.invite();
+  if (!inv) return fail(err, inv.error());
+  auto t = transport_for(g, home, *inv);
+  if (!t) return fail(err, t.error());
+  auto wire = read_file(file, 64 << 10);
+  if (!wire) return fail(err, wire.error());
+  // The alert id is sealed inside; the receipt tells it, and is checked
+  // against the envelope's hash.
+  auto d = deliver(*wire, nullptr, *inv, *t, servers);
+  return report(d, g, out, err);
+}
+
+int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
+  ClientHome home(resolve_home(g.home));
+  auto list = Outbox(home.outbox_dir()).list();
+  if (!list) return fail(err, list.error());
+  for (const auto& e : *list) {
+    out << to_hex(e.id) << "  " << (e.kind.empty() ? "?" : e.kind) << "  "
+        << (e.created_at ? format_rfc3339(e.created_at) : "-") << "  attempts=" << e.attempts;
+    if (!e.last_error.empty()) out << "  last_error=" << e.last_error;
+    out << "\n";
+  }
+  return kExitOk;
+}
+
+int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostream& err) {
+  ClientHome home(resolve_home(g.home));
+  auto inv = home.invite();
+  if (!inv) return fail(err, inv.error());
+  auto t = transport_for(g, home, *inv);
+  if (!t) return fail(err, t.error());
+  Outbox outbox(home.outbox_dir());
+  ReceiptStore receipts(home.receipts_dir());
+  auto backoff = std::chrono::seconds(5);
+  for (;;) {
+    auto list = outbox.list();
+    if (!list) return fail(err, list.error());
+    int worst = kExitOk;
+    std::size_t delivered = 0, left = 0;
+    for (const auto& e : *list) {
+      auto wire = outbox.envelope(e.id);
+      if (!wire) continue;
+      auto d = settle(outbox, receipts, e, *wire, e.id, *inv, *t);
+      if (d.outcome == Outcome::receipted) {
+        ++delivered;
+        if (g.json) out << receipt_to_json(d.receipt) << "\n";
+        else out << "delivered " << to_hex(e.id) << " (sequence " << d.receipt.sequence << ")\n";
+      } else {
+        if (d.outcome != Outcome::rejected) ++left;
+        err << to_hex(e.id) << ": " << code_name(d.error.code) << ": " << d.error.message << "\n";
+        worst = std::max(worst, exit_status(d.outcome));
+      }
+    }
+    if (!g.json) out << delivered << " delivered, " << left << " still in the outbox\n";
+    if (!watch || left == 0) return worst;
+    // Exponential backoff with jitter so many clients coming back online at
+    // once do not arrive in lockstep.
+    auto jitter = std::chrono::milliseconds(randombytes_uniform(1000));
+    std::this_thread::sleep_for(backoff + jitter);
+    backoff = std::min<std::chrono::seconds>(backoff * 2, std::chrono::minutes(5));
+  }
+}
+
+int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
+  ClientHome home(resolve_home(g.home));
+  auto list = ReceiptStore(home.receipts_dir()).list();
+  if (!list) return fail(err, list.error());
+  auto inv = home.invite();
+  for (const auto& r : *list) {
+    const bool ok = inv && verify_receipt(r.receipt, inv->daemon_sign).ok();
+    if (g.json) {
+      out << R"({"alert_id":")" << to_hex(r.receipt.alert_id) << R"(","case":")" << to_hex(r.case_ref)
+          << R"(","kind":")" << r.kind << R"(","sequence":)" << r.receipt.sequence
+          << R"(,"received_at":)" << r.receipt.received_at << R"(,"verified":)" << (ok ? "true" : "false")
+          << "}\n";
+    } else {
+      out << to_hex(r.receipt.alert_id) << "  case " << to_hex(r.case_ref) << "  " << r.kind << "  "
+          << format_rfc3339(r.receipt.received_at) << "  seq " << r.receipt.sequence << "  "
+          << (ok ? "signature verified" : "SIGNATURE INVALID") << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace cw::client

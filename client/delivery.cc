@@ -1,0 +1,81 @@
+#include "client/delivery.h"
+
+#include <boost/json.hpp>
+#include <optional>
+
+namespace cw::client {
+namespace {
+
+// Refusals that a later retry cannot fix are final; everything else (rate
+// limits, a daemon that cannot write right now) keeps the alert queued.
+bool transient(Errc code) {
+  return code == Errc::rate_limited || code == Errc::store_unavailable ||
+         code == Errc::too_many_connections || code == Errc::internal_error;
+}
+
+Error error_from_body(unsigned status, const std::string& body) {
+  std::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.as_object();
+    auto* e = o.if_contains("error");
+    auto* m = o.if_contains("message");
+    if (e && e->is_string()) {
+      return make_error(code_from_name(std::string(e->as_string())),
+                        m && m->is_string() ? std::string(m->as_string()) : "");
+    }
+  }
+  return make_error(status >= 500 ? Errc::internal_error : Errc::bad_response,
+                    "HTTP " + std::to_string(status));
+}
+
+}  // namespace
+
+int exit_status(Outcome o) {
+  switch (o) {
+    case Outcome::receipted: return kExitOk;
+    case Outcome::rejected: return kExitRejected;
+    case Outcome::deferred: return kExitQueued;
+    case Outcome::untrusted: return kExitUntrusted;
+  }
+  return kExitUsage;
+}
+
+DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& invite,
+                       const TransportOptions& transport, const std::vector<std::string>& urls) {
+  const auto& list = urls.empty() ? invite.urls : urls;
+  DeliveryResult last{Outcome::deferred, {}, false, make_error(Errc::unreachable, "no daemon URL"), ""};
+  std::optional<Error> pin_failure;
+  HttpRequest req;
+  req.target = "/v1/alerts";
+  req.body.assign(as_chars(wire));
+  for (const auto& url : list) {
+    auto res = https_request(url, req, transport);
+    if (!res) {
+      if (res.code() == Errc::pin_mismatch) pin_failure = res.error();
+      last = DeliveryResult{Outcome::deferred, {}, false, res.error(), ""};
+      continue;  // failover: the next URL may work
+    }
+    if (res->status == 200 || res->status == 201) {
+      auto r = receipt_from_json(res->body);
+      Status ok = r ? verify_receipt(*r, invite.daemon_sign) : Status(r.error());
+      if (ok.ok() && expected_id && r->alert_id != *expected_id) ok = make_error(Errc::bad_receipt, "receipt is for another alert");
+      if (ok.ok() && r->envelope_hash != envelope_hash(wire))
+        ok = make_error(Errc::bad_receipt, "receipt is for another envelope of this alert");
+      if (!ok.ok()) return DeliveryResult{Outcome::untrusted, {}, false, ok.error(), ""};
+      return DeliveryResult{Outcome::receipted, *r, res->status == 200, {}, ""};
+    }
+    auto err = error_from_body(res->status, res->body);
+    if (transient(err.code)) {
+      last = DeliveryResult{Outcome::deferred, {}, false, err, res->retry_after};
+      continue;
+    }
+    return DeliveryResult{Outcome::rejected, {}, false, err, ""};
+  }
+  // Nobody answered with a receipt. If any server presented the wrong
+  // certificate, say so loudly: that is interception, not a bad network.
+  if (pin_failure) return DeliveryResult{Outcome::untrusted, {}, false, *pin_failure, ""};
+  return last;
+}
+
+}  // namespace cw::client

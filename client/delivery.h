@@ -1,0 +1,44 @@
+// Delivering one sealed envelope: try each daemon URL in the invite's order,
+// verify the receipt, and classify the outcome for the outbox and the exit
+// status.
+#pragma once
+
+#include <string>
+
+#include "client/transport.h"
+#include "protocol/envelope.h"
+#include "protocol/invite.h"
+#include "protocol/receipt.h"
+
+namespace cw::client {
+
+enum class Outcome {
+  receipted,    // verified receipt in hand
+  rejected,     // the daemon refused it for good (stable code in `error`)
+  deferred,     // unreachable, rate limited or daemon busy: try again later
+  untrusted,    // pin mismatch or a receipt that does not verify
+};
+
+struct DeliveryResult {
+  Outcome outcome = Outcome::deferred;
+  Receipt receipt;
+  bool repeat = false;  // the daemon already had this alert (200)
+  Error error;
+  std::string retry_after;
+};
+
+// `urls` overrides the invite's list when not empty. `expected_id` is null
+// when the caller cannot know the id (a carried file): the receipt must then
+// still bind exactly this envelope's hash.
+DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& invite,
+                       const TransportOptions& transport, const std::vector<std::string>& urls = {});
+
+// Exit statuses of casewire send / deliver / outbox flush (docs/FIELD_GUIDE.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;
+inline constexpr int kExitRejected = 2;
+inline constexpr int kExitQueued = 3;
+inline constexpr int kExitUntrusted = 4;
+int exit_status(Outcome o);
+
+}  // namespace cw::client

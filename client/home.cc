@@ -1,0 +1,92 @@
+#include "client/home.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <toml++/toml.h>
+
+#include "protocol/file_io.h"
+
+namespace cw::client {
+
+std::string resolve_home(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* e = std::getenv("CASEWIRE_HOME"); e && *e) return e;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::string(x) + "/casewire";
+  const char* h = std::getenv("HOME");
+  return std::string(h && *h ? h : ".") + "/.config/casewire";
+}
+
+Status ClientHome::init(const std::string& invite_file, const std::string& key_file, bool force) {
+  auto text = read_file(invite_file, 64 << 10);
+  if (!text) return text.error();
+  auto inv = invite_from_json(as_chars(*text));
+  if (!inv) return inv.error();
+  if (!force && file_exists(invite_path()))
+    return make_error(Errc::file_exists, dir_ + " is already set up (use --force to replace it)");
+  CW_TRY(make_dirs(dir_, S_IRWXU));
+  CW_TRY(make_dirs(outbox_dir(), S_IRWXU));
+  CW_TRY(make_dirs(receipts_dir(), S_IRWXU));
+  if (!key_file.empty()) {
+    auto key = read_file(key_file, 64 << 10);
+    if (!key) return key.error();
+    auto ok = open_identity(as_chars(*key), [] {
+      // Only the structure is checked here; the passphrase is asked at use.
+      return Result<SecretBytes>(make_error(Errc::no_passphrase, "not asked at init"));
+    });
+    if (!ok && ok.code() != Errc::no_passphrase) {
+      wipe(key->data(), key->size());
+      return ok.error();
+    }
+    auto st = write_file_atomic(identity_path(), *key, S_IRUSR | S_IWUSR, Overwrite::yes);
+    wipe(key->data(), key->size());
+    CW_TRY(st);
+  }
+  return write_file_atomic(invite_path(), *text, S_IRUSR | S_IWUSR, Overwrite::yes);
+}
+
+Result<Invite> ClientHome::invite() const {
+  auto text = read_file(invite_path(), 64 << 10);
+  if (!text) {
+    if (text.code() == Errc::not_found)
+      return make_error(Errc::not_found, "no invite in " + dir_ + " (run casewire init --invite FILE)");
+    return text.error();
+  }
+  return invite_from_json(as_chars(*text));
+}
+
+bool ClientHome::has_identity() const { return file_exists(identity_path()); }
+
+Result<Identity> ClientHome::identity(const PassphraseSource& source) const {
+  auto text = read_file(identity_path(), 64 << 10);
+  if (!text) {
+    if (text.code() == Errc::not_found)
+      return make_error(Errc::not_found, "no key in " + dir_ + " (run casewire init --invite FILE --key FILE)");
+    return text.error();
+  }
+  auto id = open_identity(as_chars(*text), [&] { return source.get("casewire key passphrase: ", false); });
+  wipe(text->data(), text->size());
+  return id;
+}
+
+Result<ClientSettings> ClientHome::settings() const {
+  ClientSettings s;
+  if (!file_exists(settings_path())) return s;
+  toml::table t;
+  try {
+    t = toml::parse_file(settings_path());
+  } catch (const toml::parse_error& e) {
+    return make_error(Errc::bad_config, settings_path() + ": " + std::string(e.description()));
+  }
+  if (auto p = t["proxy"].value<std::string>(); p && !p->empty()) {
+    auto proxy = parse_proxy_url(*p);
+    if (!proxy) return proxy.error();
+    s.proxy = *proxy;
+  }
+  if (auto v = t["connect_timeout_s"].value<std::int64_t>(); v && *v > 0)
+    s.connect_timeout = std::chrono::seconds(*v);
+  if (auto v = t["io_timeout_s"].value<std::int64_t>(); v && *v > 0) s.io_timeout = std::chrono::seconds(*v);
+  return s;
+}
+
+}  // namespace cw::client

@@ -1,0 +1,52 @@
+// The client's home directory (mode 0700):
+//   invite.json      daemon URLs, TLS pin, daemon public keys
+//   identity.key     the contact's (or organisation's) secret key, 0600
+//   client.toml      optional settings: proxy, timeouts
+//   outbox/          sealed envelopes not yet receipted (outbox.h)
+//   receipts/        verified receipts (receipts.h)
+// Chosen by --home, else $CASEWIRE_HOME, else $XDG_CONFIG_HOME/casewire,
+// else ~/.config/casewire.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "client/transport.h"
+#include "protocol/error.h"
+#include "protocol/invite.h"
+#include "protocol/key_file.h"
+
+namespace cw::client {
+
+std::string resolve_home(const std::string& flag);
+
+struct ClientSettings {
+  std::optional<Proxy> proxy;
+  std::chrono::milliseconds connect_timeout{15000};
+  std::chrono::milliseconds io_timeout{30000};
+};
+
+class ClientHome {
+ public:
+  explicit ClientHome(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& dir() const { return dir_; }
+  std::string invite_path() const { return dir_ + "/invite.json"; }
+  std::string identity_path() const { return dir_ + "/identity.key"; }
+  std::string settings_path() const { return dir_ + "/client.toml"; }
+  std::string outbox_dir() const { return dir_ + "/outbox"; }
+  std::string receipts_dir() const { return dir_ + "/receipts"; }
+
+  // Copies the invite (validated) and, if given, the secret key file.
+  Status init(const std::string& invite_file, const std::string& key_file, bool force);
+
+  Result<Invite> invite() const;
+  bool has_identity() const;
+  Result<Identity> identity(const PassphraseSource& source) const;
+  // client.toml; missing file = defaults.
+  Result<ClientSettings> settings() const;
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace cw::client

@@ -1,0 +1,83 @@
+// casewire: the field contact's and the organisation's client.
+// See docs/FIELD_GUIDE.md for contacts and docs/ORGANISATIONS.md for organisations.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "client/commands.h"
+#include "protocol/secret.h"
+
+namespace {
+
+void add_alert_flags(CLI::App* c, cw::client::AlertFlags& f) {
+  c->add_option("--alert", f.alert_file, "alert JSON file (the only way to add names or notes)");
+  c->add_option("--kind", f.kind, "new_case | update | resolved | retraction");
+  c->add_option("--update", f.update_case, "follow up on CASE (the new_case alert id)");
+  c->add_option("--status", f.status, "detained | transferred | released | returned");
+  c->add_option("--people", f.people, "number of people arrested");
+  c->add_option("--children", f.children, "of whom children");
+  c->add_option("--elderly", f.elderly, "of whom elderly");
+  c->add_option("--sick", f.sick, "of whom sick or injured");
+  c->add_option("--arrest-place", f.arrest_place, "gazetteer code, e.g. CN-JL");
+  c->add_option("--held-place", f.held_place, "gazetteer code, e.g. CN-JL-F01");
+  c->add_option("--arrested-at", f.arrested_at, "UTC time, e.g. 2026-11-28T14:05:00Z (default now)");
+  c->add_option("--transfer", f.expected_transfer, "expected transfer, UTC time");
+  c->add_option("--urgency", f.urgency, "immediate | high | normal");
+  c->add_option("--consent", f.consent, "private | advocacy");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cw::init_crypto();
+  CLI::App app{"casewire: send case alerts; follow notifications"};
+  app.require_subcommand(1);
+  cw::client::Globals g;
+  app.add_option("--home", g.home, "client directory (default $CASEWIRE_HOME or ~/.config/casewire)");
+  app.add_option("--passphrase-file", g.passphrase_file, "read the key passphrase from this file");
+  app.add_option("--proxy", g.proxy, "SOCKS5 proxy, e.g. socks5h://127.0.0.1:9050 (Tor)");
+  app.add_flag("--json", g.json, "machine-readable output on stdout");
+  int rc = 0;
+
+  std::string invite, key;
+  bool force = false;
+  auto* init = app.add_subcommand("init", "set up this device from an invite");
+  init->add_option("--invite", invite, "invite file from the operator")->required();
+  init->add_option("--key", key, "your secret key file (omit to only deliver carried files)");
+  init->add_flag("--force", force, "replace an existing setup");
+  init->callback([&] { rc = cw::client::cmd_init(g, invite, key, force, std::cout, std::cerr); });
+
+  cw::client::AlertFlags send_flags;
+  auto* send = app.add_subcommand("send", "seal, send and get a signed receipt");
+  add_alert_flags(send, send_flags);
+  send->callback([&] { rc = cw::client::cmd_send(g, send_flags, std::cout, std::cerr); });
+
+  cw::client::AlertFlags export_flags;
+  std::string export_out;
+  auto* exp = app.add_subcommand("export", "seal an alert into a file someone else can carry");
+  add_alert_flags(exp, export_flags);
+  exp->add_option("-o,--out", export_out, "envelope file (.cwe)")->required();
+  exp->callback([&] { rc = cw::client::cmd_export(g, export_flags, export_out, std::cout, std::cerr); });
+
+  std::string deliver_file;
+  std::vector<std::string> servers;
+  auto* del = app.add_subcommand("deliver", "deliver a carried envelope file (needs no key)");
+  del->add_option("FILE", deliver_file, "envelope file (.cwe)")->required();
+  del->add_option("--server", servers, "daemon URL (default: the invite's)");
+  del->callback([&] { rc = cw::client::cmd_deliver(g, deliver_file, servers, std::cout, std::cerr); });
+
+  bool watch = false;
+  auto* outbox = app.add_subcommand("outbox", "alerts not yet receipted");
+  outbox->require_subcommand(1);
+  outbox->add_subcommand("list", "one line per queued alert (never content)")
+      ->callback([&] { rc = cw::client::cmd_outbox_list(g, std::cout, std::cerr); });
+  auto* flush = outbox->add_subcommand("flush", "try to deliver every queued alert");
+  flush->add_flag("--watch", watch, "keep trying, with backoff, until all are delivered");
+  flush->callback([&] { rc = cw::client::cmd_outbox_flush(g, watch, std::cout, std::cerr); });
+
+  app.add_subcommand("receipts", "verified receipts: proof of delivery, case references")
+      ->callback([&] { rc = cw::client::cmd_receipts(g, std::cout, std::cerr); });
+
+  CLI11_PARSE(app, argc, argv);
+  return rc;
+}

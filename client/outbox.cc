@@ -1,0 +1,78 @@
+#include "client/outbox.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "protocol/file_io.h"
+
+namespace json = boost::json;
+
+namespace cw::client {
+namespace {
+constexpr mode_t kMode = S_IRUSR | S_IWUSR;
+}
+
+std::string Outbox::envelope_path(const AlertId& id) const { return dir_ + "/" + to_hex(id) + ".cwe"; }
+std::string Outbox::meta_path(const AlertId& id) const { return dir_ + "/" + to_hex(id) + ".meta"; }
+
+Status Outbox::put(const OutboxEntry& meta, ByteView wire) {
+  CW_TRY(make_dirs(dir_, S_IRWXU));
+  CW_TRY(write_file_atomic(envelope_path(meta.id), wire, kMode, Overwrite::yes));
+  return update(meta);
+}
+
+Result<Bytes> Outbox::envelope(const AlertId& id) const { return read_file(envelope_path(id), 64 << 10); }
+
+Status Outbox::update(const OutboxEntry& m) {
+  json::object o;
+  o["kind"] = m.kind;
+  o["created_at"] = m.created_at;
+  o["attempts"] = m.attempts;
+  o["last_error"] = m.last_error;
+  auto text = json::serialize(o);
+  return write_file_atomic(meta_path(m.id), as_bytes(text), kMode, Overwrite::yes);
+}
+
+Result<std::vector<OutboxEntry>> Outbox::list() const {
+  std::vector<OutboxEntry> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir_, ec)) return out;
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+    const auto name = e.path().filename().string();
+    if (name.size() != 36 || name.substr(32) != ".cwe") continue;
+    auto id = parse_alert_id(name.substr(0, 32));
+    if (!id) continue;
+    OutboxEntry m;
+    m.id = *id;
+    if (auto text = read_file(meta_path(*id), 4096)) {
+      std::error_code jec;
+      auto v = json::parse(as_chars(*text), jec);
+      if (!jec && v.is_object()) {
+        const auto& o = v.as_object();
+        if (auto* k = o.if_contains("kind"); k && k->is_string()) m.kind = std::string(k->as_string());
+        if (auto* c = o.if_contains("created_at"); c && c->is_int64()) m.created_at = c->as_int64();
+        if (auto* a = o.if_contains("attempts"); a && a->is_int64()) m.attempts = static_cast<std::uint32_t>(a->as_int64());
+        if (auto* l = o.if_contains("last_error"); l && l->is_string()) m.last_error = std::string(l->as_string());
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  if (ec) return make_error(Errc::io_error, "cannot read the outbox: " + ec.message());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
+  });
+  return out;
+}
+
+Status Outbox::remove(const AlertId& id) {
+  auto st = shred_file(envelope_path(id));
+  if (!st.ok() && st.code() != Errc::not_found) return st;
+  auto mt = shred_file(meta_path(id));
+  if (!mt.ok() && mt.code() != Errc::not_found) return mt;
+  return Status::Ok();
+}
+
+}  // namespace cw::client

@@ -1,0 +1,47 @@
+// The outbox: sealed envelopes waiting for a verified receipt.
+//
+// Invariant: an alert is written here (atomically, fsync'd, 0600) BEFORE the
+// first attempt to send it, and removed only after its receipt verified or
+// the daemon refused it for good. A crash at any point leaves it either here
+// or receipted; resending is harmless because the alert id is idempotent.
+//
+// Only sealed envelopes are kept: nobody holding the device - the contact
+// included - can read an alert back from the outbox. The metadata beside each
+// envelope is kind, creation time, attempts and the last error code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "protocol/alert.h"
+#include "protocol/error.h"
+
+namespace cw::client {
+
+struct OutboxEntry {
+  AlertId id{};
+  std::string kind;
+  std::int64_t created_at = 0;
+  std::uint32_t attempts = 0;
+  std::string last_error;  // a stable error code, never content
+};
+
+class Outbox {
+ public:
+  explicit Outbox(std::string dir) : dir_(std::move(dir)) {}
+
+  Status put(const OutboxEntry& meta, ByteView wire);
+  Result<Bytes> envelope(const AlertId& id) const;
+  // Oldest first. An envelope whose metadata is missing is still listed.
+  Result<std::vector<OutboxEntry>> list() const;
+  Status update(const OutboxEntry& meta);
+  // Shreds the envelope, then its metadata.
+  Status remove(const AlertId& id);
+
+ private:
+  std::string envelope_path(const AlertId& id) const;
+  std::string meta_path(const AlertId& id) const;
+  std::string dir_;
+};
+
+}  // namespace cw::client

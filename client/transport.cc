@@ -1,0 +1,284 @@
+#include "client/transport.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "protocol/bytes.h"
+#include "protocol/tls_pin.h"
+
+namespace cw::client {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr const char* kUserAgent = "casewire/1";
+constexpr std::size_t kMaxResponseBytes = 1 << 20;
+
+Result<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view rest, std::uint16_t def) {
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  std::string host;
+  std::string_view port_text;
+  if (!rest.empty() && rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos) return make_error(Errc::bad_invite, "bad IPv6 address in URL");
+    host = std::string(rest.substr(1, close - 1));
+    auto after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return make_error(Errc::bad_invite, "bad URL");
+      port_text = after.substr(1);
+    }
+  } else {
+    auto colon = rest.rfind(':');
+    host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = rest.substr(colon + 1);
+  }
+  if (host.empty()) return make_error(Errc::bad_invite, "URL has no host");
+  std::uint16_t port = def;
+  if (!port_text.empty()) {
+    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos)
+      return make_error(Errc::bad_invite, "URL port must be a number");
+    auto n = std::stoul(std::string(port_text));
+    if (n == 0 || n > 65535) return make_error(Errc::bad_invite, "URL port out of range");
+    port = static_cast<std::uint16_t>(n);
+  }
+  return std::pair{host, port};
+}
+
+Error transport_error(Errc code, const std::string& what, const beast::error_code& ec) {
+  return make_error(code, what + (ec ? ": " + ec.message() : std::string()));
+}
+
+// RFC 1928 CONNECT with a domain name (ATYP 3): the proxy resolves it, so no
+// DNS query for the daemon's name ever leaves this device.
+net::awaitable<Status> socks5_connect(beast::tcp_stream& s, const std::string& host,
+                                      std::uint16_t port) {
+  beast::error_code ec;
+  auto tok = net::redirect_error(net::use_awaitable, ec);
+  if (host.size() > 255) co_return make_error(Errc::proxy_error, "host name too long for SOCKS5");
+  std::uint8_t hello[3] = {5, 1, 0};
+  co_await net::async_write(s, net::buffer(hello), tok);
+  if (ec) co_return transport_error(Errc::proxy_error, "SOCKS5 greeting", ec);
+  std::uint8_t choice[2];
+  co_await net::async_read(s, net::buffer(choice), tok);
+  if (ec) co_return transport_error(Errc::proxy_error, "SOCKS5 greeting reply", ec);
+  if (choice[0] != 5 || choice[1] != 0)
+    co_return make_error(Errc::proxy_error, "SOCKS5 proxy refused no-authentication");
+  ByteWriter w;
+  w.u8(5).u8(1).u8(0).u8(3).u8(static_cast<std::uint8_t>(host.size())).raw(host).u16(port);
+  Bytes req = w.take();
+  co_await net::async_write(s, net::buffer(req), tok);
+  if (ec) co_return transport_error(Errc::proxy_error, "SOCKS5 connect request", ec);
+  std::uint8_t head[4];
+  co_await net::async_read(s, net::buffer(head), tok);
+  if (ec) co_return transport_error(Errc::proxy_error, "SOCKS5 connect reply", ec);
+  if (head[0] != 5) co_return make_error(Errc::proxy_error, "not a SOCKS5 proxy");
+  if (head[1] != 0)
+    co_return make_error(Errc::unreachable, "the proxy could not reach the daemon (SOCKS5 reply " +
+                                                std::to_string(head[1]) + ")");
+  std::size_t rest = 0;
+  if (head[3] == 1) rest = 4 + 2;
+  else if (head[3] == 4) rest = 16 + 2;
+  else if (head[3] == 3) {
+    std::uint8_t len = 0;
+    co_await net::async_read(s, net::buffer(&len, 1), tok);
+    if (ec) co_return transport_error(Errc::proxy_error, "SOCKS5 reply", ec);
+    rest = std::size_t{len} + 2;
+  } else {
+    co_return make_error(Errc::proxy_error, "SOCKS5 reply has an unknown address type");
+  }
+  std::vector<std::uint8_t> skip(rest);
+  co_await net::async_read(s, net::buffer(skip), tok);
+  if (ec) co_return transport_error(Errc::proxy_error, "SOCKS5 reply", ec);
+  co_return Status::Ok();
+}
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Connects (directly or through the proxy), handshakes TLS 1.3 and checks the
+// pin before a single byte of the request is sent.
+net::awaitable<Result<std::unique_ptr<TlsStream>>> open_stream(ssl::context& ctx, const Url& u,
+                                                               const TransportOptions& o) {
+  auto ex = co_await net::this_coro::executor;
+  beast::error_code ec;
+  auto tok = net::redirect_error(net::use_awaitable, ec);
+  beast::tcp_stream tcp(ex);
+  tcp.expires_after(o.connect_timeout);
+  if (o.proxy) {
+    auto addr = net::ip::make_address(o.proxy->host == "localhost" ? "127.0.0.1" : o.proxy->host, ec);
+    if (ec) co_return make_error(Errc::proxy_error, "proxy host must be an IP address");
+    co_await tcp.async_connect(tcp::endpoint(addr, o.proxy->port), tok);
+    if (ec) co_return transport_error(Errc::unreachable, "cannot reach the proxy", ec);
+    auto st = co_await socks5_connect(tcp, u.host, u.port);
+    if (!st.ok()) co_return st.error();
+  } else {
+    tcp::resolver resolver(ex);
+    auto results = co_await resolver.async_resolve(u.host, std::to_string(u.port), tok);
+    if (ec) co_return transport_error(Errc::unreachable, "cannot resolve the daemon's address", ec);
+    co_await tcp.async_connect(results, tok);
+    if (ec) co_return transport_error(Errc::unreachable, "cannot connect to the daemon", ec);
+  }
+  auto stream = std::make_unique<TlsStream>(std::move(tcp), ctx);
+  beast::get_lowest_layer(*stream).expires_after(o.io_timeout);
+  co_await stream->async_handshake(ssl::stream_base::client, tok);
+  if (ec) co_return transport_error(Errc::tls_error, "TLS handshake failed", ec);
+  X509* cert = SSL_get1_peer_certificate(stream->native_handle());
+  if (!cert) co_return make_error(Errc::pin_mismatch, "the daemon presented no certificate");
+  auto pin = spki_pin(cert);
+  X509_free(cert);
+  if (!pin || *pin != o.tls_pin)
+    co_return make_error(Errc::pin_mismatch,
+                         "the daemon's TLS certificate does not match the pin in the invite "
+                         "(someone may be intercepting the connection)");
+  co_return stream;
+}
+
+http::request<http::string_body> build_request(const Url& u, const HttpRequest& r) {
+  http::request<http::string_body> req;
+  req.method(http::string_to_verb(r.method));
+  req.target(r.target);
+  req.version(11);
+  req.set(http::field::host, u.host);
+  req.set(http::field::user_agent, kUserAgent);
+  if (!r.body.empty() || r.method == "POST") {
+    req.set(http::field::content_type, r.content_type);
+    req.body() = r.body;
+  }
+  for (const auto& [k, v] : r.headers) req.set(k, v);
+  req.keep_alive(false);
+  req.prepare_payload();
+  return req;
+}
+
+Result<ssl::context> make_client_context() {
+  ssl::context ctx(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_3_VERSION);
+  // Trust comes from the pin, checked after the handshake, not from a CA.
+  ctx.set_verify_mode(ssl::verify_none);
+  return ctx;
+}
+
+// Runs one coroutine to completion on `ioc`. (co_spawn wants default-
+// constructible results, so the Result travels through a captured optional.)
+template <class T>
+Result<T> run(net::io_context& ioc, net::awaitable<Result<T>> aw) {
+  std::optional<Result<T>> out;
+  auto wrapper = [&out](net::awaitable<Result<T>> inner) -> net::awaitable<void> {
+    out.emplace(co_await std::move(inner));
+  };
+  net::co_spawn(ioc, wrapper(std::move(aw)), [&out](std::exception_ptr e) {
+    if (e && !out) out.emplace(make_error(Errc::internal_error, "transport failed unexpectedly"));
+  });
+  ioc.run();
+  if (!out) return make_error(Errc::internal_error, "transport did not finish");
+  return std::move(*out);
+}
+
+}  // namespace
+
+Result<Url> parse_https_url(const std::string& url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.rfind(kScheme, 0) != 0) return make_error(Errc::bad_invite, "URL must start with https://");
+  auto hp = split_host_port(std::string_view(url).substr(kScheme.size()), 443);
+  if (!hp) return hp.error();
+  return Url{hp->first, hp->second};
+}
+
+Result<Proxy> parse_proxy_url(const std::string& url) {
+  constexpr std::string_view kScheme = "socks5h://";
+  if (url.rfind(kScheme, 0) != 0)
+    return make_error(Errc::bad_config, "proxy must be socks5h://HOST:PORT (the proxy resolves names)");
+  auto hp = split_host_port(std::string_view(url).substr(kScheme.size()), 9050);
+  if (!hp) return make_error(Errc::bad_config, "proxy: " + hp.error().message);
+  beast::error_code ec;
+  if (hp->first != "localhost") {
+    net::ip::make_address(hp->first, ec);
+    if (ec) return make_error(Errc::bad_config, "proxy host must be an IP address or localhost");
+  }
+  return Proxy{hp->first, hp->second};
+}
+
+Result<HttpResult> https_request(const std::string& url, const HttpRequest& r,
+                                 const TransportOptions& o) {
+  auto u = parse_https_url(url);
+  if (!u) return u.error();
+  auto ctx = make_client_context();
+  net::io_context ioc;
+  auto body = [&]() -> net::awaitable<Result<HttpResult>> {
+    auto stream = co_await open_stream(*ctx, *u, o);
+    if (!stream) co_return stream.error();
+    beast::error_code ec;
+    auto tok = net::redirect_error(net::use_awaitable, ec);
+    auto req = build_request(*u, r);
+    co_await http::async_write(**stream, req, tok);
+    if (ec) co_return transport_error(Errc::unreachable, "sending the request failed", ec);
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxResponseBytes);
+    co_await http::async_read(**stream, buf, parser, tok);
+    if (ec) co_return transport_error(Errc::bad_response, "reading the response failed", ec);
+    HttpResult out;
+    out.status = parser.get().result_int();
+    out.body = std::move(parser.get().body());
+    out.retry_after = std::string(parser.get()[http::field::retry_after]);
+    beast::get_lowest_layer(**stream).expires_after(std::chrono::seconds(2));
+    co_await (*stream)->async_shutdown(tok);  // best effort; the answer is already in hand
+    co_return out;
+  };
+  return run(ioc, body());
+}
+
+Result<unsigned> https_stream(const std::string& url, const HttpRequest& r,
+                              const TransportOptions& o,
+                              const std::function<bool(std::string_view)>& on_data) {
+  auto u = parse_https_url(url);
+  if (!u) return u.error();
+  auto ctx = make_client_context();
+  net::io_context ioc;
+  auto body = [&]() -> net::awaitable<Result<unsigned>> {
+    auto stream = co_await open_stream(*ctx, *u, o);
+    if (!stream) co_return stream.error();
+    beast::error_code ec;
+    auto tok = net::redirect_error(net::use_awaitable, ec);
+    auto req = build_request(*u, r);
+    co_await http::async_write(**stream, req, tok);
+    if (ec) co_return transport_error(Errc::unreachable, "sending the request failed", ec);
+    beast::flat_buffer buf;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    beast::get_lowest_layer(**stream).expires_never();
+    co_await http::async_read_header(**stream, buf, parser, tok);
+    if (ec) co_return transport_error(Errc::bad_response, "reading the response failed", ec);
+    const unsigned status = parser.get().result_int();
+    char chunk[4096];
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk;
+      parser.get().body().size = sizeof chunk;
+      co_await http::async_read_some(**stream, buf, parser, tok);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) break;
+      const std::size_t n = sizeof chunk - parser.get().body().size;
+      if (n > 0 && !on_data(std::string_view(chunk, n))) break;
+    }
+    co_return status;
+  };
+  return run(ioc, body());
+}
+
+}  // namespace cw::client

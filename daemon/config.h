@@ -1,0 +1,51 @@
+// casewired configuration: a TOML file, with a few command-line overrides for
+// what tests and operators change most. Every field has a safe default; the
+// file only needs [keys] dir. docs/OPERATOR.md documents each setting.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "protocol/error.h"
+
+namespace cw::daemon {
+
+struct Limits {
+  std::uint32_t max_connections = 256;
+  std::uint32_t handshake_timeout_ms = 10000;
+  std::uint32_t header_timeout_ms = 10000;   // waiting for and reading a request head
+  std::uint32_t body_timeout_ms = 20000;     // whole body
+  std::uint32_t write_timeout_ms = 20000;
+  std::uint32_t max_header_bytes = 8192;
+  std::uint32_t max_body_bytes = 16384;      // an envelope is 8253 bytes
+  std::uint32_t per_ip_per_minute = 600;     // 0 disables (behind Tor every client is 127.0.0.1)
+};
+
+struct Config {
+  std::string keys_dir;
+  std::string passphrase_file;
+  std::string listen = "127.0.0.1:8443";
+  std::string admin_listen = "127.0.0.1:9443";
+  std::string db_path;          // default: <keys_dir>/casewired.db
+  std::uint32_t threads = 2;    // I/O threads (TLS, crypto)
+  std::uint32_t max_batch = 256;  // alerts per group commit
+  Limits limits;
+};
+
+struct Overrides {
+  std::optional<std::string> listen;
+  std::optional<std::string> admin_listen;
+  std::optional<std::string> db_path;
+};
+
+Result<Config> load_config(const std::string& path, const Overrides& overrides);
+
+// "host:port" with port 0..65535; IPv6 as "[::1]:8443".
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Result<HostPort> parse_host_port(const std::string& text);
+
+}  // namespace cw::daemon

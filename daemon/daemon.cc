@@ -1,0 +1,160 @@
+#include "daemon/daemon.h"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <thread>
+
+#include "daemon/api.h"
+#include "daemon/ingest/ingest.h"
+#include "daemon/keyring.h"
+#include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/net/server.h"
+#include "daemon/store/sqlite_store.h"
+#include "daemon/trust.h"
+#include "keys/daemon_dir.h"
+
+namespace cw::daemon {
+
+namespace net = boost::asio;
+
+struct Daemon::Impl {
+  Config config;
+  DaemonDir dir;
+  Keyring keys;
+  Metrics metrics;
+  TrustHolder trust;
+  std::unique_ptr<Store> store;
+  net::io_context ioc;
+  std::unique_ptr<Ingest> ingest;
+  std::unique_ptr<Server> server;
+
+  Impl(Config c, Keyring k, std::shared_ptr<const TrustView> t, std::unique_ptr<Store> s)
+      : config(std::move(c)), dir{config.keys_dir}, keys(std::move(k)), trust(std::move(t)),
+        store(std::move(s)), ioc(static_cast<int>(config.threads)) {}
+};
+
+namespace {
+
+// Secrets live in this process's memory: no core dumps, no ptrace by
+// same-user processes (PR_SET_DUMPABLE also blocks /proc/PID/mem reads).
+void harden_process() {
+  rlimit none{0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+struct Loaded {
+  Keyring keys;
+  std::shared_ptr<const TrustView> trust;
+};
+
+Result<Loaded> load_keys_and_trust(const Config& c) {
+  DaemonDir d{c.keys_dir};
+  auto keys = Keyring::load(c.keys_dir, PassphraseSource{c.passphrase_file});
+  if (!keys) return keys.error();
+  auto trust = TrustView::load(d.trust());
+  if (!trust) return trust.error();
+  return Loaded{std::move(*keys), std::move(*trust)};
+}
+
+}  // namespace
+
+Status check_config(const Config& config) {
+  auto loaded = load_keys_and_trust(config);
+  if (!loaded) return loaded.error();
+  DaemonDir d{config.keys_dir};
+  auto tls = make_tls_context(d.tls_cert(), d.tls_key());
+  if (!tls) return tls.error();
+  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr});
+  if (!store) return store.error();
+  (*store)->close();
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
+  harden_process();
+  auto loaded = load_keys_and_trust(config);
+  if (!loaded) return loaded.error();
+  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr});
+  if (!store) return store.error();
+  auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust),
+                                     std::move(*store));
+  // The store was opened before metrics existed; reopen with metrics wired in.
+  impl->store->close();
+  auto with_metrics = open_sqlite_store({config.db_path, config.max_batch, &impl->metrics});
+  if (!with_metrics) return with_metrics.error();
+  impl->store = std::move(*with_metrics);
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+  auto& d = *impl_;
+  auto tls = make_tls_context(d.dir.tls_cert(), d.dir.tls_key());
+  if (!tls) {
+    std::cerr << "error: " << code_name(tls.code()) << ": " << tls.error().message << "\n";
+    return 1;
+  }
+  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, d.metrics);
+  d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
+  auto api = std::make_shared<ApiHandler>(d.config.limits, d.metrics, *d.ingest, d.ioc.get_executor());
+  auto admin = std::make_shared<AdminHandler>(d.metrics);
+
+  auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);
+  if (!api_ep) {
+    std::cerr << "error: " << api_ep.error().message << "\n";
+    return 1;
+  }
+  auto admin_ep = d.server->listen(*parse_host_port(d.config.admin_listen), admin, nullptr);
+  if (!admin_ep) {
+    std::cerr << "error: " << admin_ep.error().message << "\n";
+    return 1;
+  }
+  // Scripts and tests read these two lines to find the ports (port 0 = any).
+  std::cout << "listening on " << api_ep->address().to_string() << ":" << api_ep->port() << "\n"
+            << "admin listening on " << admin_ep->address().to_string() << ":" << admin_ep->port()
+            << std::endl;
+  log_event("started", {LogField::num("threads", d.config.threads)});
+
+  net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal;
+  on_signal = [&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      auto fresh = TrustView::load(d.dir.trust());
+      if (fresh) {
+        d.trust.set(std::move(*fresh));
+        d.metrics.trust_reloads.fetch_add(1);
+        log_event("trust_reloaded");
+      } else {
+        // Keep serving with the old trust store rather than none.
+        log_event("trust_reload_failed", {LogField::code(fresh.code())});
+      }
+      signals.async_wait(on_signal);
+      return;
+    }
+    log_event("draining");
+    d.server->drain(std::chrono::seconds(10), [&] {
+      signals.cancel();
+      d.ioc.stop();
+    });
+  };
+  signals.async_wait(on_signal);
+
+  std::vector<std::thread> threads;
+  for (std::uint32_t i = 1; i < d.config.threads; ++i) threads.emplace_back([&] { d.ioc.run(); });
+  d.ioc.run();
+  for (auto& t : threads) t.join();
+  d.store->close();
+  log_event("stopped");
+  return 0;
+}
+
+}  // namespace cw::daemon

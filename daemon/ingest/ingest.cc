@@ -1,0 +1,124 @@
+#include "daemon/ingest/ingest.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <cmath>
+
+#include "daemon/log.h"
+#include "protocol/envelope.h"
+#include "protocol/gazetteer.h"
+#include "protocol/receipt.h"
+#include "protocol/timefmt.h"
+
+namespace cw::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A contact enrolled with a region scope may only report inside it.
+bool in_scope(const ContactEntry& c, const Alert& a) {
+  if (c.regions.empty()) return true;
+  auto ok = [&](const std::optional<Place>& p) {
+    if (!p) return true;
+    auto e = find_place(p->code);
+    return e && std::find(c.regions.begin(), c.regions.end(), e->region) != c.regions.end();
+  };
+  return ok(a.arrest_place) && ok(a.held_place);
+}
+
+// What the store keeps sealed: who sent it and everything they wrote.
+Bytes record_plaintext(const OpenedAlert& o) {
+  ByteWriter w;
+  w.u8(1).raw(o.sender).raw(o.alert_id).u64(static_cast<std::uint64_t>(o.created_at));
+  w.u32(static_cast<std::uint32_t>(o.canonical.size())).raw(o.canonical);
+  return w.take();
+}
+
+}  // namespace
+
+Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics)
+    : keys_(keys), trust_(trust), store_(store), metrics_(metrics) {}
+
+void Ingest::submit(std::string body, boost::asio::any_io_executor ex,
+                    std::function<void(Response)> done) {
+  const auto started = Clock::now();
+  const auto now = unix_now();
+  auto reject = [&](Errc code, std::string_view message, std::optional<AlertId> id = {},
+                    std::optional<std::uint32_t> retry = {}) {
+    metrics_.reject(code);
+    if (id) log_event("alert_rejected", {LogField::alert(*id), LogField::code(code)});
+    else log_event("alert_rejected", {LogField::code(code)});
+    done(error_response(code, message, 11, retry));
+  };
+
+  auto trust = trust_.get();
+  OpenOptions opts{now, &metrics_.signature_verifications};
+  auto opened = open_envelope(
+      as_bytes(body), keys_.box(), [&](const KeyId& id) { return trust->sender_key(id); }, opts);
+  if (!opened) return reject(opened.code(), opened.error().message);
+
+  struct AlertWiper {
+    OpenedAlert& o;
+    ~AlertWiper() {
+      wipe_alert(o.alert);
+      wipe(o.canonical.data(), o.canonical.size());
+    }
+  } wiper{*opened};
+
+  const auto& o = *opened;
+  const ContactEntry* contact = trust->contact(o.sender);
+  if (!in_scope(*contact, o.alert))
+    return reject(Errc::forbidden, "the alert lies outside the sender's region scope", o.alert_id);
+
+  double retry_after = 0;
+  if (!contact_buckets_.take(o.sender, contact->rate_per_hour, std::chrono::hours(1), &retry_after))
+    return reject(Errc::rate_limited, "too many alerts from this sender; retry later", o.alert_id,
+                  static_cast<std::uint32_t>(std::ceil(retry_after)));
+
+  NewAlert na;
+  na.alert_tag = keys_.alert_tag(o.alert_id);
+  na.sender_tag = keys_.sender_tag(o.sender, o.alert_id);
+  na.envelope_hash = envelope_hash(as_bytes(body));
+  na.received_at = now;
+  na.kind = o.alert.kind;
+  {
+    Bytes plain = record_plaintext(o);
+    na.sealed = keys_.seal_record(plain, na.alert_tag);
+    wipe(plain.data(), plain.size());
+  }
+  const AlertId alert_id = o.alert_id;
+  const SenderPseudonym who{keys_.log_pseudonym(o.sender, now)};
+
+  store_.record_alert(std::move(na), [this, ex, alert_id, who, started,
+                                      done = std::move(done)](Result<Recorded> r) mutable {
+    // On the store's writer thread: hand over to the connection's executor
+    // so the signature is computed off the writer.
+    boost::asio::post(ex, [this, alert_id, who, started, r = std::move(r), done = std::move(done)] {
+      auto finish = [&](Response res) {
+        metrics_.ingest_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
+        done(std::move(res));
+      };
+      if (!r) {
+        metrics_.reject(r.code());
+        log_event("alert_store_failed", {LogField::alert(alert_id), LogField::code(r.code())});
+        return finish(error_response(r.code(), "the alert could not be recorded; retry later"));
+      }
+      if (r->sender_conflict) {
+        metrics_.reject(Errc::conflict);
+        log_event("alert_rejected", {LogField::alert(alert_id), LogField::code(Errc::conflict)});
+        return finish(error_response(Errc::conflict, "this alert id was used by another sender"));
+      }
+      auto receipt = sign_receipt(keys_.signing(), alert_id, r->envelope_hash, r->received_at, r->sequence);
+      if (r->duplicate) {
+        metrics_.alerts_duplicate.fetch_add(1);
+        log_event("alert_repeat", {LogField::alert(alert_id), LogField::sender(who), LogField::num("seq", r->sequence)});
+      } else {
+        metrics_.alerts_accepted.fetch_add(1);
+        log_event("alert_accepted", {LogField::alert(alert_id), LogField::sender(who), LogField::num("seq", r->sequence)});
+      }
+      finish(json_response(r->duplicate ? http::status::ok : http::status::created, receipt_to_json(receipt)));
+    });
+  });
+}
+
+}  // namespace cw::daemon

@@ -1,0 +1,39 @@
+// The ingest pipeline for POST /v1/alerts.
+//
+// Order of work (cheapest first, nothing written until everything passed):
+//   envelope header checks -> decrypt -> inner header -> trust store lookup
+//   -> signature -> timestamp -> canonical alert + schema -> region scope
+//   -> per-contact rate limit -> ONE store transaction (group commit)
+//   -> signed receipt, only after the commit is durable.
+// A rejected alert changes nothing but metrics.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <memory>
+
+#include "daemon/keyring.h"
+#include "daemon/metrics.h"
+#include "daemon/net/http.h"
+#include "daemon/rate_limit.h"
+#include "daemon/store/store.h"
+#include "daemon/trust.h"
+
+namespace cw::daemon {
+
+class Ingest {
+ public:
+  Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics);
+
+  // Runs the pipeline on `body`; `done` is called exactly once, on `ex`.
+  void submit(std::string body, boost::asio::any_io_executor ex, std::function<void(Response)> done);
+
+ private:
+  const Keyring& keys_;
+  const TrustHolder& trust_;
+  Store& store_;
+  Metrics& metrics_;
+  TokenBuckets<KeyId, KeyIdHash> contact_buckets_;
+};
+
+}  // namespace cw::daemon

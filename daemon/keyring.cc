@@ -1,0 +1,91 @@
+#include "daemon/keyring.h"
+
+#include <sodium.h>
+
+#include "keys/daemon_dir.h"
+#include "protocol/file_io.h"
+
+namespace cw::daemon {
+namespace {
+
+constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'c', 'w', 'd', 'a', 'e', 'm', 'o', 'n'};
+enum Subkey : std::uint64_t { kStorage = 1, kAlertTag = 2, kSenderTag = 3, kLog = 4, kCase = 5 };
+
+SecretBytes derive(const SecretBytes& master, Subkey id) {
+  SecretBytes k(32);
+  crypto_kdf_derive_from_key(k.data(), k.size(), id, kKdfContext, master.data());
+  return k;
+}
+
+Tag keyed(const SecretBytes& key, ByteView a, ByteView b = {}) {
+  Tag t{};
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, key.data(), key.size(), t.size());
+  crypto_generichash_update(&st, a.data(), a.size());
+  crypto_generichash_update(&st, b.data(), b.size());
+  crypto_generichash_final(&st, t.data(), t.size());
+  return t;
+}
+
+}  // namespace
+
+Result<Keyring> Keyring::load(const std::string& keys_dir, const PassphraseSource& source) {
+  DaemonDir d{keys_dir};
+  auto text = read_file(d.identity(), 64 << 10);
+  if (!text) return text.error();
+  if (is_group_or_world_readable(d.identity()))
+    return make_error(Errc::bad_key_file, d.identity() + " is readable by others; chmod 600 it");
+  auto id = open_identity(as_chars(*text), [&] { return source.get("casewired key passphrase: ", false); });
+  wipe(text->data(), text->size());
+  if (!id) return id.error();
+  if (id->role != Role::daemon || !id->box || id->master.size() != 32)
+    return make_error(Errc::bad_key_file, d.identity() + " is not a daemon identity");
+  return Keyring(std::move(*id));
+}
+
+Keyring::Keyring(Identity identity)
+    : id_(std::move(identity)),
+      storage_(derive(id_.master, kStorage)),
+      alert_tag_(derive(id_.master, kAlertTag)),
+      sender_tag_(derive(id_.master, kSenderTag)),
+      log_(derive(id_.master, kLog)),
+      case_(derive(id_.master, kCase)) {}
+
+Tag Keyring::alert_tag(const AlertId& id) const { return keyed(alert_tag_, id); }
+
+Tag Keyring::sender_tag(const KeyId& sender, const AlertId& id) const {
+  return keyed(sender_tag_, sender, id);
+}
+
+std::string Keyring::log_pseudonym(const KeyId& sender, std::int64_t now) const {
+  ByteWriter day;
+  day.u64(static_cast<std::uint64_t>(now / 86400));
+  auto t = keyed(log_, day.bytes(), sender);
+  return to_hex(ByteView(t.data(), 4));
+}
+
+Tag Keyring::case_pseudonym(const AlertId& case_id) const { return keyed(case_, case_id); }
+
+Bytes Keyring::seal_record(ByteView plaintext, ByteView ad) const {
+  constexpr auto kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  Bytes out(kNonce + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  randombytes_buf(out.data(), kNonce);
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kNonce, nullptr, plaintext.data(),
+                                             plaintext.size(), ad.data(), ad.size(), nullptr,
+                                             out.data(), storage_.data());
+  return out;
+}
+
+Result<Bytes> Keyring::open_record(ByteView sealed, ByteView ad) const {
+  constexpr auto kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  constexpr auto kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+  if (sealed.size() < kNonce + kTag) return make_error(Errc::internal_error, "stored record is damaged");
+  Bytes out(sealed.size() - kNonce - kTag);
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), nullptr, nullptr, sealed.data() + kNonce,
+                                                 sealed.size() - kNonce, ad.data(), ad.size(),
+                                                 sealed.data(), storage_.data()) != 0)
+    return make_error(Errc::internal_error, "stored record failed authentication");
+  return out;
+}
+
+}  // namespace cw::daemon

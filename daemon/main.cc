@@ -1,0 +1,50 @@
+// casewired: receives case alerts, records them durably, answers with signed
+// receipts. See docs/OPERATOR.md.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "protocol/secret.h"
+
+int main(int argc, char** argv) {
+  cw::init_crypto();
+  std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a death
+  CLI::App app{"casewired: the casewire alert daemon"};
+  std::string config_path;
+  cw::daemon::Overrides ov;
+  bool check = false;
+  std::string listen, admin, db;
+  app.add_option("--config", config_path, "configuration file (TOML)")->required();
+  app.add_option("--listen", listen, "API address HOST:PORT (port 0 = any)");
+  app.add_option("--admin-listen", admin, "admin address HOST:PORT (port 0 = any)");
+  app.add_option("--db", db, "SQLite database path");
+  app.add_flag("--check-config", check, "validate configuration, keys and database, then exit");
+  CLI11_PARSE(app, argc, argv);
+  if (!listen.empty()) ov.listen = listen;
+  if (!admin.empty()) ov.admin_listen = admin;
+  if (!db.empty()) ov.db_path = db;
+
+  auto config = cw::daemon::load_config(config_path, ov);
+  if (!config) {
+    std::cerr << "error: " << cw::code_name(config.code()) << ": " << config.error().message << "\n";
+    return 1;
+  }
+  if (check) {
+    auto st = cw::daemon::check_config(*config);
+    if (!st.ok()) {
+      std::cerr << "error: " << cw::code_name(st.code()) << ": " << st.error().message << "\n";
+      return 1;
+    }
+    std::cout << "configuration ok\n";
+    return 0;
+  }
+  auto daemon = cw::daemon::Daemon::create(*config);
+  if (!daemon) {
+    std::cerr << "error: " << cw::code_name(daemon.code()) << ": " << daemon.error().message << "\n";
+    return 1;
+  }
+  return (*daemon)->run();
+}

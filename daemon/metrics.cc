@@ -1,0 +1,78 @@
+#include "daemon/metrics.h"
+
+#include <cstdio>
+
+namespace cw::daemon {
+namespace {
+
+void line(std::string& out, const std::string& name, const std::string& help, const char* type,
+          std::uint64_t value) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  out += name + " " + std::to_string(value) + "\n";
+}
+
+std::string fmt_double(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+Histogram::Histogram(std::vector<double> upper_bounds)
+    : bounds_(std::move(upper_bounds)), counts_(bounds_.size() + 1) {}
+
+void Histogram::observe(double value) {
+  std::size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  total_.fetch_add(1, std::memory_order_relaxed);
+  sum_micro_.fetch_add(static_cast<std::uint64_t>(value * 1e6), std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, const std::string& name, const std::string& help) const {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    out += name + "_bucket{le=\"" + fmt_double(bounds_[i]) + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  cumulative += counts_.back().load(std::memory_order_relaxed);
+  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += name + "_sum " + fmt_double(static_cast<double>(sum_micro_.load()) / 1e6) + "\n";
+  out += name + "_count " + std::to_string(total_.load()) + "\n";
+}
+
+Metrics::Metrics()
+    : ingest_seconds({0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}),
+      store_commit_seconds({0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
+      store_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 1024}) {}
+
+std::string Metrics::render() const {
+  std::string out;
+  line(out, "casewire_alerts_accepted_total", "Alerts recorded (first time).", "counter", alerts_accepted);
+  line(out, "casewire_alerts_duplicate_total", "Repeats of an already recorded alert id.", "counter", alerts_duplicate);
+  out += "# HELP casewire_alerts_rejected_total Alerts refused, by stable error code.\n";
+  out += "# TYPE casewire_alerts_rejected_total counter\n";
+  for (std::size_t i = 1; i < kErrcCount; ++i) {
+    auto v = alerts_rejected[i].load(std::memory_order_relaxed);
+    if (v == 0) continue;
+    out += "casewire_alerts_rejected_total{code=\"" +
+           std::string(code_name(static_cast<Errc>(i))) + "\"} " + std::to_string(v) + "\n";
+  }
+  line(out, "casewire_signature_verifications_total",
+       "Ed25519 verifications attempted on envelopes (cheap checks come first).", "counter",
+       signature_verifications);
+  line(out, "casewire_open_connections", "Client connections open now.", "gauge",
+       static_cast<std::uint64_t>(std::max<std::int64_t>(0, open_connections.load())));
+  line(out, "casewire_connections_total", "Client connections accepted.", "counter", connections_total);
+  line(out, "casewire_connections_refused_total", "Connections closed at once: over the cap.", "counter", connections_refused);
+  line(out, "casewire_trust_reloads_total", "Trust store reloads (SIGHUP).", "counter", trust_reloads);
+  line(out, "casewire_store_failures_total", "Store transactions that failed.", "counter", store_failures);
+  ingest_seconds.render(out, "casewire_ingest_seconds", "Time from request body to response.");
+  store_commit_seconds.render(out, "casewire_store_commit_seconds", "Duration of one group commit.");
+  store_batch_size.render(out, "casewire_store_batch_size", "Alerts per group commit.");
+  return out;
+}
+
+}  // namespace cw::daemon

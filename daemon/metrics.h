@@ -1,0 +1,51 @@
+// Daemon metrics, rendered in Prometheus text format on the admin listener.
+//
+// Privacy rule: labels are only ever stable error codes, route names or
+// delivery states - never a key id, alert id, address, label or any value
+// from an alert. Everything here is lock-free atomics, cheap on the hot path.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/error.h"
+
+namespace cw::daemon {
+
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void observe(double value);
+  void render(std::string& out, const std::string& name, const std::string& help) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::vector<std::atomic<std::uint64_t>> counts_;  // one per bound, plus +Inf
+  std::atomic<std::uint64_t> sum_micro_{0};
+  std::atomic<std::uint64_t> total_{0};
+};
+
+struct Metrics {
+  Metrics();
+
+  std::atomic<std::uint64_t> alerts_accepted{0};
+  std::atomic<std::uint64_t> alerts_duplicate{0};
+  std::array<std::atomic<std::uint64_t>, kErrcCount> alerts_rejected{};
+  std::atomic<std::uint64_t> signature_verifications{0};
+  std::atomic<std::int64_t> open_connections{0};
+  std::atomic<std::uint64_t> connections_total{0};
+  std::atomic<std::uint64_t> connections_refused{0};  // over the connection cap
+  std::atomic<std::uint64_t> trust_reloads{0};
+  std::atomic<std::uint64_t> store_failures{0};
+  Histogram ingest_seconds;        // request body received -> response queued
+  Histogram store_commit_seconds;  // one group commit
+  Histogram store_batch_size;
+
+  void reject(Errc code) { alerts_rejected[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed); }
+  std::string render() const;
+};
+
+}  // namespace cw::daemon

@@ -1,0 +1,55 @@
+#include "daemon/net/http.h"
+
+#include <boost/json.hpp>
+
+namespace cw::daemon {
+
+http::status status_for(Errc code) {
+  using S = http::status;
+  switch (code) {
+    case Errc::ok: return S::ok;
+    case Errc::unknown_sender:
+    case Errc::bad_signature:
+    case Errc::unauthorized:
+    case Errc::bad_request_signature:
+    case Errc::stale_request:
+    case Errc::replayed_request: return S::unauthorized;
+    case Errc::revoked_sender:
+    case Errc::forbidden: return S::forbidden;
+    case Errc::not_found: return S::not_found;
+    case Errc::method_not_allowed: return S::method_not_allowed;
+    case Errc::conflict: return S::conflict;
+    case Errc::body_too_large: return S::payload_too_large;
+    case Errc::unsupported_media_type: return S::unsupported_media_type;
+    case Errc::malformed_alert:
+    case Errc::invalid_alert:
+    case Errc::alert_too_large: return S::unprocessable_entity;
+    case Errc::rate_limited: return S::too_many_requests;
+    case Errc::headers_too_large: return S::request_header_fields_too_large;
+    case Errc::store_unavailable:
+    case Errc::too_many_connections: return S::service_unavailable;
+    case Errc::internal_error: return S::internal_server_error;
+    default: return S::bad_request;
+  }
+}
+
+Response json_response(http::status status, std::string body, unsigned version) {
+  Response res{status, version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response error_response(Errc code, std::string_view message, unsigned version,
+                        std::optional<std::uint32_t> retry_after) {
+  boost::json::object o;
+  o["error"] = code_name(code);
+  o["message"] = message;
+  auto res = json_response(status_for(code), boost::json::serialize(o), version);
+  if (retry_after) res.set(http::field::retry_after, std::to_string(*retry_after));
+  return res;
+}
+
+}  // namespace cw::daemon

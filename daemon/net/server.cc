@@ -1,0 +1,361 @@
+#include "daemon/net/server.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
+#include <unordered_map>
+
+#include "daemon/log.h"
+
+namespace cw::daemon {
+
+namespace beast = boost::beast;
+using namespace std::chrono_literals;
+
+Result<std::shared_ptr<ssl::context>> make_tls_context(const std::string& cert_file,
+                                                       const std::string& key_file) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  // TLS 1.3 only: forward secrecy always, no legacy negotiation to downgrade.
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_3_VERSION);
+  SSL_CTX_set_max_proto_version(ctx->native_handle(), TLS1_3_VERSION);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                   SSL_OP_NO_TICKET);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(cert_file, ec);
+  if (ec) return make_error(Errc::tls_error, "cannot load TLS certificate " + cert_file);
+  ctx->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec) return make_error(Errc::tls_error, "cannot load TLS key " + key_file);
+  return ctx;
+}
+
+// What sessions share with the server: limits, metrics, the drain flag and a
+// registry of live sessions so drain() can reach idle ones.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void drain() = 0;  // thread-safe: posts to the session's strand
+};
+
+struct Server::State {
+  net::io_context& ioc;
+  Limits limits;
+  Metrics& metrics;
+  std::atomic<bool> draining{false};
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::mutex mu;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+
+  State(net::io_context& io, const Limits& l, Metrics& m) : ioc(io), limits(l), metrics(m) {}
+
+  void add(const std::shared_ptr<SessionBase>& s) {
+    std::lock_guard lock(mu);
+    sessions[s.get()] = s;
+  }
+  void remove(SessionBase* s) {
+    std::lock_guard lock(mu);
+    sessions.erase(s);
+  }
+  std::size_t live() {
+    std::lock_guard lock(mu);
+    return sessions.size();
+  }
+};
+
+namespace {
+
+// Per-listener connection accounting: the cap applies to each listener on its
+// own (a flood on the API cannot lock the operator out of /metrics), and only
+// the public API's connections appear in the connection metrics.
+struct ListenerStats {
+  std::atomic<std::int64_t> open{0};
+  bool public_api = false;
+};
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>;
+
+// Why an ignored error is ignored: a peer that times out, resets or sends
+// garbage is expected on the open internet; the session simply ends.
+void fail(beast::error_code ec, const char* what) {
+  if (ec == net::error::operation_aborted || ec == beast::error::timeout ||
+      ec == net::error::eof || ec == net::ssl::error::stream_truncated ||
+      ec == net::error::connection_reset || ec == http::error::end_of_stream)
+    return;
+  (void)what;  // other errors are also per-connection; nothing to log that could identify anyone
+}
+
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(tcp::socket&& socket, ssl::context* tls, std::shared_ptr<Server::State> state,
+          std::shared_ptr<Handler> handler, std::shared_ptr<ListenerStats> stats)
+      : stream_(make_stream(std::move(socket), tls)), state_(std::move(state)),
+        handler_(std::move(handler)), stats_(std::move(stats)) {
+    beast::error_code ec;
+    ctx_.remote = lowest().socket().remote_endpoint(ec).address();
+    stats_->open.fetch_add(1);
+    if (stats_->public_api) {
+      state_->metrics.open_connections.fetch_add(1);
+      state_->metrics.connections_total.fetch_add(1);
+    }
+  }
+  ~Session() override {
+    stats_->open.fetch_sub(1);
+    if (stats_->public_api) state_->metrics.open_connections.fetch_sub(1);
+    state_->remove(this);
+  }
+
+  void run() {
+    state_->add(this->shared_from_this());
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+  }
+
+  void drain() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      // Idle (waiting for a request head): close now. Busy: the request
+      // finishes and the connection closes after its response.
+      if (self->phase_ == Phase::head) self->close_now();
+    });
+  }
+
+ private:
+  enum class Phase { handshake, head, body, processing, writing, closing };
+
+  static Stream make_stream(tcp::socket&& s, ssl::context* tls) {
+    if constexpr (kIsTls<Stream>) return Stream(std::move(s), *tls);
+    else return Stream(std::move(s));
+  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  auto self() { return this->shared_from_this(); }
+  std::chrono::milliseconds ms(std::uint32_t v) const { return std::chrono::milliseconds(v); }
+  const Limits& limits() const { return state_->limits; }
+
+  void start() {
+    if constexpr (kIsTls<Stream>) {
+      phase_ = Phase::handshake;
+      lowest().expires_after(ms(limits().handshake_timeout_ms));
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, self()));
+    } else {
+      do_read();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return fail(ec, "handshake");
+    do_read();
+  }
+
+  void do_read() {
+    if (state_->draining) return do_close();
+    phase_ = Phase::head;
+    parser_.emplace();
+    parser_->header_limit(limits().max_header_bytes);
+    parser_->body_limit(limits().max_body_bytes);
+    // One deadline for waiting for and reading the whole head: a client
+    // dribbling a byte a second is cut off here (slow-loris).
+    lowest().expires_after(ms(limits().header_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_head, self()));
+  }
+
+  void on_head(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec == http::error::header_limit) {
+      state_->metrics.reject(Errc::headers_too_large);
+      return send_final(error_response(Errc::headers_too_large, "request head is too large"));
+    }
+    if (ec == http::error::body_limit) {
+      state_->metrics.reject(Errc::body_too_large);
+      return send_final(error_response(Errc::body_too_large, "request body is too large"));
+    }
+    if (ec) return fail(ec, "read head");
+    keep_alive_ = parser_->get().keep_alive();
+    if (auto early = handler_->precheck(parser_->get().base(), ctx_)) {
+      // Refused before reading the body: answer and close, the unread body
+      // stays unread.
+      return send_final(std::move(*early));
+    }
+    phase_ = Phase::body;
+    lowest().expires_after(ms(limits().body_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, self()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      state_->metrics.reject(Errc::body_too_large);
+      return send_final(error_response(Errc::body_too_large, "request body is too large"));
+    }
+    if (ec) return fail(ec, "read body");
+    lowest().expires_never();
+    phase_ = Phase::processing;
+    auto ex = stream_.get_executor();
+    handler_->handle(parser_->release(), ctx_, [self = self(), ex](Response res) {
+      net::post(ex, [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+    });
+  }
+
+  void send_final(Response res) {
+    keep_alive_ = false;
+    send(std::move(res));
+  }
+
+  void send(Response res) {
+    phase_ = Phase::writing;
+    res.keep_alive(keep_alive_ && !state_->draining);
+    res.set(http::field::server, "casewired");
+    res.prepare_payload();
+    res_ = std::make_unique<Response>(std::move(res));
+    lowest().expires_after(ms(limits().write_timeout_ms));
+    http::async_write(stream_, *res_,
+                      beast::bind_front_handler(&Session::on_write, self(), res_->need_eof()));
+  }
+
+  void on_write(bool close, beast::error_code ec, std::size_t) {
+    if (ec) return fail(ec, "write");
+    res_.reset();
+    if (close) return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    phase_ = Phase::closing;
+    if constexpr (kIsTls<Stream>) {
+      lowest().expires_after(1s);
+      stream_.async_shutdown([self = self()](beast::error_code) { self->close_now(); });
+    } else {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  void close_now() {
+    phase_ = Phase::closing;
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
+  }
+
+  Stream stream_;
+  std::shared_ptr<Server::State> state_;
+  std::shared_ptr<Handler> handler_;
+  std::shared_ptr<ListenerStats> stats_;
+  RequestContext ctx_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::unique_ptr<Response> res_;
+  bool keep_alive_ = true;
+  Phase phase_ = Phase::handshake;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(std::shared_ptr<Server::State> state, std::shared_ptr<tcp::acceptor> acceptor,
+           std::shared_ptr<Handler> handler, std::shared_ptr<ssl::context> tls)
+      : state_(std::move(state)), acceptor_(std::move(acceptor)), handler_(std::move(handler)),
+        tls_(std::move(tls)), stats_(std::make_shared<ListenerStats>()) {
+    stats_->public_api = tls_ != nullptr;
+  }
+
+  void accept() {
+    acceptor_->async_accept(net::make_strand(state_->ioc),
+                            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  }
+
+ private:
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;  // closed by drain
+    if (!ec) {
+      const auto open = stats_->open.load();
+      if (state_->draining || open >= static_cast<std::int64_t>(state_->limits.max_connections)) {
+        // Over the cap: close at once, before any TLS work is spent on it.
+        if (stats_->public_api) state_->metrics.connections_refused.fetch_add(1);
+        beast::error_code ignore;
+        socket.close(ignore);
+      } else if (tls_) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), tls_.get(), state_, handler_, stats_)->run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), nullptr, state_, handler_, stats_)->run();
+      }
+    }
+    accept();
+  }
+
+  std::shared_ptr<Server::State> state_;
+  std::shared_ptr<tcp::acceptor> acceptor_;
+  std::shared_ptr<Handler> handler_;
+  std::shared_ptr<ssl::context> tls_;
+  std::shared_ptr<ListenerStats> stats_;
+};
+
+// Polls until the last session is gone or the deadline passes, then calls back.
+class DrainWaiter : public std::enable_shared_from_this<DrainWaiter> {
+ public:
+  DrainWaiter(std::shared_ptr<Server::State> st, std::chrono::milliseconds deadline,
+              std::function<void()> done)
+      : st_(std::move(st)), timer_(st_->ioc), until_(std::chrono::steady_clock::now() + deadline),
+        done_(std::move(done)) {}
+  void check() {
+    if (st_->live() == 0 || std::chrono::steady_clock::now() >= until_) return done_();
+    timer_.expires_after(20ms);
+    timer_.async_wait([self = shared_from_this()](beast::error_code) { self->check(); });
+  }
+
+ private:
+  std::shared_ptr<Server::State> st_;
+  net::steady_timer timer_;
+  std::chrono::steady_clock::time_point until_;
+  std::function<void()> done_;
+};
+
+}  // namespace
+
+Server::Server(net::io_context& ioc, const Limits& limits, Metrics& metrics)
+    : state_(std::make_shared<State>(ioc, limits, metrics)) {}
+
+Server::~Server() = default;
+
+Result<tcp::endpoint> Server::listen(const HostPort& where, std::shared_ptr<Handler> handler,
+                                     std::shared_ptr<ssl::context> tls) {
+  beast::error_code ec;
+  auto addr = net::ip::make_address(where.host, ec);
+  if (ec) return make_error(Errc::bad_config, "listen address must be an IP address: " + where.host);
+  tcp::endpoint ep(addr, where.port);
+  auto acceptor = std::make_shared<tcp::acceptor>(net::make_strand(state_->ioc));
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return make_error(Errc::io_error, "cannot listen on " + where.host + ":" + std::to_string(where.port) + ": " + ec.message());
+  auto bound = acceptor->local_endpoint(ec);
+  state_->acceptors.push_back(acceptor);
+  std::make_shared<Listener>(state_, acceptor, std::move(handler), std::move(tls))->accept();
+  return bound;
+}
+
+void Server::drain(std::chrono::milliseconds deadline, std::function<void()> on_drained) {
+  auto st = state_;
+  st->draining = true;
+  for (auto& a : st->acceptors)
+    net::post(a->get_executor(), [a] {
+      beast::error_code ec;
+      a->close(ec);
+    });
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(st->mu);
+    for (auto& [p, w] : st->sessions)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->drain();
+  live.clear();
+  std::make_shared<DrainWaiter>(st, deadline, std::move(on_drained))->check();
+}
+
+}  // namespace cw::daemon

@@ -1,0 +1,25 @@
+// SQLite implementation of Store: one file, WAL, synchronous=FULL, a single
+// writer thread doing group commit, schema migrations by PRAGMA user_version.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "daemon/metrics.h"
+#include "daemon/store/store.h"
+
+namespace cw::daemon {
+
+struct SqliteOptions {
+  std::string path;
+  std::uint32_t max_batch = 256;
+  Metrics* metrics = nullptr;  // optional
+};
+
+// Opens (creating if needed) and migrates the database, starts the writer.
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+// The schema version this build writes; tests check migrations reach it.
+int sqlite_schema_version();
+
+}  // namespace cw::daemon

@@ -1,0 +1,60 @@
+// The daemon's view of the trust store: an immutable, indexed snapshot that
+// request handlers share, replaced as a whole on SIGHUP (so a request sees
+// either the old or the new store, never half of each).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "keys/trust_store.h"
+#include "protocol/keys.h"
+
+namespace cw::daemon {
+
+struct KeyIdHash {
+  std::size_t operator()(const KeyId& id) const {
+    std::size_t h = 0;
+    for (auto b : id) h = h * 131 + b;
+    return h;
+  }
+};
+
+class TrustView {
+ public:
+  static Result<std::shared_ptr<const TrustView>> load(const std::string& path);
+  explicit TrustView(TrustStore store);
+
+  // The signing key of an active contact; unknown_sender / revoked_sender.
+  Result<PublicKey> sender_key(const KeyId& id) const;
+  const ContactEntry* contact(const KeyId& id) const;
+  const OrgEntry* org(const KeyId& id) const;
+  const TrustStore& store() const { return store_; }
+
+ private:
+  TrustStore store_;
+  std::unordered_map<KeyId, std::size_t, KeyIdHash> contacts_;
+  std::unordered_map<KeyId, std::size_t, KeyIdHash> orgs_;
+};
+
+// Holds the current snapshot; readers take a shared_ptr and keep it for the
+// whole request.
+class TrustHolder {
+ public:
+  explicit TrustHolder(std::shared_ptr<const TrustView> v) : current_(std::move(v)) {}
+  std::shared_ptr<const TrustView> get() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  void set(std::shared_ptr<const TrustView> v) {
+    std::lock_guard lock(mu_);
+    current_ = std::move(v);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const TrustView> current_;
+};
+
+}  // namespace cw::daemon

@@ -1,0 +1,60 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+#include "protocol/file_io.h"
+#include "tests/support/temp_dir.h"
+
+namespace cw::daemon {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  Result<Config> load(const std::string& body, Overrides ov = {}) {
+    std::string text = "[keys]\ndir = \"" + dir.path() + "\"\n" + body;
+    EXPECT_TRUE(write_file_atomic(dir / "c.toml", as_bytes(text), 0644, Overwrite::yes).ok());
+    return load_config(dir / "c.toml", ov);
+  }
+  test::TempDir dir;
+};
+
+TEST_F(ConfigTest, DefaultsAreSafe) {
+  auto c = load("");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->listen, "127.0.0.1:8443");
+  EXPECT_EQ(c->admin_listen, "127.0.0.1:9443") << "admin is loopback by default";
+  EXPECT_EQ(c->db_path, dir / "casewired.db");
+  EXPECT_EQ(c->limits.max_body_bytes, 16384u);
+}
+
+TEST_F(ConfigTest, FlagsOverrideTheFile) {
+  Overrides ov;
+  ov.listen = "127.0.0.1:0";
+  ov.db_path = "/tmp/x.db";
+  auto c = load("[listen]\naddress = \"0.0.0.0:443\"\n", ov);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->listen, "127.0.0.1:0");
+  EXPECT_EQ(c->db_path, "/tmp/x.db");
+}
+
+TEST_F(ConfigTest, RefusesTyposWrongTypesAndOutOfRangeValues) {
+  EXPECT_EQ(load("[limit]\nmax_connections = 5\n").code(), Errc::bad_config);
+  EXPECT_EQ(load("[limits]\nmax_connections = \"many\"\n").code(), Errc::bad_config);
+  EXPECT_EQ(load("[limits]\nmax_body_bytes = 100\n").code(), Errc::bad_config) << "smaller than an envelope";
+  EXPECT_EQ(load("[listen]\naddress = \"nohost\"\n").code(), Errc::bad_config);
+  EXPECT_EQ(load("[listen]\naddress = \"1.2.3.4:99999\"\n").code(), Errc::bad_config);
+  EXPECT_EQ(load("this is not toml").code(), Errc::bad_config);
+}
+
+TEST(HostPort, ParsesIpv4AndBracketedIpv6) {
+  auto a = parse_host_port("127.0.0.1:0");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->port, 0);
+  auto b = parse_host_port("[::1]:8443");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->host, "::1");
+  EXPECT_EQ(b->port, 8443);
+}
+
+}  // namespace
+}  // namespace cw::daemon

@@ -1,0 +1,49 @@
+#include "daemon/keyring.h"
+
+#include <gtest/gtest.h>
+
+namespace cw::daemon {
+namespace {
+
+Keyring make(std::uint8_t seed) {
+  Identity id{Role::daemon, SigningKey::from_seed(Bytes(32, seed)), BoxKey::from_secret(Bytes(32, seed)),
+              SecretBytes::copy_of(Bytes(32, seed))};
+  return Keyring(std::move(id));
+}
+
+TEST(Keyring, TagsArePurposeBoundAndKeyed) {
+  auto k = make(1), other = make(2);
+  AlertId id{};
+  id[0] = 9;
+  EXPECT_EQ(k.alert_tag(id), k.alert_tag(id));
+  EXPECT_NE(k.alert_tag(id), other.alert_tag(id)) << "another deployment derives other tags";
+  EXPECT_NE(k.alert_tag(id), k.case_pseudonym(id)) << "purposes never collide";
+  KeyId s{};
+  EXPECT_NE(k.sender_tag(s, id), k.alert_tag(id));
+}
+
+TEST(Keyring, LogPseudonymsRotateDaily) {
+  auto k = make(1);
+  KeyId a{}, b{};
+  b[0] = 1;
+  const std::int64_t day = 1795000000 / 86400 * 86400;
+  EXPECT_EQ(k.log_pseudonym(a, day + 10), k.log_pseudonym(a, day + 80000));
+  EXPECT_NE(k.log_pseudonym(a, day + 10), k.log_pseudonym(a, day + 86400 + 10));
+  EXPECT_NE(k.log_pseudonym(a, day), k.log_pseudonym(b, day));
+  EXPECT_EQ(k.log_pseudonym(a, day).size(), 8u);
+}
+
+TEST(Keyring, SealedRecordsAreBoundToTheirRow) {
+  auto k = make(1);
+  Bytes plain{'s', 'e', 'c', 'r', 'e', 't'};
+  Bytes ad1{1}, ad2{2};
+  auto sealed = k.seal_record(plain, ad1);
+  EXPECT_EQ(*k.open_record(sealed, ad1), plain);
+  EXPECT_FALSE(k.open_record(sealed, ad2).ok()) << "moved to another row";
+  sealed[30] ^= 1;
+  EXPECT_FALSE(k.open_record(sealed, ad1).ok()) << "tampered";
+  EXPECT_FALSE(make(2).open_record(k.seal_record(plain, ad1), ad1).ok()) << "another key";
+}
+
+}  // namespace
+}  // namespace cw::daemon

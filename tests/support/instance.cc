@@ -1,0 +1,157 @@
+#include "tests/support/instance.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <sstream>
+
+#include "keys/commands.h"
+#include "keys/daemon_dir.h"
+#include "keys/trust_store.h"
+#include "protocol/file_io.h"
+#include "protocol/timefmt.h"
+#include "tests/support/raw_client.h"
+
+namespace cw::test {
+
+std::string bin(const char* name) {
+  std::string n = name;
+  if (n == "casewired") return std::string(CASEWIRE_BINARY_DIR) + "/daemon/casewired";
+  if (n == "casewire") return std::string(CASEWIRE_BINARY_DIR) + "/client/casewire";
+  return std::string(CASEWIRE_BINARY_DIR) + "/keys/casewire-keys";
+}
+
+Instance::Instance(std::string limits_toml, std::string extra_toml) {
+  std::ostringstream sink;
+  keys::InitOptions o;
+  o.dir = keys_dir();
+  o.secret.insecure_no_passphrase = true;
+  o.secret.kdf = KdfParams::interactive();
+  auto st = keys::init(o, sink);
+  EXPECT_TRUE(st.ok()) << st.error().message;
+  config_ = dir_ / "casewired.toml";
+  std::string c = "[keys]\ndir = \"" + keys_dir() + "\"\n[listen]\naddress = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n";
+  c += "[limits]\n" + limits_toml + "\n" + extra_toml + "\n";
+  EXPECT_TRUE(write_file_atomic(config_, as_bytes(c), 0644, Overwrite::yes).ok());
+}
+
+Instance::~Instance() {
+  if (proc_ && proc_->running()) kill9();
+}
+
+void Instance::start() {
+  ++starts_;
+  proc_ = std::make_unique<Process>(std::vector<std::string>{bin("casewired"), "--config", config_},
+                                    dir_ / ("daemon-run" + std::to_string(starts_)));
+  ASSERT_TRUE(proc_->wait_for_output("admin listening on", std::chrono::seconds(20)))
+      << "casewired did not start: " << proc_->err();
+  std::istringstream lines(proc_->out());
+  for (std::string line; std::getline(lines, line);) {
+    auto port_of = [&] { return static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1))); };
+    if (line.rfind("listening on ", 0) == 0) port_ = port_of();
+    if (line.rfind("admin listening on ", 0) == 0) admin_port_ = port_of();
+  }
+  ASSERT_NE(port_, 0);
+  ASSERT_NE(admin_port_, 0);
+  write_invite();
+}
+
+void Instance::write_invite() {
+  std::ostringstream sink;
+  auto st = keys::invite({keys_dir(), {url()}, invite_path(), true}, sink);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  invite_ = *invite_from_json(as_chars(*read_file(invite_path())));
+}
+
+std::string Instance::log() const {
+  std::string all;
+  for (int i = 1; i <= starts_; ++i) all += read_text(dir_ / ("daemon-run" + std::to_string(i) + ".err"));
+  return all;
+}
+
+void Instance::stop() {
+  proc_->signal(SIGTERM);
+  auto st = proc_->wait(std::chrono::seconds(20));
+  EXPECT_TRUE(st.has_value()) << "casewired did not stop on SIGTERM";
+  EXPECT_EQ(st.value_or(-1), 0);
+}
+
+void Instance::kill9() {
+  proc_->signal(SIGKILL);
+  proc_->wait(std::chrono::seconds(10));
+}
+
+void Instance::sighup() {
+  auto before = metric("casewire_trust_reloads_total");
+  proc_->signal(SIGHUP);
+  for (int i = 0; i < 500 && metric("casewire_trust_reloads_total") == before; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+Contact Instance::add_contact(const std::string& label, std::uint32_t rate, std::vector<std::string> regions) {
+  Contact c;
+  c.key_path = dir_ / (label + ".key");
+  c.home = dir_ / ("home-" + label);
+  std::ostringstream sink;
+  keys::SecretFileOptions o;
+  o.insecure_no_passphrase = true;
+  EXPECT_TRUE(keys::new_identity(Role::contact, c.key_path, o, sink).ok());
+  EXPECT_TRUE(keys::enroll({keys_dir(), c.key_path + ".pub", label, std::move(regions), rate}, sink).ok());
+  auto id = open_identity(as_chars(*read_file(c.key_path)), [] { return Result<SecretBytes>(SecretBytes()); });
+  c.identity = std::make_shared<Identity>(std::move(*id));
+  c.id = c.identity->sign.id();
+  if (port_ != 0) {
+    auto r = client(c, {"init", "--invite", invite_path(), "--key", c.key_path});
+    EXPECT_EQ(r.status, 0) << r.err;
+  }
+  return c;
+}
+
+void Instance::revoke(const KeyId& id) {
+  std::ostringstream sink;
+  EXPECT_TRUE(keys::revoke(keys_dir(), key_id_hex(id), sink).ok());
+}
+
+Bytes Instance::seal(const Contact& c, const Alert& a, const AlertId& id, std::int64_t created_at) const {
+  auto pub = parse_public_key_file(as_chars(*read_file(DaemonDir{keys_dir()}.public_keys())));
+  return *seal_envelope(a, id, created_at, c.identity->sign, *pub->box);
+}
+
+Bytes Instance::seal(const Contact& c, const Alert& a) const {
+  return seal(c, a, random_alert_id(), unix_now());
+}
+
+std::uint64_t Instance::count_alerts() const {
+  sqlite3* db = nullptr;
+  std::uint64_t n = 0;
+  if (sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM alerts", -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+      n = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+std::string Instance::metrics() const {
+  auto r = admin_get(admin_port_, "/metrics");
+  return r ? r->body : "";
+}
+
+std::uint64_t Instance::metric(const std::string& prefix) const {
+  auto m = metrics();
+  auto pos = m.find("\n" + prefix + " ");
+  if (pos == std::string::npos) return 0;
+  return std::stoull(m.substr(pos + prefix.size() + 2));
+}
+
+RunResult Instance::client(const Contact& c, std::vector<std::string> args,
+                           std::map<std::string, std::string> env) const {
+  std::vector<std::string> argv{bin("casewire"), "--home", c.home};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(std::move(argv), env);
+}
+
+}  // namespace cw::test

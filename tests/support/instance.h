@@ -1,0 +1,76 @@
+// A real casewired instance for end-to-end tests: keys made with the
+// casewire-keys library, the daemon binary started on port 0, contacts with
+// their own client homes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/envelope.h"
+#include "protocol/invite.h"
+#include "protocol/key_file.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace cw::test {
+
+std::string bin(const char* name);  // path of a built binary: casewired, casewire, casewire-keys
+
+struct Contact {
+  std::string key_path;  // secret key file (unencrypted: tests)
+  std::string home;      // client home, set up with the invite
+  KeyId id{};
+  std::shared_ptr<Identity> identity;
+};
+
+class Instance {
+ public:
+  // `limits_toml` is appended under [limits] in the config.
+  explicit Instance(std::string limits_toml = "", std::string extra_toml = "");
+  ~Instance();
+
+  void start();
+  void stop();      // SIGTERM and wait
+  void kill9();     // SIGKILL and wait
+  void sighup();
+  bool running() { return proc_ && proc_->running(); }
+
+  Contact add_contact(const std::string& label, std::uint32_t rate_per_hour = 1000,
+                      std::vector<std::string> regions = {});
+  void revoke(const KeyId& id);
+
+  // Seals an alert as `c` would, addressed to this daemon.
+  Bytes seal(const Contact& c, const Alert& a, const AlertId& id, std::int64_t created_at) const;
+  Bytes seal(const Contact& c, const Alert& a) const;
+
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  std::uint16_t port() const { return port_; }
+  std::uint16_t admin_port() const { return admin_port_; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string keys_dir() const { return dir_ / "daemon"; }
+  std::string db_path() const { return dir_ / "daemon/casewired.db"; }
+  std::string invite_path() const { return dir_ / "invite.json"; }
+  const Invite& invite() const { return invite_; }
+  std::string log() const;  // everything the daemon wrote to stderr so far
+  std::uint64_t count_alerts() const;
+  std::string metrics() const;
+  std::uint64_t metric(const std::string& line_prefix) const;
+
+  // Runs the casewire client for contact `c` with the given arguments.
+  RunResult client(const Contact& c, std::vector<std::string> args,
+                   std::map<std::string, std::string> env = {}) const;
+
+ private:
+  void write_invite();
+  TempDir dir_;
+  std::string config_;
+  std::unique_ptr<Process> proc_;
+  std::uint16_t port_ = 0, admin_port_ = 0;
+  int starts_ = 0;
+  Invite invite_;
+  std::string all_logs_;
+};
+
+}  // namespace cw::test

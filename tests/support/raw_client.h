@@ -1,0 +1,51 @@
+// A deliberately low-level HTTP(S) client for end-to-end tests: it can send
+// anything (half a request, one byte a second, plain HTTP to the TLS port),
+// which the real client never would. Blocking sockets with receive timeouts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace cw::test {
+
+struct HttpReply {
+  int status = 0;
+  std::string head;
+  std::string body;
+  std::string header(const std::string& name) const;  // case-insensitive
+};
+
+class RawClient {
+ public:
+  // TLS 1.3 without certificate checks (tests check pins elsewhere).
+  static std::unique_ptr<RawClient> connect(std::uint16_t port, bool tls,
+                                            std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  ~RawClient();
+  bool handshake_ok() const { return handshake_ok_; }
+  bool send(const std::string& bytes);
+  // Reads one HTTP response (head + Content-Length body); nullopt on close/timeout.
+  std::optional<HttpReply> read_reply();
+  // True when the peer closes the connection within `timeout`.
+  bool closed_within(std::chrono::milliseconds timeout);
+
+ private:
+  int read_some(char* buf, int n);
+  int fd_ = -1;
+  void* ssl_ = nullptr;
+  void* ctx_ = nullptr;
+  bool handshake_ok_ = false;
+  std::string pending_;
+};
+
+std::string http_request(const std::string& method, const std::string& target, const std::string& body,
+                         const std::string& extra_headers = "");
+
+// One request on a fresh TLS connection.
+std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope);
+// GET on the plain admin listener.
+std::optional<HttpReply> admin_get(std::uint16_t port, const std::string& target);
+
+}  // namespace cw::test
