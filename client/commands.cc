@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "client/context.h"
 #include "client/delivery.h"
 #include "client/home.h"
 #include "client/outbox.h"
@@ -16,30 +17,6 @@
 
 namespace cw::client {
 namespace {
-
-int fail(std::ostream& err, const Error& e, int status = kExitUsage) {
-  err << "error: " << code_name(e.code) << ": " << e.message << "\n";
-  return status;
-}
-
-Result<TransportOptions> transport_for(const Globals& g, const ClientHome& home, const Invite& inv) {
-  auto s = home.settings();
-  if (!s) return s.error();
-  TransportOptions t;
-  t.tls_pin = inv.tls_pin;
-  t.proxy = s->proxy;
-  t.connect_timeout = s->connect_timeout;
-  t.io_timeout = s->io_timeout;
-  if (!g.proxy.empty()) {
-    auto p = parse_proxy_url(g.proxy);
-    if (!p) return p.error();
-    t.proxy = *p;
-  }
-  for (const auto& u : inv.urls)
-    if (u.find(".onion") != std::string::npos && !t.proxy && inv.urls.size() == 1)
-      return make_error(Errc::bad_config, "the daemon is an onion service: use --proxy socks5h://127.0.0.1:9050");
-  return t;
-}
 
 std::string receipt_text(const Receipt& r, bool repeat) {
   std::string s = repeat ? "delivered earlier; the daemon confirms its receipt\n" : "delivered\n";
@@ -96,7 +73,7 @@ DeliveryResult settle(Outbox& outbox, ReceiptStore& receipts, OutboxEntry meta, 
 
 Result<Bytes> seal_for(const Globals& g, const ClientHome& home, const Invite& inv, const Alert& a,
                        const AlertId& id, std::int64_t now) {
-  auto ident = home.identity(PassphraseSource{g.passphrase_file});
+  auto ident = load_identity(g, home, "");
   if (!ident) return ident.error();
   return seal_envelope(a, id, now, ident->sign, inv.daemon_box);
 }
@@ -170,11 +147,11 @@ int cmd_init(const Globals& g, const std::string& invite, const std::string& key
 
 int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostream& err) {
   const auto now = unix_now();
-  ClientHome home(resolve_home(g.home));
-  auto inv = home.invite();
-  if (!inv) return fail(err, inv.error());
-  auto t = transport_for(g, home, *inv);
-  if (!t) return fail(err, t.error());
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  const auto& home = ctx->home;
+  const auto* inv = &ctx->invite;
+  const auto* t = &ctx->transport;
   // Validate locally first: a bad alert never touches the network.
   auto a = build_alert(f, now);
   if (!a) return fail(err, a.error());
@@ -214,11 +191,10 @@ int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_fil
 
 int cmd_deliver(const Globals& g, const std::string& file, const std::vector<std::string>& servers,
                 std::ostream& out, std::ostream& err) {
-  ClientHome home(resolve_home(g.home));
-  auto inv = home.invite();
-  if (!inv) return fail(err, inv.error());
-  auto t = transport_for(g, home, *inv);
-  if (!t) return fail(err, t.error());
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  const auto* inv = &ctx->invite;
+  const auto* t = &ctx->transport;
   auto wire = read_file(file, 64 << 10);
   if (!wire) return fail(err, wire.error());
   // The alert id is sealed inside; the receipt tells it, and is checked
@@ -241,11 +217,11 @@ int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
 }
 
 int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostream& err) {
-  ClientHome home(resolve_home(g.home));
-  auto inv = home.invite();
-  if (!inv) return fail(err, inv.error());
-  auto t = transport_for(g, home, *inv);
-  if (!t) return fail(err, t.error());
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  const auto& home = ctx->home;
+  const auto* inv = &ctx->invite;
+  const auto* t = &ctx->transport;
   Outbox outbox(home.outbox_dir());
   ReceiptStore receipts(home.receipts_dir());
   auto backoff = std::chrono::seconds(5);

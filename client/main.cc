@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "client/commands.h"
+#include "client/org_commands.h"
 #include "protocol/secret.h"
 
 namespace {
@@ -77,6 +78,27 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("receipts", "verified receipts: proof of delivery, case references")
       ->callback([&] { rc = cw::client::cmd_receipts(g, std::cout, std::cerr); });
+
+  cw::client::FeedOptions feed_opts;
+  auto* feed = app.add_subcommand("feed", "organisations: stream, verify and print notifications");
+  feed->add_option("--key", feed_opts.key, "organisation key file (default: the one set up by init)");
+  feed->add_option("--count", feed_opts.count, "exit after this many notifications");
+  feed->add_flag("--pull", feed_opts.pull, "page through what is waiting, then exit (no streaming)");
+  feed->add_flag("--from-start", feed_opts.from_start, "ignore the saved position");
+  feed->callback([&] { rc = cw::client::cmd_feed(g, feed_opts, std::cout, std::cerr); });
+
+  std::string ack_key;
+  std::uint64_t ack_id = 0;
+  auto* ack = app.add_subcommand("ack", "organisations: say you are acting on a notification's case");
+  ack->add_option("ID", ack_id, "notification id (the # in the feed)")->required();
+  ack->add_option("--key", ack_key, "organisation key file");
+  ack->callback([&] { rc = cw::client::cmd_ack(g, ack_key, ack_id, std::cout, std::cerr); });
+
+  std::string status_key, status_case;
+  auto* status = app.add_subcommand("status", "contacts: is anyone acting on a case you reported?");
+  status->add_option("CASE", status_case, "the case's alert id (see 'casewire receipts')")->required();
+  status->add_option("--key", status_key, "contact key file");
+  status->callback([&] { rc = cw::client::cmd_status(g, status_key, status_case, std::cout, std::cerr); });
 
   CLI11_PARSE(app, argc, argv);
   return rc;

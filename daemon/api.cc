@@ -1,78 +1,262 @@
 #include "daemon/api.h"
 
+#include <boost/json.hpp>
 #include <cmath>
+
+#include "daemon/delivery/routing.h"
+#include "daemon/log.h"
+#include "protocol/signed_payload.h"
+#include "protocol/signed_request.h"
+#include "protocol/timefmt.h"
 
 namespace cw::daemon {
 namespace {
 
-std::string_view path_of(const RequestHeader& head) {
-  auto t = head.target();
-  auto q = t.find('?');
-  return q == std::string_view::npos ? t : t.substr(0, q);
+constexpr std::size_t kMaxSmallBody = 1024;  // every request but an envelope is tiny
+constexpr std::size_t kPageLimit = 100;
+
+std::string_view path_of(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+// Value of `key` in the query string, or "".
+std::string_view query_param(std::string_view target, std::string_view key) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  auto qs = target.substr(q + 1);
+  while (!qs.empty()) {
+    auto amp = qs.find('&');
+    auto part = qs.substr(0, amp);
+    if (part.size() > key.size() && part.substr(0, key.size()) == key && part[key.size()] == '=')
+      return part.substr(key.size() + 1);
+    if (amp == std::string_view::npos) break;
+    qs = qs.substr(amp + 1);
+  }
+  return {};
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::stoull(std::string(s));
+}
+
+// /v1/notifications/{id}/ack -> id
+std::optional<std::uint64_t> ack_id(std::string_view path) {
+  constexpr std::string_view kPrefix = "/v1/notifications/", kSuffix = "/ack";
+  if (path.size() <= kPrefix.size() + kSuffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
+      path.substr(path.size() - kSuffix.size()) != kSuffix)
+    return std::nullopt;
+  return parse_u64(path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size()));
+}
+
+// /v1/cases/{32 hex}/status -> case reference
+std::optional<AlertId> status_case(std::string_view path) {
+  constexpr std::string_view kPrefix = "/v1/cases/", kSuffix = "/status";
+  if (path.size() != kPrefix.size() + 32 + kSuffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
+      path.substr(kPrefix.size() + 32) != kSuffix)
+    return std::nullopt;
+  return parse_alert_id(path.substr(kPrefix.size(), 32));
 }
 
 }  // namespace
 
-ApiHandler::ApiHandler(const Limits& limits, Metrics& metrics, Ingest& ingest,
-                       boost::asio::any_io_executor ex)
-    : limits_(limits), metrics_(metrics), ingest_(ingest), ex_(std::move(ex)) {}
+ApiHandler::ApiHandler(ApiDeps deps) : d_(std::move(deps)), nonces_(2 * kRequestSkew) {}
 
 std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const RequestContext& ctx) {
   const unsigned v = head.version();
   // Pre-authentication flood control by client address, before any body is
   // read or any cryptography is done.
-  if (limits_.per_ip_per_minute > 0) {
+  if (d_.limits.per_ip_per_minute > 0) {
     double retry = 0;
-    if (!ip_buckets_.take(ctx.remote, limits_.per_ip_per_minute, std::chrono::minutes(1), &retry)) {
-      metrics_.reject(Errc::rate_limited);
+    if (!ip_buckets_.take(ctx.remote, d_.limits.per_ip_per_minute, std::chrono::minutes(1), &retry)) {
+      d_.metrics.reject(Errc::rate_limited);
       return error_response(Errc::rate_limited, "too many requests from this address", v,
                             static_cast<std::uint32_t>(std::ceil(retry)));
     }
   }
-  const auto path = path_of(head);
-  if (path == "/v1/alerts") {
-    if (head.method() != http::verb::post)
-      return error_response(Errc::method_not_allowed, "use POST for /v1/alerts", v);
+  auto content_length = [&]() -> std::optional<std::uint64_t> {
     auto cl = head[http::field::content_length];
-    if (!cl.empty()) {
-      std::uint64_t n = 0;
-      for (char c : cl) {
-        if (c < '0' || c > '9' || n > (1ull << 40)) return error_response(Errc::bad_request, "invalid Content-Length", v);
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      if (n > limits_.max_body_bytes) {
-        metrics_.reject(Errc::body_too_large);
-        return error_response(Errc::body_too_large, "an envelope is 8253 bytes", v);
-      }
-    }
-    return std::nullopt;
+    return cl.empty() ? std::optional<std::uint64_t>(0) : parse_u64(cl);
+  }();
+  if (!content_length) return error_response(Errc::bad_request, "invalid Content-Length", v);
+  const auto path = path_of(head.target());
+  const auto method = head.method();
+  auto too_large = [&](std::uint64_t limit) -> std::optional<Response> {
+    if (*content_length <= limit) return std::nullopt;
+    d_.metrics.reject(Errc::body_too_large);
+    return error_response(Errc::body_too_large, "request body is too large", v);
+  };
+  if (path == "/v1/alerts") {
+    if (method != http::verb::post) return error_response(Errc::method_not_allowed, "use POST", v);
+    return too_large(d_.limits.max_body_bytes);
+  }
+  if (path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) {
+    if (method != http::verb::get) return error_response(Errc::method_not_allowed, "use GET", v);
+    return too_large(0);
+  }
+  if (ack_id(path)) {
+    if (method != http::verb::post) return error_response(Errc::method_not_allowed, "use POST", v);
+    return too_large(kMaxSmallBody);
   }
   return error_response(Errc::not_found, "no such endpoint", v);
 }
 
-void ApiHandler::handle(Request&& req, const RequestContext&, std::function<void(Response)> respond) {
-  // precheck admitted only POST /v1/alerts.
+void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   const unsigned v = req.version();
-  ingest_.submit(std::move(req.body()), ex_, [respond = std::move(respond), v](Response res) {
-    res.version(v);
-    respond(std::move(res));
-  });
+  const auto path = std::string(path_of(req.target()));
+  if (path == "/v1/alerts") {
+    d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v](Response res) {
+      res.version(v);
+      send(std::move(res));
+    });
+    return;
+  }
+  if (path == "/v1/feed") return feed(std::move(req), std::move(reply));
+  if (path == "/v1/notifications") return pull(std::move(req), std::move(reply));
+  if (auto id = ack_id(path)) return ack(std::move(req), *id, std::move(reply));
+  if (auto c = status_case(path)) return case_status(std::move(req), *c, std::move(reply));
+  reply.send(error_response(Errc::not_found, "no such endpoint", v));
+}
+
+Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
+  auto auth = parse_request_auth(req[http::field::authorization]);
+  if (!auth) return auth.error();
+  auto trust = d_.trust.get();
+  PublicKey key;
+  if (who == Signer::org) {
+    const auto* o = trust->org(auth->key_id);
+    if (!o) return make_error(Errc::unauthorized, "unknown organisation key");
+    if (o->revoked) return make_error(Errc::forbidden, "this organisation's key has been revoked");
+    key = o->key;
+  } else {
+    const auto* c = trust->contact(auth->key_id);
+    if (!c) return make_error(Errc::unauthorized, "unknown contact key");
+    if (c->revoked) return make_error(Errc::forbidden, "this contact's key has been revoked");
+    key = c->key;
+  }
+  const auto now = unix_now();
+  CW_TRY(verify_request(*auth, key, req.method_string(), req.target(), req.body(), now));
+  if (!nonces_.insert_fresh(key_id_hex(auth->key_id) + auth->nonce, now))
+    return make_error(Errc::replayed_request, "this signed request was already used");
+  return auth->key_id;
+}
+
+void ApiHandler::feed(Request&& req, Reply reply) {
+  const unsigned v = req.version();
+  auto who = authenticate(req, Signer::org);
+  if (!who) {
+    d_.metrics.reject(who.code());
+    return reply.send(error_response(who.code(), who.error().message, v));
+  }
+  if (!d_.trust.get()->org(*who)->sub.feed)
+    return reply.send(error_response(Errc::forbidden, "this subscription has no feed access", v));
+  // Resume point: Last-Event-ID (what EventSource sends on reconnect), else ?after=.
+  std::string_view resume = req["Last-Event-ID"];
+  if (resume.empty()) resume = query_param(req.target(), "after");
+  std::uint64_t after = 0;
+  if (!resume.empty()) {
+    auto n = parse_u64(resume);
+    if (!n) return reply.send(error_response(Errc::bad_request, "Last-Event-ID must be a number", v));
+    after = *n;
+  }
+  Response head{http::status::ok, v};
+  head.set(http::field::content_type, "text/event-stream");
+  head.set(http::field::cache_control, "no-store");
+  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), *who, after, d_.ex,
+                              d_.metrics, d_.feed_heartbeat);
+  reply.stream(std::move(head), std::move(src));
+}
+
+void ApiHandler::pull(Request&& req, Reply reply) {
+  const unsigned v = req.version();
+  auto who = authenticate(req, Signer::org);
+  if (!who) {
+    d_.metrics.reject(who.code());
+    return reply.send(error_response(who.code(), who.error().message, v));
+  }
+  if (!d_.trust.get()->org(*who)->sub.feed)
+    return reply.send(error_response(Errc::forbidden, "this subscription has no feed access", v));
+  auto after = parse_u64(query_param(req.target(), "after"));
+  auto limit = parse_u64(query_param(req.target(), "limit"));
+  auto items = d_.store.feed(key_id_hex(*who), after.value_or(0),
+                             std::min<std::size_t>(limit.value_or(kPageLimit), kPageLimit));
+  if (!items) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
+  std::string body = R"({"notifications":[)";
+  std::uint64_t next = after.value_or(0);
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    if (i) body += ',';
+    body += sign_payload(d_.keys.signing(), kNotificationDomain, (*items)[i].body);
+    next = (*items)[i].seq;
+  }
+  body += R"(],"next":)" + std::to_string(next) + "}";
+  reply.send(json_response(http::status::ok, std::move(body), v));
+}
+
+void ApiHandler::ack(Request&& req, std::uint64_t id, Reply reply) {
+  const unsigned v = req.version();
+  auto who = authenticate(req, Signer::org);
+  if (!who) {
+    d_.metrics.reject(who.code());
+    return reply.send(error_response(who.code(), who.error().message, v));
+  }
+  const auto org = key_id_hex(*who);
+  auto orgs = active_orgs(*d_.trust.get());
+  d_.store.record_ack(id, org, unix_now(), std::move(orgs),
+                      [this, id, v, send = reply.send](Result<AckResult> r) {
+                        if (!r) return send(error_response(r.code(), r.error().message, v));
+                        if (r->first_time) {
+                          d_.metrics.acks.fetch_add(1);
+                          log_event("case_acknowledged", {LogField::num("notification", id), LogField::num("acks", r->acks)});
+                        }
+                        boost::json::object o;
+                        o["notification"] = id;
+                        o["acks"] = r->acks;
+                        o["as_of"] = format_rfc3339(unix_now());
+                        send(json_response(http::status::ok,
+                                           sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
+                      });
+}
+
+void ApiHandler::case_status(Request&& req, const AlertId& case_ref, Reply reply) {
+  const unsigned v = req.version();
+  auto who = authenticate(req, Signer::contact);
+  if (!who) {
+    d_.metrics.reject(who.code());
+    return reply.send(error_response(who.code(), who.error().message, v));
+  }
+  auto st = d_.store.case_status(d_.keys.alert_tag(case_ref));
+  if (!st) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
+  // Only the contact who reported the case may ask about it; anyone else gets
+  // the same answer as for a case that does not exist.
+  if (!*st || !ct_equal((*st)->sender_tag, d_.keys.sender_tag(*who, case_ref)))
+    return reply.send(error_response(Errc::unknown_case, "no case of yours has this reference", v));
+  const auto& c = **st;
+  boost::json::object o;
+  o["case_ref"] = to_hex(case_ref);
+  o["state"] = c.state;
+  o["acknowledged"] = c.acks > 0;
+  o["organisations_acting"] = c.acks;
+  o["escalated"] = c.escalated;
+  o["as_of"] = format_rfc3339(unix_now());
+  reply.send(json_response(http::status::ok, sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
 }
 
 std::optional<Response> AdminHandler::precheck(const RequestHeader& head, const RequestContext&) {
-  const auto path = path_of(head);
+  const auto path = path_of(head.target());
   if (path != "/healthz" && path != "/metrics") return error_response(Errc::not_found, "no such endpoint", head.version());
   if (head.method() != http::verb::get) return error_response(Errc::method_not_allowed, "use GET", head.version());
   return std::nullopt;
 }
 
-void AdminHandler::handle(Request&& req, const RequestContext&, std::function<void(Response)> respond) {
-  if (path_of(req) == "/healthz") return respond(json_response(http::status::ok, R"({"status":"ok"})", req.version()));
+void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
+  if (path_of(req.target()) == "/healthz")
+    return reply.send(json_response(http::status::ok, R"({"status":"ok"})", req.version()));
   Response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   res.body() = metrics_.render();
   res.prepare_payload();
-  respond(std::move(res));
+  reply.send(std::move(res));
 }
 
 }  // namespace cw::daemon

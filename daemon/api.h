@@ -1,15 +1,27 @@
 // Request routing: the public API (TLS listener) and the admin endpoints
 // (/healthz, /metrics; plain HTTP, loopback by default).
+//
+// Public API (docs/PROTOCOL.md §6):
+//   POST /v1/alerts                      envelope -> receipt (no request signature: the envelope is signed)
+//   GET  /v1/feed                        SSE feed            (organisation-signed)
+//   GET  /v1/notifications?after=N       pull, paged         (organisation-signed)
+//   POST /v1/notifications/{id}/ack      acknowledgement     (organisation-signed)
+//   GET  /v1/cases/{case}/status         case status         (contact-signed; only the case's reporter)
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
 #include "daemon/config.h"
+#include "daemon/delivery/feed.h"
 #include "daemon/ingest/ingest.h"
+#include "daemon/keyring.h"
 #include "daemon/metrics.h"
 #include "daemon/net/http.h"
+#include "daemon/nonce_cache.h"
 #include "daemon/rate_limit.h"
+#include "daemon/store/store.h"
+#include "daemon/trust.h"
 
 namespace cw::daemon {
 
@@ -19,25 +31,43 @@ struct AddressHash {
   }
 };
 
+struct ApiDeps {
+  Limits limits;
+  Metrics& metrics;
+  Ingest& ingest;
+  Store& store;
+  FeedHub& hub;
+  const TrustHolder& trust;
+  const Keyring& keys;
+  boost::asio::any_io_executor ex;
+  std::chrono::milliseconds feed_heartbeat{15000};
+};
+
 class ApiHandler final : public Handler {
  public:
-  ApiHandler(const Limits& limits, Metrics& metrics, Ingest& ingest, boost::asio::any_io_executor ex);
+  explicit ApiHandler(ApiDeps deps);
   std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) override;
-  void handle(Request&& req, const RequestContext& ctx, std::function<void(Response)> respond) override;
+  void handle(Request&& req, const RequestContext& ctx, Reply reply) override;
 
  private:
-  Limits limits_;
-  Metrics& metrics_;
-  Ingest& ingest_;
-  boost::asio::any_io_executor ex_;
+  enum class Signer { org, contact };
+  // Verifies the request signature; returns the signer's key id.
+  Result<KeyId> authenticate(const Request& req, Signer who);
+  void feed(Request&& req, Reply reply);
+  void pull(Request&& req, Reply reply);
+  void ack(Request&& req, std::uint64_t id, Reply reply);
+  void case_status(Request&& req, const AlertId& case_ref, Reply reply);
+
+  ApiDeps d_;
   TokenBuckets<boost::asio::ip::address, AddressHash> ip_buckets_;
+  NonceCache nonces_;
 };
 
 class AdminHandler final : public Handler {
  public:
   explicit AdminHandler(Metrics& metrics) : metrics_(metrics) {}
   std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) override;
-  void handle(Request&& req, const RequestContext& ctx, std::function<void(Response)> respond) override;
+  void handle(Request&& req, const RequestContext& ctx, Reply reply) override;
 
  private:
   Metrics& metrics_;

@@ -63,7 +63,7 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   // Unknown sections are refused: a typo must not silently drop a limit.
   for (const auto& [key, node] : t) {
     const std::string_view k = key.str();
-    if (k != "keys" && k != "listen" && k != "store" && k != "limits" && k != "server")
+    if (k != "keys" && k != "listen" && k != "store" && k != "limits" && k != "server" && k != "delivery")
       return bad("unknown section [" + std::string(k) + "]");
     (void)node;
   }
@@ -83,6 +83,23 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(read_u32(t, "limits", "max_header_bytes", l.max_header_bytes, 1024, 65536));
   CW_TRY(read_u32(t, "limits", "max_body_bytes", l.max_body_bytes, 8253, 1 << 20));
   CW_TRY(read_u32(t, "limits", "per_ip_per_minute", l.per_ip_per_minute, 0, 1000000));
+
+  auto& d = c.delivery;
+  CW_TRY(read_u32(t, "delivery", "escalate_after_s", d.escalate_after_s, 0, 30 * 86400));
+  CW_TRY(read_u32(t, "delivery", "webhook_timeout_ms", d.webhook_timeout_ms, 100, 120000));
+  CW_TRY(read_u32(t, "delivery", "poll_interval_ms", d.poll_interval_ms, 10, 60000));
+  CW_TRY(read_u32(t, "delivery", "max_parallel", d.max_parallel, 1, 1024));
+  CW_TRY(read_u32(t, "delivery", "feed_heartbeat_ms", d.feed_heartbeat_ms, 100, 600000));
+  if (auto node = t["delivery"]["retry_schedule_ms"]) {
+    auto* arr = node.as_array();
+    if (!arr || arr->empty() || arr->size() > 32) return bad("[delivery] retry_schedule_ms must be a list of 1..32 integers");
+    d.retry_schedule_ms.clear();
+    for (const auto& e : *arr) {
+      auto v = e.value<std::int64_t>();
+      if (!v || *v < 0 || *v > 7 * 86400000LL) return bad("[delivery] retry_schedule_ms holds an invalid delay");
+      d.retry_schedule_ms.push_back(static_cast<std::uint32_t>(*v));
+    }
+  }
 
   if (ov.listen) c.listen = *ov.listen;
   if (ov.admin_listen) c.admin_listen = *ov.admin_listen;

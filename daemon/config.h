@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/error.h"
 
@@ -22,6 +23,18 @@ struct Limits {
   std::uint32_t per_ip_per_minute = 600;     // 0 disables (behind Tor every client is 127.0.0.1)
 };
 
+struct DeliveryConfig {
+  std::uint32_t escalate_after_s = 1800;  // 0 = never escalate
+  // Standard Webhooks' schedule: immediately, then 5 s, 5 min, 30 min, 2 h,
+  // 5 h, 10 h, 14 h, 20 h, 24 h after each failure.
+  std::vector<std::uint32_t> retry_schedule_ms = {5000,     300000,   1800000,  7200000, 18000000,
+                                                  36000000, 50400000, 72000000, 86400000};
+  std::uint32_t webhook_timeout_ms = 15000;
+  std::uint32_t poll_interval_ms = 1000;
+  std::uint32_t max_parallel = 32;  // organisations served at once
+  std::uint32_t feed_heartbeat_ms = 15000;  // SSE keep-alive comment when idle
+};
+
 struct Config {
   std::string keys_dir;
   std::string passphrase_file;
@@ -31,6 +44,7 @@ struct Config {
   std::uint32_t threads = 2;    // I/O threads (TLS, crypto)
   std::uint32_t max_batch = 256;  // alerts per group commit
   Limits limits;
+  DeliveryConfig delivery;
 };
 
 struct Overrides {

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "daemon/api.h"
+#include "daemon/delivery/dispatcher.h"
+#include "daemon/delivery/feed.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
@@ -32,6 +34,8 @@ struct Daemon::Impl {
   net::io_context ioc;
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<Server> server;
+  FeedHub hub;
+  std::unique_ptr<Dispatcher> dispatcher;
 
   Impl(Config c, Keyring k, std::shared_ptr<const TrustView> t, std::unique_ptr<Store> s)
       : config(std::move(c)), dir{config.keys_dir}, keys(std::move(k)), trust(std::move(t)),
@@ -102,9 +106,16 @@ int Daemon::run() {
     std::cerr << "error: " << code_name(tls.code()) << ": " << tls.error().message << "\n";
     return 1;
   }
-  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, d.metrics);
+  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, d.metrics, d.config.delivery.escalate_after_s);
   d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
-  auto api = std::make_shared<ApiHandler>(d.config.limits, d.metrics, *d.ingest, d.ioc.get_executor());
+  d.dispatcher = std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store, d.metrics);
+  d.store->on_new_notifications([&d] {
+    d.hub.notify();
+    d.dispatcher->wake();
+  });
+  auto api = std::make_shared<ApiHandler>(ApiDeps{d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust,
+                                                  d.keys, d.ioc.get_executor(),
+                                                  std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms)});
   auto admin = std::make_shared<AdminHandler>(d.metrics);
 
   auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);
@@ -121,6 +132,7 @@ int Daemon::run() {
   std::cout << "listening on " << api_ep->address().to_string() << ":" << api_ep->port() << "\n"
             << "admin listening on " << admin_ep->address().to_string() << ":" << admin_ep->port()
             << std::endl;
+  d.dispatcher->start();
   log_event("started", {LogField::num("threads", d.config.threads)});
 
   net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);
@@ -152,6 +164,7 @@ int Daemon::run() {
   for (std::uint32_t i = 1; i < d.config.threads; ++i) threads.emplace_back([&] { d.ioc.run(); });
   d.ioc.run();
   for (auto& t : threads) t.join();
+  d.dispatcher->stop();
   d.store->close();
   log_event("stopped");
   return 0;

@@ -69,6 +69,17 @@ std::string Metrics::render() const {
   line(out, "casewire_connections_refused_total", "Connections closed at once: over the cap.", "counter", connections_refused);
   line(out, "casewire_trust_reloads_total", "Trust store reloads (SIGHUP).", "counter", trust_reloads);
   line(out, "casewire_store_failures_total", "Store transactions that failed.", "counter", store_failures);
+  line(out, "casewire_notifications_created_total", "Anonymised case events created.", "counter", notifications_created);
+  line(out, "casewire_deliveries_queued_total", "Delivery rows written (one per organisation per event).", "counter", deliveries_queued);
+  line(out, "casewire_webhook_delivered_total", "Webhook deliveries answered 2xx.", "counter", webhook_delivered);
+  line(out, "casewire_webhook_failed_attempts_total", "Webhook attempts that failed (will be retried).", "counter", webhook_failed_attempts);
+  line(out, "casewire_webhooks_disabled_total", "Webhook endpoints disabled by a 410 answer.", "counter", webhooks_disabled);
+  line(out, "casewire_webhook_orgs_failing", "Organisations whose webhook keeps failing.", "gauge",
+       static_cast<std::uint64_t>(std::max<std::int64_t>(0, webhook_orgs_failing.load())));
+  line(out, "casewire_escalations_total", "Cases escalated for lack of acknowledgement.", "counter", escalations);
+  line(out, "casewire_acks_total", "Acknowledgements recorded.", "counter", acks);
+  line(out, "casewire_feed_streams", "Open feed (SSE) streams.", "gauge",
+       static_cast<std::uint64_t>(std::max<std::int64_t>(0, feed_streams.load())));
   ingest_seconds.render(out, "casewire_ingest_seconds", "Time from request body to response.");
   store_commit_seconds.render(out, "casewire_store_commit_seconds", "Duration of one group commit.");
   store_batch_size.render(out, "casewire_store_batch_size", "Alerts per group commit.");

@@ -40,6 +40,15 @@ struct Metrics {
   std::atomic<std::uint64_t> connections_refused{0};  // over the connection cap
   std::atomic<std::uint64_t> trust_reloads{0};
   std::atomic<std::uint64_t> store_failures{0};
+  std::atomic<std::uint64_t> notifications_created{0};
+  std::atomic<std::uint64_t> deliveries_queued{0};
+  std::atomic<std::uint64_t> webhook_delivered{0};
+  std::atomic<std::uint64_t> webhook_failed_attempts{0};
+  std::atomic<std::uint64_t> webhooks_disabled{0};
+  std::atomic<std::int64_t> webhook_orgs_failing{0};
+  std::atomic<std::uint64_t> escalations{0};
+  std::atomic<std::uint64_t> acks{0};
+  std::atomic<std::int64_t> feed_streams{0};
   Histogram ingest_seconds;        // request body received -> response queued
   Histogram store_commit_seconds;  // one group commit
   Histogram store_batch_size;

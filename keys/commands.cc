@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
+#include <map>
 #include <iomanip>
 #include <iostream>
 #include <ostream>
@@ -15,6 +18,7 @@
 #include "protocol/invite.h"
 #include "protocol/timefmt.h"
 #include "protocol/tls_pin.h"
+#include "protocol/webhook_url.h"
 
 namespace cw::keys {
 namespace {
@@ -185,12 +189,8 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
   e.sub.feed = !o.no_feed;
   bool print_secret = false;
   if (!o.webhook_url.empty()) {
-    const bool https = o.webhook_url.rfind("https://", 0) == 0;
-    const bool loopback_http = o.webhook_url.rfind("http://127.0.0.1", 0) == 0 ||
-                               o.webhook_url.rfind("http://localhost", 0) == 0 ||
-                               o.webhook_url.rfind("http://[::1]", 0) == 0;
-    if (!https && !loopback_http)
-      return usage("--webhook must be https:// (plain http only to loopback, for tests)");
+    if (auto t = parse_webhook_url(o.webhook_url); !t)
+      return usage("--webhook: " + t.error().message + " (plain http only to loopback, for tests)");
     e.sub.webhook_url = o.webhook_url;
     if (!o.webhook_secret_file.empty()) {
       auto text = read_file(o.webhook_secret_file, 4096);
@@ -233,10 +233,28 @@ Status invite(const InviteOptions& o, std::ostream& out) {
   return Status::Ok();
 }
 
+// Webhook health as the daemon last recorded it (read-only; the database may
+// not exist yet, or be elsewhere: then nothing is shown).
+static std::map<std::string, std::string> webhook_states(const DaemonDir& d) {
+  std::map<std::string, std::string> out;
+  if (!file_exists(d.database())) return out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(d.database().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT org, state FROM webhook_health", -1, &s, nullptr) == SQLITE_OK)
+      while (sqlite3_step(s) == SQLITE_ROW)
+        out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
 Status list(const std::string& dir, std::ostream& out) {
   DaemonDir d{dir};
   auto ts = load_trust(d);
   if (!ts) return ts.error();
+  const auto health = webhook_states(d);
   auto day = [](std::int64_t t) { return format_rfc3339(t).substr(0, 10); };
   for (const auto& c : ts->contacts()) {
     out << "contact  " << key_id_hex(c.key.id()) << "  " << std::left << std::setw(9)
@@ -245,7 +263,10 @@ Status list(const std::string& dir, std::ostream& out) {
   for (const auto& g : ts->orgs()) {
     out << "org      " << key_id_hex(g.key.id()) << "  " << std::left << std::setw(9)
         << (g.revoked ? "revoked" : "active") << day(g.added_at) << "  " << g.name;
-    if (!g.sub.webhook_url.empty()) out << "  webhook";
+    if (!g.sub.webhook_url.empty()) {
+      auto h = health.find(key_id_hex(g.key.id()));
+      out << "  webhook=" << (h == health.end() ? "ok" : h->second);
+    }
     if (g.sub.feed) out << "  feed";
     if (g.sub.cleared_private) out << "  cleared-private";
     if (g.sub.escalation) out << "  escalation";

@@ -60,6 +60,7 @@ constexpr std::array kNames = {
     Name{Errc::tls_error, "tls_error"},
     Name{Errc::proxy_error, "proxy_error"},
     Name{Errc::bad_response, "bad_response"},
+    Name{Errc::unknown_case, "unknown_case"},
 };
 
 }  // namespace

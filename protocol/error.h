@@ -72,6 +72,7 @@ enum class Errc {
   tls_error,
   proxy_error,
   bad_response,
+  unknown_case,
   // Add new codes above this line (and to kNames in error.cc).
   count_,
 };

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "daemon/anon/anonymiser.h"
+#include "daemon/delivery/routing.h"
 #include "daemon/log.h"
 #include "protocol/envelope.h"
 #include "protocol/gazetteer.h"
@@ -36,8 +38,9 @@ Bytes record_plaintext(const OpenedAlert& o) {
 
 }  // namespace
 
-Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics)
-    : keys_(keys), trust_(trust), store_(store), metrics_(metrics) {}
+Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics,
+               std::int64_t escalate_after_s)
+    : keys_(keys), trust_(trust), store_(store), metrics_(metrics), escalate_after_s_(escalate_after_s) {}
 
 void Ingest::submit(std::string body, boost::asio::any_io_executor ex,
                     std::function<void(Response)> done) {
@@ -81,6 +84,18 @@ void Ingest::submit(std::string body, boost::asio::any_io_executor ex,
   na.envelope_hash = envelope_hash(as_bytes(body));
   na.received_at = now;
   na.kind = o.alert.kind;
+  // The anonymised case event goes into the same transaction as the alert
+  // (transactional outbox): recorded alert <=> notifications to deliver.
+  na.event.facts = anonymise(o.alert);
+  if (o.alert.kind == AlertKind::new_case) {
+    na.event.case_tag = na.alert_tag;
+    na.event.case_id = to_hex(ByteView(keys_.case_pseudonym(o.alert_id).data(), 16));
+    na.event.recipients = route_new_case(*trust, na.event.facts);
+    na.event.escalate_at = escalate_after_s_ > 0 ? now + escalate_after_s_ : 0;
+  } else {
+    na.event.case_tag = keys_.alert_tag(*o.alert.case_ref);
+    na.event.recipients = route_follow_up(*trust, o.alert.kind);
+  }
   {
     Bytes plain = record_plaintext(o);
     na.sealed = keys_.seal_record(plain, na.alert_tag);
@@ -98,6 +113,11 @@ void Ingest::submit(std::string body, boost::asio::any_io_executor ex,
         metrics_.ingest_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
         done(std::move(res));
       };
+      if (!r && r.code() == Errc::unknown_case) {
+        metrics_.reject(r.code());
+        log_event("alert_rejected", {LogField::alert(alert_id), LogField::code(r.code())});
+        return finish(error_response(r.code(), r.error().message));
+      }
       if (!r) {
         metrics_.reject(r.code());
         log_event("alert_store_failed", {LogField::alert(alert_id), LogField::code(r.code())});
@@ -114,7 +134,10 @@ void Ingest::submit(std::string body, boost::asio::any_io_executor ex,
         log_event("alert_repeat", {LogField::alert(alert_id), LogField::sender(who), LogField::num("seq", r->sequence)});
       } else {
         metrics_.alerts_accepted.fetch_add(1);
-        log_event("alert_accepted", {LogField::alert(alert_id), LogField::sender(who), LogField::num("seq", r->sequence)});
+        metrics_.notifications_created.fetch_add(1);
+        metrics_.deliveries_queued.fetch_add(r->deliveries);
+        log_event("alert_accepted", {LogField::alert(alert_id), LogField::sender(who), LogField::num("seq", r->sequence),
+                                     LogField::num("notification", r->notification), LogField::num("recipients", r->deliveries)});
       }
       finish(json_response(r->duplicate ? http::status::ok : http::status::created, receipt_to_json(receipt)));
     });

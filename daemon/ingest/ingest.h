@@ -23,7 +23,10 @@ namespace cw::daemon {
 
 class Ingest {
  public:
-  Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics);
+  // escalate_after_s: a new case nobody acknowledges within this time is
+  // escalated (0 = never).
+  Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics,
+         std::int64_t escalate_after_s);
 
   // Runs the pipeline on `body`; `done` is called exactly once, on `ex`.
   void submit(std::string body, boost::asio::any_io_executor ex, std::function<void(Response)> done);
@@ -33,6 +36,7 @@ class Ingest {
   const TrustHolder& trust_;
   Store& store_;
   Metrics& metrics_;
+  std::int64_t escalate_after_s_;
   TokenBuckets<KeyId, KeyIdHash> contact_buckets_;
 };
 

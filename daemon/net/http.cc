@@ -23,7 +23,8 @@ http::status status_for(Errc code) {
     case Errc::unsupported_media_type: return S::unsupported_media_type;
     case Errc::malformed_alert:
     case Errc::invalid_alert:
-    case Errc::alert_too_large: return S::unprocessable_entity;
+    case Errc::alert_too_large:
+    case Errc::unknown_case: return S::unprocessable_entity;
     case Errc::rate_limited: return S::too_many_requests;
     case Errc::headers_too_large: return S::request_header_fields_too_large;
     case Errc::store_unavailable:

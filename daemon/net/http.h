@@ -28,16 +28,35 @@ Response error_response(Errc code, std::string_view message, unsigned version = 
                         std::optional<std::uint32_t> retry_after = std::nullopt);
 Response json_response(http::status status, std::string body, unsigned version = 11);
 
+// A response body produced piece by piece (the SSE feed). The session asks
+// for the next piece only after the previous one was written, so a slow
+// reader holds at most one piece in memory; a write that misses its deadline
+// ends the stream (the subscriber resumes with Last-Event-ID).
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  // Calls `deliver` exactly once, from any thread: bytes to send, or nullopt
+  // to end the stream.
+  virtual void next(std::function<void(std::optional<std::string>)> deliver) = 0;
+  // The connection is going away (client gone, daemon draining).
+  virtual void cancel() = 0;
+};
+
+// How a handler answers: one response, or a streamed one (head + source).
+struct Reply {
+  std::function<void(Response)> send;
+  std::function<void(Response head, std::shared_ptr<StreamSource>)> stream;
+};
+
 // Answers requests for one listener. Both calls run on the connection's strand;
-// `respond` may be called later from any thread, exactly once.
+// exactly one of reply.send / reply.stream is called, later, from any thread.
 class Handler {
  public:
   virtual ~Handler() = default;
   // Called once the head is read and before any body byte is: a returned
   // response is sent at once and the connection closed (e.g. 404, 413, 429).
   virtual std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) = 0;
-  virtual void handle(Request&& req, const RequestContext& ctx,
-                      std::function<void(Response)> respond) = 0;
+  virtual void handle(Request&& req, const RequestContext& ctx, Reply reply) = 0;
 };
 
 }  // namespace cw::daemon

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <mutex>
@@ -106,6 +107,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
   ~Session() override {
+    if (source_) source_->cancel();
     stats_->open.fetch_sub(1);
     if (stats_->public_api) state_->metrics.open_connections.fetch_sub(1);
     state_->remove(this);
@@ -121,11 +123,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       // Idle (waiting for a request head): close now. Busy: the request
       // finishes and the connection closes after its response.
       if (self->phase_ == Phase::head) self->close_now();
+      // A stream ends itself: its source delivers the end once cancelled.
+      if (self->phase_ == Phase::streaming && self->source_) self->source_->cancel();
     });
   }
 
  private:
-  enum class Phase { handshake, head, body, processing, writing, closing };
+  enum class Phase { handshake, head, body, processing, writing, streaming, closing };
 
   static Stream make_stream(tcp::socket&& s, ssl::context* tls) {
     if constexpr (kIsTls<Stream>) return Stream(std::move(s), *tls);
@@ -196,9 +200,57 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     lowest().expires_never();
     phase_ = Phase::processing;
     auto ex = stream_.get_executor();
-    handler_->handle(parser_->release(), ctx_, [self = self(), ex](Response res) {
+    Reply reply;
+    reply.send = [self = self(), ex](Response res) {
       net::post(ex, [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+    };
+    reply.stream = [self = self(), ex](Response head, std::shared_ptr<StreamSource> src) {
+      net::post(ex, [self, head = std::move(head), src = std::move(src)]() mutable {
+        self->start_stream(std::move(head), std::move(src));
+      });
+    };
+    handler_->handle(parser_->release(), ctx_, std::move(reply));
+  }
+
+  // ---- streamed responses (the SSE feed) ----
+
+  void start_stream(Response head, std::shared_ptr<StreamSource> src) {
+    phase_ = Phase::streaming;
+    source_ = std::move(src);
+    stream_head_ = std::make_unique<http::response<http::empty_body>>(head.result(), head.version());
+    for (const auto& f : head) stream_head_->set(f.name_string(), f.value());
+    stream_head_->set(http::field::server, "casewired");
+    stream_head_->chunked(true);
+    stream_head_->keep_alive(false);
+    stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*stream_head_);
+    lowest().expires_after(ms(limits().write_timeout_ms));
+    http::async_write_header(stream_, *stream_sr_, beast::bind_front_handler(&Session::on_stream_write, self()));
+  }
+
+  void on_stream_write(beast::error_code ec, std::size_t) {
+    if (ec) {
+      // A subscriber too slow to take a piece within the write deadline is
+      // dropped; it resumes later with Last-Event-ID and misses nothing.
+      if (source_) source_->cancel();
+      return fail(ec, "stream write");
+    }
+    lowest().expires_never();
+    auto ex = stream_.get_executor();
+    source_->next([self = self(), ex](std::optional<std::string> piece) {
+      net::post(ex, [self, piece = std::move(piece)]() mutable { self->on_piece(std::move(piece)); });
     });
+  }
+
+  void on_piece(std::optional<std::string> piece) {
+    lowest().expires_after(ms(limits().write_timeout_ms));
+    if (!piece) {
+      net::async_write(stream_, http::make_chunk_last(),
+                       [self = self()](beast::error_code, std::size_t) { self->do_close(); });
+      return;
+    }
+    piece_ = std::move(*piece);
+    net::async_write(stream_, http::make_chunk(net::buffer(piece_)),
+                     beast::bind_front_handler(&Session::on_stream_write, self()));
   }
 
   void send_final(Response res) {
@@ -250,6 +302,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::unique_ptr<Response> res_;
+  std::shared_ptr<StreamSource> source_;
+  std::unique_ptr<http::response<http::empty_body>> stream_head_;
+  std::unique_ptr<http::response_serializer<http::empty_body>> stream_sr_;
+  std::string piece_;
   bool keep_alive_ = true;
   Phase phase_ = Phase::handshake;
 };

@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
+#include "protocol/notification.h"
 #include "protocol/secret.h"
 
 namespace cw::daemon {
@@ -30,8 +33,61 @@ const char* const kMigrations[] = {
       sealed        BLOB    NOT NULL
     );
     )sql",
+    // v2: cases, anonymised notifications and the delivery outbox. Only
+    // anonymised facts are stored in the clear here (what organisations see).
+    R"sql(
+    CREATE TABLE cases (
+      id          INTEGER PRIMARY KEY,
+      case_tag    BLOB    NOT NULL UNIQUE,
+      pseudonym   TEXT    NOT NULL,
+      facts       TEXT    NOT NULL,
+      state       TEXT    NOT NULL,
+      opened_at   INTEGER NOT NULL,
+      escalate_at INTEGER NOT NULL,
+      escalated   INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX cases_escalation ON cases(state, escalated, escalate_at);
+    CREATE TABLE notifications (
+      seq        INTEGER PRIMARY KEY,
+      case_id    INTEGER NOT NULL REFERENCES cases(id),
+      event      TEXT    NOT NULL,
+      body       TEXT    NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE deliveries (
+      seq             INTEGER NOT NULL REFERENCES notifications(seq),
+      org             TEXT    NOT NULL,
+      state           TEXT    NOT NULL,
+      attempts        INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL DEFAULT 0,
+      last_status     INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (seq, org)
+    );
+    CREATE INDEX deliveries_org ON deliveries(org, seq);
+    CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+    CREATE TABLE case_orgs (
+      case_id INTEGER NOT NULL REFERENCES cases(id),
+      org     TEXT    NOT NULL,
+      PRIMARY KEY (case_id, org)
+    );
+    CREATE TABLE acks (
+      case_id  INTEGER NOT NULL REFERENCES cases(id),
+      org      TEXT    NOT NULL,
+      acked_at INTEGER NOT NULL,
+      PRIMARY KEY (case_id, org)
+    );
+    CREATE TABLE webhook_health (
+      org                  TEXT PRIMARY KEY,
+      state                TEXT    NOT NULL,
+      consecutive_failures INTEGER NOT NULL,
+      updated_at           INTEGER NOT NULL
+    );
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+// After this many failed attempts in a row an organisation's webhook is shown
+// as failing (metrics, casewire-keys list). Deliveries are never dropped.
+constexpr int kFailingAfter = 3;
 
 Error db_error(sqlite3* db, const std::string& what) {
   return make_error(Errc::store_unavailable, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
@@ -40,18 +96,36 @@ Error db_error(sqlite3* db, const std::string& what) {
 class Stmt {
  public:
   Stmt() = default;
-  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr); }
+  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
   Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
   Stmt& operator=(Stmt&& o) noexcept {
     std::swap(s_, o.s_);
     return *this;
   }
   ~Stmt() { sqlite3_finalize(s_); }
-  sqlite3_stmt* get() const { return s_; }
   explicit operator bool() const { return s_ != nullptr; }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
+  sqlite3_stmt* get() const { return s_; }
+
+  Stmt& bind(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); return *this; }
+  Stmt& bind(int i, std::uint64_t v) { sqlite3_bind_int64(s_, i, static_cast<std::int64_t>(v)); return *this; }
+  Stmt& bind(int i, int v) { sqlite3_bind_int(s_, i, v); return *this; }
+  Stmt& bind(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, ByteView v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  int step() { return sqlite3_step(s_); }
+  std::int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
+  std::string text(int c) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c))) : std::string();
+  }
+  ByteView blob(int c) const {
+    return {static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, c)),
+            static_cast<std::size_t>(sqlite3_column_bytes(s_, c))};
   }
 
  private:
@@ -68,6 +142,12 @@ Status exec(sqlite3* db, const char* sql) {
   return Status::Ok();
 }
 
+// Runs a write statement that must complete.
+Status run(sqlite3* db, Stmt& s, const char* what) {
+  if (!s) return db_error(db, std::string("prepare ") + what);
+  return s.step() == SQLITE_DONE ? Status::Ok() : db_error(db, what);
+}
+
 Result<sqlite3*> open_db(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
@@ -80,47 +160,146 @@ Result<sqlite3*> open_db(const std::string& path, int flags) {
   return db;
 }
 
-struct Pending {
-  NewAlert alert;
-  RecordCallback done;
+// One unit of work for the writer. `apply` runs inside the batch transaction
+// and returns an error only for a failure that must abort the whole batch;
+// per-request refusals (duplicate, unknown case) are results, not errors.
+// `finish(true)` runs after the commit is durable, `finish(false)` after a
+// rollback.
+struct Job {
+  std::function<Status()> apply;
+  std::function<void(bool committed)> finish;
 };
 
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* wdb, sqlite3* rdb, const SqliteOptions& o)
       : wdb_(wdb), rdb_(rdb), max_batch_(o.max_batch), metrics_(o.metrics) {
-    find_ = Stmt(wdb_, "SELECT seq, sender_tag, envelope_hash, received_at FROM alerts WHERE alert_tag = ?");
-    insert_ = Stmt(wdb_,
-                   "INSERT INTO alerts (alert_tag, sender_tag, envelope_hash, received_at, kind, sealed) "
-                   "VALUES (?, ?, ?, ?, ?, ?)");
+    reset_next_seq();
     writer_ = std::thread([this] { writer_loop(); });
   }
 
   ~SqliteStore() override {
     close();
-    find_ = Stmt();
-    insert_ = Stmt();
     sqlite3_close(wdb_);
     sqlite3_close(rdb_);
   }
 
-  void record_alert(NewAlert alert, RecordCallback done) override {
-    {
-      std::lock_guard lock(mu_);
-      if (!closing_ && !failed_) {
-        queue_.push_back(Pending{std::move(alert), std::move(done)});
-        cv_.notify_one();
-        return;
-      }
-    }
-    done(make_error(Errc::store_unavailable, "the store is not accepting writes"));
+  // ---- writes -------------------------------------------------------------
+
+  void record_alert(NewAlert alert, Callback<Recorded> done) override {
+    auto state = std::make_shared<std::pair<NewAlert, std::optional<Result<Recorded>>>>(std::move(alert), std::nullopt);
+    submit(Job{[this, state] {
+                 auto r = write_alert(state->first);
+                 if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
+                 state->second = std::move(r);
+                 return Status::Ok();
+               },
+               [state, done = std::move(done)](bool committed) {
+                 if (!committed) return done(make_error(Errc::store_unavailable, "the alert could not be stored"));
+                 done(std::move(*state->second));
+               }});
+  }
+
+  void record_ack(std::uint64_t seq, std::string org, std::int64_t now, std::vector<Recipient> orgs,
+                  Callback<AckResult> done) override {
+    auto out = std::make_shared<std::optional<Result<AckResult>>>();
+    submit(Job{[this, out, seq, org = std::move(org), now, orgs = std::move(orgs)] {
+                 auto r = write_ack(seq, org, now, orgs);
+                 if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
+                 *out = std::move(r);
+                 return Status::Ok();
+               },
+               [out, done = std::move(done)](bool committed) {
+                 if (!committed) return done(make_error(Errc::store_unavailable, "the acknowledgement could not be stored"));
+                 done(std::move(**out));
+               }});
+  }
+
+  void escalate_due(std::int64_t now, std::vector<Recipient> to, std::vector<std::string> cleared,
+                    Callback<std::uint32_t> done) override {
+    auto count = std::make_shared<std::uint32_t>(0);
+    submit(Job{[this, count, now, to = std::move(to), cleared = std::move(cleared)] {
+                 auto r = write_escalations(now, to, cleared);
+                 if (!r) return Status(r.error());
+                 *count = *r;
+                 return Status::Ok();
+               },
+               [count, done = std::move(done)](bool committed) {
+                 if (!committed) return done(make_error(Errc::store_unavailable, "escalation not stored"));
+                 done(*count);
+               }});
+  }
+
+  void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) override {
+    submit(Job{[this, results = std::move(results)] { return write_webhook_results(results); },
+               [done = std::move(done)](bool committed) {
+                 if (!committed) return done(make_error(Errc::store_unavailable, "webhook results not stored"));
+                 done(true);
+               }});
+  }
+
+  // ---- reads --------------------------------------------------------------
+
+  Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after, std::size_t limit) override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(rdb_,
+           "SELECT n.seq, n.body FROM deliveries d JOIN notifications n ON n.seq = d.seq "
+           "WHERE d.org = ? AND d.seq > ? ORDER BY d.seq LIMIT ?");
+    if (!s) return db_error(rdb_, "feed");
+    s.bind(1, std::string_view(org)).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<FeedItem> out;
+    while (s.step() == SQLITE_ROW) out.push_back({static_cast<std::uint64_t>(s.i64(0)), s.text(1)});
+    return out;
+  }
+
+  Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit) override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(rdb_,
+           "SELECT d.seq, d.org, d.attempts, n.body FROM deliveries d JOIN notifications n ON n.seq = d.seq "
+           "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
+           "AND d.org NOT IN (SELECT org FROM webhook_health WHERE state = 'disabled') "
+           "ORDER BY d.seq LIMIT ?");
+    if (!s) return db_error(rdb_, "due webhooks");
+    s.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<DueWebhook> out;
+    while (s.step() == SQLITE_ROW)
+      out.push_back({static_cast<std::uint64_t>(s.i64(0)), s.text(1), static_cast<std::uint32_t>(s.i64(2)), s.text(3)});
+    return out;
+  }
+
+  Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(rdb_,
+           "SELECT c.pseudonym, c.state, c.escalated, (SELECT count(*) FROM acks a WHERE a.case_id = c.id), "
+           "al.sender_tag FROM cases c JOIN alerts al ON al.alert_tag = c.case_tag WHERE c.case_tag = ?");
+    if (!s) return db_error(rdb_, "case status");
+    s.bind(1, ByteView(case_tag));
+    if (s.step() != SQLITE_ROW) return std::optional<CaseStatusInfo>();
+    CaseStatusInfo c{s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(3)), s.i64(2) != 0, {}};
+    auto st = s.blob(4);
+    if (st.size() == c.sender_tag.size()) std::copy(st.begin(), st.end(), c.sender_tag.begin());
+    return std::optional<CaseStatusInfo>(c);
+  }
+
+  Result<std::vector<WebhookHealth>> webhook_health() override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(rdb_, "SELECT org, state, consecutive_failures FROM webhook_health ORDER BY org");
+    if (!s) return db_error(rdb_, "webhook health");
+    std::vector<WebhookHealth> out;
+    while (s.step() == SQLITE_ROW) out.push_back({s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(2))});
+    return out;
   }
 
   Result<std::uint64_t> count_alerts() override {
     std::lock_guard lock(read_mu_);
     Stmt s(rdb_, "SELECT count(*) FROM alerts");
-    if (!s || sqlite3_step(s.get()) != SQLITE_ROW) return db_error(rdb_, "count");
-    return static_cast<std::uint64_t>(sqlite3_column_int64(s.get(), 0));
+    if (!s || s.step() != SQLITE_ROW) return db_error(rdb_, "count");
+    return static_cast<std::uint64_t>(s.i64(0));
+  }
+
+  void on_new_notifications(std::function<void()> listener) override {
+    std::lock_guard lock(mu_);
+    listener_ = std::move(listener);
   }
 
   void close() override {
@@ -134,8 +313,20 @@ class SqliteStore final : public Store {
   }
 
  private:
+  void submit(Job job) {
+    {
+      std::lock_guard lock(mu_);
+      if (!closing_) {
+        queue_.push_back(std::move(job));
+        cv_.notify_one();
+        return;
+      }
+    }
+    job.finish(false);
+  }
+
   void writer_loop() {
-    std::vector<Pending> batch;
+    std::vector<Job> batch;
     for (;;) {
       {
         std::unique_lock lock(mu_);
@@ -151,28 +342,19 @@ class SqliteStore final : public Store {
     }
   }
 
-  void commit_batch(std::vector<Pending>& batch) {
+  void commit_batch(std::vector<Job>& batch) {
     const auto start = std::chrono::steady_clock::now();
-    std::vector<Result<Recorded>> results;
-    results.reserve(batch.size());
+    new_notifications_ = false;
     Status st = exec(wdb_, "BEGIN IMMEDIATE");
-    if (st.ok()) {
-      for (auto& p : batch) {
-        auto r = write_one(p.alert);
-        if (!r.ok()) {
-          st = r.error();
-          break;
-        }
-        results.push_back(std::move(r));
-      }
-    }
+    for (std::size_t i = 0; st.ok() && i < batch.size(); ++i) st = batch[i].apply();
     // COMMIT is where SQLite fsyncs the WAL (synchronous=FULL). Only when it
-    // succeeds may any caller in this batch send a receipt.
+    // succeeds may anyone in this batch be told their write is safe.
     if (st.ok()) st = exec(wdb_, "COMMIT");
     if (!st.ok()) {
       (void)exec(wdb_, "ROLLBACK");
+      reset_next_seq();
       if (metrics_) metrics_->store_failures.fetch_add(1);
-      for (auto& p : batch) p.done(make_error(Errc::store_unavailable, "the alert could not be stored"));
+      for (auto& j : batch) j.finish(false);
       return;
     }
     if (metrics_) {
@@ -180,67 +362,242 @@ class SqliteStore final : public Store {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       metrics_->store_batch_size.observe(static_cast<double>(batch.size()));
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    for (auto& j : batch) j.finish(true);
+    if (new_notifications_) {
+      std::function<void()> l;
+      {
+        std::lock_guard lock(mu_);
+        l = listener_;
+      }
+      if (l) l();
+    }
   }
 
-  Result<Recorded> write_one(const NewAlert& a) {
-    find_.reset();
-    sqlite3_bind_blob(find_.get(), 1, a.alert_tag.data(), static_cast<int>(a.alert_tag.size()), SQLITE_STATIC);
-    int rc = sqlite3_step(find_.get());
+  void reset_next_seq() {
+    Stmt s(wdb_, "SELECT coalesce(max(seq), 0) FROM notifications");
+    next_seq_ = s && s.step() == SQLITE_ROW ? static_cast<std::uint64_t>(s.i64(0)) + 1 : 1;
+  }
+
+  // Adds one case event: the notification body and a delivery row per
+  // recipient, and remembers the recipients as being on the case.
+  Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym, const CaseFacts& facts,
+                                  std::string_view event, const std::vector<Recipient>& to, std::int64_t now) {
+    Stmt acks(wdb_, "SELECT count(*) FROM acks WHERE case_id = ?");
+    if (!acks || acks.bind(1, case_id).step() != SQLITE_ROW) return db_error(wdb_, "count acks");
+    const std::uint64_t seq = next_seq_;
+    auto body = encode_notification(
+        make_notification(facts, event, seq, pseudonym, static_cast<std::uint32_t>(acks.i64(0)), now));
+    if (!body) return make_error(Errc::store_unavailable, "notification encoding failed: " + body.error().message);
+    Stmt n(wdb_, "INSERT INTO notifications (seq, case_id, event, body, created_at) VALUES (?, ?, ?, ?, ?)");
+    n.bind(1, seq).bind(2, case_id).bind(3, event).bind(4, std::string_view(*body)).bind(5, now);
+    CW_TRY(run(wdb_, n, "insert notification"));
+    next_seq_++;
+    for (const auto& r : to) {
+      Stmt d(wdb_, "INSERT INTO deliveries (seq, org, state, next_attempt_at) VALUES (?, ?, ?, ?)");
+      d.bind(1, seq).bind(2, std::string_view(r.org)).bind(3, std::string_view(r.webhook ? "pending" : "feed")).bind(4, now);
+      CW_TRY(run(wdb_, d, "insert delivery"));
+      Stmt co(wdb_, "INSERT OR IGNORE INTO case_orgs (case_id, org) VALUES (?, ?)");
+      co.bind(1, case_id).bind(2, std::string_view(r.org));
+      CW_TRY(run(wdb_, co, "insert case org"));
+    }
+    new_notifications_ = true;
+    return seq;
+  }
+
+  Result<std::set<std::string>> orgs_on_case(std::int64_t case_id) {
+    Stmt s(wdb_, "SELECT org FROM case_orgs WHERE case_id = ?");
+    if (!s) return db_error(wdb_, "case orgs");
+    s.bind(1, case_id);
+    std::set<std::string> out;
+    while (s.step() == SQLITE_ROW) out.insert(s.text(0));
+    return out;
+  }
+
+  Result<Recorded> write_alert(const NewAlert& a) {
+    Stmt find(wdb_, "SELECT seq, sender_tag, envelope_hash, received_at FROM alerts WHERE alert_tag = ?");
+    if (!find) return db_error(wdb_, "prepare lookup");
+    find.bind(1, ByteView(a.alert_tag));
+    int rc = find.step();
     if (rc == SQLITE_ROW) {
       Recorded r;
       r.duplicate = true;
-      r.sequence = static_cast<std::uint64_t>(sqlite3_column_int64(find_.get(), 0));
-      ByteView sender(static_cast<const std::uint8_t*>(sqlite3_column_blob(find_.get(), 1)),
-                      static_cast<std::size_t>(sqlite3_column_bytes(find_.get(), 1)));
-      r.sender_conflict = !ct_equal(sender, a.sender_tag);
-      auto* h = static_cast<const std::uint8_t*>(sqlite3_column_blob(find_.get(), 2));
-      if (h && sqlite3_column_bytes(find_.get(), 2) == 32) std::copy(h, h + 32, r.envelope_hash.begin());
-      r.received_at = sqlite3_column_int64(find_.get(), 3);
-      find_.reset();
+      r.sequence = static_cast<std::uint64_t>(find.i64(0));
+      r.sender_conflict = !ct_equal(find.blob(1), a.sender_tag);
+      auto h = find.blob(2);
+      if (h.size() == 32) std::copy(h.begin(), h.end(), r.envelope_hash.begin());
+      r.received_at = find.i64(3);
       return r;
     }
-    find_.reset();
     if (rc != SQLITE_DONE) return db_error(wdb_, "lookup");
 
-    insert_.reset();
-    auto* s = insert_.get();
-    sqlite3_bind_blob(s, 1, a.alert_tag.data(), 32, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, a.sender_tag.data(), 32, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 3, a.envelope_hash.data(), 32, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, a.received_at);
-    const auto kind = to_string(a.kind);
-    sqlite3_bind_text(s, 5, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(s, 6, a.sealed.data(), static_cast<int>(a.sealed.size()), SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    insert_.reset();
-    if (rc != SQLITE_DONE) return db_error(wdb_, "insert");
+    // A follow-up must name a case this daemon knows (checked before any write).
+    std::int64_t case_id = 0;
+    std::string pseudonym;
+    CaseFacts facts = a.event.facts;
+    std::vector<Recipient> to = a.event.recipients;
+    if (a.kind != AlertKind::new_case) {
+      Stmt c(wdb_, "SELECT id, pseudonym, facts FROM cases WHERE case_tag = ?");
+      if (!c) return db_error(wdb_, "prepare case");
+      c.bind(1, ByteView(a.event.case_tag));
+      if (c.step() != SQLITE_ROW) return make_error(Errc::unknown_case, "the alert refers to a case this daemon does not know");
+      case_id = c.i64(0);
+      pseudonym = c.text(1);
+      facts = CaseFacts::from_json(c.text(2));
+      facts.merge_from(a.event.facts);
+      auto on_case = orgs_on_case(case_id);
+      if (!on_case) return on_case.error();
+      std::erase_if(to, [&](const Recipient& r) { return !on_case->count(r.org); });
+    }
+
+    Stmt ins(wdb_,
+             "INSERT INTO alerts (alert_tag, sender_tag, envelope_hash, received_at, kind, sealed) "
+             "VALUES (?, ?, ?, ?, ?, ?)");
+    ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, ByteView(a.envelope_hash));
+    ins.bind(4, a.received_at).bind(5, to_string(a.kind)).bind(6, ByteView(a.sealed));
+    CW_TRY(run(wdb_, ins, "insert alert"));
     Recorded r;
     r.sequence = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(wdb_));
     r.received_at = a.received_at;
     r.envelope_hash = a.envelope_hash;
+
+    if (a.kind == AlertKind::new_case) {
+      Stmt c(wdb_,
+             "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at) "
+             "VALUES (?, ?, ?, 'open', ?, ?)");
+      c.bind(1, ByteView(a.alert_tag)).bind(2, std::string_view(a.event.case_id));
+      c.bind(3, std::string_view(facts.to_json())).bind(4, a.received_at).bind(5, a.event.escalate_at);
+      CW_TRY(run(wdb_, c, "insert case"));
+      case_id = sqlite3_last_insert_rowid(wdb_);
+      pseudonym = a.event.case_id;
+    } else {
+      const char* state = a.kind == AlertKind::resolved     ? "resolved"
+                          : a.kind == AlertKind::retraction ? "retracted"
+                                                            : "open";
+      Stmt u(wdb_, "UPDATE cases SET facts = ?, state = ? WHERE id = ?");
+      u.bind(1, std::string_view(facts.to_json())).bind(2, std::string_view(state)).bind(3, case_id);
+      CW_TRY(run(wdb_, u, "update case"));
+    }
+    auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, a.received_at);
+    if (!seq) return seq.error();
+    r.notification = *seq;
+    r.deliveries = to.size();
     return r;
   }
 
+  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, std::int64_t now,
+                              const std::vector<Recipient>& orgs) {
+    Stmt n(wdb_,
+           "SELECT n.case_id, c.pseudonym, c.facts, "
+           "EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND d.org = ?) "
+           "FROM notifications n JOIN cases c ON c.id = n.case_id WHERE n.seq = ?");
+    if (!n) return db_error(wdb_, "prepare ack");
+    n.bind(1, std::string_view(org)).bind(2, seq);
+    if (n.step() != SQLITE_ROW) return make_error(Errc::not_found, "no such notification");
+    if (n.i64(3) == 0) return make_error(Errc::forbidden, "this notification was not sent to you");
+    const std::int64_t case_id = n.i64(0);
+    const std::string pseudonym = n.text(1);
+    const CaseFacts facts = CaseFacts::from_json(n.text(2));
+    Stmt ins(wdb_, "INSERT OR IGNORE INTO acks (case_id, org, acked_at) VALUES (?, ?, ?)");
+    ins.bind(1, case_id).bind(2, std::string_view(org)).bind(3, now);
+    CW_TRY(run(wdb_, ins, "insert ack"));
+    AckResult r;
+    r.first_time = sqlite3_changes(wdb_) == 1;
+    Stmt cnt(wdb_, "SELECT count(*) FROM acks WHERE case_id = ?");
+    if (!cnt || cnt.bind(1, case_id).step() != SQLITE_ROW) return db_error(wdb_, "count acks");
+    r.acks = static_cast<std::uint32_t>(cnt.i64(0));
+    if (r.first_time) {
+      // Tell the other organisations on the case that one more is acting.
+      auto on_case = orgs_on_case(case_id);
+      if (!on_case) return on_case.error();
+      std::vector<Recipient> to;
+      for (const auto& o : orgs)
+        if (o.org != org && on_case->count(o.org)) to.push_back(o);
+      auto ev = add_event(case_id, pseudonym, facts, "acknowledged", to, now);
+      if (!ev) return ev.error();
+    }
+    return r;
+  }
+
+  Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
+                                          const std::vector<std::string>& cleared) {
+    Stmt s(wdb_,
+           "SELECT id, pseudonym, facts FROM cases WHERE state = 'open' AND escalated = 0 "
+           "AND escalate_at > 0 AND escalate_at <= ? "
+           "AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.case_id = cases.id)");
+    if (!s) return db_error(wdb_, "prepare escalation");
+    s.bind(1, now);
+    struct Due {
+      std::int64_t id;
+      std::string pseudonym;
+      CaseFacts facts;
+    };
+    std::vector<Due> due;
+    while (s.step() == SQLITE_ROW) due.push_back({s.i64(0), s.text(1), CaseFacts::from_json(s.text(2))});
+    for (const auto& d : due) {
+      std::vector<Recipient> recipients;
+      for (const auto& r : to) {
+        const bool allowed = d.facts.consent != "private" ||
+                             std::find(cleared.begin(), cleared.end(), r.org) != cleared.end();
+        if (allowed) recipients.push_back(r);
+      }
+      auto ev = add_event(d.id, d.pseudonym, d.facts, "escalation", recipients, now);
+      if (!ev) return ev.error();
+      Stmt u(wdb_, "UPDATE cases SET escalated = 1 WHERE id = ?");
+      u.bind(1, d.id);
+      CW_TRY(run(wdb_, u, "mark escalated"));
+    }
+    return static_cast<std::uint32_t>(due.size());
+  }
+
+  Status write_webhook_results(const std::vector<WebhookResult>& results) {
+    for (const auto& r : results) {
+      const char* state = r.outcome == WebhookOutcome::delivered         ? "delivered"
+                          : r.outcome == WebhookOutcome::failed_for_good ? "dead"
+                                                                         : "pending";
+      Stmt u(wdb_,
+             "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ? "
+             "WHERE seq = ? AND org = ?");
+      u.bind(1, std::string_view(state)).bind(2, r.next_attempt_at).bind(3, r.http_status);
+      u.bind(4, r.seq).bind(5, std::string_view(r.org));
+      CW_TRY(run(wdb_, u, "update delivery"));
+      Stmt h(wdb_,
+             "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT(org) DO UPDATE SET "
+             "consecutive_failures = CASE WHEN ?5 THEN 0 ELSE consecutive_failures + 1 END, "
+             "state = CASE WHEN ?6 THEN 'disabled' WHEN ?5 THEN 'ok' "
+             "  WHEN consecutive_failures + 1 >= ?7 THEN 'failing' ELSE state END, "
+             "updated_at = excluded.updated_at");
+      const bool ok = r.outcome == WebhookOutcome::delivered;
+      const bool gone = r.outcome == WebhookOutcome::gone;
+      h.bind(1, std::string_view(r.org)).bind(2, std::string_view(gone ? "disabled" : ok ? "ok" : "ok"));
+      h.bind(3, ok ? 0 : 1).bind(4, static_cast<std::int64_t>(std::time(nullptr)));
+      h.bind(5, ok ? 1 : 0).bind(6, gone ? 1 : 0).bind(7, kFailingAfter);
+      CW_TRY(run(wdb_, h, "update webhook health"));
+    }
+    return Status::Ok();
+  }
+
+ private:
   sqlite3* wdb_;
   sqlite3* rdb_;
   std::mutex read_mu_;
   const std::uint32_t max_batch_;
   Metrics* metrics_;
-  Stmt find_, insert_;
+  std::uint64_t next_seq_ = 1;          // writer thread only
+  bool new_notifications_ = false;      // writer thread only
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;
+  std::deque<Job> queue_;
   bool closing_ = false;
-  bool failed_ = false;
+  std::function<void()> listener_;
   std::thread writer_;
 };
 
 Status migrate(sqlite3* db) {
   Stmt v(db, "PRAGMA user_version");
-  if (!v || sqlite3_step(v.get()) != SQLITE_ROW) return db_error(db, "read schema version");
-  int version = sqlite3_column_int(v.get(), 0);
+  if (!v || v.step() != SQLITE_ROW) return db_error(db, "read schema version");
+  int version = static_cast<int>(v.i64(0));
   if (version > kSchemaVersion)
     return make_error(Errc::store_unavailable, "database schema v" + std::to_string(version) +
                                                    " is newer than this casewired (v" +
@@ -282,8 +639,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& o) {
   }
   {
     Stmt jm(wdb, "PRAGMA journal_mode");
-    if (!jm || sqlite3_step(jm.get()) != SQLITE_ROW ||
-        std::string(reinterpret_cast<const char*>(sqlite3_column_text(jm.get(), 0))) != "wal")
+    if (!jm || jm.step() != SQLITE_ROW || jm.text(0) != "wal")
       return fail(make_error(Errc::store_unavailable, "the database could not switch to WAL mode"));
   }
   if (auto st = migrate(wdb); !st.ok()) return fail(st.error());

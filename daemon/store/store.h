@@ -1,17 +1,27 @@
-// The Store: where recorded alerts live. SQLite is the embedded default
-// (sqlite_store.h); the interface is small so another engine can follow.
+// The Store: where recorded alerts, cases and notifications live. SQLite is
+// the embedded default (sqlite_store.h); the interface is small so another
+// engine can follow.
 //
-// Durability contract: record_alert's callback reports success only after the
-// transaction holding the alert is durable (committed and fsync'd). Callers
-// send a receipt only from that callback, so nothing acknowledged is lost.
-// Concurrent calls are batched into one transaction (group commit).
+// Durability contract: every write method's callback reports success only
+// after the transaction holding the write is durable (committed, fsync'd).
+// Callers acknowledge (receipts, ack answers) only from that callback, so
+// nothing acknowledged is lost. Concurrent writes share one transaction
+// (group commit). Callbacks run on the store's writer thread and must not
+// block.
+//
+// Transactional outbox: an alert, its case event and one delivery row per
+// subscribed organisation are written in ONE transaction, so a crash can
+// never leave a recorded alert without its notifications.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
+#include <vector>
 
+#include "daemon/anon/anonymiser.h"
 #include "daemon/keyring.h"
 #include "protocol/alert.h"
 #include "protocol/error.h"
@@ -20,6 +30,24 @@ namespace cw::daemon {
 
 using Hash32 = std::array<std::uint8_t, 32>;
 
+// Who should hear about a case event, decided by the caller from the trust
+// store at the time of the event.
+struct Recipient {
+  std::string org;   // organisation key id, 16 hex
+  bool webhook = false;
+};
+
+struct CaseEventDraft {
+  CaseFacts facts;            // anonymised facts of this alert
+  Tag case_tag{};             // alert_tag of the case's new_case alert
+  std::string case_id;        // the case pseudonym (hex)
+  // new_case: the matching subscriptions. Follow-ups: every organisation
+  // whose subscription accepts this kind; the store narrows it to those
+  // already on the case.
+  std::vector<Recipient> recipients;
+  std::int64_t escalate_at = 0;  // new_case: when to escalate if nobody acknowledged (0 = never)
+};
+
 struct NewAlert {
   Tag alert_tag{};       // keyed hash of the alert id (the idempotency key)
   Tag sender_tag{};      // keyed hash of (sender, alert id)
@@ -27,6 +55,7 @@ struct NewAlert {
   std::int64_t received_at = 0;
   AlertKind kind = AlertKind::new_case;
   Bytes sealed;          // restricted data, encrypted under the storage key
+  CaseEventDraft event;
 };
 
 struct Recorded {
@@ -35,20 +64,82 @@ struct Recorded {
   Hash32 envelope_hash{};
   bool duplicate = false;        // this alert id was already recorded
   bool sender_conflict = false;  // ...by a different sender
+  std::uint64_t notification = 0;  // the case event's feed sequence (0 for a duplicate)
+  std::size_t deliveries = 0;
 };
 
-using RecordCallback = std::function<void(Result<Recorded>)>;
+struct FeedItem {
+  std::uint64_t seq = 0;
+  std::string body;  // the anonymised notification body (fixed size)
+};
+
+struct DueWebhook {
+  std::uint64_t seq = 0;
+  std::string org;
+  std::uint32_t attempts = 0;
+  std::string body;
+};
+
+enum class WebhookOutcome { delivered, retry, gone /* 410: disable */, failed_for_good };
+
+struct WebhookResult {
+  std::uint64_t seq = 0;
+  std::string org;
+  WebhookOutcome outcome = WebhookOutcome::retry;
+  std::int64_t next_attempt_at = 0;
+  int http_status = 0;
+};
+
+struct AckResult {
+  std::uint32_t acks = 0;   // organisations acting on the case now
+  bool first_time = false;  // this organisation had not acknowledged before
+};
+
+struct CaseStatusInfo {
+  std::string case_id;
+  std::string state;  // open | resolved | retracted
+  std::uint32_t acks = 0;
+  bool escalated = false;
+  Tag sender_tag{};  // of the case's new_case alert: only its sender may ask
+};
+
+struct WebhookHealth {
+  std::string org;
+  std::string state;  // ok | failing | disabled
+  std::uint32_t consecutive_failures = 0;
+};
+
+template <class T>
+using Callback = std::function<void(Result<T>)>;
 
 class Store {
  public:
   virtual ~Store() = default;
 
-  // Queues the alert for the next group commit. `done` runs exactly once, on
-  // the store's writer thread, after the commit (or its failure); it must not
-  // block. After close() it fails at once with store_unavailable.
-  virtual void record_alert(NewAlert alert, RecordCallback done) = 0;
+  // Writes (group-committed; callbacks after durability).
+  virtual void record_alert(NewAlert alert, Callback<Recorded> done) = 0;
+  // Records `org`'s acknowledgement of the case behind notification `seq` and
+  // tells the other organisations on the case (those of `orgs`, the active
+  // organisations, that are on it). forbidden if `org` never received that
+  // notification; not_found if there is no such notification.
+  virtual void record_ack(std::uint64_t seq, std::string org, std::int64_t now,
+                          std::vector<Recipient> orgs, Callback<AckResult> done) = 0;
+  // Escalates every open new case older than its deadline that nobody has
+  // acknowledged: an "escalation" event to `to` (filtered per case by consent:
+  // private cases only to `cleared`). Returns how many cases were escalated.
+  virtual void escalate_due(std::int64_t now, std::vector<Recipient> to, std::vector<std::string> cleared,
+                            Callback<std::uint32_t> done) = 0;
+  virtual void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) = 0;
 
+  // Reads (never block the writer; see committed data only).
+  virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after, std::size_t limit) = 0;
+  virtual Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit) = 0;
+  virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
+  virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;
+
+  // Called (on the writer thread) after every commit that added notifications.
+  virtual void on_new_notifications(std::function<void()> listener) = 0;
 
   // Finishes what is queued, then stops. Idempotent.
   virtual void close() = 0;

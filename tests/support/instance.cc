@@ -8,6 +8,7 @@
 #include "keys/commands.h"
 #include "keys/daemon_dir.h"
 #include "keys/trust_store.h"
+#include <thread>
 #include "protocol/file_io.h"
 #include "protocol/timefmt.h"
 #include "tests/support/raw_client.h"
@@ -54,6 +55,13 @@ void Instance::start() {
   ASSERT_NE(port_, 0);
   ASSERT_NE(admin_port_, 0);
   write_invite();
+  // A restarted daemon has a new port: every client home gets the new invite.
+  for (const auto& [home, key] : homes_) init_home(home, key);
+}
+
+void Instance::init_home(const std::string& home, const std::string& key) {
+  auto r = run({bin("casewire"), "--home", home, "init", "--force", "--invite", invite_path(), "--key", key});
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 void Instance::write_invite() {
@@ -100,11 +108,88 @@ Contact Instance::add_contact(const std::string& label, std::uint32_t rate, std:
   auto id = open_identity(as_chars(*read_file(c.key_path)), [] { return Result<SecretBytes>(SecretBytes()); });
   c.identity = std::make_shared<Identity>(std::move(*id));
   c.id = c.identity->sign.id();
-  if (port_ != 0) {
-    auto r = client(c, {"init", "--invite", invite_path(), "--key", c.key_path});
-    EXPECT_EQ(r.status, 0) << r.err;
-  }
+  homes_.emplace_back(c.home, c.key_path);
+  if (port_ != 0) init_home(c.home, c.key_path);
   return c;
+}
+
+Org Instance::add_org(const std::string& name, const OrgOptions& oo) {
+  Org g;
+  g.key_path = dir_ / (name + ".org.key");
+  g.home = dir_ / ("home-org-" + name);
+  std::ostringstream sink;
+  keys::SecretFileOptions so;
+  so.insecure_no_passphrase = true;
+  EXPECT_TRUE(keys::new_identity(Role::org, g.key_path, so, sink).ok());
+  auto secret = SecretBytes::random(32);
+  g.webhook_secret = format_webhook_secret(secret);
+  const std::string secret_file = dir_ / (name + ".whsec");
+  EXPECT_TRUE(write_file_atomic(secret_file, as_bytes(g.webhook_secret), 0600, Overwrite::yes).ok());
+  keys::AddOrgOptions a;
+  a.dir = keys_dir();
+  a.pub_file = g.key_path + ".pub";
+  a.name = name;
+  a.webhook_url = oo.webhook_url;
+  a.webhook_secret_file = oo.webhook_url.empty() ? "" : secret_file;
+  a.regions = oo.regions;
+  a.urgencies = oo.urgencies;
+  a.kinds = oo.kinds;
+  a.cleared_private = oo.cleared_private;
+  a.escalation = oo.escalation;
+  a.no_feed = oo.no_feed;
+  a.format = oo.format;
+  auto st = keys::add_org(a, sink);
+  EXPECT_TRUE(st.ok()) << st.error().message;
+  auto id = open_identity(as_chars(*read_file(g.key_path)), [] { return Result<SecretBytes>(SecretBytes()); });
+  g.identity = std::make_shared<Identity>(std::move(*id));
+  g.id = g.identity->sign.id();
+  homes_.emplace_back(g.home, g.key_path);
+  if (port_ != 0) init_home(g.home, g.key_path);
+  return g;
+}
+
+RunResult Instance::client(const Org& o, std::vector<std::string> args) const {
+  std::vector<std::string> argv{bin("casewire"), "--home", o.home};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(std::move(argv));
+}
+
+Receiver::Receiver(const std::string& dir, const std::string& name, std::string secret)
+    : dir_(dir), name_(name), secret_(std::move(secret)) {}
+
+void Receiver::start() {
+  ++runs_;
+  std::vector<std::string> argv{"/usr/bin/python3", std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/webhook_receiver.py",
+                                "--port", std::to_string(port_), "--log", dir_ + "/" + name_ + ".hooks",
+                                "--secret", secret_, "--status-file", dir_ + "/" + name_ + ".status"};
+  // Port 0 the first time; then the same port, as a restarted receiver would.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    proc_ = std::make_unique<Process>(argv, dir_ + "/" + name_ + "-run" + std::to_string(runs_));
+    if (proc_->wait_for_output("listening on", std::chrono::seconds(10))) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // port still in TIME_WAIT
+  }
+  auto out = proc_->out();
+  port_ = static_cast<std::uint16_t>(std::stoi(out.substr(out.find("listening on ") + 13)));
+}
+
+void Receiver::stop() {
+  if (!proc_) return;
+  proc_->signal(SIGKILL);
+  proc_->wait(std::chrono::seconds(5));
+  proc_.reset();
+}
+
+void Receiver::answer(int status) {
+  auto s = std::to_string(status);
+  ASSERT_TRUE(write_file_atomic(dir_ + "/" + name_ + ".status", as_bytes(s), 0600, Overwrite::yes).ok());
+}
+
+std::vector<std::string> Receiver::lines() const {
+  std::vector<std::string> out;
+  std::istringstream in(read_text(dir_ + "/" + name_ + ".hooks"));
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
 }
 
 void Instance::revoke(const KeyId& id) {

@@ -25,6 +25,41 @@ struct Contact {
   std::shared_ptr<Identity> identity;
 };
 
+struct OrgOptions {
+  std::string webhook_url{};
+  std::vector<std::string> regions{}, urgencies{}, kinds{};
+  bool cleared_private = false;
+  bool escalation = false;
+  bool no_feed = false;
+  std::string format = "json";
+};
+
+struct Org {
+  std::string key_path;
+  std::string home;
+  KeyId id{};
+  std::shared_ptr<Identity> identity;
+  std::string webhook_secret;  // whsec_...
+};
+
+// The Python webhook receiver (tests/support/webhook_receiver.py) as a
+// process that can be stopped and restarted on the same port.
+class Receiver {
+ public:
+  Receiver(const std::string& dir, const std::string& name, std::string secret);
+  void start();
+  void stop();
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  void answer(int status);  // what it answers from now on
+  void set_secret(std::string secret) { secret_ = std::move(secret); }
+  std::vector<std::string> lines() const;  // one JSON object per request received
+ private:
+  std::string dir_, name_, secret_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<Process> proc_;
+  int runs_ = 0;
+};
+
 class Instance {
  public:
   // `limits_toml` is appended under [limits] in the config.
@@ -40,6 +75,9 @@ class Instance {
   Contact add_contact(const std::string& label, std::uint32_t rate_per_hour = 1000,
                       std::vector<std::string> regions = {});
   void revoke(const KeyId& id);
+  // The webhook secret is generated here and passed with --webhook-secret-file.
+  Org add_org(const std::string& name, const OrgOptions& o);
+  RunResult client(const Org& o, std::vector<std::string> args) const;
 
   // Seals an alert as `c` would, addressed to this daemon.
   Bytes seal(const Contact& c, const Alert& a, const AlertId& id, std::int64_t created_at) const;
@@ -64,7 +102,9 @@ class Instance {
 
  private:
   void write_invite();
+  void init_home(const std::string& home, const std::string& key);
   TempDir dir_;
+  std::vector<std::pair<std::string, std::string>> homes_;  // (home, key): re-pointed at every start
   std::string config_;
   std::unique_ptr<Process> proc_;
   std::uint16_t port_ = 0, admin_port_ = 0;

@@ -1,0 +1,50 @@
+#include "client/context.h"
+
+#include <ostream>
+
+#include "protocol/file_io.h"
+
+namespace cw::client {
+
+int fail(std::ostream& err, const Error& e, int status) {
+  err << "error: " << code_name(e.code) << ": " << e.message << "\n";
+  return status;
+}
+
+Result<ClientContext> load_context(const Globals& g) {
+  ClientContext c{ClientHome(resolve_home(g.home)), {}, {}};
+  auto inv = c.home.invite();
+  if (!inv) return inv.error();
+  c.invite = std::move(*inv);
+  auto s = c.home.settings();
+  if (!s) return s.error();
+  c.transport.tls_pin = c.invite.tls_pin;
+  c.transport.proxy = s->proxy;
+  c.transport.connect_timeout = s->connect_timeout;
+  c.transport.io_timeout = s->io_timeout;
+  if (!g.proxy.empty()) {
+    auto p = parse_proxy_url(g.proxy);
+    if (!p) return p.error();
+    c.transport.proxy = *p;
+  }
+  // An onion address can only be reached through Tor; say so instead of
+  // leaking a DNS query for it.
+  bool all_onion = !c.invite.urls.empty();
+  for (const auto& u : c.invite.urls) all_onion = all_onion && u.find(".onion") != std::string::npos;
+  if (all_onion && !c.transport.proxy)
+    return make_error(Errc::bad_config, "the daemon is an onion service: use --proxy socks5h://127.0.0.1:9050");
+  return c;
+}
+
+Result<Identity> load_identity(const Globals& g, const ClientHome& home, const std::string& key_file) {
+  if (key_file.empty()) return home.identity(PassphraseSource{g.passphrase_file});
+  auto text = read_file(key_file, 64 << 10);
+  if (!text) return text.error();
+  auto id = open_identity(as_chars(*text), [&] {
+    return PassphraseSource{g.passphrase_file}.get("casewire key passphrase: ", false);
+  });
+  wipe(text->data(), text->size());
+  return id;
+}
+
+}  // namespace cw::client

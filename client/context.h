@@ -1,0 +1,27 @@
+// What every networked command needs: the home, its invite, and transport
+// options (proxy, timeouts) from client.toml and the command line.
+#pragma once
+
+#include <iosfwd>
+
+#include "client/commands.h"
+#include "client/home.h"
+#include "client/transport.h"
+
+namespace cw::client {
+
+struct ClientContext {
+  ClientHome home;
+  Invite invite;
+  TransportOptions transport;
+};
+
+Result<ClientContext> load_context(const Globals& g);
+
+// Loads the identity from `key_file`, else from the home.
+Result<Identity> load_identity(const Globals& g, const ClientHome& home, const std::string& key_file);
+
+// Prints "error: <code>: <message>" and returns `status`.
+int fail(std::ostream& err, const Error& e, int status = 1);
+
+}  // namespace cw::client

@@ -1,0 +1,240 @@
+#include "client/org_commands.h"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "client/context.h"
+#include "client/sse.h"
+#include "protocol/file_io.h"
+#include "protocol/notification.h"
+#include "protocol/signed_payload.h"
+#include "protocol/signed_request.h"
+#include "protocol/timefmt.h"
+
+namespace json = boost::json;
+
+namespace cw::client {
+namespace {
+
+std::string cursor_path(const ClientHome& home) { return home.dir() + "/feed.cursor"; }
+
+std::uint64_t load_cursor(const ClientHome& home) {
+  auto t = read_file(cursor_path(home), 64);
+  if (!t) return 0;
+  std::string s(as_chars(*t));
+  return s.empty() || s.find_first_not_of("0123456789\n") != std::string::npos ? 0 : std::stoull(s);
+}
+
+void save_cursor(const ClientHome& home, std::uint64_t seq) {
+  auto s = std::to_string(seq) + "\n";
+  (void)write_file_atomic(cursor_path(home), as_bytes(s), 0600, Overwrite::yes);
+}
+
+std::string readable(const Notification& n) {
+  std::string s = format_rfc3339(unix_now()).substr(11, 8) + "  #" + std::to_string(n.id) + "  " + n.event;
+  s += "  case " + n.case_id.substr(0, 12);
+  if (!n.status.empty()) s += "  status=" + n.status;
+  if (!n.people.empty()) {
+    s += "  people=" + n.people;
+    if (n.children != "0" && !n.children.empty()) s += " (children " + n.children + ")";
+    if (n.elderly != "0" && !n.elderly.empty()) s += " (elderly " + n.elderly + ")";
+    if (n.sick != "0" && !n.sick.empty()) s += " (sick " + n.sick + ")";
+  }
+  if (!n.region.empty()) s += "  region=" + n.region;
+  if (!n.held_at.empty()) s += "  held_at=" + n.held_at;
+  if (!n.arrested_at.empty()) s += "  arrested~" + n.arrested_at;
+  if (!n.expected_transfer.empty()) s += "  transfer~" + n.expected_transfer;
+  if (!n.urgency.empty()) s += "  urgency=" + n.urgency;
+  if (!n.consent.empty()) s += "  consent=" + n.consent;
+  s += "  acting=" + std::to_string(n.acks) + "  [signature verified]";
+  return s;
+}
+
+std::string as_json_line(const Notification& n) {
+  json::object o;
+  o["id"] = n.id;
+  o["event"] = n.event;
+  o["case"] = n.case_id;
+  o["status"] = n.status;
+  o["people"] = n.people;
+  o["children"] = n.children;
+  o["elderly"] = n.elderly;
+  o["sick"] = n.sick;
+  o["region"] = n.region;
+  o["held_at"] = n.held_at;
+  o["arrested_at"] = n.arrested_at;
+  o["expected_transfer"] = n.expected_transfer;
+  o["urgency"] = n.urgency;
+  o["consent"] = n.consent;
+  o["acks"] = n.acks;
+  o["issued_at"] = n.issued_at;
+  o["verified"] = true;
+  return json::serialize(o);
+}
+
+// Verifies and prints one signed notification; false if it does not verify.
+bool show(const std::string& signed_json, const Invite& inv, bool as_json, std::ostream& out, std::ostream& err,
+          std::uint64_t* seq) {
+  auto body = open_payload(signed_json, kNotificationDomain, inv.daemon_sign);
+  if (!body) {
+    err << "warning: dropped a notification that does not verify: " << body.error().message << "\n";
+    return false;
+  }
+  auto n = decode_notification(*body);
+  if (!n) {
+    err << "warning: dropped a malformed notification\n";
+    return false;
+  }
+  out << (as_json ? as_json_line(*n) : readable(*n)) << std::endl;
+  *seq = n->id;
+  return true;
+}
+
+}  // namespace
+
+int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ostream& err) {
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  auto id = load_identity(g, ctx->home, o.key);
+  if (!id) return fail(err, id.error());
+  std::uint64_t cursor = o.from_start ? 0 : load_cursor(ctx->home);
+  std::size_t shown = 0;
+
+  if (o.pull) {
+    for (;;) {
+      const std::string target = "/v1/notifications?after=" + std::to_string(cursor);
+      HttpRequest req;
+      req.method = "GET";
+      req.target = target;
+      req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", target, "", unix_now()));
+      Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
+      for (const auto& url : ctx->invite.urls)
+        if ((res = https_request(url, req, ctx->transport))) break;
+      if (!res) return fail(err, res.error(), 3);
+      if (res->status != 200) return fail(err, make_error(Errc::bad_response, "HTTP " + std::to_string(res->status) + ": " + res->body), 2);
+      std::error_code ec;
+      auto v = json::parse(res->body, ec);
+      if (ec || !v.is_object() || !v.as_object().if_contains("notifications"))
+        return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+      const auto& arr = v.as_object().at("notifications").as_array();
+      for (const auto& item : arr) {
+        std::uint64_t seq = 0;
+        if (show(json::serialize(item), ctx->invite, g.json, out, err, &seq)) {
+          cursor = std::max(cursor, seq);
+          save_cursor(ctx->home, cursor);
+          if (o.count && ++shown >= o.count) return 0;
+        }
+      }
+      if (arr.empty()) return 0;
+    }
+  }
+
+  // Streaming: reconnect with Last-Event-ID after any interruption, with
+  // backoff, until stopped (or --count is reached).
+  auto backoff = std::chrono::seconds(1);
+  for (;;) {
+    HttpRequest req;
+    req.method = "GET";
+    req.target = "/v1/feed";
+    req.headers.emplace_back("Accept", "text/event-stream");
+    if (cursor) req.headers.emplace_back("Last-Event-ID", std::to_string(cursor));
+    req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", req.target, "", unix_now()));
+    bool done = false;
+    SseParser parser([&](const SseEvent& e) {
+      std::uint64_t seq = 0;
+      if (e.event == "notification" && show(e.data, ctx->invite, g.json, out, err, &seq)) {
+        cursor = std::max(cursor, seq);
+        save_cursor(ctx->home, cursor);
+        backoff = std::chrono::seconds(1);
+        if (o.count && ++shown >= o.count) {
+          done = true;
+          return false;
+        }
+      }
+      return true;
+    });
+    auto transport = ctx->transport;
+    Result<unsigned> st = make_error(Errc::unreachable, "no daemon URL");
+    for (const auto& url : ctx->invite.urls) {
+      st = https_stream(url, req, transport, [&](std::string_view bytes) { return parser.feed(bytes); });
+      if (st || st.code() == Errc::pin_mismatch) break;
+    }
+    if (done) return 0;
+    if (!st && st.code() == Errc::pin_mismatch) return fail(err, st.error(), 4);
+    if (st && *st != 200) return fail(err, make_error(Errc::bad_response, "the daemon refused the feed (HTTP " + std::to_string(*st) + ")"), 2);
+    if (!st) err << "feed interrupted (" << code_name(st.code()) << "); reconnecting\n";
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min<std::chrono::seconds>(backoff * 2, std::chrono::seconds(60));
+  }
+}
+
+int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::ostream& out, std::ostream& err) {
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  auto id = load_identity(g, ctx->home, key);
+  if (!id) return fail(err, id.error());
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/v1/notifications/" + std::to_string(nid) + "/ack";
+  req.content_type = "application/json";
+  req.headers.emplace_back("Authorization", sign_request(id->sign, "POST", req.target, "", unix_now()));
+  Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
+  for (const auto& url : ctx->invite.urls)
+    if ((res = https_request(url, req, ctx->transport))) break;
+  if (!res) return fail(err, res.error(), 3);
+  if (res->status != 200) return fail(err, make_error(Errc::bad_response, res->body), 2);
+  auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
+  if (!payload) return fail(err, payload.error(), 4);
+  std::error_code ec;
+  auto v = json::parse(*payload, ec);
+  if (ec || !v.is_object()) return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+  if (g.json) out << *payload << "\n";
+  else out << "acknowledged notification " << nid << "; organisations acting on this case: "
+           << json::serialize(v.as_object().at("acks")) << "\n";
+  return 0;
+}
+
+int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref, std::ostream& out,
+               std::ostream& err) {
+  if (!parse_alert_id(case_ref))
+    return fail(err, make_error(Errc::bad_request, "CASE is the new case's alert id (32 hex digits; see 'casewire receipts')"));
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  auto id = load_identity(g, ctx->home, key);
+  if (!id) return fail(err, id.error());
+  HttpRequest req;
+  req.method = "GET";
+  req.target = "/v1/cases/" + case_ref + "/status";
+  req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", req.target, "", unix_now()));
+  Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
+  for (const auto& url : ctx->invite.urls)
+    if ((res = https_request(url, req, ctx->transport))) break;
+  if (!res) return fail(err, res.error(), 3);
+  if (res->status != 200) {
+    std::error_code ec;
+    auto v = json::parse(res->body, ec);
+    std::string code = !ec && v.is_object() && v.as_object().if_contains("error") ? std::string(v.as_object().at("error").as_string()) : "bad_response";
+    return fail(err, make_error(code_from_name(code), "the daemon refused: " + code), 2);
+  }
+  auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
+  if (!payload) return fail(err, payload.error(), 4);
+  std::error_code ec;
+  auto v = json::parse(*payload, ec);
+  if (ec || !v.is_object()) return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+  const auto& o = v.as_object();
+  if (g.json) {
+    out << *payload << "\n";
+    return 0;
+  }
+  out << "case " << case_ref << "\n"
+      << "  state         " << json::value_to<std::string>(o.at("state")) << "\n"
+      << "  acknowledged  " << (o.at("acknowledged").as_bool() ? "yes" : "not yet") << " ("
+      << json::serialize(o.at("organisations_acting")) << " organisation(s) acting)\n"
+      << "  escalated     " << (o.at("escalated").as_bool() ? "yes" : "no") << "\n"
+      << "  (answer signed by the daemon, verified)\n";
+  return 0;
+}
+
+}  // namespace cw::client

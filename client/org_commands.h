@@ -1,0 +1,26 @@
+// casewire for organisations (feed, ack) and for contacts asking about a
+// case they reported (status). Each request is signed with the caller's key
+// (protocol/signed_request.h); each answer is verified against the daemon's
+// key from the invite before anything is printed.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "client/commands.h"
+
+namespace cw::client {
+
+struct FeedOptions {
+  std::string key;       // identity file (default: the home's)
+  std::size_t count = 0; // stop after this many notifications (0 = stream forever)
+  bool pull = false;     // page through /v1/notifications once instead of streaming
+  bool from_start = false;  // ignore the saved cursor
+};
+
+int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ostream& err);
+int cmd_ack(const Globals& g, const std::string& key, std::uint64_t id, std::ostream& out, std::ostream& err);
+int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref, std::ostream& out,
+               std::ostream& err);
+
+}  // namespace cw::client

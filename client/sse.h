@@ -1,0 +1,32 @@
+// A small Server-Sent Events parser (WHATWG HTML "event stream" format): the
+// feed is read with it. Feed it bytes as they arrive; it calls back once per
+// complete event.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace cw::client {
+
+struct SseEvent {
+  std::string id;
+  std::string event;
+  std::string data;
+};
+
+class SseParser {
+ public:
+  // Return false from the callback to stop; feed() then returns false too.
+  explicit SseParser(std::function<bool(const SseEvent&)> on_event) : on_event_(std::move(on_event)) {}
+  bool feed(std::string_view bytes);
+
+ private:
+  bool line(std::string_view l);
+  std::function<bool(const SseEvent&)> on_event_;
+  std::string buf_;
+  SseEvent cur_;
+  bool has_data_ = false;
+};
+
+}  // namespace cw::client

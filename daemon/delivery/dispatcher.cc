@@ -1,0 +1,275 @@
+#include "daemon/delivery/dispatcher.h"
+
+#include <openssl/ssl.h>
+#include <sodium.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "daemon/delivery/cap.h"
+#include "daemon/delivery/routing.h"
+#include "daemon/delivery/webhook.h"
+#include "daemon/log.h"
+#include "protocol/notification.h"
+#include "protocol/signed_payload.h"
+#include "protocol/timefmt.h"
+
+namespace cw::daemon {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Attempt {
+  int status = 0;           // HTTP status, 0 = no answer
+  std::int64_t retry_after_s = 0;
+};
+
+// One POST with a total deadline. Never throws; a failure is status 0.
+net::awaitable<Attempt> post(ssl::context& tls, WebhookTarget t, http::request<http::string_body> req,
+                             std::chrono::milliseconds timeout) {
+  auto ex = co_await net::this_coro::executor;
+  beast::error_code ec;
+  auto tok = net::redirect_error(net::use_awaitable, ec);
+  tcp::resolver resolver(ex);
+  auto results = co_await resolver.async_resolve(t.host, std::to_string(t.port), tok);
+  if (ec) co_return Attempt{};
+  beast::tcp_stream tcp(ex);
+  tcp.expires_after(timeout);
+  co_await tcp.async_connect(results, tok);
+  if (ec) co_return Attempt{};
+  http::response<http::string_body> res;
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024);  // we only need the status
+  if (t.scheme == "https") {
+    beast::ssl_stream<beast::tcp_stream> s(std::move(tcp), tls);
+    // Public webhook receivers are checked the ordinary way: CA chain and name.
+    SSL_set_tlsext_host_name(s.native_handle(), t.host.c_str());
+    SSL_set1_host(s.native_handle(), t.host.c_str());
+    co_await s.async_handshake(ssl::stream_base::client, tok);
+    if (ec) co_return Attempt{};
+    co_await http::async_write(s, req, tok);
+    if (!ec) co_await http::async_read(s, buf, parser, tok);
+  } else {
+    co_await http::async_write(tcp, req, tok);
+    if (!ec) co_await http::async_read(tcp, buf, parser, tok);
+  }
+  if (ec) co_return Attempt{};
+  Attempt a;
+  a.status = static_cast<int>(parser.get().result_int());
+  auto ra = parser.get()[http::field::retry_after];
+  if (!ra.empty() && ra.size() < 8 && ra.find_first_not_of("0123456789") == std::string_view::npos)
+    a.retry_after_s = std::stoll(std::string(ra));
+  co_return a;
+}
+
+}  // namespace
+
+struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
+  DeliveryConfig cfg;
+  const Keyring& keys;
+  const TrustHolder& trust;
+  Store& store;
+  Metrics& metrics;
+  net::io_context ioc;
+  net::steady_timer timer{ioc};
+  ssl::context tls{ssl::context::tls_client};
+  std::thread thread;
+  // io thread only:
+  std::set<std::string> in_flight;
+  std::map<std::string, std::int64_t> org_pause_until_ms;  // slow down a failing receiver
+  bool stopping = false;
+  bool escalating = false;
+
+  Impl(const DeliveryConfig& c, const Keyring& k, const TrustHolder& t, Store& s, Metrics& m)
+      : cfg(c), keys(k), trust(t), store(s), metrics(m) {
+    tls.set_default_verify_paths();
+    tls.set_verify_mode(ssl::verify_peer);
+    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+  }
+
+  void schedule(std::chrono::milliseconds in) {
+    timer.expires_after(in);
+    timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec == net::error::operation_aborted && !self->stopping) return self->tick();
+      if (!ec) self->tick();
+    });
+  }
+
+  void tick() {
+    if (stopping) return;
+    escalate();
+    auto due = store.due_webhooks(now_ms(), 1000);
+    if (due) {
+      auto snapshot = trust.get();
+      const auto now = now_ms();
+      for (auto& d : *due) {
+        if (in_flight.size() >= cfg.max_parallel) break;
+        if (in_flight.count(d.org)) continue;
+        if (auto p = org_pause_until_ms.find(d.org); p != org_pause_until_ms.end() && p->second > now) continue;
+        in_flight.insert(d.org);
+        net::co_spawn(ioc, deliver(std::move(d), snapshot), net::detached);
+      }
+    }
+    schedule(std::chrono::milliseconds(cfg.poll_interval_ms));
+  }
+
+  void escalate() {
+    if (escalating || cfg.escalate_after_s == 0) return;
+    escalating = true;
+    auto route = route_escalation(*trust.get());
+    store.escalate_due(unix_now(), std::move(route.to), std::move(route.cleared),
+                       [self = shared_from_this()](Result<std::uint32_t> n) {
+                         net::post(self->ioc, [self, n = std::move(n)] {
+                           self->escalating = false;
+                           if (n && *n > 0) {
+                             self->metrics.escalations.fetch_add(*n);
+                             log_event("cases_escalated", {LogField::num("count", *n)});
+                           }
+                         });
+                       });
+  }
+
+  std::int64_t backoff_ms(std::uint32_t failures_so_far) const {
+    const auto& s = cfg.retry_schedule_ms;
+    std::int64_t base = s[std::min<std::size_t>(failures_so_far, s.size() - 1)];
+    // +-10 % jitter so receivers coming back are not hit in lockstep.
+    std::int64_t jitter = base / 10;
+    if (jitter > 0) base += static_cast<std::int64_t>(randombytes_uniform(static_cast<std::uint32_t>(2 * jitter + 1))) - jitter;
+    return base;
+  }
+
+  net::awaitable<void> deliver(DueWebhook d, std::shared_ptr<const TrustView> snapshot) {
+    auto self = shared_from_this();
+    WebhookResult result{d.seq, d.org, WebhookOutcome::retry, 0, 0};
+    auto id = parse_key_id(d.org);
+    const OrgEntry* org = id ? snapshot->org(*id) : nullptr;
+    auto target = org ? parse_webhook_url(org->sub.webhook_url) : Result<WebhookTarget>(make_error(Errc::not_found, ""));
+    if (!org || org->revoked || org->sub.webhook_url.empty() || !target) {
+      // No endpoint any more (revoked, or the webhook was removed): the
+      // notification stays readable on the feed; stop pushing it.
+      result.outcome = WebhookOutcome::failed_for_good;
+    } else {
+      std::string body, content_type;
+      if (org->sub.format == NotificationFormat::cap) {
+        auto n = decode_notification(d.body);
+        body = n ? to_cap_xml(*n, key_id_hex(keys.signing().id())) : "";
+        content_type = "application/cap+xml";
+      } else {
+        body = sign_payload(keys.signing(), kNotificationDomain, d.body);
+        content_type = "application/json";
+      }
+      const auto ts = unix_now();
+      const auto wid = webhook_id(d.seq);
+      http::request<http::string_body> req{http::verb::post, target->target, 11};
+      req.set(http::field::host, target->host);
+      req.set(http::field::user_agent, "casewired/1");
+      req.set(http::field::content_type, content_type);
+      req.set("webhook-id", wid);
+      req.set("webhook-timestamp", std::to_string(ts));
+      req.set("webhook-signature", webhook_signature(wid, ts, body, org->sub.webhook_secret, keys.signing()));
+      req.body() = std::move(body);
+      req.keep_alive(false);
+      req.prepare_payload();
+      auto a = co_await post(tls, *target, std::move(req), std::chrono::milliseconds(cfg.webhook_timeout_ms));
+      result.http_status = a.status;
+      const auto now = now_ms();
+      if (a.status >= 200 && a.status < 300) {
+        result.outcome = WebhookOutcome::delivered;
+        org_pause_until_ms.erase(d.org);
+      } else if (a.status == 410) {
+        result.outcome = WebhookOutcome::gone;
+      } else if (d.attempts + 1 > cfg.retry_schedule_ms.size()) {
+        result.outcome = WebhookOutcome::failed_for_good;
+      } else {
+        auto delay = backoff_ms(d.attempts);
+        // 429/502/504 and Retry-After mean "slow down": honour the larger wait.
+        if (a.retry_after_s > 0) delay = std::max<std::int64_t>(delay, a.retry_after_s * 1000);
+        result.next_attempt_at = now + delay;
+        org_pause_until_ms[d.org] = now + delay;
+      }
+    }
+    switch (result.outcome) {
+      case WebhookOutcome::delivered: metrics.webhook_delivered.fetch_add(1); break;
+      case WebhookOutcome::gone:
+        metrics.webhooks_disabled.fetch_add(1);
+        log_event("webhook_disabled", {LogField::num("http_status", 410)});
+        break;
+      default:
+        metrics.webhook_failed_attempts.fetch_add(1);
+        log_event("webhook_failed", {LogField::num("notification", d.seq), LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
+    }
+    store.record_webhook_results({result}, [self, org_id = d.org](Result<bool>) {
+      net::post(self->ioc, [self, org_id] {
+        self->in_flight.erase(org_id);
+        self->refresh_failing_gauge();
+        if (!self->stopping) self->timer.cancel();  // look for more work now
+      });
+    });
+  }
+
+  void refresh_failing_gauge() {
+    auto h = store.webhook_health();
+    if (!h) return;
+    std::int64_t failing = 0;
+    for (const auto& w : *h) failing += w.state != "ok";
+    metrics.webhook_orgs_failing.store(failing);
+  }
+};
+
+Dispatcher::Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust,
+                       Store& store, Metrics& metrics)
+    : impl_(std::make_shared<Impl>(config, keys, trust, store, metrics)) {}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+void Dispatcher::start() {
+  auto impl = impl_;
+  impl->refresh_failing_gauge();
+  net::post(impl->ioc, [impl] { impl->tick(); });
+  impl->thread = std::thread([impl] { impl->ioc.run(); });
+}
+
+void Dispatcher::wake() {
+  auto impl = impl_;
+  net::post(impl->ioc, [impl] {
+    if (!impl->stopping) impl->timer.cancel();
+  });
+}
+
+void Dispatcher::stop() {
+  auto impl = impl_;
+  if (!impl->thread.joinable()) return;
+  net::post(impl->ioc, [impl] {
+    impl->stopping = true;
+    impl->timer.cancel();
+  });
+  // In-flight attempts end within the webhook timeout; their results go to
+  // the store before it closes. Then the io_context runs out of work.
+  impl->thread.join();
+}
+
+}  // namespace cw::daemon

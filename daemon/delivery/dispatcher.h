@@ -1,0 +1,34 @@
+// The delivery worker: pushes queued notifications to organisations'
+// webhooks, retrying on the Standard Webhooks schedule, and escalates cases
+// nobody acknowledged. Runs on its own thread and io_context, so delivery
+// never blocks ingest; each organisation has at most one request in flight,
+// so a slow or dead receiver delays only itself.
+#pragma once
+
+#include <memory>
+
+#include "daemon/config.h"
+#include "daemon/keyring.h"
+#include "daemon/metrics.h"
+#include "daemon/store/store.h"
+#include "daemon/trust.h"
+
+namespace cw::daemon {
+
+class Dispatcher {
+ public:
+  Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust, Store& store,
+             Metrics& metrics);
+  ~Dispatcher();
+
+  void start();
+  void wake();  // new notifications were committed (thread-safe)
+  // Lets in-flight attempts finish (bounded by the webhook timeout), then stops.
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace cw::daemon

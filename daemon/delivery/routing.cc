@@ -1,0 +1,57 @@
+#include "daemon/delivery/routing.h"
+
+#include <algorithm>
+
+namespace cw::daemon {
+namespace {
+
+template <class T>
+bool accepts(const std::vector<T>& filter, const T& v) {
+  return filter.empty() || std::find(filter.begin(), filter.end(), v) != filter.end();
+}
+
+bool reachable(const OrgEntry& o) { return !o.revoked && (o.sub.feed || !o.sub.webhook_url.empty()); }
+
+Recipient recipient(const OrgEntry& o) { return {key_id_hex(o.key.id()), !o.sub.webhook_url.empty()}; }
+
+}  // namespace
+
+std::vector<Recipient> route_new_case(const TrustView& trust, const CaseFacts& facts) {
+  std::vector<Recipient> out;
+  auto urgency = parse_urgency(facts.urgency);
+  for (const auto& o : trust.store().orgs()) {
+    if (!reachable(o)) continue;
+    if (!accepts(o.sub.kinds, AlertKind::new_case)) continue;
+    if (!accepts(o.sub.regions, facts.region)) continue;
+    if (urgency && !accepts(o.sub.urgencies, *urgency)) continue;
+    if (facts.consent == "private" && !o.sub.cleared_private) continue;
+    out.push_back(recipient(o));
+  }
+  return out;
+}
+
+std::vector<Recipient> route_follow_up(const TrustView& trust, AlertKind kind) {
+  std::vector<Recipient> out;
+  for (const auto& o : trust.store().orgs())
+    if (reachable(o) && accepts(o.sub.kinds, kind)) out.push_back(recipient(o));
+  return out;
+}
+
+std::vector<Recipient> active_orgs(const TrustView& trust) {
+  std::vector<Recipient> out;
+  for (const auto& o : trust.store().orgs())
+    if (reachable(o)) out.push_back(recipient(o));
+  return out;
+}
+
+EscalationRoute route_escalation(const TrustView& trust) {
+  EscalationRoute r;
+  for (const auto& o : trust.store().orgs()) {
+    if (!reachable(o)) continue;
+    if (o.sub.escalation) r.to.push_back(recipient(o));
+    if (o.sub.cleared_private) r.cleared.push_back(key_id_hex(o.key.id()));
+  }
+  return r;
+}
+
+}  // namespace cw::daemon

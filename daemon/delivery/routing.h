@@ -1,0 +1,31 @@
+// Who hears about what: matching case events to organisations'
+// subscriptions (regions, urgencies, kinds, clearance for private cases).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/anon/anonymiser.h"
+#include "daemon/store/store.h"
+#include "daemon/trust.h"
+
+namespace cw::daemon {
+
+// A new case: every active organisation whose filters match and - when the
+// family asked for privacy - that the operator cleared for private cases.
+std::vector<Recipient> route_new_case(const TrustView& trust, const CaseFacts& facts);
+
+// A follow-up: every active organisation that accepts this kind; the store
+// keeps only those already on the case ("the same organisations").
+std::vector<Recipient> route_follow_up(const TrustView& trust, AlertKind kind);
+
+// Every active organisation (acknowledgement events go to those on the case).
+std::vector<Recipient> active_orgs(const TrustView& trust);
+
+struct EscalationRoute {
+  std::vector<Recipient> to;         // organisations marked as escalation contacts
+  std::vector<std::string> cleared;  // of all organisations, those cleared for private cases
+};
+EscalationRoute route_escalation(const TrustView& trust);
+
+}  // namespace cw::daemon

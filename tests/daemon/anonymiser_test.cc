@@ -1,0 +1,120 @@
+// The anonymiser is where a name could leak to every organisation at once.
+// These tests tie its rules to the schema and prove with canaries that no
+// restricted field reaches a notification, JSON or CAP.
+#include "daemon/anon/anonymiser.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "daemon/delivery/cap.h"
+#include "protocol/file_io.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace cw::daemon {
+namespace {
+
+constexpr std::int64_t kNow = 1795000000;
+
+TEST(Anonymiser, HasARuleForExactlyTheNonRestrictedSchemaFields) {
+  std::set<std::string_view> rules(anonymiser_rule_paths().begin(), anonymiser_rule_paths().end());
+  std::set<std::string_view> allowed;
+  for (const auto& f : alert_fields())
+    if (f.classification != Classification::restricted) allowed.insert(f.path);
+  EXPECT_EQ(rules, allowed) << "every public/generalised field needs a rule, and no restricted field may have one";
+}
+
+TEST(Anonymiser, NoRestrictedCanaryReachesFactsNotificationOrCap) {
+  auto a = test::sample_alert(kNow);
+  auto facts = anonymise(a);
+  auto body = encode_notification(make_notification(facts, "new_case", 7, std::string(32, 'a'), 0, kNow));
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  auto cap = to_cap_xml(*decode_notification(*body), "0011223344556677");
+  for (const char* c : test::kAllCanaries) {
+    EXPECT_EQ(facts.to_json().find(c), std::string::npos) << c;
+    EXPECT_EQ(body->find(c), std::string::npos) << c;
+    EXPECT_EQ(cap.find(c), std::string::npos) << c;
+  }
+}
+
+TEST(Anonymiser, GeneralisesPlacesCountsAndTimes) {
+  auto a = test::sample_alert(kNow);
+  a.arrest_place = Place{"CN-JL-F02", "x"};  // a facility as the place of arrest...
+  a.people = People{7, 3, 1, 0};
+  a.arrested_at = 1795001234;
+  auto f = anonymise(a);
+  EXPECT_EQ(f.region, "CN-JL") << "...is reported only as its region";
+  EXPECT_EQ(f.held_at, "CN-JL-F01") << "where people are held stays a facility";
+  EXPECT_EQ(f.people, "5-9");
+  EXPECT_EQ(f.children, "2-4");
+  EXPECT_EQ(f.elderly, "1");
+  EXPECT_EQ(f.sick, "0");
+  EXPECT_EQ(f.arrested_at, "2026-11-18T11:00:00Z");
+  EXPECT_EQ(f.urgency, "immediate");
+  EXPECT_EQ(f.consent, "advocacy");
+}
+
+TEST(Anonymiser, CountBuckets) {
+  EXPECT_EQ(count_bucket(0), "0");
+  EXPECT_EQ(count_bucket(1), "1");
+  EXPECT_EQ(count_bucket(2), "2-4");
+  EXPECT_EQ(count_bucket(4), "2-4");
+  EXPECT_EQ(count_bucket(5), "5-9");
+  EXPECT_EQ(count_bucket(10), "10+");
+  EXPECT_EQ(count_bucket(500), "10+");
+}
+
+TEST(Anonymiser, FollowUpsMergeIntoTheCase) {
+  CaseFacts c = anonymise(test::sample_alert(kNow));
+  Alert upd;
+  upd.kind = AlertKind::update;
+  upd.status = CaseStatus::transferred;
+  upd.held_place = Place{"CN-LN-F01", "somewhere"};
+  c.merge_from(anonymise(upd));
+  EXPECT_EQ(c.status, "transferred");
+  EXPECT_EQ(c.held_at, "CN-LN-F01");
+  EXPECT_EQ(c.region, "CN-JL") << "unchanged facts stay";
+  EXPECT_EQ(CaseFacts::from_json(c.to_json()), c);
+}
+
+TEST(Notification, EveryNotificationHasTheSameSize) {
+  Alert tiny;
+  tiny.kind = AlertKind::retraction;
+  auto small = encode_notification(make_notification(anonymise(tiny), "retraction", 1, std::string(32, 'b'), 0, kNow));
+  auto big = encode_notification(make_notification(anonymise(test::sample_alert(kNow)), "acknowledged",
+                                                   123456789012ull, std::string(32, 'c'), 4000000000u, kNow));
+  ASSERT_TRUE(small.ok() && big.ok());
+  EXPECT_EQ(small->size(), kNotificationBodySize);
+  EXPECT_EQ(big->size(), kNotificationBodySize);
+  auto back = decode_notification(*big);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->id, 123456789012ull);
+  EXPECT_EQ(back->acks, 4000000000u);
+}
+
+TEST(Notification, RefusesToCarryAnythingButCodes) {
+  Notification n;
+  n.event = "new_case";
+  n.region = "Kim's \"house\"";
+  EXPECT_FALSE(encode_notification(n).ok());
+}
+
+TEST(Cap, OutputValidatesAgainstTheCap12SchemaForEveryEvent) {
+  test::TempDir dir;
+  auto facts = anonymise(test::sample_alert(kNow));
+  for (const char* event : {"new_case", "update", "resolved", "retraction", "escalation", "acknowledged"}) {
+    auto n = *decode_notification(*encode_notification(make_notification(facts, event, 5, std::string(32, 'd'), 1, kNow)));
+    auto xml = to_cap_xml(n, "0011223344556677");
+    EXPECT_EQ(xml.size(), kCapBodySize);
+    ASSERT_TRUE(write_file_atomic(dir / "a.xml", as_bytes(xml), 0644, Overwrite::yes).ok());
+    // tests/data/CAP-v1.2.xsd is the OASIS schema, unchanged.
+    auto r = test::run({"/usr/bin/xmllint", "--noout", "--schema",
+                        std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd", dir / "a.xml"});
+    EXPECT_EQ(r.status, 0) << event << ": " << r.err << "\n" << xml;
+  }
+}
+
+}  // namespace
+}  // namespace cw::daemon

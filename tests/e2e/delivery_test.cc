@@ -1,0 +1,377 @@
+// End-to-end: alerts become anonymised notifications that reach
+// organisations by a real webhook receiver and by the feed, with
+// acknowledgements, escalation, updates, and nothing lost across a receiver
+// outage or a daemon crash.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+#include <thread>
+
+#include "protocol/file_io.h"
+#include "protocol/notification.h"
+#include "protocol/signed_payload.h"
+#include "protocol/signed_request.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/instance.h"
+#include "tests/support/raw_client.h"
+
+namespace json = boost::json;
+
+namespace cw::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string str(const Bytes& b) { return std::string(as_chars(b)); }
+
+// Waits until `pred` holds (polling), up to `timeout`.
+template <class F>
+bool eventually(F pred, std::chrono::milliseconds timeout = 20s) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+// Feed output lines (--json) parsed.
+std::vector<json::object> json_lines(const std::string& out) {
+  std::vector<json::object> v;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) v.push_back(json::parse(l).as_object());
+  return v;
+}
+
+std::string field(const json::object& o, const char* k) { return std::string(o.at(k).as_string()); }
+
+Alert new_case(const char* region, Consent consent = Consent::advocacy, Urgency u = Urgency::immediate) {
+  auto a = sample_alert();
+  a.arrest_place = Place{region, kCanaryDetail};
+  a.held_place.reset();
+  a.consent = consent;
+  a.urgency = u;
+  return a;
+}
+
+class Delivery : public ::testing::Test {
+ protected:
+  void make(const std::string& extra = "") {
+    inst = std::make_unique<Instance>("", "[delivery]\nretry_schedule_ms = [200, 300, 400, 500, 600, 700]\n"
+                                          "poll_interval_ms = 100\nfeed_heartbeat_ms = 500\n" + extra);
+  }
+  void start() {
+    inst->start();
+    alice = inst->add_contact("alice");
+    inst->sighup();
+  }
+  std::string send(const Alert& a, std::optional<AlertId> id = {}) {
+    auto aid = id.value_or(random_alert_id());
+    auto r = post_alert(inst->port(), str(inst->seal(alice, a, aid, unix_now())));
+    EXPECT_TRUE(r && (r->status == 201 || r->status == 200)) << (r ? r->body : "no answer");
+    return to_hex(aid);
+  }
+  std::vector<json::object> pull(const Org& o) {
+    auto r = inst->client(o, {"--json", "feed", "--pull", "--from-start"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return json_lines(r.out);
+  }
+
+  std::unique_ptr<Instance> inst;
+  Contact alice;
+};
+
+TEST_F(Delivery, WebhookOutageLosesNothingAndEverySignatureVerifies) {
+  make();
+  Receiver back(inst->dir(), "rx", "");
+  back.start();
+  const auto url = back.url();
+  back.stop();  // down before anything is sent
+  auto org = inst->add_org("ngo", OrgOptions{.webhook_url = url});
+  back.set_secret(org.webhook_secret);
+  start();
+  // The receiver is down: alerts are still accepted and queued.
+  std::set<std::string> sent;
+  for (int i = 0; i < 5; ++i) sent.insert(send(new_case("CN-JL")));
+  std::this_thread::sleep_for(800ms);
+  EXPECT_GT(inst->metric("casewire_webhook_failed_attempts_total"), 0u);
+  // Bring the receiver back on the same URL.
+  back.start();
+  ASSERT_EQ(back.url(), url) << "receiver must come back on the same port";
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 5; }, 30s))
+      << inst->metrics();
+  std::set<std::string> ids;
+  for (const auto& line : back.lines()) {
+    auto o = json::parse(line).as_object();
+    EXPECT_TRUE(o.at("hmac_ok").as_bool()) << "HMAC (checked by Python's hmac module)";
+    // v1a: the daemon's Ed25519 signature over id.timestamp.body.
+    const std::string sig = field(o, "signature");
+    auto pos = sig.find("v1a,");
+    ASSERT_NE(pos, std::string::npos);
+    auto raw = from_base64(sig.substr(pos + 4));
+    ASSERT_TRUE(raw);
+    const std::string content = field(o, "id") + "." + field(o, "timestamp") + "." + field(o, "body");
+    EXPECT_TRUE(verify_signature(inst->invite().daemon_sign, as_bytes(content), *raw));
+    auto body = open_payload(field(o, "body"), kNotificationDomain, inst->invite().daemon_sign);
+    ASSERT_TRUE(body.ok()) << body.error().message;
+    EXPECT_EQ(body->size(), kNotificationBodySize);
+    ids.insert(field(o, "id"));
+    EXPECT_EQ(field(o, "user_agent"), "casewired/1");
+  }
+  EXPECT_EQ(ids.size(), 5u) << "every notification arrived (duplicates only as repeated ids)";
+  back.stop();
+}
+
+TEST_F(Delivery, FeedSubscribersGetExactlyWhatTheirFiltersMatch) {
+  make();
+  auto jl = inst->add_org("jilin", OrgOptions{.regions = {"CN-JL"}});
+  auto ln_cleared = inst->add_org("liaoning", OrgOptions{.regions = {"CN-LN"}, .cleared_private = true});
+  auto urgent = inst->add_org("urgent", OrgOptions{.urgencies = {"immediate"}, .cleared_private = true});
+  start();
+  send(new_case("CN-JL", Consent::advocacy, Urgency::immediate));  // jilin, urgent
+  send(new_case("CN-LN", Consent::private_only, Urgency::high));   // liaoning (cleared)
+  send(new_case("CN-JL", Consent::private_only, Urgency::immediate));  // urgent only (jilin not cleared)
+  send(new_case("CN-YN", Consent::advocacy, Urgency::normal));     // nobody
+  auto a = pull(jl), b = pull(ln_cleared), c = pull(urgent);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(field(a[0], "region"), "CN-JL");
+  EXPECT_EQ(field(a[0], "consent"), "advocacy");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(field(b[0], "region"), "CN-LN");
+  EXPECT_EQ(field(b[0], "consent"), "private");
+  ASSERT_EQ(c.size(), 2u);
+  for (const auto& n : c) EXPECT_EQ(field(n, "urgency"), "immediate");
+}
+
+TEST_F(Delivery, AStreamingSubscriberThatReconnectsWithLastEventIdMissesNothing) {
+  make();
+  auto org = inst->add_org("ngo", OrgOptions{});
+  start();
+  for (int i = 0; i < 2; ++i) send(new_case("CN-JL"));
+  // Streams the two waiting events, then disconnects (cursor saved).
+  auto first = inst->client(org, {"--json", "feed", "--count", "2"});
+  ASSERT_EQ(first.status, 0) << first.err;
+  // While it is away, three more.
+  for (int i = 0; i < 3; ++i) send(new_case("CN-JL"));
+  // A streaming reader started before the next event must also see it live.
+  Process live({bin("casewire"), "--home", org.home, "--json", "feed", "--count", "4"}, inst->dir() + "/live");
+  std::this_thread::sleep_for(500ms);
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(live.wait(20s).has_value()) << "the live feed did not get the new event";
+  auto a = json_lines(first.out), b = json_lines(live.out());
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 4u) << live.err();
+  std::vector<std::uint64_t> seqs;
+  for (const auto& v : {a, b})
+    for (const auto& n : v) seqs.push_back(n.at("id").to_number<std::uint64_t>());
+  for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], seqs[i - 1] + 1) << "gap or duplicate";
+}
+
+TEST_F(Delivery, RawFeedRequestsAreAuthenticatedAndReplaysRefused) {
+  make();
+  auto org = inst->add_org("ngo", OrgOptions{});
+  start();
+  auto get = [&](const std::string& auth) {
+    auto c = RawClient::connect(inst->port(), true);
+    c->send("GET /v1/notifications?after=0 HTTP/1.1\r\nHost: t\r\nAuthorization: " + auth + "\r\n\r\n");
+    return c->read_reply();
+  };
+  auto auth = sign_request(org.identity->sign, "GET", "/v1/notifications?after=0", "", unix_now());
+  auto ok = get(auth);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  auto replay = get(auth);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 401);
+  EXPECT_NE(replay->body.find("replayed_request"), std::string::npos);
+  auto stale = get(sign_request(org.identity->sign, "GET", "/v1/notifications?after=0", "", unix_now() - 3600));
+  EXPECT_NE(stale->body.find("stale_request"), std::string::npos);
+  auto stranger = get(sign_request(SigningKey::generate(), "GET", "/v1/notifications?after=0", "", unix_now()));
+  EXPECT_EQ(stranger->status, 401);
+  auto contact_as_org = get(sign_request(alice.identity->sign, "GET", "/v1/notifications?after=0", "", unix_now()));
+  EXPECT_EQ(contact_as_org->status, 401) << "a contact key is not an organisation key";
+}
+
+TEST_F(Delivery, AcknowledgementsReachTheOtherOrganisationsAndTheContact) {
+  make();
+  auto a = inst->add_org("a", OrgOptions{});
+  auto b = inst->add_org("b", OrgOptions{});
+  start();
+  auto sent = inst->client(alice, {"--json", "send", "--people", "2", "--arrest-place", "CN-JL", "--urgency", "immediate", "--consent", "advocacy"});
+  ASSERT_EQ(sent.status, 0) << sent.err;
+  const auto case_ref = field(json::parse(sent.out).as_object(), "alert_id");
+  auto before = inst->client(alice, {"--json", "status", case_ref});
+  ASSERT_EQ(before.status, 0) << before.err;
+  EXPECT_FALSE(json::parse(before.out).as_object().at("acknowledged").as_bool());
+
+  auto na = pull(a);
+  ASSERT_EQ(na.size(), 1u);
+  auto acked = inst->client(a, {"ack", std::to_string(na[0].at("id").to_number<std::uint64_t>())});
+  ASSERT_EQ(acked.status, 0) << acked.err;
+  auto nb = pull(b);
+  ASSERT_EQ(nb.size(), 2u);
+  EXPECT_EQ(field(nb[1], "event"), "acknowledged");
+  EXPECT_EQ(nb[1].at("acks").as_int64(), 1);
+  EXPECT_EQ(field(nb[1], "case"), field(nb[0], "case"));
+  EXPECT_EQ(pull(a).size(), 1u) << "the acknowledging organisation is not told about itself";
+
+  auto after = json::parse(inst->client(alice, {"--json", "status", case_ref}).out).as_object();
+  EXPECT_TRUE(after.at("acknowledged").as_bool());
+  EXPECT_EQ(after.at("organisations_acting").as_int64(), 1);
+  EXPECT_EQ(after.find("a"), after.end()) << "no organisation is named";
+
+  // Another contact cannot ask about alice's case.
+  auto bob = inst->add_contact("bob");
+  inst->sighup();
+  auto nosy = inst->client(bob, {"status", case_ref});
+  EXPECT_NE(nosy.status, 0);
+  EXPECT_NE(nosy.err.find("unknown_case"), std::string::npos) << nosy.err;
+  // And an organisation cannot acknowledge what it never received.
+  auto c = inst->add_org("c", OrgOptions{.regions = {"CN-YN"}});
+  inst->sighup();
+  auto stray = inst->client(c, {"ack", std::to_string(na[0].at("id").to_number<std::uint64_t>())});
+  EXPECT_NE(stray.status, 0);
+}
+
+TEST_F(Delivery, UpdatesAndRetractionsFollowTheCaseUnderTheSamePseudonym) {
+  make();
+  auto a = inst->add_org("a", OrgOptions{.regions = {"CN-JL"}});
+  auto other = inst->add_org("other", OrgOptions{.regions = {"CN-LN"}});
+  start();
+  auto case_ref = *parse_alert_id(send(new_case("CN-JL")));
+  Alert upd;
+  upd.kind = AlertKind::update;
+  upd.case_ref = case_ref;
+  upd.status = CaseStatus::transferred;
+  upd.held_place = Place{"CN-LN-F01", kCanaryHeld};  // moved into another region
+  send(upd);
+  Alert retract;
+  retract.kind = AlertKind::retraction;
+  retract.case_ref = case_ref;
+  send(retract);
+  auto n = pull(a);
+  ASSERT_EQ(n.size(), 3u);
+  EXPECT_EQ(field(n[1], "event"), "update");
+  EXPECT_EQ(field(n[1], "status"), "transferred");
+  EXPECT_EQ(field(n[1], "held_at"), "CN-LN-F01");
+  EXPECT_EQ(field(n[2], "event"), "retraction");
+  EXPECT_EQ(field(n[0], "case"), field(n[2], "case"));
+  EXPECT_NE(field(n[0], "case"), to_hex(case_ref)) << "the pseudonym is not the alert id";
+  EXPECT_TRUE(pull(other).empty()) << "follow-ups go to the organisations already on the case";
+
+  Alert orphan;
+  orphan.kind = AlertKind::update;
+  orphan.case_ref = random_alert_id();
+  orphan.status = CaseStatus::released;
+  auto r = post_alert(inst->port(), str(inst->seal(alice, orphan)));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  EXPECT_NE(r->body.find("unknown_case"), std::string::npos);
+}
+
+TEST_F(Delivery, UnacknowledgedCasesAreEscalated) {
+  make("escalate_after_s = 3\n");
+  auto regular = inst->add_org("regular", OrgOptions{.regions = {"CN-JL"}});
+  auto esc = inst->add_org("escalation", OrgOptions{.regions = {"CN-YN"}, .escalation = true});
+  start();
+  // Case A is acknowledged well within its deadline; case B is not.
+  send(new_case("CN-JL"));
+  auto a = pull(regular);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(inst->client(regular, {"ack", std::to_string(a[0].at("id").to_number<std::uint64_t>())}).status, 0);
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_escalations_total") >= 1; }, 20s));
+  std::this_thread::sleep_for(500ms);
+  auto e = pull(esc);
+  ASSERT_EQ(e.size(), 1u) << "only the unacknowledged case is escalated";
+  EXPECT_EQ(field(e[0], "event"), "escalation");
+  auto all = pull(regular);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(field(e[0], "case"), field(all[1], "case"));
+  EXPECT_NE(inst->log().find("event=cases_escalated count=1"), std::string::npos);
+  EXPECT_EQ(inst->metric("casewire_escalations_total"), 1u);
+}
+
+TEST_F(Delivery, A410DisablesTheEndpointAndTheFailureIsVisible) {
+  make();
+  Receiver rx(inst->dir(), "gone", "");
+  rx.start();
+  rx.answer(410);
+  auto org = inst->add_org("gone", OrgOptions{.webhook_url = rx.url()});
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhooks_disabled_total") >= 1; }));
+  send(new_case("CN-JL"));
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(rx.lines().size(), 1u) << "a disabled endpoint is not called again";
+  EXPECT_EQ(pull(org).size(), 2u) << "notifications stay readable on the feed";
+  auto listed = run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()});
+  EXPECT_NE(listed.out.find("webhook=disabled"), std::string::npos) << listed.out;
+}
+
+TEST_F(Delivery, ACrashBetweenRecordAndDeliveryLosesNoNotification) {
+  make();
+  Receiver rx(inst->dir(), "crash", "");
+  rx.start();
+  rx.answer(503);
+  auto org = inst->add_org("crash", OrgOptions{.webhook_url = rx.url()});
+  start();
+  for (int i = 0; i < 4; ++i) send(new_case("CN-JL"));
+  inst->kill9();  // recorded, not delivered
+  rx.answer(200);
+  inst->start();
+  ASSERT_TRUE(eventually([&] {
+    std::set<std::string> ok;
+    for (const auto& l : rx.lines()) {
+      auto o = json::parse(l).as_object();
+      if (o.at("answered").as_int64() == 200) ok.insert(field(o, "id"));
+    }
+    return ok.size() == 4;
+  }, 30s)) << inst->log();
+}
+
+TEST_F(Delivery, CapSubscribersGetValidCap) {
+  make();
+  Receiver rx(inst->dir(), "cap", "");
+  rx.start();
+  inst->add_org("capper", OrgOptions{.webhook_url = rx.url(), .format = "cap"});
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return !rx.lines().empty(); }));
+  auto o = json::parse(rx.lines()[0]).as_object();
+  EXPECT_EQ(field(o, "content_type"), "application/cap+xml");
+  ASSERT_TRUE(write_file_atomic(inst->dir() + "/cap.xml", as_bytes(field(o, "body")), 0644, Overwrite::yes).ok());
+  auto r = run({"/usr/bin/xmllint", "--noout", "--schema", std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd",
+                inst->dir() + "/cap.xml"});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {
+  make("escalate_after_s = 1\n");
+  Receiver rx(inst->dir(), "canary", "");
+  rx.start();
+  auto org = inst->add_org("canary", OrgOptions{.webhook_url = rx.url(), .cleared_private = true, .escalation = true});
+  start();
+  auto ref = *parse_alert_id(send(sample_alert()));
+  Alert upd = sample_alert();
+  upd.kind = AlertKind::update;
+  upd.case_ref = ref;
+  upd.status = CaseStatus::detained;
+  send(upd);
+  auto bad = sample_alert();
+  bad.people->children = 99;  // a rejection must not echo content either
+  auto rej = post_alert(inst->port(), str(inst->seal(alice, bad)));
+  ASSERT_TRUE(eventually([&] { return rx.lines().size() >= 2 && inst->metric("casewire_escalations_total") >= 1; }));
+  auto feed = inst->client(org, {"--json", "feed", "--pull", "--from-start"});
+  auto metrics = inst->metrics();
+  inst->stop();
+  std::string everything = read_text(inst->dir() + "/canary.hooks") + feed.out + feed.err + metrics + inst->log() +
+                           (rej ? rej->body : "") + read_text(inst->db_path()) + read_text(inst->db_path() + "-wal");
+  for (const char* c : kAllCanaries) EXPECT_EQ(everything.find(c), std::string::npos) << c;
+  EXPECT_EQ(everything.find(key_id_hex(alice.id)), std::string::npos) << "the sender's key id leaked";
+}
+
+}  // namespace
+}  // namespace cw::test

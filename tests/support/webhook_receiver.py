@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""A real webhook receiver for casewire's end-to-end tests.
+
+Listens on loopback, verifies the Standard Webhooks v1 HMAC signature with
+Python's own hmac module (an implementation independent of casewired's), and
+appends one JSON line per request to --log. The status it answers is read from
+--status-file on each request (default 200), so a test can make it fail,
+answer 410, or ask the sender to slow down, while it runs.
+"""
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--secret", default="")
+    ap.add_argument("--status-file", default="")
+    args = ap.parse_args()
+    key = base64.b64decode(args.secret[len("whsec_"):]) if args.secret.startswith("whsec_") else b""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(length)
+            wid = self.headers.get("webhook-id", "")
+            ts = self.headers.get("webhook-timestamp", "")
+            sig = self.headers.get("webhook-signature", "")
+            signed = f"{wid}.{ts}.".encode() + body
+            expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+            hmac_ok = any(
+                part.startswith("v1,") and hmac.compare_digest(part[3:], expected) for part in sig.split(" ")
+            )
+            status = 200
+            if args.status_file and os.path.exists(args.status_file):
+                with open(args.status_file) as f:
+                    text = f.read().strip()
+                    status = int(text) if text else 200
+            record = {
+                "id": wid,
+                "timestamp": ts,
+                "signature": sig,
+                "content_type": self.headers.get("content-type", ""),
+                "user_agent": self.headers.get("user-agent", ""),
+                "body": body.decode("utf-8", "replace"),
+                "hmac_ok": hmac_ok,
+                "answered": status,
+            }
+            with open(args.log, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            self.send_response(status)
+            if status == 429:
+                self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    print(f"listening on {srv.server_address[1]}", flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
