@@ -33,7 +33,11 @@ echo "== 2. a field contact makes a key; the operator enrols it"
 $keys new-contact --out "$var/contact.key" --insecure-no-passphrase 2>/dev/null
 $keys enroll --dir "$var/daemon" --pub "$var/contact.key.pub" --label demo-contact --rate 60
 
-echo "== 3. the daemon starts on its SQLite store"
+echo "== 3. an organisation makes a key; the operator subscribes it to Jilin province (feed)"
+$keys new-org --out "$var/org.key" --insecure-no-passphrase 2>/dev/null
+$keys add-org --dir "$var/daemon" --pub "$var/org.key.pub" --name "Demo Advocacy Org" --regions CN-JL
+
+echo "== 4. the daemon starts on its SQLite store"
 $daemon --config "$var/daemon/casewired.toml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
   >"$var/casewired.out" 2>"$var/casewired.log" &
 echo $! >"$var/casewired.pid"
@@ -45,15 +49,24 @@ cat "$var/casewired.out"
 port=$(awk '/^listening on/ {n=split($3,a,":"); print a[n]}' "$var/casewired.out")
 admin=$(awk '/^admin listening on/ {n=split($4,a,":"); print a[n]}' "$var/casewired.out")
 
-echo "== 4. the operator writes an invite; the contact sets up the client from it"
+echo "== 5. the operator writes an invite; the contact and the organisation set up their clients"
 $keys invite --dir "$var/daemon" --url "https://127.0.0.1:$port" --out "$var/invite.json"
-export CASEWIRE_HOME=$var/contact-home
-$client init --invite "$var/invite.json" --key "$var/contact.key"
+$client --home "$var/contact-home" init --invite "$var/invite.json" --key "$var/contact.key"
+$client --home "$var/org-home" init --invite "$var/invite.json" --key "$var/org.key"
 
-echo "== 5. the contact sends the sample alert (deploy/examples/alert.json)"
-$client send --alert deploy/examples/alert.json
+echo "== 6. the contact sends the sample alert (deploy/examples/alert.json, with names and notes)"
+$client --home "$var/contact-home" send --alert deploy/examples/alert.json
 
-echo "== 6. where the record is"
+echo "== 7. the organisation's feed: the anonymised notification, its daemon signature verified"
+echo "      (no names, no notes, no exact place: counts in buckets, region, facility, times to the hour)"
+timeout 20 $client --home "$var/org-home" feed --count 1
+
+echo "== 8. the organisation acknowledges; the contact sees that someone is acting"
+$client --home "$var/org-home" ack 1
+case_ref=$(ls "$var/contact-home/receipts" | head -1 | cut -c1-32)
+$client --home "$var/contact-home" status "$case_ref"
+
+echo "== 9. where the record is"
 echo "database: $var/daemon/casewired.db ($(sqlite3 "$var/daemon/casewired.db" 'SELECT count(*) FROM alerts') alert(s); names and notes are sealed)"
 echo "daemon log (no names, no key ids):"
 sed 's/^/  /' "$var/casewired.log"
