@@ -2,7 +2,10 @@
 
 #include <sodium.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -163,7 +166,7 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
   if (!wire) return fail(err, wire.error());
 
   Outbox outbox(home.outbox_dir());
-  OutboxEntry meta{id, kind, now, 0, ""};
+  OutboxEntry meta{id, kind, now, 0, "", case_ref};
   if (auto st = outbox.put(meta, *wire); !st.ok()) return fail(err, st.error());
   ReceiptStore receipts(home.receipts_dir());
   auto d = settle(outbox, receipts, meta, *wire, case_ref, *inv, *t);
@@ -217,15 +220,14 @@ int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
 }
 
 int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostream& err) {
-  auto ctx = load_context(g);
-  if (!ctx) return fail(err, ctx.error());
-  const auto& home = ctx->home;
-  const auto* inv = &ctx->invite;
-  const auto* t = &ctx->transport;
-  Outbox outbox(home.outbox_dir());
-  ReceiptStore receipts(home.receipts_dir());
   auto backoff = std::chrono::seconds(5);
   for (;;) {
+    // Reloaded every round: a re-issued invite or a new proxy setting applies
+    // to a long-running --watch too.
+    auto ctx = load_context(g);
+    if (!ctx) return fail(err, ctx.error());
+    Outbox outbox(ctx->home.outbox_dir());
+    ReceiptStore receipts(ctx->home.receipts_dir());
     auto list = outbox.list();
     if (!list) return fail(err, list.error());
     int worst = kExitOk;
@@ -233,7 +235,7 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
     for (const auto& e : *list) {
       auto wire = outbox.envelope(e.id);
       if (!wire) continue;
-      auto d = settle(outbox, receipts, e, *wire, e.id, *inv, *t);
+      auto d = settle(outbox, receipts, e, *wire, e.case_ref, ctx->invite, ctx->transport);
       if (d.outcome == Outcome::receipted) {
         ++delivered;
         if (g.json) out << receipt_to_json(d.receipt) << "\n";
@@ -273,6 +275,50 @@ int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
     }
   }
   return kExitOk;
+}
+
+}  // namespace cw::client
+
+namespace cw::client {
+
+int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err) {
+  ClientHome home(resolve_home(g.home));
+  if (!file_exists(home.dir())) {
+    out << "nothing to wipe in " << home.dir() << "\n";
+    return kExitOk;
+  }
+  if (!yes) {
+    if (!::isatty(0))
+      return fail(err, make_error(Errc::bad_request, "refusing to wipe without --yes (no terminal to confirm on)"));
+    out << "This destroys your key, queued alerts and receipts in " << home.dir() << ".\nType WIPE to continue: ";
+    out.flush();
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "WIPE") return fail(err, make_error(Errc::bad_request, "not wiped"));
+  }
+  std::size_t keys = 0, queued = 0, receipts = 0, other = 0, failed = 0;
+  auto shred_counted = [&](const std::string& path, std::size_t& counter) {
+    auto st = shred_file(path);
+    if (st.ok()) ++counter;
+    else if (st.code() != Errc::not_found) ++failed;
+  };
+  shred_counted(home.identity_path(), keys);
+  std::error_code ec;
+  for (const auto& [dir, counter] : {std::pair{home.outbox_dir(), &queued}, std::pair{home.receipts_dir(), &receipts}}) {
+    if (!std::filesystem::exists(dir, ec)) continue;
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) files.push_back(e.path().string());
+    for (const auto& f : files) shred_counted(f, f.ends_with(".meta") ? other : *counter);
+    std::filesystem::remove(dir, ec);
+  }
+  for (const auto& p : {home.invite_path(), home.settings_path(), home.dir() + "/feed.cursor"}) shred_counted(p, other);
+  std::filesystem::remove(home.dir(), ec);
+  out << "wiped " << home.dir() << ": " << keys << " key file, " << queued << " queued alert(s), " << receipts
+      << " receipt(s), " << other << " other file(s)";
+  if (failed) out << "; " << failed << " file(s) could not be overwritten";
+  out << "\n"
+      << "note: on flash storage and journaling filesystems, overwriting is best effort; see docs/FIELD_GUIDE.md\n";
+  return failed ? kExitUsage : kExitOk;
 }
 
 }  // namespace cw::client

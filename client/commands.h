@@ -44,5 +44,8 @@ int cmd_deliver(const Globals& g, const std::string& file, const std::vector<std
 int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err);
 int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostream& err);
 int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err);
+// Overwrites and deletes the key, outbox, receipts, invite and settings, then
+// the home directory. `yes` skips the confirmation.
+int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err);
 
 }  // namespace cw::client

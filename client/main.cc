@@ -79,6 +79,11 @@ int main(int argc, char** argv) {
   app.add_subcommand("receipts", "verified receipts: proof of delivery, case references")
       ->callback([&] { rc = cw::client::cmd_receipts(g, std::cout, std::cerr); });
 
+  bool wipe_yes = false;
+  auto* wipe = app.add_subcommand("wipe", "destroy this device's key, queued alerts and receipts");
+  wipe->add_flag("--yes", wipe_yes, "do not ask for confirmation");
+  wipe->callback([&] { rc = cw::client::cmd_wipe(g, wipe_yes, std::cout, std::cerr); });
+
   cw::client::FeedOptions feed_opts;
   auto* feed = app.add_subcommand("feed", "organisations: stream, verify and print notifications");
   feed->add_option("--key", feed_opts.key, "organisation key file (default: the one set up by init)");

@@ -7,7 +7,8 @@
 //
 // Only sealed envelopes are kept: nobody holding the device - the contact
 // included - can read an alert back from the outbox. The metadata beside each
-// envelope is kind, creation time, attempts and the last error code.
+// envelope is kind, case reference, creation time, attempts and the last
+// error code.
 #pragma once
 
 #include <string>
@@ -24,6 +25,7 @@ struct OutboxEntry {
   std::int64_t created_at = 0;
   std::uint32_t attempts = 0;
   std::string last_error;  // a stable error code, never content
+  AlertId case_ref{};      // the case this alert belongs to (its own id for a new case)
 };
 
 class Outbox {

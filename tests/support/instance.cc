@@ -42,8 +42,13 @@ Instance::~Instance() {
 
 void Instance::start() {
   ++starts_;
-  proc_ = std::make_unique<Process>(std::vector<std::string>{bin("casewired"), "--config", config_},
-                                    dir_ / ("daemon-run" + std::to_string(starts_)));
+  // A restart comes back on the same ports, as a real daemon would.
+  std::vector<std::string> argv{bin("casewired"), "--config", config_};
+  if (port_ != 0) {
+    argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port_), "--admin-listen",
+                             "127.0.0.1:" + std::to_string(admin_port_)});
+  }
+  proc_ = std::make_unique<Process>(argv, dir_ / ("daemon-run" + std::to_string(starts_)));
   ASSERT_TRUE(proc_->wait_for_output("admin listening on", std::chrono::seconds(20)))
       << "casewired did not start: " << proc_->err();
   std::istringstream lines(proc_->out());

@@ -1,0 +1,286 @@
+// End-to-end: the field client on a hostile network - outbox, SOCKS5/Tor,
+// failover, crashes mid-send, case status, and wiping a device.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "protocol/file_io.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/instance.h"
+#include "tests/support/raw_client.h"
+
+namespace json = boost::json;
+
+namespace cw::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A helper process that prints "listening on PORT".
+struct Helper {
+  std::unique_ptr<Process> proc;
+  std::uint16_t port = 0;
+  Helper(std::vector<std::string> argv, const std::string& prefix) {
+    proc = std::make_unique<Process>(std::move(argv), prefix);
+    EXPECT_TRUE(proc->wait_for_output("listening on", 10s)) << proc->err();
+    auto out = proc->out();
+    port = static_cast<std::uint16_t>(std::stoi(out.substr(out.find("listening on ") + 13)));
+  }
+};
+
+std::string script(const char* name) { return std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/" + name; }
+
+const std::vector<std::string> kFlags = {"--people", "3", "--arrest-place", "CN-JL", "--urgency", "immediate",
+                                         "--consent", "advocacy"};
+
+std::vector<std::string> send_args(std::vector<std::string> pre = {}) {
+  pre.push_back("send");
+  pre.insert(pre.end(), kFlags.begin(), kFlags.end());
+  return pre;
+}
+
+class FieldClient : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    inst = std::make_unique<Instance>();
+    alice = inst->add_contact("alice");
+    inst->start();
+  }
+  // Points alice's client at `urls` (same daemon keys and pin).
+  void use_urls(const std::vector<std::string>& urls) {
+    auto inv = inst->invite();
+    inv.urls = urls;
+    auto path = inst->dir() + "/custom-invite.json";
+    ASSERT_TRUE(write_file_atomic(path, as_bytes(invite_to_json(inv)), 0644, Overwrite::yes).ok());
+    auto r = inst->client(alice, {"init", "--force", "--invite", path, "--key", alice.key_path});
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  std::vector<std::string> outbox() {
+    auto r = inst->client(alice, {"outbox", "list"});
+    std::vector<std::string> lines;
+    std::istringstream in(r.out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    return lines;
+  }
+  std::unique_ptr<Instance> inst;
+  Contact alice;
+};
+
+// A port that nothing listens on (bound, then released).
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+TEST_F(FieldClient, DeliversThroughARealSocks5Proxy) {
+  const auto port = free_port();
+  Process socks({"/usr/bin/microsocks", "-i", "127.0.0.1", "-p", std::to_string(port)}, inst->dir() + "/microsocks");
+  std::this_thread::sleep_for(300ms);
+  auto r = inst->client(alice, send_args({"--proxy", "socks5h://127.0.0.1:" + std::to_string(port)}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(inst->count_alerts(), 1u);
+}
+
+TEST_F(FieldClient, WithAProxyTheNameIsResolvedByTheProxyAndNeverLocally) {
+  // This name resolves nowhere on this machine (.invalid is reserved): only
+  // the proxy knows it. If the alert arrives, the client neither looked it up
+  // nor connected to the daemon directly.
+  const std::string name = "daemon-" + to_hex(random_alert_id()).substr(0, 8) + ".casewire.invalid";
+  Helper proxy({"/usr/bin/python3", script("socks5_proxy.py"), "--log", inst->dir() + "/socks.log", "--map",
+                name + "=127.0.0.1"},
+               inst->dir() + "/socks");
+  use_urls({"https://" + name + ":" + std::to_string(inst->port())});
+
+  auto direct = inst->client(alice, send_args());
+  EXPECT_EQ(direct.status, 3) << "without the proxy the name cannot even be resolved: " << direct.err;
+
+  auto r = inst->client(alice, send_args({"--proxy", "socks5h://127.0.0.1:" + std::to_string(proxy.port)}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto log = read_text(inst->dir() + "/socks.log");
+  EXPECT_NE(log.find("\"atyp\": 3"), std::string::npos) << "the client must hand the NAME to the proxy: " << log;
+  EXPECT_NE(log.find(name), std::string::npos);
+  // The queued alert from the first try went out through the proxy too.
+  auto flushed = inst->client(alice, {"--proxy", "socks5h://127.0.0.1:" + std::to_string(proxy.port), "outbox", "flush"});
+  EXPECT_EQ(flushed.status, 0) << flushed.err;
+  EXPECT_EQ(inst->count_alerts(), 2u);
+  EXPECT_TRUE(outbox().empty());
+}
+
+TEST_F(FieldClient, APlainSocks5UrlIsRefusedBecauseItWouldResolveLocally) {
+  auto r = inst->client(alice, send_args({"--proxy", "socks5://127.0.0.1:9050"}));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("socks5h"), std::string::npos);
+  EXPECT_EQ(inst->count_alerts(), 0u);
+}
+
+TEST_F(FieldClient, OnionOnlyInviteWithoutProxyIsRefusedBeforeAnyLookup) {
+  use_urls({"https://abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz23.onion"});
+  auto r = inst->client(alice, send_args());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("onion"), std::string::npos) << r.err;
+}
+
+TEST_F(FieldClient, FailsOverToTheNextUrl) {
+  use_urls({"https://127.0.0.1:" + std::to_string(free_port()), inst->url()});
+  auto r = inst->client(alice, send_args());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(inst->count_alerts(), 1u);
+}
+
+TEST_F(FieldClient, DaemonDownQueuesThenFlushDeliversExactlyOnce) {
+  inst->stop();
+  auto r = inst->client(alice, send_args());
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("kept in the outbox"), std::string::npos);
+  auto listed = outbox();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_NE(listed[0].find("new_case"), std::string::npos);
+  EXPECT_NE(listed[0].find("attempts=1"), std::string::npos);
+  EXPECT_NE(listed[0].find("last_error=unreachable"), std::string::npos);
+  for (const char* c : kAllCanaries) EXPECT_EQ(listed[0].find(c), std::string::npos);
+  inst->start();  // new port: the harness re-points the client
+  auto f1 = inst->client(alice, {"outbox", "flush"});
+  EXPECT_EQ(f1.status, 0) << f1.err;
+  auto f2 = inst->client(alice, {"outbox", "flush"});
+  EXPECT_EQ(f2.status, 0);
+  EXPECT_EQ(inst->count_alerts(), 1u);
+  EXPECT_TRUE(outbox().empty());
+  auto receipts = inst->client(alice, {"receipts"});
+  EXPECT_NE(receipts.out.find("signature verified"), std::string::npos) << receipts.out;
+}
+
+TEST_F(FieldClient, FlushWatchKeepsTryingUntilTheDaemonIsBack) {
+  inst->stop();
+  ASSERT_EQ(inst->client(alice, send_args()).status, 3);
+  Process watcher({bin("casewire"), "--home", alice.home, "outbox", "flush", "--watch"}, inst->dir() + "/watch");
+  std::this_thread::sleep_for(1500ms);
+  inst->start();  // same port is not guaranteed; re-pointed home is read at each round
+  auto st = watcher.wait(60s);
+  ASSERT_TRUE(st.has_value()) << "flush --watch did not finish";
+  EXPECT_EQ(*st, 0) << watcher.err();
+  EXPECT_EQ(inst->count_alerts(), 1u);
+}
+
+TEST_F(FieldClient, AClientKilledMidSendStillDeliversExactlyOnce) {
+  // A network that hangs (accepts, never answers) holds the client after it
+  // has written the outbox; SIGKILL it there.
+  Helper tarpit({"/usr/bin/python3", script("tarpit.py")}, inst->dir() + "/tarpit");
+  use_urls({"https://127.0.0.1:" + std::to_string(tarpit.port)});
+  for (int i = 0; i < 3; ++i) {
+    Process send({bin("casewire"), "--home", alice.home, "send", "--people", "2", "--arrest-place", "CN-JL",
+                  "--urgency", "high", "--consent", "private"},
+                 inst->dir() + "/killed" + std::to_string(i));
+    std::this_thread::sleep_for(400ms);
+    send.signal(SIGKILL);
+    send.wait(5s);
+  }
+  ASSERT_EQ(outbox().size(), 3u) << "each alert was written before the first attempt";
+  use_urls({inst->url()});
+  ASSERT_EQ(inst->client(alice, {"outbox", "flush"}).status, 0);
+  ASSERT_EQ(inst->client(alice, {"outbox", "flush"}).status, 0);
+  EXPECT_EQ(inst->count_alerts(), 3u);
+}
+
+TEST_F(FieldClient, RandomKillsAgainstTheRealDaemonNeverDuplicateOrLose) {
+  // Kill at arbitrary points of a real send; afterwards every alert the
+  // client still knows of (receipt or outbox) is recorded exactly once.
+  for (int delay_ms : {0, 10, 30, 60, 100, 150}) {
+    Process send({bin("casewire"), "--home", alice.home, "send", "--people", "2", "--arrest-place", "CN-JL",
+                  "--urgency", "high", "--consent", "private"},
+                 inst->dir() + "/rk" + std::to_string(delay_ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    send.signal(SIGKILL);
+    send.wait(5s);
+  }
+  ASSERT_EQ(inst->client(alice, {"outbox", "flush"}).status, 0);
+  EXPECT_TRUE(outbox().empty());
+  auto receipts = inst->client(alice, {"--json", "receipts"});
+  std::set<std::string> known;
+  std::istringstream in(receipts.out);
+  for (std::string l; std::getline(in, l);) known.insert(std::string(json::parse(l).as_object().at("alert_id").as_string()));
+  // The daemon may hold alerts whose receipt the client never saw (killed
+  // after the daemon answered): resending is what recovers those, and a
+  // killed client that had not yet written its outbox never sent anything.
+  EXPECT_GE(inst->count_alerts(), known.size());
+  EXPECT_LE(inst->count_alerts(), 6u);
+}
+
+TEST_F(FieldClient, ReceiptsListShowsCaseReferencesAndUpdatesFollowTheCase) {
+  auto first = inst->client(alice, send_args({"--json"}));
+  ASSERT_EQ(first.status, 0) << first.err;
+  const std::string case_ref(json::parse(first.out).as_object().at("alert_id").as_string());
+  auto upd = inst->client(alice, {"send", "--update", case_ref, "--status", "transferred", "--held-place", "CN-LN-F01"});
+  ASSERT_EQ(upd.status, 0) << upd.err;
+  auto resolved = inst->client(alice, {"send", "--update", case_ref, "--kind", "resolved", "--status", "released"});
+  ASSERT_EQ(resolved.status, 0) << resolved.err;
+  auto r = inst->client(alice, {"receipts"});
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3);
+  std::size_t pos = 0, n = 0;
+  while ((pos = r.out.find("case " + case_ref, pos)) != std::string::npos) ++n, ++pos;
+  EXPECT_EQ(n, 3u) << r.out;
+  auto status = inst->client(alice, {"status", case_ref});
+  EXPECT_EQ(status.status, 0) << status.err;
+  EXPECT_NE(status.out.find("resolved"), std::string::npos) << status.out;
+}
+
+TEST_F(FieldClient, AnUpdateForAnUnknownCaseIsRejectedForGood) {
+  auto r = inst->client(alice, {"send", "--update", to_hex(random_alert_id()), "--status", "released"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("unknown_case"), std::string::npos);
+  EXPECT_TRUE(outbox().empty()) << "a final refusal leaves nothing to retry";
+}
+
+TEST_F(FieldClient, WipeShredsKeyOutboxAndReceipts) {
+  ASSERT_EQ(inst->client(alice, send_args()).status, 0);
+  inst->stop();
+  ASSERT_EQ(inst->client(alice, send_args()).status, 3);
+  auto refused = inst->client(alice, {"wipe"});
+  EXPECT_NE(refused.status, 0) << "no --yes and no terminal: refuse";
+  EXPECT_TRUE(std::filesystem::exists(alice.home + "/identity.key"));
+  auto r = inst->client(alice, {"wipe", "--yes"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("1 key file, 1 queued alert(s), 1 receipt(s)"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(alice.home));
+}
+
+TEST_F(FieldClient, APassphraseProtectedKeyWorksFromAFileAndTheWrongOneIsRefused) {
+  const auto key = inst->dir() + "/protected.key";
+  const auto pass = inst->dir() + "/pass.txt";
+  ASSERT_TRUE(write_file_atomic(pass, as_bytes("correct horse battery staple\n"), 0600, Overwrite::yes).ok());
+  auto made = run({bin("casewire-keys"), "new-contact", "--out", key, "--passphrase-file", pass});
+  ASSERT_EQ(made.status, 0) << made.err;
+  EXPECT_EQ(read_text(key).find("NOT ENCRYPTED"), std::string::npos);
+  auto enrolled = run({bin("casewire-keys"), "enroll", "--dir", inst->keys_dir(), "--pub", key + ".pub", "--label", "p"});
+  ASSERT_EQ(enrolled.status, 0) << enrolled.err;
+  inst->sighup();
+  const auto home = inst->dir() + "/home-protected";
+  ASSERT_EQ(run({bin("casewire"), "--home", home, "init", "--invite", inst->invite_path(), "--key", key}).status, 0);
+  std::vector<std::string> args{bin("casewire"), "--home", home, "--passphrase-file", pass};
+  auto a = send_args(args);
+  auto ok = run(a);
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  ASSERT_TRUE(write_file_atomic(pass, as_bytes("wrong"), 0600, Overwrite::yes).ok());
+  auto bad = run(a);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("wrong_passphrase"), std::string::npos) << bad.err;
+  auto none = run({bin("casewire"), "--home", home, "send", "--people", "1", "--arrest-place", "CN-JL", "--urgency",
+                   "high", "--consent", "private"});
+  EXPECT_NE(none.err.find("no_passphrase"), std::string::npos) << "no terminal, no file: fail, never hang";
+}
+
+}  // namespace
+}  // namespace cw::test
