@@ -1,19 +1,46 @@
 #!/usr/bin/env bash
-# Installs what casewire needs, builds it warnings-as-errors, and runs the
-# whole test suite (unit, end-to-end, short fuzz and sanitizer runs) with CTest.
-# Exits non-zero on any failure. Usage: deploy/test.sh [--no-sanitize]
+# Installs what casewire needs and runs the whole test suite:
+#   1. build with -Werror (RelWithDebInfo) and run every test with CTest
+#   2. build with AddressSanitizer + UndefinedBehaviorSanitizer and run every test again
+#   3. run each libFuzzer target briefly from its committed seed corpus (needs clang)
+# Exits non-zero on any failure. Usage: deploy/test.sh [--no-sanitize] [--no-fuzz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 jobs=$(nproc)
+sanitize=1
+fuzz=1
+for arg in "$@"; do
+  case $arg in
+    --no-sanitize) sanitize=0 ;;
+    --no-fuzz) fuzz=0 ;;
+    *) echo "usage: deploy/test.sh [--no-sanitize] [--no-fuzz]" >&2; exit 2 ;;
+  esac
+done
+started=$SECONDS
+stage() { echo "== $* ($((SECONDS - started))s)"; }
 
 deploy/install-deps.sh
 
-echo "== build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -G Ninja -DCASEWIRE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+stage "build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -G Ninja -DCASEWIRE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASEWIRE_BUILD_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"
 
-echo "== tests"
+stage "tests"
 ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 
-echo "== all tests passed"
+if ((sanitize)); then
+  stage "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+  cmake -S . -B build-asan -G Ninja -DCASEWIRE_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DCASEWIRE_SANITIZE=address,undefined -DCASEWIRE_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan -j"$jobs"
+  stage "tests under ASan+UBSan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan -j"$jobs" --output-on-failure --timeout 900
+fi
+
+if ((fuzz)); then
+  stage "fuzzing (short runs)"
+  tests/fuzz/run.sh 15 build-fuzz
+fi
+
+stage "all tests passed"
