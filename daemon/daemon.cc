@@ -16,6 +16,7 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/net/server.h"
+#include "daemon/store/fault_vfs.h"
 #include "daemon/store/sqlite_store.h"
 #include "daemon/trust.h"
 #include "keys/daemon_dir.h"
@@ -133,6 +134,7 @@ int Daemon::run() {
             << "admin listening on " << admin_ep->address().to_string() << ":" << admin_ep->port()
             << std::endl;
   d.dispatcher->start();
+  if (fault::compiled_in()) log_event("fault_injection_build");
   log_event("started", {LogField::num("threads", d.config.threads)});
 
   net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);

@@ -7,6 +7,7 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "daemon/store/fault_vfs.h"
 #include "protocol/secret.h"
 
 int main(int argc, char** argv) {
@@ -17,12 +18,18 @@ int main(int argc, char** argv) {
   cw::daemon::Overrides ov;
   bool check = false;
   std::string listen, admin, db;
-  app.add_option("--config", config_path, "configuration file (TOML)")->required();
+  app.add_option("--config", config_path, "configuration file (TOML)");
   app.add_option("--listen", listen, "API address HOST:PORT (port 0 = any)");
   app.add_option("--admin-listen", admin, "admin address HOST:PORT (port 0 = any)");
   app.add_option("--db", db, "SQLite database path");
   app.add_flag("--check-config", check, "validate configuration, keys and database, then exit");
+  app.set_version_flag("--version", std::string("casewired 0.1.0") +
+                                        (cw::daemon::fault::compiled_in() ? " (FAULT-INJECTION TEST BUILD)" : ""));
   CLI11_PARSE(app, argc, argv);
+  if (config_path.empty()) {
+    std::cerr << "error: --config is required\n";
+    return 1;
+  }
   if (!listen.empty()) ov.listen = listen;
   if (!admin.empty()) ov.admin_listen = admin;
   if (!db.empty()) ov.db_path = db;

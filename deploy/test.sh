@@ -31,7 +31,7 @@ ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 if ((sanitize)); then
   stage "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
   cmake -S . -B build-asan -G Ninja -DCASEWIRE_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
-    -DCASEWIRE_SANITIZE=address,undefined -DCASEWIRE_BUILD_BENCH=OFF >/dev/null
+    -DCASEWIRE_SANITIZE=address,undefined -DCASEWIRE_FAULT_INJECTION=ON -DCASEWIRE_BUILD_BENCH=OFF >/dev/null
   cmake --build build-asan -j"$jobs"
   stage "tests under ASan+UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/log.h"
+#include "daemon/store/fault_vfs.h"
 #include "protocol/notification.h"
 #include "protocol/secret.h"
 
@@ -150,7 +152,7 @@ Status run(sqlite3* db, Stmt& s, const char* what) {
 
 Result<sqlite3*> open_db(const std::string& path, int flags) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, fault::vfs_name()) != SQLITE_OK) {
     auto e = db_error(db, "open " + path);
     sqlite3_close(db);
     return e;
@@ -173,7 +175,7 @@ struct Job {
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* wdb, sqlite3* rdb, const SqliteOptions& o)
-      : wdb_(wdb), rdb_(rdb), max_batch_(o.max_batch), metrics_(o.metrics) {
+      : path_(o.path), wdb_(wdb), rdb_(rdb), max_batch_(o.max_batch), metrics_(o.metrics) {
     reset_next_seq();
     writer_ = std::thread([this] { writer_loop(); });
   }
@@ -343,17 +345,34 @@ class SqliteStore final : public Store {
   }
 
   void commit_batch(std::vector<Job>& batch) {
+    // After a failed commit the connection is not trusted (an fsync error
+    // may mean the kernel dropped dirty pages): nothing is written until a
+    // fresh connection has recovered the file and checked it.
+    if (failed_ && !recover()) {
+      for (auto& j : batch) j.finish(false);
+      return;
+    }
     const auto start = std::chrono::steady_clock::now();
     new_notifications_ = false;
     Status st = exec(wdb_, "BEGIN IMMEDIATE");
     for (std::size_t i = 0; st.ok() && i < batch.size(); ++i) st = batch[i].apply();
+    if (st.ok() && fault::ack_before_commit()) {
+      // NEGATIVE CONTROL ONLY (fault-injection builds): tell callers their
+      // writes are safe before they are, and linger, so a crash test that is
+      // working must see acknowledged alerts go missing.
+      for (auto& j : batch) j.finish(true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      (void)exec(wdb_, "COMMIT");
+      return;
+    }
     // COMMIT is where SQLite fsyncs the WAL (synchronous=FULL). Only when it
     // succeeds may anyone in this batch be told their write is safe.
     if (st.ok()) st = exec(wdb_, "COMMIT");
     if (!st.ok()) {
       (void)exec(wdb_, "ROLLBACK");
-      reset_next_seq();
+      failed_ = true;
       if (metrics_) metrics_->store_failures.fetch_add(1);
+      log_event("store_commit_failed", {LogField::code(Errc::store_unavailable)});
       for (auto& j : batch) j.finish(false);
       return;
     }
@@ -371,6 +390,28 @@ class SqliteStore final : public Store {
       }
       if (l) l();
     }
+  }
+
+  // Reopens the database (SQLite recovers the WAL from what is on disk),
+  // checks it, and resumes. At most one attempt per second.
+  bool recover() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_recovery_) return false;
+    next_recovery_ = now + std::chrono::seconds(1);
+    sqlite3_close(wdb_);
+    wdb_ = nullptr;
+    auto db = open_db(path_, SQLITE_OPEN_READWRITE);
+    if (!db) return false;
+    wdb_ = *db;
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                               "PRAGMA secure_delete=ON"})
+      if (!exec(wdb_, pragma).ok()) return false;
+    Stmt check(wdb_, "PRAGMA quick_check");
+    if (!check || check.step() != SQLITE_ROW || check.text(0) != "ok") return false;
+    reset_next_seq();
+    failed_ = false;
+    log_event("store_recovered");
+    return true;
   }
 
   void reset_next_seq() {
@@ -578,9 +619,12 @@ class SqliteStore final : public Store {
   }
 
  private:
+  const std::string path_;
   sqlite3* wdb_;
   sqlite3* rdb_;
   std::mutex read_mu_;
+  bool failed_ = false;  // writer thread only
+  std::chrono::steady_clock::time_point next_recovery_{};  // writer thread only
   const std::uint32_t max_batch_;
   Metrics* metrics_;
   std::uint64_t next_seq_ = 1;          // writer thread only

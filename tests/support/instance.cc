@@ -48,7 +48,7 @@ void Instance::start() {
     argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port_), "--admin-listen",
                              "127.0.0.1:" + std::to_string(admin_port_)});
   }
-  proc_ = std::make_unique<Process>(argv, dir_ / ("daemon-run" + std::to_string(starts_)));
+  proc_ = std::make_unique<Process>(argv, dir_ / ("daemon-run" + std::to_string(starts_)), env_);
   ASSERT_TRUE(proc_->wait_for_output("admin listening on", std::chrono::seconds(20)))
       << "casewired did not start: " << proc_->err();
   std::istringstream lines(proc_->out());
@@ -86,7 +86,8 @@ void Instance::stop() {
   proc_->signal(SIGTERM);
   auto st = proc_->wait(std::chrono::seconds(20));
   EXPECT_TRUE(st.has_value()) << "casewired did not stop on SIGTERM";
-  EXPECT_EQ(st.value_or(-1), 0);
+  EXPECT_EQ(st.value_or(-1), 0) << "casewired exit status; its log ends:\n"
+                                << log().substr(log().size() > 2000 ? log().size() - 2000 : 0);
 }
 
 void Instance::kill9() {

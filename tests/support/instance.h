@@ -67,6 +67,7 @@ class Instance {
   ~Instance();
 
   void start();
+  void set_env(std::string key, std::string value) { env_[std::move(key)] = std::move(value); }
   void stop();      // SIGTERM and wait
   void kill9();     // SIGKILL and wait
   void sighup();
@@ -104,7 +105,8 @@ class Instance {
   void write_invite();
   void init_home(const std::string& home, const std::string& key);
   TempDir dir_;
-  std::vector<std::pair<std::string, std::string>> homes_;  // (home, key): re-pointed at every start
+  std::vector<std::pair<std::string, std::string>> homes_;
+  std::map<std::string, std::string> env_;  // for the daemon process  // (home, key): re-pointed at every start
   std::string config_;
   std::unique_ptr<Process> proc_;
   std::uint16_t port_ = 0, admin_port_ = 0;
