@@ -244,6 +244,32 @@ TEST_F(FieldClient, AnUpdateForAnUnknownCaseIsRejectedForGood) {
   EXPECT_TRUE(outbox().empty()) << "a final refusal leaves nothing to retry";
 }
 
+TEST_F(FieldClient, AnExportedEnvelopeIsDeliveredByACourierWithoutAKey) {
+  const auto file = inst->dir() + "/carried.cwe";
+  auto exported = inst->client(alice, {"--json", "export", "--alert", std::string(CASEWIRE_SOURCE_DIR) + "/deploy/examples/alert.json", "-o", file});
+  ASSERT_EQ(exported.status, 0) << exported.err;
+  const std::string alert_id(json::parse(exported.out).as_object().at("alert_id").as_string());
+  auto bytes = read_text(file);
+  EXPECT_EQ(bytes.size(), 8253u);
+  for (const char* c : {"Example Person One", "CN-JL"}) EXPECT_EQ(bytes.find(c), std::string::npos) << "sealed: " << c;
+  // The courier: a home with only the invite, no key.
+  const auto courier = inst->dir() + "/home-courier";
+  ASSERT_EQ(run({bin("casewire"), "--home", courier, "init", "--invite", inst->invite_path()}).status, 0);
+  auto d1 = run({bin("casewire"), "--home", courier, "--json", "deliver", file});
+  ASSERT_EQ(d1.status, 0) << d1.err;
+  EXPECT_EQ(std::string(json::parse(d1.out).as_object().at("alert_id").as_string()), alert_id);
+  auto d2 = run({bin("casewire"), "--home", courier, "deliver", file});
+  EXPECT_EQ(d2.status, 0);
+  EXPECT_NE(d2.out.find("delivered earlier"), std::string::npos) << d2.out;
+  EXPECT_EQ(inst->count_alerts(), 1u);
+  auto corrupt = bytes;
+  corrupt[100] ^= 1;
+  ASSERT_TRUE(write_file_atomic(file + ".bad", as_bytes(corrupt), 0600, Overwrite::yes).ok());
+  auto d3 = run({bin("casewire"), "--home", courier, "deliver", file + ".bad"});
+  EXPECT_EQ(d3.status, 2);
+  EXPECT_NE(d3.err.find("decrypt_failed"), std::string::npos) << d3.err;
+}
+
 TEST_F(FieldClient, WipeShredsKeyOutboxAndReceipts) {
   ASSERT_EQ(inst->client(alice, send_args()).status, 0);
   inst->stop();

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "protocol/envelope_format.h"
@@ -372,6 +374,23 @@ TEST(IngestLimits, ConnectionFloodPastTheCapIsClosedAndServiceResumes) {
   auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 201);
+}
+
+TEST(Daemon, CheckConfigValidatesEverythingAStartWouldLoad) {
+  Instance inst;
+  auto ok = run({bin("casewired"), "--config", inst.dir() + "/casewired.toml", "--check-config"});
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NE(ok.out.find("configuration ok"), std::string::npos);
+  ASSERT_TRUE(write_file_atomic(inst.dir() + "/typo.toml",
+                                as_bytes("[keys]\ndir = \"" + inst.keys_dir() + "\"\n[limts]\nmax_connections = 1\n"), 0644,
+                                Overwrite::yes).ok());
+  auto typo = run({bin("casewired"), "--config", inst.dir() + "/typo.toml", "--check-config"});
+  EXPECT_EQ(typo.status, 1);
+  EXPECT_NE(typo.err.find("bad_config"), std::string::npos) << typo.err;
+  ::chmod((inst.keys_dir() + "/daemon.key").c_str(), 0644);
+  auto loose = run({bin("casewired"), "--config", inst.dir() + "/casewired.toml", "--check-config"});
+  EXPECT_EQ(loose.status, 1) << "a world-readable daemon key is refused";
+  EXPECT_NE(loose.err.find("readable by others"), std::string::npos) << loose.err;
 }
 
 TEST(IngestLimits, PerIpPreAuthLimit) {
