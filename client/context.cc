@@ -36,6 +36,13 @@ Result<ClientContext> load_context(const Globals& g) {
   return c;
 }
 
+Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req) {
+  Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
+  for (const auto& url : ctx.invite.urls)
+    if ((res = https_request(url, req, ctx.transport))) break;
+  return res;
+}
+
 Result<Identity> load_identity(const Globals& g, const ClientHome& home, const std::string& key_file) {
   if (key_file.empty()) return home.identity(PassphraseSource{g.passphrase_file});
   auto text = read_file(key_file, 64 << 10);

@@ -18,6 +18,10 @@ struct ClientContext {
 
 Result<ClientContext> load_context(const Globals& g);
 
+// Sends `req` to the invite's URLs in order and returns the first answer
+// (any HTTP status); a transport error only when no URL answered.
+Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req);
+
 // Loads the identity from `key_file`, else from the home.
 Result<Identity> load_identity(const Globals& g, const ClientHome& home, const std::string& key_file);
 

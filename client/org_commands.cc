@@ -109,9 +109,7 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
       req.method = "GET";
       req.target = target;
       req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", target, "", unix_now()));
-      Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
-      for (const auto& url : ctx->invite.urls)
-        if ((res = https_request(url, req, ctx->transport))) break;
+      auto res = request_any(*ctx, req);
       if (!res) return fail(err, res.error(), 3);
       if (res->status != 200) return fail(err, make_error(Errc::bad_response, "HTTP " + std::to_string(res->status) + ": " + res->body), 2);
       std::error_code ec;
@@ -180,9 +178,7 @@ int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::os
   req.target = "/v1/notifications/" + std::to_string(nid) + "/ack";
   req.content_type = "application/json";
   req.headers.emplace_back("Authorization", sign_request(id->sign, "POST", req.target, "", unix_now()));
-  Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
-  for (const auto& url : ctx->invite.urls)
-    if ((res = https_request(url, req, ctx->transport))) break;
+  auto res = request_any(*ctx, req);
   if (!res) return fail(err, res.error(), 3);
   if (res->status != 200) return fail(err, make_error(Errc::bad_response, res->body), 2);
   auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
@@ -208,9 +204,7 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
   req.method = "GET";
   req.target = "/v1/cases/" + case_ref + "/status";
   req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", req.target, "", unix_now()));
-  Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
-  for (const auto& url : ctx->invite.urls)
-    if ((res = https_request(url, req, ctx->transport))) break;
+  auto res = request_any(*ctx, req);
   if (!res) return fail(err, res.error(), 3);
   if (res->status != 200) {
     std::error_code ec;

@@ -149,6 +149,22 @@ net::awaitable<Result<std::unique_ptr<TlsStream>>> open_stream(ssl::context& ctx
   co_return stream;
 }
 
+http::request<http::string_body> build_request(const Url& u, const HttpRequest& r);
+
+// Connects, checks the pin, and sends the request: what both the one-shot
+// request and the streamed feed begin with.
+net::awaitable<Result<std::unique_ptr<TlsStream>>> open_and_send(ssl::context& ctx, const Url& u,
+                                                                 const HttpRequest& r,
+                                                                 const TransportOptions& o) {
+  auto stream = co_await open_stream(ctx, u, o);
+  if (!stream) co_return stream.error();
+  beast::error_code ec;
+  auto req = build_request(u, r);
+  co_await http::async_write(**stream, req, net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return transport_error(Errc::unreachable, "sending the request failed", ec);
+  co_return stream;
+}
+
 http::request<http::string_body> build_request(const Url& u, const HttpRequest& r) {
   http::request<http::string_body> req;
   req.method(http::string_to_verb(r.method));
@@ -221,13 +237,10 @@ Result<HttpResult> https_request(const std::string& url, const HttpRequest& r,
   auto ctx = make_client_context();
   net::io_context ioc;
   auto body = [&]() -> net::awaitable<Result<HttpResult>> {
-    auto stream = co_await open_stream(*ctx, *u, o);
+    auto stream = co_await open_and_send(*ctx, *u, r, o);
     if (!stream) co_return stream.error();
     beast::error_code ec;
     auto tok = net::redirect_error(net::use_awaitable, ec);
-    auto req = build_request(*u, r);
-    co_await http::async_write(**stream, req, tok);
-    if (ec) co_return transport_error(Errc::unreachable, "sending the request failed", ec);
     beast::flat_buffer buf;
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBytes);
@@ -252,13 +265,10 @@ Result<unsigned> https_stream(const std::string& url, const HttpRequest& r,
   auto ctx = make_client_context();
   net::io_context ioc;
   auto body = [&]() -> net::awaitable<Result<unsigned>> {
-    auto stream = co_await open_stream(*ctx, *u, o);
+    auto stream = co_await open_and_send(*ctx, *u, r, o);
     if (!stream) co_return stream.error();
     beast::error_code ec;
     auto tok = net::redirect_error(net::use_awaitable, ec);
-    auto req = build_request(*u, r);
-    co_await http::async_write(**stream, req, tok);
-    if (ec) co_return transport_error(Errc::unreachable, "sending the request failed", ec);
     beast::flat_buffer buf;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);

@@ -106,17 +106,28 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   const unsigned v = req.version();
   const auto path = std::string(path_of(req.target()));
   if (path == "/v1/alerts") {
+    // The envelope carries its own signature: no request signature here.
     d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v](Response res) {
       res.version(v);
       send(std::move(res));
     });
     return;
   }
-  if (path == "/v1/feed") return feed(std::move(req), std::move(reply));
-  if (path == "/v1/notifications") return pull(std::move(req), std::move(reply));
-  if (auto id = ack_id(path)) return ack(std::move(req), *id, std::move(reply));
-  if (auto c = status_case(path)) return case_status(std::move(req), *c, std::move(reply));
-  reply.send(error_response(Errc::not_found, "no such endpoint", v));
+  // Every other route is a signed request (precheck admitted only these):
+  // authenticated once, here, before any route code runs.
+  const auto case_ref = status_case(path);
+  auto who = authenticate(req, case_ref ? Signer::contact : Signer::org);
+  if (!who) {
+    d_.metrics.reject(who.code());
+    return reply.send(error_response(who.code(), who.error().message, v));
+  }
+  if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
+  if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
+  const OrgEntry* org = d_.trust.get()->org(*who);
+  if (!org || !org->sub.feed)
+    return reply.send(error_response(Errc::forbidden, "this subscription has no feed access", v));
+  if (path == "/v1/feed") return feed(req, *who, std::move(reply));
+  pull(req, *who, std::move(reply));
 }
 
 Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
@@ -142,15 +153,8 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
   return auth->key_id;
 }
 
-void ApiHandler::feed(Request&& req, Reply reply) {
+void ApiHandler::feed(const Request& req, const KeyId& who, Reply reply) {
   const unsigned v = req.version();
-  auto who = authenticate(req, Signer::org);
-  if (!who) {
-    d_.metrics.reject(who.code());
-    return reply.send(error_response(who.code(), who.error().message, v));
-  }
-  if (!d_.trust.get()->org(*who)->sub.feed)
-    return reply.send(error_response(Errc::forbidden, "this subscription has no feed access", v));
   // Resume point: Last-Event-ID (what EventSource sends on reconnect), else ?after=.
   std::string_view resume = req["Last-Event-ID"];
   if (resume.empty()) resume = query_param(req.target(), "after");
@@ -163,23 +167,16 @@ void ApiHandler::feed(Request&& req, Reply reply) {
   Response head{http::status::ok, v};
   head.set(http::field::content_type, "text/event-stream");
   head.set(http::field::cache_control, "no-store");
-  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), *who, after, d_.ex,
+  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, after, d_.ex,
                               d_.metrics, d_.feed_heartbeat);
   reply.stream(std::move(head), std::move(src));
 }
 
-void ApiHandler::pull(Request&& req, Reply reply) {
+void ApiHandler::pull(const Request& req, const KeyId& who, Reply reply) {
   const unsigned v = req.version();
-  auto who = authenticate(req, Signer::org);
-  if (!who) {
-    d_.metrics.reject(who.code());
-    return reply.send(error_response(who.code(), who.error().message, v));
-  }
-  if (!d_.trust.get()->org(*who)->sub.feed)
-    return reply.send(error_response(Errc::forbidden, "this subscription has no feed access", v));
   auto after = parse_u64(query_param(req.target(), "after"));
   auto limit = parse_u64(query_param(req.target(), "limit"));
-  auto items = d_.store.feed(key_id_hex(*who), after.value_or(0),
+  auto items = d_.store.feed(key_id_hex(who), after.value_or(0),
                              std::min<std::size_t>(limit.value_or(kPageLimit), kPageLimit));
   if (!items) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
   std::string body = R"({"notifications":[)";
@@ -193,14 +190,8 @@ void ApiHandler::pull(Request&& req, Reply reply) {
   reply.send(json_response(http::status::ok, std::move(body), v));
 }
 
-void ApiHandler::ack(Request&& req, std::uint64_t id, Reply reply) {
-  const unsigned v = req.version();
-  auto who = authenticate(req, Signer::org);
-  if (!who) {
-    d_.metrics.reject(who.code());
-    return reply.send(error_response(who.code(), who.error().message, v));
-  }
-  const auto org = key_id_hex(*who);
+void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, Reply reply) {
+  const auto org = key_id_hex(who);
   auto orgs = active_orgs(*d_.trust.get());
   d_.store.record_ack(id, org, unix_now(), std::move(orgs),
                       [this, id, v, send = reply.send](Result<AckResult> r) {
@@ -218,18 +209,12 @@ void ApiHandler::ack(Request&& req, std::uint64_t id, Reply reply) {
                       });
 }
 
-void ApiHandler::case_status(Request&& req, const AlertId& case_ref, Reply reply) {
-  const unsigned v = req.version();
-  auto who = authenticate(req, Signer::contact);
-  if (!who) {
-    d_.metrics.reject(who.code());
-    return reply.send(error_response(who.code(), who.error().message, v));
-  }
+void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v, Reply reply) {
   auto st = d_.store.case_status(d_.keys.alert_tag(case_ref));
   if (!st) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
   // Only the contact who reported the case may ask about it; anyone else gets
   // the same answer as for a case that does not exist.
-  if (!*st || !ct_equal((*st)->sender_tag, d_.keys.sender_tag(*who, case_ref)))
+  if (!*st || !ct_equal((*st)->sender_tag, d_.keys.sender_tag(who, case_ref)))
     return reply.send(error_response(Errc::unknown_case, "no case of yours has this reference", v));
   const auto& c = **st;
   boost::json::object o;
@@ -250,8 +235,13 @@ std::optional<Response> AdminHandler::precheck(const RequestHeader& head, const 
 }
 
 void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
-  if (path_of(req.target()) == "/healthz")
+  if (path_of(req.target()) == "/healthz") {
+    // A store that refuses writes means alerts cannot be acknowledged: an
+    // operator's monitoring must see that, not a green light.
+    if (!store_.healthy())
+      return reply.send(json_response(http::status::service_unavailable, R"({"status":"store_unavailable"})", req.version()));
     return reply.send(json_response(http::status::ok, R"({"status":"ok"})", req.version()));
+  }
   Response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   res.body() = metrics_.render();

@@ -53,10 +53,11 @@ class ApiHandler final : public Handler {
   enum class Signer { org, contact };
   // Verifies the request signature; returns the signer's key id.
   Result<KeyId> authenticate(const Request& req, Signer who);
-  void feed(Request&& req, Reply reply);
-  void pull(Request&& req, Reply reply);
-  void ack(Request&& req, std::uint64_t id, Reply reply);
-  void case_status(Request&& req, const AlertId& case_ref, Reply reply);
+  // Routes behind authentication: `who` is the verified signer.
+  void feed(const Request& req, const KeyId& who, Reply reply);
+  void pull(const Request& req, const KeyId& who, Reply reply);
+  void ack(std::uint64_t id, const KeyId& who, unsigned version, Reply reply);
+  void case_status(const AlertId& case_ref, const KeyId& who, unsigned version, Reply reply);
 
   ApiDeps d_;
   TokenBuckets<boost::asio::ip::address, AddressHash> ip_buckets_;
@@ -65,12 +66,13 @@ class ApiHandler final : public Handler {
 
 class AdminHandler final : public Handler {
  public:
-  explicit AdminHandler(Metrics& metrics) : metrics_(metrics) {}
+  AdminHandler(Metrics& metrics, const Store& store) : metrics_(metrics), store_(store) {}
   std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) override;
   void handle(Request&& req, const RequestContext& ctx, Reply reply) override;
 
  private:
   Metrics& metrics_;
+  const Store& store_;
 };
 
 }  // namespace cw::daemon

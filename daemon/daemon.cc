@@ -117,7 +117,7 @@ int Daemon::run() {
   auto api = std::make_shared<ApiHandler>(ApiDeps{d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust,
                                                   d.keys, d.ioc.get_executor(),
                                                   std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms)});
-  auto admin = std::make_shared<AdminHandler>(d.metrics);
+  auto admin = std::make_shared<AdminHandler>(d.metrics, *d.store);
 
   auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);
   if (!api_ep) {

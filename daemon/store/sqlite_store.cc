@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <condition_variable>
@@ -298,6 +299,8 @@ class SqliteStore final : public Store {
     if (!s || s.step() != SQLITE_ROW) return db_error(rdb_, "count");
     return static_cast<std::uint64_t>(s.i64(0));
   }
+
+  bool healthy() const override { return !failed_.load(); }
 
   void on_new_notifications(std::function<void()> listener) override {
     std::lock_guard lock(mu_);
@@ -623,7 +626,7 @@ class SqliteStore final : public Store {
   sqlite3* wdb_;
   sqlite3* rdb_;
   std::mutex read_mu_;
-  bool failed_ = false;  // writer thread only
+  std::atomic<bool> failed_{false};  // written by the writer thread only
   std::chrono::steady_clock::time_point next_recovery_{};  // writer thread only
   const std::uint32_t max_batch_;
   Metrics* metrics_;

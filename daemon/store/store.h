@@ -138,6 +138,10 @@ class Store {
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;
 
+  // False while the store refuses writes after a failed commit (until it has
+  // recovered): what /healthz reports.
+  virtual bool healthy() const = 0;
+
   // Called (on the writer thread) after every commit that added notifications.
   virtual void on_new_notifications(std::function<void()> listener) = 0;
 

@@ -311,6 +311,22 @@ TEST_F(Delivery, A410DisablesTheEndpointAndTheFailureIsVisible) {
   EXPECT_NE(listed.out.find("webhook=disabled"), std::string::npos) << listed.out;
 }
 
+TEST_F(Delivery, RetryAfterSlowsTheSenderDown) {
+  make();  // retry schedule 200 ms...: without Retry-After, many attempts per second
+  Receiver rx(inst->dir(), "slow", "");
+  rx.start();
+  rx.answer(429);  // the receiver also sends Retry-After: 1
+  inst->add_org("slow", OrgOptions{.webhook_url = rx.url()});
+  start();
+  send(new_case("CN-JL"));
+  std::this_thread::sleep_for(2500ms);
+  const auto attempts = rx.lines().size();
+  EXPECT_GE(attempts, 2u);
+  EXPECT_LE(attempts, 4u) << "Retry-After: 1 allows about one attempt per second";
+  rx.answer(200);
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 1; }));
+}
+
 TEST_F(Delivery, ACrashBetweenRecordAndDeliveryLosesNoNotification) {
   make();
   Receiver rx(inst->dir(), "crash", "");

@@ -222,6 +222,11 @@ TEST_P(StoreFaults, NoReceiptForAFaultedCommitAndRecoveryWhenItClears) {
   EXPECT_FALSE(refused.empty());
   EXPECT_NE(inst.log().find("event=store_commit_failed"), std::string::npos);
   EXPECT_TRUE(inst.running()) << "the daemon refuses, it does not crash";
+  if (!once) {
+    auto health = admin_get(inst.admin_port(), "/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 503) << "a store refusing writes is not healthy";
+  }
   ASSERT_TRUE(write_file_atomic(clear, as_bytes("x"), 0600, Overwrite::yes).ok());  // fault clears
   int status = 0;
   for (int i = 0; i < 50 && status != 201; ++i) {

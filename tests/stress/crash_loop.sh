@@ -10,4 +10,4 @@ kills=${1:-1000}
 build=${2:-build}
 cmake --build "$build" --target durability_e2e_test casewired >/dev/null
 CASEWIRE_CRASH_KILLS=$kills "$build/tests/durability_e2e_test" \
-  --gtest_filter='Durability.CrashLoopLosesNoAcknowledgedAlert' 2>&1 | grep -E "crash loop|OK|FAILED|Failure|lost"
+  --gtest_filter='Durability.CrashLoopLosesNoAcknowledgedAlert' 2>&1 | grep -E "crash loop|OK|FAILED|Failure|lost|did not start" -A2
