@@ -123,7 +123,8 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   }
   if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
   if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
-  const OrgEntry* org = d_.trust.get()->org(*who);
+  const auto trust = d_.trust.get();  // keeps the snapshot `org` points into alive
+  const OrgEntry* org = trust->org(*who);
   if (!org || !org->sub.feed)
     return reply.send(error_response(Errc::forbidden, "this subscription has no feed access", v));
   if (path == "/v1/feed") return feed(req, *who, std::move(reply));

@@ -141,16 +141,29 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     if (escalating || cfg.escalate_after_s == 0) return;
     escalating = true;
     auto route = route_escalation(*trust.get());
+    // The store answers on its own thread, possibly after this dispatcher
+    // stopped: hold it weakly there (a strong reference parked in a stopped
+    // io_context would keep both alive forever).
     store.escalate_due(unix_now(), std::move(route.to), std::move(route.cleared),
-                       [self = shared_from_this()](Result<std::uint32_t> n) {
-                         net::post(self->ioc, [self, n = std::move(n)] {
-                           self->escalating = false;
+                       [weak = weak_from_this()](Result<std::uint32_t> n) {
+                         post_weak(weak, [n = std::move(n)](Impl& self) {
+                           self.escalating = false;
                            if (n && *n > 0) {
-                             self->metrics.escalations.fetch_add(*n);
+                             self.metrics.escalations.fetch_add(*n);
                              log_event("cases_escalated", {LogField::num("count", *n)});
                            }
                          });
                        });
+  }
+
+  // Runs `fn` on the dispatcher's thread if the dispatcher still exists.
+  template <class F>
+  static void post_weak(const std::weak_ptr<Impl>& weak, F fn) {
+    auto self = weak.lock();
+    if (!self) return;
+    net::post(self->ioc, [weak, fn = std::move(fn)]() mutable {
+      if (auto s = weak.lock()) fn(*s);
+    });
   }
 
   std::int64_t backoff_ms(std::uint32_t failures_so_far) const {
@@ -163,7 +176,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   net::awaitable<void> deliver(DueWebhook d, std::shared_ptr<const TrustView> snapshot) {
-    auto self = shared_from_this();
+    auto self = shared_from_this();  // alive while this attempt runs
     WebhookResult result{d.seq, d.org, WebhookOutcome::retry, 0, 0};
     auto id = parse_key_id(d.org);
     const OrgEntry* org = id ? snapshot->org(*id) : nullptr;
@@ -222,11 +235,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         metrics.webhook_failed_attempts.fetch_add(1);
         log_event("webhook_failed", {LogField::num("notification", d.seq), LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
     }
-    store.record_webhook_results({result}, [self, org_id = d.org](Result<bool>) {
-      net::post(self->ioc, [self, org_id] {
-        self->in_flight.erase(org_id);
-        self->refresh_failing_gauge();
-        if (!self->stopping) self->timer.cancel();  // look for more work now
+    store.record_webhook_results({result}, [weak = weak_from_this(), org_id = d.org](Result<bool>) {
+      post_weak(weak, [org_id](Impl& s) {
+        s.in_flight.erase(org_id);
+        s.refresh_failing_gauge();
+        if (!s.stopping) s.timer.cancel();  // look for more work now
       });
     });
   }

@@ -84,8 +84,11 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
       return deliver(": casewire feed\nretry: 3000\n\n");
     }
     // A revoked organisation's stream ends at its next step.
-    const OrgEntry* org = trust_.get()->org(org_);
-    if (!org || org->revoked) return deliver(std::nullopt);
+    {
+      const auto trust = trust_.get();  // a SIGHUP may swap the snapshot meanwhile
+      const OrgEntry* org = trust->org(org_);
+      if (!org || org->revoked) return deliver(std::nullopt);
+    }
     const auto gen = hub_.generation();
     auto items = store_.feed(org_hex_, last_, 64);
     if (!items) return deliver(std::nullopt);

@@ -13,6 +13,13 @@ TEST(Hex, RoundTripsAndRejectsOddOrNonHex) {
   EXPECT_FALSE(from_hex("zz"));
 }
 
+TEST(Hex, EmptyInputIsEmptyOutput) {
+  auto b = from_hex("");
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->empty());
+  EXPECT_EQ(to_hex(Bytes{}), "");
+}
+
 TEST(Base64, IsStrict) {
   Bytes b{'h', 'i', '!'};
   EXPECT_EQ(to_base64(b), "aGkh");
