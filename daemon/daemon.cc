@@ -145,6 +145,7 @@ int Daemon::run() {
       auto fresh = TrustView::load(d.dir.trust());
       if (fresh) {
         d.trust.set(std::move(*fresh));
+        d.dispatcher->trust_changed();
         d.metrics.trust_reloads.fetch_add(1);
         log_event("trust_reloaded");
       } else {

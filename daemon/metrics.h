@@ -45,6 +45,7 @@ struct Metrics {
   std::atomic<std::uint64_t> webhook_delivered{0};
   std::atomic<std::uint64_t> webhook_failed_attempts{0};
   std::atomic<std::uint64_t> webhooks_disabled{0};
+  std::atomic<std::uint64_t> webhooks_revived{0};
   std::atomic<std::int64_t> webhook_orgs_failing{0};
   std::atomic<std::uint64_t> escalations{0};
   std::atomic<std::uint64_t> acks{0};

@@ -162,6 +162,57 @@ Status revoke(const std::string& dir, const std::string& key_id_text, std::ostre
   return Status::Ok();
 }
 
+namespace {
+
+Result<std::vector<Urgency>> parse_urgencies(const std::vector<std::string>& names) {
+  std::vector<Urgency> out;
+  for (const auto& u : names) {
+    auto v = parse_urgency(u);
+    if (!v) return usage("unknown urgency '" + u + "' (immediate, high, normal)");
+    out.push_back(*v);
+  }
+  return out;
+}
+
+Result<std::vector<AlertKind>> parse_kinds(const std::vector<std::string>& names) {
+  std::vector<AlertKind> out;
+  for (const auto& k : names) {
+    auto v = parse_alert_kind(k);
+    if (!v) return usage("unknown kind '" + k + "' (new_case, update, resolved, retraction)");
+    out.push_back(*v);
+  }
+  return out;
+}
+
+Result<NotificationFormat> parse_format(const std::string& f) {
+  if (f == "cap") return NotificationFormat::cap;
+  if (f == "json") return NotificationFormat::json;
+  return usage("--format must be json or cap");
+}
+
+Status check_webhook_url(const std::string& url) {
+  if (auto t = parse_webhook_url(url); !t)
+    return usage("--webhook: " + t.error().message + " (plain http only to loopback, for tests)");
+  return Status::Ok();
+}
+
+Result<SecretBytes> read_webhook_secret(const std::string& path) {
+  auto text = read_file(path, 4096);
+  if (!text) return text.error();
+  auto s = parse_webhook_secret(as_chars(*text));
+  wipe(text->data(), text->size());
+  return s;
+}
+
+void print_new_secret(std::ostream& out, const std::string& secret_text) {
+  out << "webhook secret (shown once; configure it in the organisation's receiver):\n" << secret_text << "\n";
+}
+
+// {"all"} clears a filter (empty = everything).
+bool means_all(const std::vector<std::string>& v) { return v.size() == 1 && v[0] == "all"; }
+
+}  // namespace
+
 Status add_org(const AddOrgOptions& o, std::ostream& out) {
   if (o.name.empty()) return usage("--name is required");
   CW_TRY(check_regions(o.regions));
@@ -172,31 +223,24 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
   if (!ts) return ts.error();
   OrgEntry e{pub->sign, pub->box, o.name, false, unix_now(), 0, {}};
   e.sub.regions = o.regions;
-  for (const auto& u : o.urgencies) {
-    auto v = parse_urgency(u);
-    if (!v) return usage("unknown urgency '" + u + "' (immediate, high, normal)");
-    e.sub.urgencies.push_back(*v);
-  }
-  for (const auto& k : o.kinds) {
-    auto v = parse_alert_kind(k);
-    if (!v) return usage("unknown kind '" + k + "' (new_case, update, resolved, retraction)");
-    e.sub.kinds.push_back(*v);
-  }
-  if (o.format == "cap") e.sub.format = NotificationFormat::cap;
-  else if (o.format != "json") return usage("--format must be json or cap");
+  auto urgencies = parse_urgencies(o.urgencies);
+  if (!urgencies) return urgencies.error();
+  e.sub.urgencies = std::move(*urgencies);
+  auto kinds = parse_kinds(o.kinds);
+  if (!kinds) return kinds.error();
+  e.sub.kinds = std::move(*kinds);
+  auto format = parse_format(o.format);
+  if (!format) return format.error();
+  e.sub.format = *format;
   e.sub.cleared_private = o.cleared_private;
   e.sub.escalation = o.escalation;
   e.sub.feed = !o.no_feed;
   bool print_secret = false;
   if (!o.webhook_url.empty()) {
-    if (auto t = parse_webhook_url(o.webhook_url); !t)
-      return usage("--webhook: " + t.error().message + " (plain http only to loopback, for tests)");
+    CW_TRY(check_webhook_url(o.webhook_url));
     e.sub.webhook_url = o.webhook_url;
     if (!o.webhook_secret_file.empty()) {
-      auto text = read_file(o.webhook_secret_file, 4096);
-      if (!text) return text.error();
-      auto s = parse_webhook_secret(as_chars(*text));
-      wipe(text->data(), text->size());
+      auto s = read_webhook_secret(o.webhook_secret_file);
       if (!s) return s.error();
       e.sub.webhook_secret = std::move(*s);
     } else {
@@ -208,10 +252,114 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
   CW_TRY(ts->add_org(std::move(e)));
   CW_TRY(ts->save(d.trust()));
   out << "added organisation " << key_id_hex(pub->sign.id()) << " (" << o.name << ")\n";
-  if (print_secret)
-    out << "webhook secret (shown once; configure it in the organisation's receiver):\n"
-        << secret_text << "\n";
+  if (print_secret) print_new_secret(out, secret_text);
   out << "a running casewired picks this up on SIGHUP\n";
+  return Status::Ok();
+}
+
+Status set_org(const SetOrgOptions& o, std::ostream& out) {
+  auto id = parse_key_id(o.key_id);
+  if (!id) return usage("KEYID must be 16 lower-case hex digits");
+  if (o.rotate_secret && !o.webhook_secret_file.empty())
+    return usage("--rotate-secret and --webhook-secret-file exclude each other");
+  DaemonDir d{o.dir};
+  auto ts = load_trust(d);
+  if (!ts) return ts.error();
+  OrgEntry* e = ts->find_org_mutable(*id);
+  if (!e) return make_error(Errc::not_found, "no organisation has key id " + o.key_id);
+  if (e->revoked) return make_error(Errc::revoked_sender, "organisation " + o.key_id + " is revoked");
+  auto& sub = e->sub;
+  std::vector<std::string> changed;
+
+  bool endpoint_changed = false;
+  bool print_secret = false;
+  if (o.webhook_url) {
+    if (o.webhook_url->empty()) {
+      if (!o.webhook_secret_file.empty() || o.rotate_secret) return usage("a secret for a removed webhook?");
+      sub.webhook_url.clear();
+      sub.webhook_secret = SecretBytes();
+      changed.push_back("webhook removed");
+    } else {
+      CW_TRY(check_webhook_url(*o.webhook_url));
+      endpoint_changed = sub.webhook_url != *o.webhook_url;
+      sub.webhook_url = *o.webhook_url;
+      changed.push_back("webhook");
+      // A first webhook needs a secret; an existing one is kept unless asked.
+      if (sub.webhook_secret.empty() && o.webhook_secret_file.empty()) {
+        sub.webhook_secret = SecretBytes::random(32);
+        print_secret = true;
+      }
+    }
+  }
+  if (o.rotate_secret || !o.webhook_secret_file.empty()) {
+    if (sub.webhook_url.empty()) return usage("this organisation has no webhook (give --webhook URL)");
+    if (o.rotate_secret) {
+      sub.webhook_secret = SecretBytes::random(32);
+      print_secret = true;
+    } else {
+      auto s = read_webhook_secret(o.webhook_secret_file);
+      if (!s) return s.error();
+      sub.webhook_secret = std::move(*s);
+    }
+    endpoint_changed = true;
+    changed.push_back("webhook secret");
+  }
+  if (o.regions) {
+    if (means_all(*o.regions)) {
+      sub.regions.clear();
+    } else {
+      CW_TRY(check_regions(*o.regions));
+      sub.regions = *o.regions;
+    }
+    changed.push_back("regions");
+  }
+  if (o.urgencies) {
+    auto v = parse_urgencies(means_all(*o.urgencies) ? std::vector<std::string>{} : *o.urgencies);
+    if (!v) return v.error();
+    sub.urgencies = std::move(*v);
+    changed.push_back("urgency");
+  }
+  if (o.kinds) {
+    auto v = parse_kinds(means_all(*o.kinds) ? std::vector<std::string>{} : *o.kinds);
+    if (!v) return v.error();
+    sub.kinds = std::move(*v);
+    changed.push_back("kinds");
+  }
+  if (o.format) {
+    auto f = parse_format(*o.format);
+    if (!f) return f.error();
+    sub.format = *f;
+    changed.push_back("format");
+  }
+  if (o.cleared_private) {
+    sub.cleared_private = *o.cleared_private;
+    changed.push_back("private clearance");
+  }
+  if (o.escalation) {
+    sub.escalation = *o.escalation;
+    changed.push_back("escalation");
+  }
+  if (o.feed) {
+    sub.feed = *o.feed;
+    changed.push_back("feed");
+  }
+  if (o.reenable) {
+    if (sub.webhook_url.empty()) return usage("this organisation has no webhook to re-enable");
+    changed.push_back("re-enabled");
+  }
+  if (changed.empty()) return usage("nothing to change (see casewire-keys set-org --help)");
+  if (endpoint_changed || o.reenable) ++sub.webhook_generation;
+
+  const std::string secret_text = print_secret ? format_webhook_secret(sub.webhook_secret) : "";
+  CW_TRY(ts->save(d.trust()));
+  out << "updated organisation " << o.key_id << ":";
+  for (std::size_t i = 0; i < changed.size(); ++i) out << (i ? ", " : " ") << changed[i];
+  out << "\n";
+  if (print_secret) print_new_secret(out, secret_text);
+  if (endpoint_changed || o.reenable)
+    out << "on SIGHUP a running casewired retries this webhook, including notifications it had given up on\n";
+  else
+    out << "a running casewired picks this up on SIGHUP\n";
   return Status::Ok();
 }
 
@@ -235,15 +383,20 @@ Status invite(const InviteOptions& o, std::ostream& out) {
 
 // Webhook health as the daemon last recorded it (read-only; the database may
 // not exist yet, or be elsewhere: then nothing is shown).
-static std::map<std::string, std::string> webhook_states(const DaemonDir& d) {
-  std::map<std::string, std::string> out;
+struct HealthRow {
+  std::string state;
+  std::int64_t generation = 0;
+};
+static std::map<std::string, HealthRow> webhook_states(const DaemonDir& d) {
+  std::map<std::string, HealthRow> out;
   if (!file_exists(d.database())) return out;
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(d.database().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT org, state FROM webhook_health", -1, &s, nullptr) == SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT org, state, generation FROM webhook_health", -1, &s, nullptr) == SQLITE_OK)
       while (sqlite3_step(s) == SQLITE_ROW)
-        out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+        out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = {
+            reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), sqlite3_column_int64(s, 2)};
     sqlite3_finalize(s);
   }
   sqlite3_close(db);
@@ -265,7 +418,9 @@ Status list(const std::string& dir, std::ostream& out) {
         << (g.revoked ? "revoked" : "active") << day(g.added_at) << "  " << g.name;
     if (!g.sub.webhook_url.empty()) {
       auto h = health.find(key_id_hex(g.key.id()));
-      out << "  webhook=" << (h == health.end() ? "ok" : h->second);
+      out << "  webhook=" << (h == health.end() ? "ok" : h->second.state);
+      if (h != health.end() && h->second.state != "ok" && h->second.generation < g.sub.webhook_generation)
+        out << "(retried after SIGHUP)";
     }
     if (g.sub.feed) out << "  feed";
     if (g.sub.cleared_private) out << "  cleared-private";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,27 @@ struct AddOrgOptions {
   std::string format = "json";
 };
 Status add_org(const AddOrgOptions& o, std::ostream& out);
+
+// Changes an organisation's subscription in place. Only what is given
+// changes. Changing the webhook URL or secret (or --reenable) bumps the
+// subscription's webhook generation: on SIGHUP the daemon then clears a 410
+// disable and re-queues what ran out of retries for that organisation.
+struct SetOrgOptions {
+  std::string dir;
+  std::string key_id;
+  std::optional<std::string> webhook_url;  // "" = remove the webhook
+  std::string webhook_secret_file;
+  bool rotate_secret = false;
+  std::optional<std::vector<std::string>> regions;    // {"all"} = all
+  std::optional<std::vector<std::string>> urgencies;  // {"all"} = all
+  std::optional<std::vector<std::string>> kinds;      // {"all"} = all
+  std::optional<bool> cleared_private;
+  std::optional<bool> escalation;
+  std::optional<bool> feed;
+  std::optional<std::string> format;
+  bool reenable = false;
+};
+Status set_org(const SetOrgOptions& o, std::ostream& out);
 
 struct InviteOptions {
   std::string dir;

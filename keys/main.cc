@@ -15,6 +15,12 @@ void add_secret_options(CLI::App* cmd, cw::keys::SecretFileOptions& o) {
   cmd->add_flag("--force", o.force, "replace existing files");
 }
 
+// "yes"/"no" for set-org's switches, so turning one off reads plainly.
+std::optional<bool> yes_no(CLI::Option* opt, const std::string& v) {
+  if (opt->count() == 0) return std::nullopt;
+  return v == "yes";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +83,42 @@ int main(int argc, char** argv) {
   c_add->add_flag("--no-feed", add_org.no_feed, "no feed access (webhook only)");
   c_add->add_option("--format", add_org.format, "json or cap");
   c_add->callback([&] { status = cw::keys::add_org(add_org, std::cout); });
+
+  cw::keys::SetOrgOptions set_org;
+  struct {
+    std::string webhook, cleared_private, escalation, feed, format;
+    std::vector<std::string> regions, urgencies, kinds;
+    bool no_webhook = false;
+  } so;
+  const auto yes_no_check = CLI::IsMember({"yes", "no"});
+  auto* c_set = app.add_subcommand("set-org", "change an organisation's subscription (only what is given)");
+  c_set->add_option("--dir", set_org.dir, "instance directory")->required();
+  c_set->add_option("KEYID", set_org.key_id, "16 hex digits")->required();
+  auto* o_webhook = c_set->add_option("--webhook", so.webhook, "new webhook URL (https://)");
+  c_set->add_flag("--no-webhook", so.no_webhook, "remove the webhook (the feed stays)")->excludes(o_webhook);
+  c_set->add_option("--webhook-secret-file", set_org.webhook_secret_file, "whsec_ secret to use");
+  c_set->add_flag("--rotate-secret", set_org.rotate_secret, "generate a new webhook secret, shown once");
+  c_set->add_flag("--reenable", set_org.reenable,
+                  "retry a webhook disabled by 410 or given up on, after the receiver is fixed");
+  auto* o_regions = c_set->add_option("--regions", so.regions, "region codes to receive, or 'all'");
+  auto* o_urg = c_set->add_option("--urgency", so.urgencies, "urgencies to receive, or 'all'");
+  auto* o_kinds = c_set->add_option("--kinds", so.kinds, "alert kinds to receive, or 'all'");
+  auto* o_priv = c_set->add_option("--cleared-private", so.cleared_private, "yes|no")->check(yes_no_check);
+  auto* o_esc = c_set->add_option("--escalation", so.escalation, "yes|no")->check(yes_no_check);
+  auto* o_feed = c_set->add_option("--feed", so.feed, "yes|no")->check(yes_no_check);
+  auto* o_format = c_set->add_option("--format", so.format, "json or cap");
+  c_set->callback([&] {
+    if (so.no_webhook) set_org.webhook_url = std::string();
+    else if (o_webhook->count()) set_org.webhook_url = so.webhook;
+    if (o_regions->count()) set_org.regions = so.regions;
+    if (o_urg->count()) set_org.urgencies = so.urgencies;
+    if (o_kinds->count()) set_org.kinds = so.kinds;
+    set_org.cleared_private = yes_no(o_priv, so.cleared_private);
+    set_org.escalation = yes_no(o_esc, so.escalation);
+    set_org.feed = yes_no(o_feed, so.feed);
+    if (o_format->count()) set_org.format = so.format;
+    status = cw::keys::set_org(set_org, std::cout);
+  });
 
   cw::keys::InviteOptions invite;
   auto* c_invite = app.add_subcommand("invite", "write an invite file for a new contact or organisation");

@@ -36,6 +36,16 @@ std::int64_t get_time(const json::object& o, const char* key) {
   if (s.empty()) return 0;
   return parse_rfc3339(s).value_or(0);
 }
+// Numbers we write come back as uint64 or int64 depending on how Boost.JSON
+// stored them; accept either, in range.
+Result<std::uint32_t> get_u32(const json::object& o, const char* key, std::uint32_t def) {
+  auto* v = o.if_contains(key);
+  if (!v) return def;
+  boost::system::error_code ec;
+  auto n = v->to_number<std::uint32_t>(ec);
+  if (ec) return bad(std::string(key) + " must be a non-negative integer");
+  return n;
+}
 bool get_bool(const json::object& o, const char* key, bool def) {
   auto* v = o.if_contains(key);
   return v && v->is_bool() ? v->as_bool() : def;
@@ -102,8 +112,9 @@ Result<TrustStore> TrustStore::load(const std::string& path) {
       auto regions = get_regions(c, "regions");
       if (!regions) return regions.error();
       e.regions = std::move(*regions);
-      if (auto* r = c.if_contains("rate_per_hour"); r && r->is_int64() && r->as_int64() > 0)
-        e.rate_per_hour = static_cast<std::uint32_t>(r->as_int64());
+      auto rate = get_u32(c, "rate_per_hour", 60);
+      if (!rate || *rate == 0) return bad("rate_per_hour must be a positive integer");
+      e.rate_per_hour = *rate;
       e.revoked = get_str(c, "state") == "revoked";
       e.enrolled_at = get_time(c, "enrolled_at");
       e.revoked_at = get_time(c, "revoked_at");
@@ -143,6 +154,9 @@ Result<TrustStore> TrustStore::load(const std::string& path) {
         if (!s) return s.error();
         e.sub.webhook_secret = std::move(*s);
       }
+      auto gen = get_u32(o, "webhook_generation", 0);
+      if (!gen) return gen.error();
+      e.sub.webhook_generation = *gen;
       auto fmt = get_str(o, "format");
       if (fmt == "cap") e.sub.format = NotificationFormat::cap;
       else if (fmt.empty() || fmt == "json") e.sub.format = NotificationFormat::json;
@@ -187,6 +201,7 @@ Status TrustStore::save(const std::string& path) const {
     o["webhook_url"] = g.sub.webhook_url;
     if (!g.sub.webhook_secret.empty()) o["webhook_secret"] = format_webhook_secret(g.sub.webhook_secret);
     o["format"] = g.sub.format == NotificationFormat::cap ? "cap" : "json";
+    o["webhook_generation"] = g.sub.webhook_generation;
     os.emplace_back(std::move(o));
   }
   root["orgs"] = std::move(os);

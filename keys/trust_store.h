@@ -44,6 +44,12 @@ struct Subscription {
   std::string webhook_url;            // empty = no webhook
   SecretBytes webhook_secret;         // raw bytes of the whsec_ secret
   NotificationFormat format = NotificationFormat::json;
+  // Bumped by `casewire-keys set-org` whenever the webhook endpoint or secret
+  // changes (or on --reenable). The daemon compares it with the generation
+  // its webhook health was recorded under: a newer one clears a 410 disable
+  // and revives notifications that ran out of retries, so a fixed endpoint
+  // gets everything it missed.
+  std::uint32_t webhook_generation = 0;
 };
 
 struct OrgEntry {

@@ -177,9 +177,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   net::awaitable<void> deliver(DueWebhook d, std::shared_ptr<const TrustView> snapshot) {
     auto self = shared_from_this();  // alive while this attempt runs
-    WebhookResult result{d.seq, d.org, WebhookOutcome::retry, 0, 0};
+    WebhookResult result{d.seq, d.org, WebhookOutcome::retry, 0, 0, 0};
     auto id = parse_key_id(d.org);
     const OrgEntry* org = id ? snapshot->org(*id) : nullptr;
+    if (org) result.generation = org->sub.webhook_generation;
     auto target = org ? parse_webhook_url(org->sub.webhook_url) : Result<WebhookTarget>(make_error(Errc::not_found, ""));
     if (!org || org->revoked || org->sub.webhook_url.empty() || !target) {
       // No endpoint any more (revoked, or the webhook was removed): the
@@ -244,6 +245,25 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  void revive() {
+    std::vector<WebhookGeneration> current;
+    const auto snapshot = trust.get();
+    for (const auto& o : snapshot->store().orgs())
+      if (!o.revoked && !o.sub.webhook_url.empty())
+        current.push_back({key_id_hex(o.key.id()), o.sub.webhook_generation});
+    if (current.empty()) return;
+    store.revive_webhooks(std::move(current), [weak = weak_from_this()](Result<std::uint32_t> n) {
+      if (!n || *n == 0) return;
+      post_weak(weak, [n = *n](Impl& s) {
+        s.metrics.webhooks_revived.fetch_add(n);
+        log_event("webhooks_revived", {LogField::num("count", n)});
+        s.org_pause_until_ms.clear();
+        s.refresh_failing_gauge();
+        if (!s.stopping) s.timer.cancel();  // deliver what was waiting now
+      });
+    });
+  }
+
   void refresh_failing_gauge() {
     auto h = store.webhook_health();
     if (!h) return;
@@ -262,7 +282,10 @@ Dispatcher::~Dispatcher() { stop(); }
 void Dispatcher::start() {
   auto impl = impl_;
   impl->refresh_failing_gauge();
-  net::post(impl->ioc, [impl] { impl->tick(); });
+  net::post(impl->ioc, [impl] {
+    impl->revive();
+    impl->tick();
+  });
   impl->thread = std::thread([impl] { impl->ioc.run(); });
 }
 
@@ -270,6 +293,13 @@ void Dispatcher::wake() {
   auto impl = impl_;
   net::post(impl->ioc, [impl] {
     if (!impl->stopping) impl->timer.cancel();
+  });
+}
+
+void Dispatcher::trust_changed() {
+  auto impl = impl_;
+  net::post(impl->ioc, [impl] {
+    if (!impl->stopping) impl->revive();
   });
 }
 

@@ -23,6 +23,9 @@ class Dispatcher {
 
   void start();
   void wake();  // new notifications were committed (thread-safe)
+  // The trust store was reloaded (thread-safe): revives the webhooks whose
+  // subscription generation moved on (an operator fixed the endpoint).
+  void trust_changed();
   // Lets in-flight attempts finish (bounded by the webhook timeout), then stops.
   void stop();
 

@@ -86,6 +86,11 @@ const char* const kMigrations[] = {
       updated_at           INTEGER NOT NULL
     );
     )sql",
+    // v3: the subscription generation webhook health was recorded under, so a
+    // fixed endpoint (casewire-keys set-org) can be revived.
+    R"sql(
+    ALTER TABLE webhook_health ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // After this many failed attempts in a row an organisation's webhook is shown
@@ -238,6 +243,20 @@ class SqliteStore final : public Store {
                [done = std::move(done)](bool committed) {
                  if (!committed) return done(make_error(Errc::store_unavailable, "webhook results not stored"));
                  done(true);
+               }});
+  }
+
+  void revive_webhooks(std::vector<WebhookGeneration> current, Callback<std::uint32_t> done) override {
+    auto count = std::make_shared<std::uint32_t>(0);
+    submit(Job{[this, count, current = std::move(current)] {
+                 auto r = write_revivals(current);
+                 if (!r) return Status(r.error());
+                 *count = *r;
+                 return Status::Ok();
+               },
+               [count, done = std::move(done)](bool committed) {
+                 if (!committed) return done(make_error(Errc::store_unavailable, "webhook revival not stored"));
+                 done(*count);
                }});
   }
 
@@ -605,20 +624,45 @@ class SqliteStore final : public Store {
       u.bind(4, r.seq).bind(5, std::string_view(r.org));
       CW_TRY(run(wdb_, u, "update delivery"));
       Stmt h(wdb_,
-             "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at) VALUES (?, ?, ?, ?) "
+             "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at, generation) "
+             "VALUES (?1, ?2, ?3, ?4, ?8) "
              "ON CONFLICT(org) DO UPDATE SET "
              "consecutive_failures = CASE WHEN ?5 THEN 0 ELSE consecutive_failures + 1 END, "
              "state = CASE WHEN ?6 THEN 'disabled' WHEN ?5 THEN 'ok' "
              "  WHEN consecutive_failures + 1 >= ?7 THEN 'failing' ELSE state END, "
-             "updated_at = excluded.updated_at");
+             "updated_at = excluded.updated_at "
+             // An attempt still in flight when the endpoint was fixed must not
+             // disable the fixed one.
+             "WHERE generation <= ?8");
       const bool ok = r.outcome == WebhookOutcome::delivered;
       const bool gone = r.outcome == WebhookOutcome::gone;
       h.bind(1, std::string_view(r.org)).bind(2, std::string_view(gone ? "disabled" : ok ? "ok" : "ok"));
       h.bind(3, ok ? 0 : 1).bind(4, static_cast<std::int64_t>(std::time(nullptr)));
       h.bind(5, ok ? 1 : 0).bind(6, gone ? 1 : 0).bind(7, kFailingAfter);
+      h.bind(8, static_cast<std::int64_t>(r.generation));
       CW_TRY(run(wdb_, h, "update webhook health"));
     }
     return Status::Ok();
+  }
+
+  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) {
+    std::uint32_t revived = 0;
+    for (const auto& c : current) {
+      Stmt h(wdb_,
+             "UPDATE webhook_health SET state = 'ok', consecutive_failures = 0, generation = ?1, updated_at = ?2 "
+             "WHERE org = ?3 AND generation < ?1");
+      h.bind(1, static_cast<std::int64_t>(c.generation)).bind(2, static_cast<std::int64_t>(std::time(nullptr)));
+      h.bind(3, std::string_view(c.org));
+      CW_TRY(run(wdb_, h, "revive webhook"));
+      if (sqlite3_changes(wdb_) == 0) continue;
+      ++revived;
+      Stmt d(wdb_,
+             "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0 "
+             "WHERE org = ? AND state = 'dead'");
+      d.bind(1, std::string_view(c.org));
+      CW_TRY(run(wdb_, d, "revive deliveries"));
+    }
+    return revived;
   }
 
  private:

@@ -88,6 +88,13 @@ struct WebhookResult {
   WebhookOutcome outcome = WebhookOutcome::retry;
   std::int64_t next_attempt_at = 0;
   int http_status = 0;
+  std::uint32_t generation = 0;  // the subscription's webhook_generation this attempt used
+};
+
+// An organisation's current webhook generation (see Subscription).
+struct WebhookGeneration {
+  std::string org;
+  std::uint32_t generation = 0;
 };
 
 struct AckResult {
@@ -129,7 +136,14 @@ class Store {
   // private cases only to `cleared`). Returns how many cases were escalated.
   virtual void escalate_due(std::int64_t now, std::vector<Recipient> to, std::vector<std::string> cleared,
                             Callback<std::uint32_t> done) = 0;
+  // Results from an attempt made under an older generation than the one
+  // recorded leave the organisation's webhook health alone.
   virtual void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) = 0;
+  // For each organisation whose recorded webhook health is from an older
+  // generation: clears a disable or failing state and puts its notifications
+  // that ran out of retries back in the queue (the operator fixed the
+  // endpoint). Returns how many organisations were revived.
+  virtual void revive_webhooks(std::vector<WebhookGeneration> current, Callback<std::uint32_t> done) = 0;
 
   // Reads (never block the writer; see committed data only).
   virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after, std::size_t limit) = 0;

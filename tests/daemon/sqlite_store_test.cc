@@ -130,6 +130,51 @@ TEST_F(SqliteStoreTest, RefusesADatabaseFromTheFuture) {
   EXPECT_EQ(s.code(), Errc::store_unavailable);
 }
 
+template <class T, class F>
+Result<T> wait_for(F start) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  start([&](Result<T> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisableNothing) {
+  auto s = open();
+  const std::string org(16, 'a');
+  auto a = alert_with(3);
+  a.event.case_tag = a.alert_tag;
+  a.event.case_id = std::string(32, 'c');
+  a.event.recipients = {{org, true}};
+  ASSERT_TRUE(record(*s, std::move(a)).ok());
+  auto due = [&] { return s->due_webhooks(INT64_MAX, 10).value().size(); };
+  auto result = [&](WebhookOutcome outcome, std::uint32_t generation) {
+    WebhookResult r{1, org, outcome, 0, outcome == WebhookOutcome::gone ? 410 : 500, generation};
+    return wait_for<bool>([&](auto cb) { s->record_webhook_results({r}, cb); });
+  };
+  auto revive = [&](std::uint32_t generation) {
+    return wait_for<std::uint32_t>([&](auto cb) { s->revive_webhooks({{org, generation}}, cb); }).value();
+  };
+  ASSERT_EQ(due(), 1u);
+
+  ASSERT_TRUE(result(WebhookOutcome::gone, 0).ok());
+  EXPECT_EQ(due(), 0u) << "410 disables the endpoint";
+  EXPECT_EQ(revive(0), 0u) << "same generation: still disabled";
+  EXPECT_EQ(due(), 0u);
+  EXPECT_EQ(revive(1), 1u);
+  EXPECT_EQ(due(), 1u) << "the notification answered 410 is queued again";
+
+  ASSERT_TRUE(result(WebhookOutcome::gone, 0).ok());
+  EXPECT_EQ(due(), 1u) << "an attempt made before the fix does not disable the fixed endpoint";
+
+  ASSERT_TRUE(result(WebhookOutcome::failed_for_good, 1).ok());
+  EXPECT_EQ(due(), 0u) << "given up on";
+  EXPECT_EQ(revive(1), 0u);
+  EXPECT_EQ(revive(2), 1u);
+  auto back = s->due_webhooks(INT64_MAX, 10).value();
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].attempts, 0u) << "a revived notification gets the whole retry schedule again";
+}
+
 TEST_F(SqliteStoreTest, AfterCloseWritesFailCleanly) {
   auto s = open();
   s->close();

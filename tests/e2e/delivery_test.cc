@@ -311,6 +311,83 @@ TEST_F(Delivery, A410DisablesTheEndpointAndTheFailureIsVisible) {
   EXPECT_NE(listed.out.find("webhook=disabled"), std::string::npos) << listed.out;
 }
 
+TEST_F(Delivery, ReenablingADisabledEndpointDeliversWhatWaited) {
+  make();
+  Receiver rx(inst->dir(), "fixed", "");
+  rx.start();
+  const auto url = rx.url();
+  rx.stop();
+  auto org = inst->add_org("fixed", OrgOptions{.webhook_url = url});
+  rx.set_secret(org.webhook_secret);
+  rx.start();
+  rx.answer(410);
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhooks_disabled_total") >= 1; }));
+  send(new_case("CN-JL"));
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(rx.lines().size(), 1u);
+  // The receiver is fixed; the operator says so.
+  rx.answer(200);
+  auto set = run({bin("casewire-keys"), "set-org", "--dir", inst->keys_dir(), key_id_hex(org.id), "--reenable"});
+  ASSERT_EQ(set.status, 0) << set.err;
+  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=disabled(retried after SIGHUP)"),
+            std::string::npos);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(rx.lines().size(), 1u) << "nothing changes before the daemon reloads";
+  inst->sighup();
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 2; })) << inst->metrics();
+  EXPECT_EQ(inst->metric("casewire_webhooks_revived_total"), 1u);
+  EXPECT_NE(inst->log().find("event=webhooks_revived count=1"), std::string::npos);
+  std::set<std::string> delivered;
+  for (const auto& line : rx.lines()) {
+    auto o = json::parse(line).as_object();
+    if (o.at("answered").as_int64() == 200) {
+      EXPECT_TRUE(o.at("hmac_ok").as_bool());
+      delivered.insert(field(o, "id"));
+    }
+  }
+  EXPECT_EQ(delivered.size(), 2u) << "both notifications, the one answered 410 included";
+  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=ok"), std::string::npos);
+  // A second SIGHUP with nothing changed revives nothing.
+  inst->sighup();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(inst->metric("casewire_webhooks_revived_total"), 1u);
+}
+
+TEST_F(Delivery, AMovedEndpointGetsWhatTheOldOneGaveUpOn) {
+  make();  // six retries: the old endpoint is given up on within seconds
+  Receiver old_rx(inst->dir(), "old", "");
+  old_rx.start();
+  old_rx.answer(500);
+  auto org = inst->add_org("moving", OrgOptions{.webhook_url = old_rx.url()});
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return old_rx.lines().size() >= 7; }, 30s)) << "first attempt and six retries";
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(old_rx.lines().size(), 7u) << "given up after the schedule";
+  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=failing"), std::string::npos);
+
+  Receiver new_rx(inst->dir(), "new", "");
+  new_rx.start();
+  auto set = run({bin("casewire-keys"), "set-org", "--dir", inst->keys_dir(), key_id_hex(org.id), "--webhook",
+                  new_rx.url(), "--rotate-secret"});
+  ASSERT_EQ(set.status, 0) << set.err;
+  auto pos = set.out.find("whsec_");
+  ASSERT_NE(pos, std::string::npos) << "the new secret is shown once";
+  const std::string secret = set.out.substr(pos, set.out.find('\n', pos) - pos);
+  EXPECT_NE(secret, org.webhook_secret);
+  new_rx.set_secret(secret);
+  new_rx.stop();
+  new_rx.start();  // with the new secret
+  inst->sighup();
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 1; })) << inst->metrics();
+  auto lines = new_rx.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(json::parse(lines[0]).as_object().at("hmac_ok").as_bool()) << "signed with the rotated secret";
+  EXPECT_EQ(old_rx.lines().size(), 7u) << "the old endpoint is not called again";
+}
+
 TEST_F(Delivery, RetryAfterSlowsTheSenderDown) {
   make();  // retry schedule 200 ms...: without Retry-After, many attempts per second
   Receiver rx(inst->dir(), "slow", "");

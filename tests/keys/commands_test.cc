@@ -120,6 +120,98 @@ TEST_F(KeysCommands, AddOrgRefusesPlainHttpToANonLoopbackHost) {
   EXPECT_EQ(add_org(o, out).code(), Errc::bad_request);
 }
 
+TEST_F(KeysCommands, SetOrgChangesOnlyWhatIsGivenAndBumpsTheGenerationForEndpointChanges) {
+  ASSERT_TRUE(new_identity(Role::org, dir / "o.key", insecure, out).ok());
+  AddOrgOptions a;
+  a.dir = inst();
+  a.pub_file = dir / "o.key.pub";
+  a.name = "Org";
+  a.regions = {"CN-JL"};
+  a.webhook_url = "http://127.0.0.1:1/hook";
+  ASSERT_TRUE(add_org(a, out).ok());
+  const auto id = key_id_of(dir / "o.key.pub");
+  auto load = [&] { return TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_generation; };
+  auto secret = [&] {
+    return format_webhook_secret(TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_secret);
+  };
+  const auto first_secret = secret();
+
+  // A filter change: no new generation, the secret and URL stay.
+  SetOrgOptions f;
+  f.dir = inst();
+  f.key_id = id;
+  f.regions = std::vector<std::string>{"all"};
+  f.escalation = true;
+  ASSERT_TRUE(set_org(f, out).ok());
+  {
+    auto ts = TrustStore::load(DaemonDir{inst()}.trust());
+    const auto& o = ts->orgs().at(0);
+    EXPECT_TRUE(o.sub.regions.empty()) << "'all' clears the region filter";
+    EXPECT_TRUE(o.sub.escalation);
+    EXPECT_EQ(o.sub.webhook_url, "http://127.0.0.1:1/hook");
+    EXPECT_EQ(o.sub.webhook_generation, 0u);
+  }
+  EXPECT_EQ(secret(), first_secret);
+
+  // A moved endpoint keeps its secret and gets a new generation.
+  SetOrgOptions m;
+  m.dir = inst();
+  m.key_id = id;
+  m.webhook_url = "http://127.0.0.1:2/hook";
+  std::ostringstream printed;
+  ASSERT_TRUE(set_org(m, printed).ok());
+  EXPECT_EQ(load(), 1u);
+  EXPECT_EQ(secret(), first_secret);
+  EXPECT_EQ(printed.str().find("whsec_"), std::string::npos) << "no new secret, none printed";
+
+  // A rotated secret is printed once and is a new generation too.
+  SetOrgOptions r;
+  r.dir = inst();
+  r.key_id = id;
+  r.rotate_secret = true;
+  std::ostringstream rotated;
+  ASSERT_TRUE(set_org(r, rotated).ok());
+  EXPECT_EQ(load(), 2u);
+  EXPECT_NE(secret(), first_secret);
+  EXPECT_NE(rotated.str().find(secret()), std::string::npos);
+
+  // --reenable alone.
+  SetOrgOptions e;
+  e.dir = inst();
+  e.key_id = id;
+  e.reenable = true;
+  ASSERT_TRUE(set_org(e, out).ok());
+  EXPECT_EQ(load(), 3u);
+}
+
+TEST_F(KeysCommands, SetOrgRefusesWhatItCannotDo) {
+  ASSERT_TRUE(new_identity(Role::org, dir / "o.key", insecure, out).ok());
+  AddOrgOptions a;
+  a.dir = inst();
+  a.pub_file = dir / "o.key.pub";
+  a.name = "Feed only";
+  ASSERT_TRUE(add_org(a, out).ok());
+  const auto id = key_id_of(dir / "o.key.pub");
+  const auto before = read_file(DaemonDir{inst()}.trust()).value();
+  auto attempt = [&](auto change) {
+    SetOrgOptions o;
+    o.dir = inst();
+    o.key_id = id;
+    change(o);
+    return set_org(o, out).code();
+  };
+  EXPECT_EQ(attempt([](SetOrgOptions&) {}), Errc::bad_request) << "nothing to change";
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.reenable = true; }), Errc::bad_request) << "no webhook";
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.rotate_secret = true; }), Errc::bad_request) << "no webhook";
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.webhook_url = "http://example.org/hook"; }), Errc::bad_request);
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.regions = std::vector<std::string>{"XX-NOPE"}; }), Errc::bad_request);
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.format = "xml"; }), Errc::bad_request);
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.key_id = "0000000000000000"; o.feed = false; }), Errc::not_found);
+  EXPECT_EQ(read_file(DaemonDir{inst()}.trust()).value(), before) << "a refused change writes nothing";
+  ASSERT_TRUE(revoke(inst(), id, out).ok());
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.feed = false; }), Errc::revoked_sender);
+}
+
 TEST_F(KeysCommands, InviteCarriesUrlsPinAndDaemonKeys) {
   ASSERT_TRUE(invite({inst(), {"https://127.0.0.1:8443", "https://abc.onion"}, dir / "invite.json", false}, out).ok());
   auto text = read_file(dir / "invite.json");

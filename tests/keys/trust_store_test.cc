@@ -23,6 +23,7 @@ TEST(TrustStore, SavesAndLoadsContactsAndOrgs) {
   org.sub.cleared_private = true;
   org.sub.webhook_url = "https://example.org/hook";
   org.sub.webhook_secret = SecretBytes::random(32);
+  org.sub.webhook_generation = 7;
   auto secret_copy = SecretBytes::copy_of(org.sub.webhook_secret.view());
   ASSERT_TRUE(ts.add_org(std::move(org)).ok());
   ASSERT_TRUE(ts.save(dir / "trust.json").ok());
@@ -42,6 +43,7 @@ TEST(TrustStore, SavesAndLoadsContactsAndOrgs) {
   EXPECT_TRUE(o.sub.cleared_private);
   EXPECT_EQ(o.sub.urgencies, std::vector<Urgency>{Urgency::immediate});
   EXPECT_TRUE(ct_equal(o.sub.webhook_secret.view(), secret_copy.view()));
+  EXPECT_EQ(o.sub.webhook_generation, 7u);
 }
 
 TEST(TrustStore, RefusesDuplicateEnrolmentAcrossContactsAndOrgs) {
