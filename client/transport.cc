@@ -198,7 +198,7 @@ Result<T> run(net::io_context& ioc, net::awaitable<Result<T>> aw) {
   auto wrapper = [&out](net::awaitable<Result<T>> inner) -> net::awaitable<void> {
     out.emplace(co_await std::move(inner));
   };
-  net::co_spawn(ioc, wrapper(std::move(aw)), [&out](std::exception_ptr e) {
+  net::co_spawn(ioc, wrapper(std::move(aw)), [&out](const std::exception_ptr& e) {
     if (e && !out) out.emplace(make_error(Errc::internal_error, "transport failed unexpectedly"));
   });
   ioc.run();

@@ -154,7 +154,7 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
   return auth->key_id;
 }
 
-void ApiHandler::feed(const Request& req, const KeyId& who, Reply reply) {
+void ApiHandler::feed(const Request& req, const KeyId& who, const Reply& reply) {
   const unsigned v = req.version();
   // Resume point: Last-Event-ID (what EventSource sends on reconnect), else ?after=.
   std::string_view resume = req["Last-Event-ID"];
@@ -173,7 +173,7 @@ void ApiHandler::feed(const Request& req, const KeyId& who, Reply reply) {
   reply.stream(std::move(head), std::move(src));
 }
 
-void ApiHandler::pull(const Request& req, const KeyId& who, Reply reply) {
+void ApiHandler::pull(const Request& req, const KeyId& who, const Reply& reply) {
   const unsigned v = req.version();
   auto after = parse_u64(query_param(req.target(), "after"));
   auto limit = parse_u64(query_param(req.target(), "limit"));
@@ -191,7 +191,7 @@ void ApiHandler::pull(const Request& req, const KeyId& who, Reply reply) {
   reply.send(json_response(http::status::ok, std::move(body), v));
 }
 
-void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, Reply reply) {
+void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply& reply) {
   const auto org = key_id_hex(who);
   auto orgs = active_orgs(*d_.trust.get());
   d_.store.record_ack(id, org, unix_now(), std::move(orgs),
@@ -210,7 +210,7 @@ void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, Reply reply
                       });
 }
 
-void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v, Reply reply) {
+void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v, const Reply& reply) {
   auto st = d_.store.case_status(d_.keys.alert_tag(case_ref));
   if (!st) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
   // Only the contact who reported the case may ask about it; anyone else gets

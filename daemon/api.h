@@ -54,10 +54,10 @@ class ApiHandler final : public Handler {
   // Verifies the request signature; returns the signer's key id.
   Result<KeyId> authenticate(const Request& req, Signer who);
   // Routes behind authentication: `who` is the verified signer.
-  void feed(const Request& req, const KeyId& who, Reply reply);
-  void pull(const Request& req, const KeyId& who, Reply reply);
-  void ack(std::uint64_t id, const KeyId& who, unsigned version, Reply reply);
-  void case_status(const AlertId& case_ref, const KeyId& who, unsigned version, Reply reply);
+  void feed(const Request& req, const KeyId& who, const Reply& reply);
+  void pull(const Request& req, const KeyId& who, const Reply& reply);
+  void ack(std::uint64_t id, const KeyId& who, unsigned version, const Reply& reply);
+  void case_status(const AlertId& case_ref, const KeyId& who, unsigned version, const Reply& reply);
 
   ApiDeps d_;
   TokenBuckets<boost::asio::ip::address, AddressHash> ip_buckets_;

@@ -278,12 +278,12 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
       if (!o.webhook_secret_file.empty() || o.rotate_secret) return usage("a secret for a removed webhook?");
       sub.webhook_url.clear();
       sub.webhook_secret = SecretBytes();
-      changed.push_back("webhook removed");
+      changed.emplace_back("webhook removed");
     } else {
       CW_TRY(check_webhook_url(*o.webhook_url));
       endpoint_changed = sub.webhook_url != *o.webhook_url;
       sub.webhook_url = *o.webhook_url;
-      changed.push_back("webhook");
+      changed.emplace_back("webhook");
       // A first webhook needs a secret; an existing one is kept unless asked.
       if (sub.webhook_secret.empty() && o.webhook_secret_file.empty()) {
         sub.webhook_secret = SecretBytes::random(32);
@@ -302,7 +302,7 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
       sub.webhook_secret = std::move(*s);
     }
     endpoint_changed = true;
-    changed.push_back("webhook secret");
+    changed.emplace_back("webhook secret");
   }
   if (o.regions) {
     if (means_all(*o.regions)) {
@@ -311,41 +311,41 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
       CW_TRY(check_regions(*o.regions));
       sub.regions = *o.regions;
     }
-    changed.push_back("regions");
+    changed.emplace_back("regions");
   }
   if (o.urgencies) {
     auto v = parse_urgencies(means_all(*o.urgencies) ? std::vector<std::string>{} : *o.urgencies);
     if (!v) return v.error();
     sub.urgencies = std::move(*v);
-    changed.push_back("urgency");
+    changed.emplace_back("urgency");
   }
   if (o.kinds) {
     auto v = parse_kinds(means_all(*o.kinds) ? std::vector<std::string>{} : *o.kinds);
     if (!v) return v.error();
     sub.kinds = std::move(*v);
-    changed.push_back("kinds");
+    changed.emplace_back("kinds");
   }
   if (o.format) {
     auto f = parse_format(*o.format);
     if (!f) return f.error();
     sub.format = *f;
-    changed.push_back("format");
+    changed.emplace_back("format");
   }
   if (o.cleared_private) {
     sub.cleared_private = *o.cleared_private;
-    changed.push_back("private clearance");
+    changed.emplace_back("private clearance");
   }
   if (o.escalation) {
     sub.escalation = *o.escalation;
-    changed.push_back("escalation");
+    changed.emplace_back("escalation");
   }
   if (o.feed) {
     sub.feed = *o.feed;
-    changed.push_back("feed");
+    changed.emplace_back("feed");
   }
   if (o.reenable) {
     if (sub.webhook_url.empty()) return usage("this organisation has no webhook to re-enable");
-    changed.push_back("re-enabled");
+    changed.emplace_back("re-enabled");
   }
   if (changed.empty()) return usage("nothing to change (see casewire-keys set-org --help)");
   if (endpoint_changed || o.reenable) ++sub.webhook_generation;

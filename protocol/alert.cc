@@ -45,7 +45,7 @@ constexpr std::size_t kMaxContactBytes = 256;
 constexpr std::size_t kMaxNotesBytes = 2000;
 // An arrest time may lie at most this far ahead of the daemon's clock
 // (clock skew between a phone and the server).
-constexpr std::int64_t kFutureSkew = 15 * 60;
+constexpr std::int64_t kFutureSkew = std::int64_t{15} * 60;
 
 Error malformed(std::string what) { return make_error(Errc::malformed_alert, std::move(what)); }
 Error invalid(std::string what) { return make_error(Errc::invalid_alert, std::move(what)); }

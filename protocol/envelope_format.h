@@ -42,6 +42,6 @@ inline constexpr std::string_view kDomain{"casewire-alert-v1\0", 18};
 inline constexpr std::size_t kInnerHeaderSize = 18 + 1 + 8 + 32 + 8 + 16 + 8 + 2 + 4;
 
 // How far in the future created_at may lie (clock skew of a phone).
-inline constexpr std::int64_t kMaxFutureSkew = 15 * 60;
+inline constexpr std::int64_t kMaxFutureSkew = std::int64_t{15} * 60;
 
 }  // namespace cw::envelope

@@ -137,7 +137,7 @@ class [[nodiscard]] Status {
 // Early-return helpers, in the style of leveldb's status checks.
 #define CW_TRY(expr)                              \
   do {                                            \
-    auto cw_try_status_ = (expr);                 \
+    auto&& cw_try_status_ = (expr);               \
     if (!cw_try_status_.ok()) return cw_try_status_.error(); \
   } while (0)
 

@@ -51,7 +51,7 @@ Status write_file_atomic(const std::string& path, ByteView content, mode_t mode,
   char suffix[17];
   std::uint8_t rnd[8];
   randombytes_buf(rnd, sizeof rnd);
-  for (int i = 0; i < 8; ++i) std::snprintf(suffix + 2 * i, 3, "%02x", rnd[i]);
+  for (std::size_t i = 0; i < 8; ++i) std::snprintf(suffix + 2 * i, 3, "%02x", rnd[i]);
   std::string tmp = path + ".tmp-" + suffix;
 
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);

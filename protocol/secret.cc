@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <utility>
 
@@ -33,7 +34,7 @@ SecretBytes SecretBytes::random(std::size_t size) {
 
 SecretBytes SecretBytes::copy_of(std::span<const std::uint8_t> src) {
   SecretBytes s(src.size());
-  for (std::size_t i = 0; i < src.size(); ++i) s.data_[i] = src[i];
+  if (s.data_ != nullptr && !src.empty()) std::memcpy(s.data_, src.data(), src.size());
   return s;
 }
 

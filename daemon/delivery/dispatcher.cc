@@ -63,7 +63,7 @@ net::awaitable<Attempt> post(ssl::context& tls, WebhookTarget t, http::request<h
   http::response<http::string_body> res;
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024);  // we only need the status
+  parser.body_limit(std::uint64_t{64} * 1024);  // we only need the status
   if (t.scheme == "https") {
     beast::ssl_stream<beast::tcp_stream> s(std::move(tcp), tls);
     // Public webhook receivers are checked the ordinary way: CA chain and name.
@@ -236,7 +236,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         metrics.webhook_failed_attempts.fetch_add(1);
         log_event("webhook_failed", {LogField::num("notification", d.seq), LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
     }
-    store.record_webhook_results({result}, [weak = weak_from_this(), org_id = d.org](Result<bool>) {
+    store.record_webhook_results({result}, [weak = weak_from_this(), org_id = d.org](const Result<bool>&) {
       post_weak(weak, [org_id](Impl& s) {
         s.in_flight.erase(org_id);
         s.refresh_failing_gauge();

@@ -10,7 +10,7 @@ namespace cw::daemon {
 namespace net = boost::asio;
 
 struct FeedHub::Waiter {
-  explicit Waiter(net::any_io_executor ex) : timer(ex) {}
+  explicit Waiter(const net::any_io_executor& ex) : timer(ex) {}
   net::steady_timer timer;
   std::function<void(bool)> done;
   bool woke = false;
@@ -21,7 +21,7 @@ std::uint64_t FeedHub::generation() const {
   return generation_;
 }
 
-std::shared_ptr<FeedHub::Waiter> FeedHub::wait(net::any_io_executor ex, std::chrono::milliseconds timeout,
+std::shared_ptr<FeedHub::Waiter> FeedHub::wait(const net::any_io_executor& ex, std::chrono::milliseconds timeout,
                                                std::uint64_t seen, std::function<void(bool)> done) {
   auto w = std::make_shared<Waiter>(ex);
   w->done = std::move(done);

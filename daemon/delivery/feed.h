@@ -26,7 +26,7 @@ class FeedHub {
   struct Waiter;
   std::uint64_t generation() const;
   // done(true) when notified after `seen_generation`, done(false) on timeout.
-  std::shared_ptr<Waiter> wait(boost::asio::any_io_executor ex, std::chrono::milliseconds timeout,
+  std::shared_ptr<Waiter> wait(const boost::asio::any_io_executor& ex, std::chrono::milliseconds timeout,
                                std::uint64_t seen_generation, std::function<void(bool)> done);
   void cancel(const std::shared_ptr<Waiter>& w);
   void notify();  // thread-safe

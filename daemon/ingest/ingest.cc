@@ -42,7 +42,7 @@ Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metr
                std::int64_t escalate_after_s)
     : keys_(keys), trust_(trust), store_(store), metrics_(metrics), escalate_after_s_(escalate_after_s) {}
 
-void Ingest::submit(std::string body, boost::asio::any_io_executor ex,
+void Ingest::submit(const std::string& body, const boost::asio::any_io_executor& ex,
                     std::function<void(Response)> done) {
   const auto started = Clock::now();
   const auto now = unix_now();

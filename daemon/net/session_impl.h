@@ -155,7 +155,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // ---- streamed responses (the SSE feed) ----
 
-  void start_stream(Response head, std::shared_ptr<StreamSource> src) {
+  void start_stream(const Response& head, std::shared_ptr<StreamSource> src) {
     phase_ = Phase::streaming;
     source_ = std::move(src);
     stream_head_ = std::make_unique<http::response<http::empty_body>>(head.result(), head.version());

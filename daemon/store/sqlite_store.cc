@@ -636,7 +636,7 @@ class SqliteStore final : public Store {
              "WHERE generation <= ?8");
       const bool ok = r.outcome == WebhookOutcome::delivered;
       const bool gone = r.outcome == WebhookOutcome::gone;
-      h.bind(1, std::string_view(r.org)).bind(2, std::string_view(gone ? "disabled" : ok ? "ok" : "ok"));
+      h.bind(1, std::string_view(r.org)).bind(2, std::string_view(gone ? "disabled" : "ok"));
       h.bind(3, ok ? 0 : 1).bind(4, static_cast<std::int64_t>(std::time(nullptr)));
       h.bind(5, ok ? 1 : 0).bind(6, gone ? 1 : 0).bind(7, kFailingAfter);
       h.bind(8, static_cast<std::int64_t>(r.generation));
