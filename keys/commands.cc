@@ -164,24 +164,26 @@ Status revoke(const std::string& dir, const std::string& key_id_text, std::ostre
 
 namespace {
 
-Result<std::vector<Urgency>> parse_urgencies(const std::vector<std::string>& names) {
-  std::vector<Urgency> out;
-  for (const auto& u : names) {
-    auto v = parse_urgency(u);
-    if (!v) return usage("unknown urgency '" + u + "' (immediate, high, normal)");
+// A filter list of enum names; {"all"} (set-org) or nothing means every value.
+template <class E, class Parse>
+Result<std::vector<E>> parse_filter(const std::vector<std::string>& names, Parse parse, const char* what,
+                                    const char* choices) {
+  std::vector<E> out;
+  if (names.size() == 1 && names[0] == "all") return out;
+  for (const auto& n : names) {
+    auto v = parse(n);
+    if (!v) return usage(std::string("unknown ") + what + " '" + n + "' (" + choices + ")");
     out.push_back(*v);
   }
   return out;
 }
 
+Result<std::vector<Urgency>> parse_urgencies(const std::vector<std::string>& names) {
+  return parse_filter<Urgency>(names, parse_urgency, "urgency", "immediate, high, normal");
+}
+
 Result<std::vector<AlertKind>> parse_kinds(const std::vector<std::string>& names) {
-  std::vector<AlertKind> out;
-  for (const auto& k : names) {
-    auto v = parse_alert_kind(k);
-    if (!v) return usage("unknown kind '" + k + "' (new_case, update, resolved, retraction)");
-    out.push_back(*v);
-  }
-  return out;
+  return parse_filter<AlertKind>(names, parse_alert_kind, "kind", "new_case, update, resolved, retraction");
 }
 
 Result<NotificationFormat> parse_format(const std::string& f) {
@@ -267,7 +269,7 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
   if (!ts) return ts.error();
   OrgEntry* e = ts->find_org_mutable(*id);
   if (!e) return make_error(Errc::not_found, "no organisation has key id " + o.key_id);
-  if (e->revoked) return make_error(Errc::revoked_sender, "organisation " + o.key_id + " is revoked");
+  if (e->revoked) return make_error(Errc::forbidden, "organisation " + o.key_id + " is revoked");
   auto& sub = e->sub;
   std::vector<std::string> changed;
 
@@ -275,7 +277,8 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
   bool print_secret = false;
   if (o.webhook_url) {
     if (o.webhook_url->empty()) {
-      if (!o.webhook_secret_file.empty() || o.rotate_secret) return usage("a secret for a removed webhook?");
+      if (!o.webhook_secret_file.empty() || o.rotate_secret)
+        return usage("--no-webhook cannot be combined with --rotate-secret or --webhook-secret-file");
       sub.webhook_url.clear();
       sub.webhook_secret = SecretBytes();
       changed.emplace_back("webhook removed");
@@ -314,13 +317,13 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
     changed.emplace_back("regions");
   }
   if (o.urgencies) {
-    auto v = parse_urgencies(means_all(*o.urgencies) ? std::vector<std::string>{} : *o.urgencies);
+    auto v = parse_urgencies(*o.urgencies);
     if (!v) return v.error();
     sub.urgencies = std::move(*v);
     changed.emplace_back("urgency");
   }
   if (o.kinds) {
-    auto v = parse_kinds(means_all(*o.kinds) ? std::vector<std::string>{} : *o.kinds);
+    auto v = parse_kinds(*o.kinds);
     if (!v) return v.error();
     sub.kinds = std::move(*v);
     changed.emplace_back("kinds");

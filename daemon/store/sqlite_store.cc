@@ -648,19 +648,28 @@ class SqliteStore final : public Store {
   Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) {
     std::uint32_t revived = 0;
     for (const auto& c : current) {
+      bool was_healthy = false;
+      {
+        Stmt q(wdb_, "SELECT state FROM webhook_health WHERE org = ? AND generation < ?");
+        q.bind(1, std::string_view(c.org)).bind(2, static_cast<std::int64_t>(c.generation));
+        if (q.step() != SQLITE_ROW) continue;  // no health recorded, or already this generation
+        was_healthy = q.text(0) == "ok";
+      }
+      // The generation moves on even for a healthy endpoint, so that an
+      // attempt still in flight under the old one cannot disable the new one.
       Stmt h(wdb_,
              "UPDATE webhook_health SET state = 'ok', consecutive_failures = 0, generation = ?1, updated_at = ?2 "
-             "WHERE org = ?3 AND generation < ?1");
+             "WHERE org = ?3");
       h.bind(1, static_cast<std::int64_t>(c.generation)).bind(2, static_cast<std::int64_t>(std::time(nullptr)));
       h.bind(3, std::string_view(c.org));
       CW_TRY(run(wdb_, h, "revive webhook"));
-      if (sqlite3_changes(wdb_) == 0) continue;
-      ++revived;
       Stmt d(wdb_,
              "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0 "
              "WHERE org = ? AND state = 'dead'");
       d.bind(1, std::string_view(c.org));
       CW_TRY(run(wdb_, d, "revive deliveries"));
+      // Counted (metric, log) only when something was actually brought back.
+      if (!was_healthy || sqlite3_changes(wdb_) > 0) ++revived;
     }
     return revived;
   }

@@ -173,6 +173,12 @@ TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisa
   auto back = s->due_webhooks(INT64_MAX, 10).value();
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].attempts, 0u) << "a revived notification gets the whole retry schedule again";
+
+  // A new generation for a healthy endpoint with nothing given up on revives
+  // nothing, yet still fences off attempts made under the old generation.
+  EXPECT_EQ(revive(3), 0u);
+  ASSERT_TRUE(result(WebhookOutcome::gone, 2).ok());
+  EXPECT_EQ(due(), 1u);
 }
 
 TEST_F(SqliteStoreTest, AfterCloseWritesFailCleanly) {

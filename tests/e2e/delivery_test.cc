@@ -315,12 +315,9 @@ TEST_F(Delivery, ReenablingADisabledEndpointDeliversWhatWaited) {
   make();
   Receiver rx(inst->dir(), "fixed", "");
   rx.start();
-  const auto url = rx.url();
-  rx.stop();
-  auto org = inst->add_org("fixed", OrgOptions{.webhook_url = url});
-  rx.set_secret(org.webhook_secret);
-  rx.start();
   rx.answer(410);
+  auto org = inst->add_org("fixed", OrgOptions{.webhook_url = rx.url()});
+  rx.set_secret(org.webhook_secret);
   start();
   send(new_case("CN-JL"));
   ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhooks_disabled_total") >= 1; }));
@@ -378,8 +375,6 @@ TEST_F(Delivery, AMovedEndpointGetsWhatTheOldOneGaveUpOn) {
   const std::string secret = set.out.substr(pos, set.out.find('\n', pos) - pos);
   EXPECT_NE(secret, org.webhook_secret);
   new_rx.set_secret(secret);
-  new_rx.stop();
-  new_rx.start();  // with the new secret
   inst->sighup();
   ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 1; })) << inst->metrics();
   auto lines = new_rx.lines();

@@ -161,13 +161,19 @@ RunResult Instance::client(const Org& o, std::vector<std::string> args) const {
 }
 
 Receiver::Receiver(const std::string& dir, const std::string& name, std::string secret)
-    : dir_(dir), name_(name), secret_(std::move(secret)) {}
+    : dir_(dir), name_(name) {
+  set_secret(std::move(secret));
+}
+
+void Receiver::set_secret(const std::string& secret) {
+  ASSERT_TRUE(write_file_atomic(dir_ + "/" + name_ + ".secret", as_bytes(secret), 0600, Overwrite::yes).ok());
+}
 
 void Receiver::start() {
   ++runs_;
   std::vector<std::string> argv{"/usr/bin/python3", std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/webhook_receiver.py",
                                 "--port", std::to_string(port_), "--log", dir_ + "/" + name_ + ".hooks",
-                                "--secret", secret_, "--status-file", dir_ + "/" + name_ + ".status"};
+                                "--secret-file", dir_ + "/" + name_ + ".secret", "--status-file", dir_ + "/" + name_ + ".status"};
   // Port 0 the first time; then the same port, as a restarted receiver would.
   for (int attempt = 0; attempt < 50; ++attempt) {
     proc_ = std::make_unique<Process>(argv, dir_ + "/" + name_ + "-run" + std::to_string(runs_));

@@ -51,10 +51,10 @@ class Receiver {
   void stop();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
   void answer(int status);  // what it answers from now on
-  void set_secret(std::string secret) { secret_ = std::move(secret); }
+  void set_secret(const std::string& secret);  // takes effect with the next request
   std::vector<std::string> lines() const;  // one JSON object per request received
  private:
-  std::string dir_, name_, secret_;
+  std::string dir_, name_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Process> proc_;
   int runs_ = 0;

@@ -21,10 +21,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--log", required=True)
-    ap.add_argument("--secret", default="")
+    ap.add_argument("--secret-file", default="", help="whsec_ secret, re-read on every request")
     ap.add_argument("--status-file", default="")
     args = ap.parse_args()
-    key = base64.b64decode(args.secret[len("whsec_"):]) if args.secret.startswith("whsec_") else b""
+
+    def current_key():
+        # Re-read per request, so a test can give the receiver a rotated
+        # secret without restarting it.
+        text = ""
+        if args.secret_file and os.path.exists(args.secret_file):
+            with open(args.secret_file) as f:
+                text = f.read().strip()
+        return base64.b64decode(text[len("whsec_"):]) if text.startswith("whsec_") else b""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -34,7 +42,7 @@ def main():
             ts = self.headers.get("webhook-timestamp", "")
             sig = self.headers.get("webhook-signature", "")
             signed = f"{wid}.{ts}.".encode() + body
-            expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+            expected = base64.b64encode(hmac.new(current_key(), signed, hashlib.sha256).digest()).decode()
             hmac_ok = any(
                 part.startswith("v1,") and hmac.compare_digest(part[3:], expected) for part in sig.split(" ")
             )
