@@ -208,6 +208,7 @@ int cmd_deliver(const Globals& g, const std::string& file, const std::vector<std
 
 int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
   ClientHome home(resolve_home(g.home));
+  if (auto st = home.check_exists(); !st.ok()) return fail(err, st.error());
   auto list = Outbox(home.outbox_dir()).list();
   if (!list) return fail(err, list.error());
   for (const auto& e : *list) {
@@ -258,6 +259,7 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
 
 int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
   ClientHome home(resolve_home(g.home));
+  if (auto st = home.check_exists(); !st.ok()) return fail(err, st.error());
   auto list = ReceiptStore(home.receipts_dir()).list();
   if (!list) return fail(err, list.error());
   auto inv = home.invite();

@@ -1,5 +1,8 @@
 #include "client/home.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -87,6 +90,14 @@ Result<ClientSettings> ClientHome::settings() const {
     s.connect_timeout = std::chrono::seconds(*v);
   if (auto v = t["io_timeout_s"].value<std::int64_t>(); v && *v > 0) s.io_timeout = std::chrono::seconds(*v);
   return s;
+}
+
+Status ClientHome::check_exists() const {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir_, ec))
+    return make_error(Errc::not_found, "this device is not set up: no casewire home at the given path "
+                                       "(check --home, or run 'casewire init')");
+  return Status::Ok();
 }
 
 }  // namespace cw::client

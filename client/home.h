@@ -39,6 +39,11 @@ class ClientHome {
   // Copies the invite (validated) and, if given, the secret key file.
   Status init(const std::string& invite_file, const std::string& key_file, bool force);
 
+  // not_found when the home directory is missing or not a directory (a
+  // wrong --home, or a device never set up): listing commands say so
+  // instead of showing an empty, reassuring list.
+  Status check_exists() const;
+
   Result<Invite> invite() const;
   bool has_identity() const;
   Result<Identity> identity(const PassphraseSource& source) const;

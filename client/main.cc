@@ -6,6 +6,7 @@
 
 #include "client/commands.h"
 #include "client/org_commands.h"
+#include "protocol/program.h"
 #include "protocol/secret.h"
 
 namespace {
@@ -29,10 +30,14 @@ void add_alert_flags(CLI::App* c, cw::client::AlertFlags& f) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+int real_main(int argc, char** argv) {
   cw::init_crypto();
   CLI::App app{"casewire: send case alerts; follow notifications"};
   app.require_subcommand(1);
+  cw::use_error_prefix(app);
+  // Global options work after the subcommand too: `casewire send --json`.
+  app.fallthrough();
   cw::client::Globals g;
   app.add_option("--home", g.home, "client directory (default $CASEWIRE_HOME or ~/.config/casewire)");
   app.add_option("--passphrase-file", g.passphrase_file, "read the key passphrase from this file");
@@ -105,6 +110,14 @@ int main(int argc, char** argv) {
   status->add_option("--key", status_key, "contact key file");
   status->callback([&] { rc = cw::client::cmd_status(g, status_key, status_case, std::cout, std::cerr); });
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;  // --help prints and exits 0; every usage error is exit 1
+  }
   return rc;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return cw::guarded_main("casewire", real_main, argc, argv); }

@@ -2,7 +2,10 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <system_error>
+#include <vector>
 
 namespace cw::daemon {
 namespace {
@@ -33,6 +36,85 @@ Status read_str(const toml::table& t, std::string_view section, std::string_view
   return Status::Ok();
 }
 
+
+// Every section and key the daemon reads. load_config() refuses anything else.
+struct Section {
+  std::string_view name;
+  std::vector<std::string_view> keys;
+};
+const std::vector<Section>& known_sections() {
+  static const std::vector<Section> k = {
+      {"keys", {"dir", "passphrase_file"}},
+      {"listen", {"address", "admin"}},
+      {"store", {"path"}},
+      {"server", {"threads", "max_batch"}},
+      {"limits",
+       {"max_connections", "max_connections_per_ip", "handshake_timeout_ms", "header_timeout_ms",
+        "body_timeout_ms", "write_timeout_ms", "max_header_bytes", "max_body_bytes",
+        "per_ip_per_minute", "max_feeds_per_org"}},
+      {"delivery",
+       {"escalate_after_s", "webhook_timeout_ms", "poll_interval_ms", "max_parallel",
+        "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks"}},
+  };
+  return k;
+}
+
+// Levenshtein distance, for "did you mean" on a typo. Inputs are short keys.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string nearest(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string_view best;
+  std::size_t best_d = 4;  // beyond this, a suggestion is more confusing than helpful
+  for (auto c : candidates) {
+    auto d = edit_distance(word, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  return best.empty() ? std::string() : " (did you mean '" + std::string(best) + "'?)";
+}
+
+// Names are echoed back to the operator; keep them printable and short so a
+// hostile or corrupted file cannot flood or garble the terminal.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char ch : s.substr(0, 64)) out += (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+  if (s.size() > 64) out += "...";
+  return out;
+}
+
+Status check_known_keys(const toml::table& t) {
+  std::vector<std::string_view> section_names;
+  for (const auto& s : known_sections()) section_names.push_back(s.name);
+  for (const auto& [key, node] : t) {
+    const std::string_view k = key.str();
+    const Section* sec = nullptr;
+    for (const auto& s : known_sections())
+      if (s.name == k) sec = &s;
+    if (!sec) return bad("unknown section [" + printable(k) + "]" + nearest(k, section_names));
+    const auto* table = node.as_table();
+    if (!table) return bad("[" + std::string(k) + "] must be a section");
+    for (const auto& [sub, value] : *table) {
+      const std::string_view sk = sub.str();
+      if (std::find(sec->keys.begin(), sec->keys.end(), sk) == sec->keys.end())
+        return bad("unknown key '" + printable(sk) + "' in [" + std::string(k) + "]" + nearest(sk, sec->keys));
+      (void)value;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<HostPort> parse_host_port(const std::string& text) {
@@ -60,13 +142,9 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
     return bad("cannot parse " + path + " at line " + std::to_string(e.source().begin.line) +
                ": " + std::string(e.description()));
   }
-  // Unknown sections are refused: a typo must not silently drop a limit.
-  for (const auto& [key, node] : t) {
-    const std::string_view k = key.str();
-    if (k != "keys" && k != "listen" && k != "store" && k != "limits" && k != "server" && k != "delivery")
-      return bad("unknown section [" + std::string(k) + "]");
-    (void)node;
-  }
+  // Unknown sections and keys are refused: a typo (`max_conections = 5`)
+  // must not silently leave a limit at its default.
+  CW_TRY(check_known_keys(t));
   CW_TRY(read_str(t, "keys", "dir", c.keys_dir));
   CW_TRY(read_str(t, "keys", "passphrase_file", c.passphrase_file));
   CW_TRY(read_str(t, "listen", "address", c.listen));
@@ -109,8 +187,13 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   if (c.db_path.empty()) c.db_path = c.keys_dir + "/casewired.db";
   if (auto hp = parse_host_port(c.listen); !hp) return hp.error();
   if (auto hp = parse_host_port(c.admin_listen); !hp) return hp.error();
-  if (!std::filesystem::is_directory(c.keys_dir))
-    return bad("[keys] dir does not exist: " + c.keys_dir);
+  // The non-throwing overload: a path longer than PATH_MAX, or one we may not
+  // stat, is a configuration error, not an exception (issue 19: fuzz_config
+  // aborted on a 5,000-character [keys] dir).
+  std::error_code ec;
+  if (!std::filesystem::is_directory(c.keys_dir, ec))
+    return bad("[keys] dir is not a readable directory: " + c.keys_dir +
+               (ec ? " (" + ec.message() + ")" : std::string()));
   return c;
 }
 

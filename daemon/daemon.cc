@@ -15,6 +15,7 @@
 #include "daemon/keyring.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/net/event_loop.h"
 #include "daemon/net/server.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/sqlite_store.h"
@@ -164,8 +165,9 @@ int Daemon::run() {
   signals.async_wait(on_signal);
 
   std::vector<std::thread> threads;
-  for (std::uint32_t i = 1; i < d.config.threads; ++i) threads.emplace_back([&] { d.ioc.run(); });
-  d.ioc.run();
+  for (std::uint32_t i = 1; i < d.config.threads; ++i)
+    threads.emplace_back([&] { run_event_loop(d.ioc, d.metrics); });
+  run_event_loop(d.ioc, d.metrics);
   for (auto& t : threads) t.join();
   d.dispatcher->stop();
   d.store->close();

@@ -8,12 +8,15 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/store/fault_vfs.h"
+#include "protocol/program.h"
 #include "protocol/secret.h"
 
-int main(int argc, char** argv) {
+namespace {
+int real_main(int argc, char** argv) {
   cw::init_crypto();
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a death
   CLI::App app{"casewired: the casewire alert daemon"};
+  cw::use_error_prefix(app);
   std::string config_path;
   cw::daemon::Overrides ov;
   bool check = false;
@@ -25,7 +28,11 @@ int main(int argc, char** argv) {
   app.add_flag("--check-config", check, "validate configuration, keys and database, then exit");
   app.set_version_flag("--version", std::string("casewired 0.1.0") +
                                         (cw::daemon::fault::compiled_in() ? " (FAULT-INJECTION TEST BUILD)" : ""));
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;  // --help prints and exits 0; every usage error is exit 1
+  }
   if (config_path.empty()) {
     std::cerr << "error: --config is required\n";
     return 1;
@@ -55,3 +62,7 @@ int main(int argc, char** argv) {
   }
   return (*daemon)->run();
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return cw::guarded_main("casewired", real_main, argc, argv); }

@@ -81,6 +81,8 @@ std::string Metrics::render() const {
   line(out, "casewire_acks_total", "Acknowledgements recorded.", "counter", acks);
   line(out, "casewire_feed_streams", "Open feed (SSE) streams.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, feed_streams.load())));
+  line(out, "casewire_internal_errors_total", "Exceptions caught at the event loop (a bug: report it).", "counter",
+       internal_errors);
   ingest_seconds.render(out, "casewire_ingest_seconds", "Time from request body to response.");
   store_commit_seconds.render(out, "casewire_store_commit_seconds", "Duration of one group commit.");
   store_batch_size.render(out, "casewire_store_batch_size", "Alerts per group commit.");

@@ -50,6 +50,7 @@ struct Metrics {
   std::atomic<std::uint64_t> escalations{0};
   std::atomic<std::uint64_t> acks{0};
   std::atomic<std::int64_t> feed_streams{0};
+  std::atomic<std::uint64_t> internal_errors{0};  // exceptions caught at the event loop
   Histogram ingest_seconds;        // request body received -> response queued
   Histogram store_commit_seconds;  // one group commit
   Histogram store_batch_size;

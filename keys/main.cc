@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "keys/commands.h"
+#include "protocol/program.h"
 #include "protocol/secret.h"
 
 namespace {
@@ -23,10 +24,12 @@ std::optional<bool> yes_no(CLI::Option* opt, const std::string& v) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+int real_main(int argc, char** argv) {
   cw::init_crypto();
   CLI::App app{"casewire-keys: daemon identity, contacts, organisations, invites"};
   app.require_subcommand(1);
+  cw::use_error_prefix(app);
   cw::Status status;
 
   cw::keys::InitOptions init;
@@ -133,10 +136,18 @@ int main(int argc, char** argv) {
   c_list->add_option("--dir", list_dir, "instance directory")->required();
   c_list->callback([&] { status = cw::keys::list(list_dir, std::cout); });
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;  // --help prints and exits 0; every usage error is exit 1
+  }
   if (!status.ok()) {
     std::cerr << "error: " << cw::code_name(status.code()) << ": " << status.error().message << "\n";
     return 1;
   }
   return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return cw::guarded_main("casewire-keys", real_main, argc, argv); }

@@ -21,6 +21,7 @@
 #include "daemon/delivery/routing.h"
 #include "daemon/delivery/webhook.h"
 #include "daemon/log.h"
+#include "daemon/net/event_loop.h"
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
 #include "protocol/timefmt.h"
@@ -286,20 +287,23 @@ void Dispatcher::start() {
     impl->revive();
     impl->tick();
   });
-  impl->thread = std::thread([impl] { impl->ioc.run(); });
+  impl->thread = std::thread([impl] { run_event_loop(impl->ioc, impl->metrics); });
 }
 
+// wake() and trust_changed() are called from other threads (the store's
+// writer, the signal handler) at any time, also after stop(): a handler that
+// held the Impl strongly and was parked in the stopped io_context would keep
+// the Impl, and so the io_context holding it, alive forever (a leak that
+// LeakSanitizer reported at exit after a fatal store fault). Hold it weakly.
 void Dispatcher::wake() {
-  auto impl = impl_;
-  net::post(impl->ioc, [impl] {
-    if (!impl->stopping) impl->timer.cancel();
+  Impl::post_weak(impl_, [](Impl& s) {
+    if (!s.stopping) s.timer.cancel();
   });
 }
 
 void Dispatcher::trust_changed() {
-  auto impl = impl_;
-  net::post(impl->ioc, [impl] {
-    if (!impl->stopping) impl->revive();
+  Impl::post_weak(impl_, [](Impl& s) {
+    if (!s.stopping) s.revive();
   });
 }
 

@@ -377,7 +377,14 @@ class SqliteStore final : public Store {
     const auto start = std::chrono::steady_clock::now();
     new_notifications_ = false;
     Status st = exec(wdb_, "BEGIN IMMEDIATE");
-    for (std::size_t i = 0; st.ok() && i < batch.size(); ++i) st = batch[i].apply();
+    // A job that throws (allocation failure, a bug) aborts the batch like a
+    // failed statement; nothing may end the writer thread with callers waiting.
+    try {
+      for (std::size_t i = 0; st.ok() && i < batch.size(); ++i) st = batch[i].apply();
+    } catch (...) {
+      if (metrics_) metrics_->internal_errors.fetch_add(1);
+      st = make_error(Errc::store_unavailable, "internal error in a store job");
+    }
     if (st.ok() && fault::ack_before_commit()) {
       // NEGATIVE CONTROL ONLY (fault-injection builds): tell callers their
       // writes are safe before they are, and linger, so a crash test that is

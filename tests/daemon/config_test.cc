@@ -46,6 +46,25 @@ TEST_F(ConfigTest, RefusesTyposWrongTypesAndOutOfRangeValues) {
   EXPECT_EQ(load("this is not toml").code(), Errc::bad_config);
 }
 
+TEST_F(ConfigTest, UnknownKeysInKnownSectionsAreRefused) {
+  auto r = load("[limits]\nmax_conections = 5\n");
+  ASSERT_EQ(r.code(), Errc::bad_config) << "a typo must not leave the limit at its default";
+  EXPECT_NE(r.error().message.find("did you mean 'max_connections'"), std::string::npos) << r.error().message;
+  EXPECT_EQ(load("[keys]\npassfrase_file = \"x\"\n").code(), Errc::bad_config);
+  EXPECT_EQ(load("listen = 5\n").code(), Errc::bad_config) << "a section name used as a key";
+}
+
+// Issue 19's fuzz finding: a [keys] dir longer than PATH_MAX made
+// std::filesystem::is_directory throw, and casewired abort.
+TEST(ConfigRegression, KeysDirLongerThanPathMaxIsAnErrorNotAnException) {
+  test::TempDir d;
+  const std::string text = "[keys]\ndir = \"/tmp/" + std::string(5000, 'a') + "\"\n";
+  ASSERT_TRUE(write_file_atomic(d / "c.toml", as_bytes(text), 0644, Overwrite::yes).ok());
+  Result<Config> r = make_error(Errc::internal_error, "not run");
+  EXPECT_NO_THROW(r = load_config(d / "c.toml", {}));
+  EXPECT_EQ(r.code(), Errc::bad_config);
+}
+
 TEST(HostPort, ParsesIpv4AndBracketedIpv6) {
   auto a = parse_host_port("127.0.0.1:0");
   ASSERT_TRUE(a.ok());
