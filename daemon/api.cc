@@ -215,7 +215,9 @@ void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned
   if (!st) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
   // Only the contact who reported the case may ask about it; anyone else gets
   // the same answer as for a case that does not exist.
-  if (!*st || !ct_equal((*st)->sender_tag, d_.keys.sender_tag(who, case_ref)))
+  std::vector<Tag> mine;
+  for (const auto& k : d_.trust.get()->lineage(who)) mine.push_back(d_.keys.sender_tag(k, case_ref));
+  if (!*st || !owns_case((*st)->sender_tag, mine))
     return reply.send(error_response(Errc::unknown_case, "no case of yours has this reference", v));
   const auto& c = **st;
   boost::json::object o;

@@ -88,4 +88,10 @@ Result<Bytes> Keyring::open_record(ByteView sealed, ByteView ad) const {
   return out;
 }
 
+bool owns_case(const Tag& recorded, const std::vector<Tag>& candidates) {
+  bool any = false;
+  for (const auto& c : candidates) any |= ct_equal(recorded, c);
+  return any;
+}
+
 }  // namespace cw::daemon

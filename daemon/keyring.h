@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "protocol/alert.h"
 #include "protocol/error.h"
@@ -25,6 +26,11 @@
 namespace cw::daemon {
 
 using Tag = std::array<std::uint8_t, 32>;
+
+// True if `recorded` (the sender tag stored with a case's new_case alert)
+// equals any of `candidates` (one per key in the follower's lineage).
+// Constant time: every candidate is compared in full, whatever matches.
+bool owns_case(const Tag& recorded, const std::vector<Tag>& candidates);
 
 class Keyring {
  public:

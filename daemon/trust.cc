@@ -1,5 +1,7 @@
 #include "daemon/trust.h"
 
+#include <algorithm>
+
 namespace cw::daemon {
 
 Result<std::shared_ptr<const TrustView>> TrustView::load(const std::string& path) {
@@ -22,6 +24,17 @@ const ContactEntry* TrustView::contact(const KeyId& id) const {
 const OrgEntry* TrustView::org(const KeyId& id) const {
   auto it = orgs_.find(id);
   return it == orgs_.end() ? nullptr : &store_.orgs()[it->second];
+}
+
+std::vector<KeyId> TrustView::lineage(const KeyId& id) const {
+  constexpr std::size_t kMaxLineage = 16;  // a contact losing 16 phones is an operator's conversation
+  std::vector<KeyId> out{id};
+  for (const ContactEntry* c = contact(id); c && c->replaces && out.size() < kMaxLineage;
+       c = contact(*c->replaces)) {
+    if (std::find(out.begin(), out.end(), *c->replaces) != out.end()) break;  // a cycle
+    out.push_back(*c->replaces);
+  }
+  return out;
 }
 
 Result<PublicKey> TrustView::sender_key(const KeyId& id) const {

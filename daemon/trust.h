@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "keys/trust_store.h"
 #include "protocol/keys.h"
@@ -30,6 +31,10 @@ class TrustView {
   Result<PublicKey> sender_key(const KeyId& id) const;
   const ContactEntry* contact(const KeyId& id) const;
   const OrgEntry* org(const KeyId& id) const;
+  // `id` followed by the keys it replaced (enroll --replaces), newest first:
+  // the keys whose cases `id` may follow up. Bounded, and safe on a cycle a
+  // hand-edited trust store could contain.
+  std::vector<KeyId> lineage(const KeyId& id) const;
   const TrustStore& store() const { return store_; }
 
  private:

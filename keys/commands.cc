@@ -141,11 +141,19 @@ Status enroll(const EnrollOptions& o, std::ostream& out) {
   if (!pub) return pub.error();
   auto ts = load_trust(d);
   if (!ts) return ts.error();
-  ContactEntry e{pub->sign, o.label, o.regions, o.rate_per_hour, false, unix_now(), 0};
-  CW_TRY(ts->enroll_contact(std::move(e)));
+  ContactEntry e{pub->sign, o.label, o.regions, o.rate_per_hour, false, unix_now(), 0, std::nullopt};
+  if (!o.replaces.empty()) {
+    auto old = parse_key_id(o.replaces);
+    if (!old) return usage("--replaces takes a KEYID: 16 lower-case hex digits");
+    e.replaces = *old;
+  }
+  CW_TRY(ts->enroll_contact(std::move(e), unix_now()));
   CW_TRY(ts->save(d.trust()));
-  out << "enrolled contact " << key_id_hex(pub->sign.id()) << " (" << o.label << ")\n"
-      << "a running casewired picks this up on SIGHUP\n";
+  out << "enrolled contact " << key_id_hex(pub->sign.id()) << " (" << o.label << ")\n";
+  if (!o.replaces.empty())
+    out << "it replaces " << o.replaces << ", which is now revoked; the cases reported with " << o.replaces
+        << " can be followed up with the new key\n";
+  out << "a running casewired picks this up on SIGHUP\n";
   return Status::Ok();
 }
 

@@ -39,6 +39,7 @@ struct EnrollOptions {
   std::string label;
   std::vector<std::string> regions;
   std::uint32_t rate_per_hour = 60;
+  std::string replaces;  // key id of a lost key whose cases this one takes over
 };
 Status enroll(const EnrollOptions& o, std::ostream& out);
 

@@ -63,6 +63,8 @@ int real_main(int argc, char** argv) {
   c_enroll->add_option("--label", enroll.label, "the operator's name for this contact")->required();
   c_enroll->add_option("--regions", enroll.regions, "region codes the contact may report on");
   c_enroll->add_option("--rate", enroll.rate_per_hour, "alerts per hour (token bucket)");
+  c_enroll->add_option("--replaces", enroll.replaces,
+                       "KEYID of this contact's lost key: revokes it and hands its cases to the new key");
   c_enroll->callback([&] { status = cw::keys::enroll(enroll, std::cout); });
 
   std::string revoke_dir, revoke_id;

@@ -108,7 +108,7 @@ Result<TrustStore> TrustStore::load(const std::string& path) {
       const auto& c = cv.as_object();
       auto key = parse_public_key(get_str(c, "key"));
       if (!key || key->kind != KeyKind::sign) return bad("contact key is invalid");
-      ContactEntry e{*key, get_str(c, "label"), {}, 60, false, 0, 0};
+      ContactEntry e{*key, get_str(c, "label"), {}, 60, false, 0, 0, std::nullopt};
       auto regions = get_regions(c, "regions");
       if (!regions) return regions.error();
       e.regions = std::move(*regions);
@@ -118,6 +118,11 @@ Result<TrustStore> TrustStore::load(const std::string& path) {
       e.revoked = get_str(c, "state") == "revoked";
       e.enrolled_at = get_time(c, "enrolled_at");
       e.revoked_at = get_time(c, "revoked_at");
+      if (auto r = get_str(c, "replaces"); !r.empty()) {
+        auto id = parse_key_id(r);
+        if (!id) return bad("contact replaces an invalid key id");
+        e.replaces = *id;
+      }
       ts.contacts_.push_back(std::move(e));
     }
   }
@@ -180,6 +185,7 @@ Status TrustStore::save(const std::string& path) const {
     o["state"] = c.revoked ? "revoked" : "active";
     o["enrolled_at"] = format_rfc3339(c.enrolled_at);
     if (c.revoked) o["revoked_at"] = format_rfc3339(c.revoked_at);
+    if (c.replaces) o["replaces"] = key_id_hex(*c.replaces);
     cs.emplace_back(std::move(o));
   }
   root["contacts"] = std::move(cs);
@@ -216,9 +222,21 @@ bool TrustStore::key_known(const KeyId& id) const {
   return find_contact(id) != nullptr || find_org(id) != nullptr;
 }
 
-Status TrustStore::enroll_contact(ContactEntry entry) {
+Status TrustStore::enroll_contact(ContactEntry entry, std::int64_t now) {
   if (key_known(entry.key.id()))
     return make_error(Errc::already_exists, "key " + key_id_hex(entry.key.id()) + " is already enrolled");
+  if (entry.replaces) {
+    const KeyId old = *entry.replaces;
+    if (!find_contact(old))
+      return make_error(Errc::not_found, "no contact has key id " + key_id_hex(old) + " (--replaces)");
+    // One successor per key: two keys that could both follow up the same
+    // cases would let a second, possibly hostile, phone take them over.
+    for (const auto& c : contacts_)
+      if (c.replaces && *c.replaces == old)
+        return make_error(Errc::already_exists, "key " + key_id_hex(old) + " was already replaced by " +
+                                                    key_id_hex(c.key.id()));
+    CW_TRY(revoke(old, now));
+  }
   contacts_.push_back(std::move(entry));
   return Status::Ok();
 }

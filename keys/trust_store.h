@@ -30,6 +30,11 @@ struct ContactEntry {
   bool revoked = false;
   std::int64_t enrolled_at = 0;
   std::int64_t revoked_at = 0;
+  // The key this one replaces (a lost or seized phone), set by
+  // `casewire-keys enroll --replaces`: the cases reported under that key (and
+  // under the keys it replaced) may be followed up with this one. Only the
+  // operator can create this link; at most one key replaces another.
+  std::optional<KeyId> replaces;
 };
 
 enum class NotificationFormat { json, cap };
@@ -68,7 +73,9 @@ class TrustStore {
   static TrustStore empty() { return TrustStore(); }
   Status save(const std::string& path) const;
 
-  Status enroll_contact(ContactEntry entry);
+  // Refuses a known key; with entry.replaces, also an unknown or already
+  // replaced predecessor, and revokes the predecessor (it was lost).
+  Status enroll_contact(ContactEntry entry, std::int64_t now = 0);
   Status add_org(OrgEntry entry);
   // Revokes a contact or organisation by key id; already_revoked is ok.
   Status revoke(const KeyId& id, std::int64_t now);

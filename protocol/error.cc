@@ -61,7 +61,18 @@ constexpr std::array kNames = {
     Name{Errc::proxy_error, "proxy_error"},
     Name{Errc::bad_response, "bad_response"},
     Name{Errc::unknown_case, "unknown_case"},
+    Name{Errc::case_retracted, "case_retracted"},
 };
+
+// Every code has exactly one wire name, in enum order: a code added without a
+// name fails the build, not a request.
+constexpr bool names_complete() {
+  if (kNames.size() != kErrcCount) return false;
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    if (static_cast<std::size_t>(kNames[i].code) != i) return false;
+  return true;
+}
+static_assert(names_complete(), "every Errc needs a stable name in kNames, in enum order");
 
 }  // namespace
 

@@ -73,6 +73,7 @@ enum class Errc {
   proxy_error,
   bad_response,
   unknown_case,
+  case_retracted,
   // Add new codes above this line (and to kNames in error.cc).
   count_,
 };

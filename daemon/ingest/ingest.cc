@@ -95,6 +95,7 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   } else {
     na.event.case_tag = keys_.alert_tag(*o.alert.case_ref);
     na.event.recipients = route_follow_up(*trust, o.alert.kind);
+    for (const auto& k : trust->lineage(o.sender)) na.event.owner_tags.push_back(keys_.sender_tag(k, *o.alert.case_ref));
   }
   {
     Bytes plain = record_plaintext(o);

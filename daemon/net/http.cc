@@ -18,7 +18,8 @@ http::status status_for(Errc code) {
     case Errc::forbidden: return S::forbidden;
     case Errc::not_found: return S::not_found;
     case Errc::method_not_allowed: return S::method_not_allowed;
-    case Errc::conflict: return S::conflict;
+    case Errc::conflict:
+    case Errc::case_retracted: return S::conflict;
     case Errc::body_too_large: return S::payload_too_large;
     case Errc::unsupported_media_type: return S::unsupported_media_type;
     case Errc::malformed_alert:

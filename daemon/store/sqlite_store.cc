@@ -506,10 +506,21 @@ class SqliteStore final : public Store {
     CaseFacts facts = a.event.facts;
     std::vector<Recipient> to = a.event.recipients;
     if (a.kind != AlertKind::new_case) {
-      Stmt c(wdb_, "SELECT id, pseudonym, facts FROM cases WHERE case_tag = ?");
+      Stmt c(wdb_,
+             "SELECT c.id, c.pseudonym, c.facts, c.state, al.sender_tag FROM cases c "
+             "JOIN alerts al ON al.alert_tag = c.case_tag WHERE c.case_tag = ?");
       if (!c) return db_error(wdb_, "prepare case");
       c.bind(1, ByteView(a.event.case_tag));
-      if (c.step() != SQLITE_ROW) return make_error(Errc::unknown_case, "the alert refers to a case this daemon does not know");
+      // Not there, and not yours, get one answer: a contact must not learn
+      // from us which references belong to someone else's case.
+      const auto unknown = make_error(Errc::unknown_case, "no case of yours has this reference");
+      if (c.step() != SQLITE_ROW) return unknown;
+      Tag reporter{};
+      if (auto t = c.blob(4); t.size() == reporter.size()) std::copy(t.begin(), t.end(), reporter.begin());
+      if (!owns_case(reporter, a.event.owner_tags)) return unknown;
+      // A retraction is final: organisations stood down on it.
+      if (c.text(3) == "retracted")
+        return make_error(Errc::case_retracted, "this case was retracted; a retraction is final");
       case_id = c.i64(0);
       pseudonym = c.text(1);
       facts = CaseFacts::from_json(c.text(2));

@@ -46,6 +46,12 @@ struct CaseEventDraft {
   // already on the case.
   std::vector<Recipient> recipients;
   std::int64_t escalate_at = 0;  // new_case: when to escalate if nobody acknowledged (0 = never)
+  // Follow-ups: sender_tag(k, case reference) for the sender's key and each
+  // key it replaced. The store accepts the follow-up only if one of them is
+  // the tag recorded with the case's new_case alert - only the reporter may
+  // follow a case up - and answers unknown_case otherwise, exactly as for a
+  // case that does not exist (no oracle for who reported what).
+  std::vector<Tag> owner_tags;
 };
 
 struct NewAlert {

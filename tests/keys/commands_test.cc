@@ -74,7 +74,7 @@ TEST_F(KeysCommands, NewContactWritesSecretAndPublicFilesAndRefusesToClobber) {
 
 TEST_F(KeysCommands, EnrollRevokeAndListTellTheStory) {
   ASSERT_TRUE(new_identity(Role::contact, dir / "c.key", insecure, out).ok());
-  EnrollOptions e{inst(), dir / "c.key.pub", "guide-north", {"CN-JL"}, 10};
+  EnrollOptions e{inst(), dir / "c.key.pub", "guide-north", {"CN-JL"}, 10, ""};
   ASSERT_TRUE(enroll(e, out).ok());
   EXPECT_EQ(enroll(e, out).code(), Errc::already_exists);
   auto id = key_id_of(dir / "c.key.pub");
@@ -93,9 +93,9 @@ TEST_F(KeysCommands, EnrollRevokeAndListTellTheStory) {
 
 TEST_F(KeysCommands, EnrollRefusesMalformedKeysAndUnknownRegions) {
   ASSERT_TRUE(write_file_atomic(dir / "bad.pub", as_bytes("cwk1 sign 0011223344556677 AAAA\n"), 0644, Overwrite::yes).ok());
-  EXPECT_EQ(enroll({inst(), dir / "bad.pub", "x", {}, 10}, out).code(), Errc::bad_key_file);
+  EXPECT_EQ(enroll({inst(), dir / "bad.pub", "x", {}, 10, ""}, out).code(), Errc::bad_key_file);
   ASSERT_TRUE(new_identity(Role::contact, dir / "c.key", insecure, out).ok());
-  EXPECT_EQ(enroll({inst(), dir / "c.key.pub", "x", {"ATLANTIS"}, 10}, out).code(), Errc::bad_request);
+  EXPECT_EQ(enroll({inst(), dir / "c.key.pub", "x", {"ATLANTIS"}, 10, ""}, out).code(), Errc::bad_request);
 }
 
 TEST_F(KeysCommands, AddOrgPrintsAGeneratedWebhookSecretOnceAndStoresIt) {

@@ -10,7 +10,7 @@ namespace cw {
 namespace {
 
 ContactEntry contact(std::uint8_t seed, std::string label) {
-  return ContactEntry{SigningKey::from_seed(Bytes(32, seed)).public_key(), std::move(label), {"CN-JL"}, 30, false, 1795000000, 0};
+  return ContactEntry{SigningKey::from_seed(Bytes(32, seed)).public_key(), std::move(label), {"CN-JL"}, 30, false, 1795000000, 0, std::nullopt};
 }
 
 TEST(TrustStore, SavesAndLoadsContactsAndOrgs) {

@@ -102,7 +102,8 @@ void Instance::sighup() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-Contact Instance::add_contact(const std::string& label, std::uint32_t rate, std::vector<std::string> regions) {
+Contact Instance::add_contact(const std::string& label, std::uint32_t rate, std::vector<std::string> regions,
+                              const std::string& replaces) {
   Contact c;
   c.key_path = dir_ / (label + ".key");
   c.home = dir_ / ("home-" + label);
@@ -110,7 +111,8 @@ Contact Instance::add_contact(const std::string& label, std::uint32_t rate, std:
   keys::SecretFileOptions o;
   o.insecure_no_passphrase = true;
   EXPECT_TRUE(keys::new_identity(Role::contact, c.key_path, o, sink).ok());
-  EXPECT_TRUE(keys::enroll({keys_dir(), c.key_path + ".pub", label, std::move(regions), rate}, sink).ok());
+  auto st = keys::enroll({keys_dir(), c.key_path + ".pub", label, std::move(regions), rate, replaces}, sink);
+  EXPECT_TRUE(st.ok()) << st.error().message;
   auto id = open_identity(as_chars(*read_file(c.key_path)), [] { return Result<SecretBytes>(SecretBytes()); });
   c.identity = std::make_shared<Identity>(std::move(*id));
   c.id = c.identity->sign.id();

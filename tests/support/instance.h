@@ -73,8 +73,9 @@ class Instance {
   void sighup();
   bool running() { return proc_ && proc_->running(); }
 
+  // `replaces`: key id (hex) of a lost key this contact's new key replaces.
   Contact add_contact(const std::string& label, std::uint32_t rate_per_hour = 1000,
-                      std::vector<std::string> regions = {});
+                      std::vector<std::string> regions = {}, const std::string& replaces = "");
   void revoke(const KeyId& id);
   // The webhook secret is generated here and passed with --webhook-secret-file.
   Org add_org(const std::string& name, const OrgOptions& o);
