@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -38,7 +39,9 @@ int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::os
       else out << receipt_text(d.receipt, d.repeat);
       break;
     case Outcome::rejected:
-      err << "rejected by the daemon: " << code_name(d.error.code) << ": " << d.error.message << "\n";
+      err << "refused by the daemon (" << code_name(d.error.code) << "): " << plain_refusal(d.error.code) << ".\n"
+          << "The alert stays in your outbox, marked as refused, and will not be sent again; remove it with "
+             "'casewire outbox drop ID' when you have dealt with it.\n";
       break;
     case Outcome::deferred:
       err << "not delivered yet (" << code_name(d.error.code) << ": " << d.error.message
@@ -55,7 +58,8 @@ int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::os
 AlertId case_of(const Alert& a, const AlertId& own) { return a.case_ref ? *a.case_ref : own; }
 
 // Delivers one outbox entry and settles it: receipt stored and entry
-// removed, or entry removed on a final refusal, or attempts/last_error kept.
+// removed; or, on a final refusal, the entry kept and marked refused; or
+// attempts and last_error recorded for the next try.
 DeliveryResult settle(Outbox& outbox, ReceiptStore& receipts, OutboxEntry meta, ByteView wire,
                       const AlertId& case_ref, const Invite& inv, const TransportOptions& t) {
   auto d = deliver(wire, &meta.id, inv, t);
@@ -65,7 +69,11 @@ DeliveryResult settle(Outbox& outbox, ReceiptStore& receipts, OutboxEntry meta, 
     (void)receipts.put({d.receipt, case_ref, meta.kind});
     (void)outbox.remove(meta.id);
   } else if (d.outcome == Outcome::rejected) {
-    (void)outbox.remove(meta.id);
+    // Never deleted on a refusal: the contact decides (outbox drop).
+    meta.attempts++;
+    meta.refused = std::string(code_name(d.error.code));
+    meta.last_error = meta.refused;
+    (void)outbox.update(meta);
   } else {
     meta.attempts++;
     meta.last_error = std::string(code_name(d.error.code));
@@ -166,7 +174,7 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
   if (!wire) return fail(err, wire.error());
 
   Outbox outbox(home.outbox_dir());
-  OutboxEntry meta{id, kind, now, 0, "", case_ref};
+  OutboxEntry meta{id, kind, now, 0, "", case_ref, ""};
   if (auto st = outbox.put(meta, *wire); !st.ok()) return fail(err, st.error());
   ReceiptStore receipts(home.receipts_dir());
   auto d = settle(outbox, receipts, meta, *wire, case_ref, *inv, *t);
@@ -214,7 +222,8 @@ int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
   for (const auto& e : *list) {
     out << to_hex(e.id) << "  " << (e.kind.empty() ? "?" : e.kind) << "  "
         << (e.created_at ? format_rfc3339(e.created_at) : "-") << "  attempts=" << e.attempts;
-    if (!e.last_error.empty()) out << "  last_error=" << e.last_error;
+    if (!e.refused.empty()) out << "  REFUSED (" << e.refused << "): " << plain_refusal(code_from_name(e.refused));
+    else if (!e.last_error.empty()) out << "  last_error=" << e.last_error;
     out << "\n";
   }
   return kExitOk;
@@ -233,7 +242,12 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
     if (!list) return fail(err, list.error());
     int worst = kExitOk;
     std::size_t delivered = 0, left = 0;
+    std::size_t refused = 0;
     for (const auto& e : *list) {
+      if (!e.refused.empty()) {  // refused for good earlier: kept for the contact, not resent
+        ++refused;
+        continue;
+      }
       auto wire = outbox.envelope(e.id);
       if (!wire) continue;
       auto d = settle(outbox, receipts, e, *wire, e.case_ref, ctx->invite, ctx->transport);
@@ -242,12 +256,18 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
         if (g.json) out << receipt_to_json(d.receipt) << "\n";
         else out << "delivered " << to_hex(e.id) << " (sequence " << d.receipt.sequence << ")\n";
       } else {
-        if (d.outcome != Outcome::rejected) ++left;
-        err << to_hex(e.id) << ": " << code_name(d.error.code) << ": " << d.error.message << "\n";
+        if (d.outcome == Outcome::rejected) ++refused;
+        else ++left;
+        err << to_hex(e.id) << ": " << code_name(d.error.code) << ": "
+            << (d.outcome == Outcome::rejected ? plain_refusal(d.error.code) : d.error.message) << "\n";
         worst = std::max(worst, exit_status(d.outcome));
       }
     }
-    if (!g.json) out << delivered << " delivered, " << left << " still in the outbox\n";
+    if (!g.json) {
+      out << delivered << " delivered, " << left << " still in the outbox";
+      if (refused) out << ", " << refused << " refused (see 'casewire outbox list')";
+      out << "\n";
+    }
     if (!watch || left == 0) return worst;
     // Exponential backoff with jitter so many clients coming back online at
     // once do not arrive in lockstep.
@@ -255,6 +275,35 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
     std::this_thread::sleep_for(backoff + jitter);
     backoff = std::min<std::chrono::seconds>(backoff * 2, std::chrono::minutes(5));
   }
+}
+
+int cmd_outbox_drop(const Globals& g, const std::string& id_text, bool yes, std::istream& in, std::ostream& out,
+                    std::ostream& err) {
+  ClientHome home(resolve_home(g.home));
+  if (auto st = home.check_exists(); !st.ok()) return fail(err, st.error());
+  auto id = parse_alert_id(id_text);
+  if (!id) return fail(err, make_error(Errc::bad_request, "ID must be the 32 hex digits shown by 'casewire outbox list'"));
+  Outbox outbox(home.outbox_dir());
+  auto list = outbox.list();
+  if (!list) return fail(err, list.error());
+  const auto it = std::find_if(list->begin(), list->end(), [&](const OutboxEntry& e) { return e.id == *id; });
+  if (it == list->end()) return fail(err, make_error(Errc::not_found, "no alert with this id is in the outbox"));
+  if (!yes) {
+    // A queued alert may be the only copy of a report: never drop one on a
+    // single keystroke or from a script that did not say so.
+    if (!::isatty(STDIN_FILENO))
+      return fail(err, make_error(Errc::bad_request, "not a terminal: add --yes to drop the alert"));
+    err << (it->refused.empty() ? "This alert has NOT been delivered yet. " : "")
+        << "Drop it from the outbox for good? Type 'yes' to confirm: ";
+    std::string answer;
+    if (!std::getline(in, answer) || answer != "yes") {
+      err << "kept\n";
+      return kExitUsage;
+    }
+  }
+  if (auto st = outbox.remove(*id); !st.ok()) return fail(err, st.error());
+  out << "dropped " << to_hex(*id) << "\n";
+  return kExitOk;
 }
 
 int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {

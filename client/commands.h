@@ -43,6 +43,10 @@ int cmd_deliver(const Globals& g, const std::string& file, const std::vector<std
                 std::ostream& out, std::ostream& err);
 int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err);
 int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostream& err);
+// Removes one alert from the outbox (shredded); asks for confirmation unless
+// `yes`, and refuses without --yes when stdin is not a terminal.
+int cmd_outbox_drop(const Globals& g, const std::string& id, bool yes, std::istream& in, std::ostream& out,
+                    std::ostream& err);
 int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err);
 // Overwrites and deletes the key, outbox, receipts, invite and settings, then
 // the home directory. `yes` skips the confirmation.

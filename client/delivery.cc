@@ -6,11 +6,14 @@
 namespace cw::client {
 namespace {
 
-// Refusals that a later retry cannot fix are final; everything else (rate
-// limits, a daemon that cannot write right now) keeps the alert queued.
+// Refusals that can heal keep the alert queued for the next flush: a daemon
+// busy or unable to write right now, a contact enrolled but not yet reloaded
+// (unknown_sender), a device clock ahead of the daemon's (future_timestamp:
+// accepted once real time catches up). Everything else is final for this
+// envelope, and the outbox keeps it marked as refused (never deletes it).
 bool transient(Errc code) {
-  return code == Errc::rate_limited || code == Errc::store_unavailable ||
-         code == Errc::too_many_connections || code == Errc::internal_error;
+  return code == Errc::rate_limited || code == Errc::store_unavailable || code == Errc::too_many_connections ||
+         code == Errc::internal_error || code == Errc::unknown_sender || code == Errc::future_timestamp;
 }
 
 Error error_from_body(unsigned status, const std::string& body) {
@@ -30,6 +33,31 @@ Error error_from_body(unsigned status, const std::string& body) {
 }
 
 }  // namespace
+
+std::string plain_refusal(Errc code) {
+  switch (code) {
+    case Errc::conflict:
+      return "another alert with the same id but different content was recorded before; this one was NOT "
+             "recorded. Send the report again as a new alert";
+    case Errc::revoked_sender:
+      return "your key has been revoked; this alert was NOT recorded. Ask the operator for a new key";
+    case Errc::forbidden:
+      return "the places in this alert are outside the regions you may report on; it was NOT recorded. "
+             "Check the place codes, or ask the operator";
+    case Errc::unknown_case:
+      return "the daemon knows no case of yours with this reference; it was NOT recorded. Check the case "
+             "reference in 'casewire receipts'";
+    case Errc::case_retracted:
+      return "this case was retracted, and a retraction is final; the update was NOT recorded. Report a new "
+             "case if people are still held";
+    case Errc::invalid_alert:
+    case Errc::malformed_alert:
+    case Errc::alert_too_large:
+      return "the daemon found the alert invalid; it was NOT recorded. Correct it and send it again";
+    default:
+      return "the daemon refused this alert; it was NOT recorded. Tell the operator the code";
+  }
+}
 
 int exit_status(Outcome o) {
   switch (o) {

@@ -41,4 +41,8 @@ inline constexpr int kExitQueued = 3;
 inline constexpr int kExitUntrusted = 4;
 int exit_status(Outcome o);
 
+// One plain sentence for a contact: what a refusal code means for their
+// alert and what to do. Never empty.
+std::string plain_refusal(Errc code);
+
 }  // namespace cw::client

@@ -80,6 +80,12 @@ int real_main(int argc, char** argv) {
   auto* flush = outbox->add_subcommand("flush", "try to deliver every queued alert");
   flush->add_flag("--watch", watch, "keep trying, with backoff, until all are delivered");
   flush->callback([&] { rc = cw::client::cmd_outbox_flush(g, watch, std::cout, std::cerr); });
+  std::string drop_id;
+  bool drop_yes = false;
+  auto* drop = outbox->add_subcommand("drop", "remove one alert from the outbox (asks first)");
+  drop->add_option("ID", drop_id, "the alert id shown by 'casewire outbox list'")->required();
+  drop->add_flag("--yes", drop_yes, "do not ask for confirmation");
+  drop->callback([&] { rc = cw::client::cmd_outbox_drop(g, drop_id, drop_yes, std::cin, std::cout, std::cerr); });
 
   app.add_subcommand("receipts", "verified receipts: proof of delivery, case references")
       ->callback([&] { rc = cw::client::cmd_receipts(g, std::cout, std::cerr); });

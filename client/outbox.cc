@@ -33,6 +33,7 @@ Status Outbox::update(const OutboxEntry& m) {
   o["attempts"] = m.attempts;
   o["last_error"] = m.last_error;
   o["case_ref"] = to_hex(m.case_ref);
+  if (!m.refused.empty()) o["refused"] = m.refused;
   auto text = json::serialize(o);
   return write_file_atomic(meta_path(m.id), as_bytes(text), kMode, Overwrite::yes);
 }
@@ -58,6 +59,7 @@ Result<std::vector<OutboxEntry>> Outbox::list() const {
         if (auto* c = o.if_contains("created_at"); c && c->is_int64()) m.created_at = c->as_int64();
         if (auto* a = o.if_contains("attempts"); a && a->is_int64()) m.attempts = static_cast<std::uint32_t>(a->as_int64());
         if (auto* l = o.if_contains("last_error"); l && l->is_string()) m.last_error = std::string(l->as_string());
+        if (auto* r = o.if_contains("refused"); r && r->is_string()) m.refused = std::string(r->as_string());
         if (auto* c = o.if_contains("case_ref"); c && c->is_string())
           if (auto ref = parse_alert_id(std::string(c->as_string()))) m.case_ref = *ref;
       }

@@ -2,7 +2,8 @@
 //
 // Invariant: an alert is written here (atomically, fsync'd, 0600) BEFORE the
 // first attempt to send it, and removed only after its receipt verified or
-// the daemon refused it for good. A crash at any point leaves it either here
+// the contact dropped it (`casewire outbox drop`). A refusal never deletes
+// it: a refusal that can heal leaves it queued, a final one marks it. A crash at any point leaves it either here
 // or receipted; resending is harmless because the alert id is idempotent.
 //
 // Only sealed envelopes are kept: nobody holding the device - the contact
@@ -26,6 +27,10 @@ struct OutboxEntry {
   std::uint32_t attempts = 0;
   std::string last_error;  // a stable error code, never content
   AlertId case_ref{};      // the case this alert belongs to (its own id for a new case)
+  // Set when the daemon refused the alert for good (a stable code): it is
+  // kept, marked, and no longer sent, until the contact drops it. Empty for
+  // an alert still waiting to be delivered.
+  std::string refused;
 };
 
 class Outbox {

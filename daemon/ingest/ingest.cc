@@ -73,13 +73,23 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   if (!in_scope(*contact, o.alert))
     return reject(Errc::forbidden, "the alert lies outside the sender's region scope", o.alert_id);
 
+  // A repeat of a recorded alert (a resend after a lost receipt, or a
+  // replay by whoever holds the envelope) is answered with its receipt and
+  // charged to the repeat budget, never to the budget for new alerts.
+  const Tag tag = keys_.alert_tag(o.alert_id);
+  auto recorded = store_.has_alert(tag);
+  if (!recorded) return reject(Errc::store_unavailable, "the store cannot be read; retry later", o.alert_id);
   double retry_after = 0;
-  if (!contact_buckets_.take(o.sender, contact->rate_per_hour, std::chrono::hours(1), &retry_after))
+  const bool allowed =
+      *recorded ? repeat_buckets_.take(o.sender, std::max(600.0, 10.0 * contact->rate_per_hour), std::chrono::hours(1),
+                                       &retry_after)
+                : contact_buckets_.take(o.sender, contact->rate_per_hour, std::chrono::hours(1), &retry_after);
+  if (!allowed)
     return reject(Errc::rate_limited, "too many alerts from this sender; retry later", o.alert_id,
                   static_cast<std::uint32_t>(std::ceil(retry_after)));
 
   NewAlert na;
-  na.alert_tag = keys_.alert_tag(o.alert_id);
+  na.alert_tag = tag;
   na.sender_tag = keys_.sender_tag(o.sender, o.alert_id);
   na.envelope_hash = envelope_hash(as_bytes(body));
   na.received_at = now;

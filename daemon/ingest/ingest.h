@@ -38,6 +38,10 @@ class Ingest {
   Metrics& metrics_;
   std::int64_t escalate_after_s_;
   TokenBuckets<KeyId, KeyIdHash> contact_buckets_;
+  // Repeats of recorded alerts have their own, generous budget: anyone who
+  // holds one of a contact's envelopes (a courier's file, a seized outbox)
+  // can replay it, and must not lock the contact out by doing so.
+  TokenBuckets<KeyId, KeyIdHash> repeat_buckets_;
 };
 
 }  // namespace cw::daemon

@@ -319,6 +319,16 @@ class SqliteStore final : public Store {
     return static_cast<std::uint64_t>(s.i64(0));
   }
 
+  Result<bool> has_alert(const Tag& alert_tag) override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(rdb_, "SELECT 1 FROM alerts WHERE alert_tag = ?");
+    if (!s) return db_error(rdb_, "has alert");
+    s.bind(1, ByteView(alert_tag));
+    const int rc = s.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(rdb_, "has alert");
+    return rc == SQLITE_ROW;
+  }
+
   bool healthy() const override { return !failed_.load(); }
 
   void on_new_notifications(std::function<void()> listener) override {

@@ -157,6 +157,9 @@ class Store {
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;
+  // Whether an alert with this tag is recorded (committed). Ingest asks
+  // before charging a contact's budget: a repeat is not a new alert.
+  virtual Result<bool> has_alert(const Tag& alert_tag) = 0;
 
   // False while the store refuses writes after a failed commit (until it has
   // recovered): what /healthz reports.

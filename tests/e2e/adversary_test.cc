@@ -128,5 +128,26 @@ TEST_F(Adversary, ANewKeyTakesOverCasesOnlyThroughEnrollReplaces) {
   EXPECT_EQ(st.code(), Errc::already_exists);
 }
 
+// Claim: replaying a contact's envelope (a courier's .cwe, a seized outbox)
+// returns its receipt and does not use up the contact's budget for new alerts.
+TEST_F(Adversary, ReplayingAnEnvelopeDoesNotLockTheContactOut) {
+  auto carol = inst->add_contact("carol", 3);  // three new alerts an hour
+  inst->sighup();
+  wait_reloaded(2);
+  const auto wire = str(inst->seal(carol, sample_alert(), random_alert_id(), unix_now()));
+  auto first = post_alert(inst->port(), wire);
+  ASSERT_TRUE(first && first->status == 201);
+  for (int i = 0; i < 20; ++i) {
+    auto r = post_alert(inst->port(), wire);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << "replay " << i << ": " << r->body;
+    EXPECT_EQ(r->body, first->body) << "the same receipt, byte for byte";
+  }
+  // Carol's own budget is intact: two more new alerts, then the limit.
+  EXPECT_EQ(post(carol, sample_alert())->status, 201);
+  EXPECT_EQ(post(carol, sample_alert())->status, 201);
+  EXPECT_EQ(post(carol, sample_alert())->status, 429) << "the budget for new alerts still holds";
+}
+
 }  // namespace
 }  // namespace cw::test

@@ -237,11 +237,68 @@ TEST_F(FieldClient, ReceiptsListShowsCaseReferencesAndUpdatesFollowTheCase) {
   EXPECT_NE(status.out.find("resolved"), std::string::npos) << status.out;
 }
 
-TEST_F(FieldClient, AnUpdateForAnUnknownCaseIsRejectedForGood) {
+TEST_F(FieldClient, AFinalRefusalKeepsTheAlertMarkedUntilTheContactDropsIt) {
   auto r = inst->client(alice, {"send", "--update", to_hex(random_alert_id()), "--status", "released"});
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("unknown_case"), std::string::npos);
-  EXPECT_TRUE(outbox().empty()) << "a final refusal leaves nothing to retry";
+  EXPECT_NE(r.err.find("stays in your outbox"), std::string::npos) << r.err;
+  auto listed = outbox();
+  ASSERT_EQ(listed.size(), 1u) << "a refusal never deletes a report";
+  EXPECT_NE(listed[0].find("REFUSED (unknown_case)"), std::string::npos) << listed[0];
+  // Not resent by a flush; counted as refused.
+  const auto before = inst->metric("casewire_alerts_rejected_total{code=\"unknown_case\"}");
+  auto f = inst->client(alice, {"outbox", "flush"});
+  EXPECT_NE(f.out.find("1 refused"), std::string::npos) << f.out;
+  EXPECT_EQ(inst->metric("casewire_alerts_rejected_total{code=\"unknown_case\"}"), before);
+  // Dropping needs a confirmation; without a terminal, --yes.
+  const std::string id = listed[0].substr(0, 32);
+  EXPECT_NE(inst->client(alice, {"outbox", "drop", id}).status, 0);
+  EXPECT_EQ(outbox().size(), 1u);
+  auto d = inst->client(alice, {"outbox", "drop", id, "--yes"});
+  EXPECT_EQ(d.status, 0) << d.err;
+  EXPECT_TRUE(outbox().empty());
+}
+
+// Issue 18: a contact enrolled but not yet loaded by the daemon (no SIGHUP
+// yet) gets unknown_sender; the alert stays queued and a later flush
+// delivers it with nothing else to do.
+TEST_F(FieldClient, ARefusalThatHealsKeepsTheAlertQueuedUntilItIsDelivered) {
+  auto bob = inst->add_contact("bob");  // enrolled after the daemon started: not loaded yet
+  auto r = inst->client(bob, send_args());
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("unknown_sender"), std::string::npos) << r.err;
+  inst->sighup();
+  for (int i = 0; i < 200 && inst->metric("casewire_trust_reloads_total") < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto f = inst->client(bob, {"outbox", "flush"});
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_NE(f.out.find("1 delivered"), std::string::npos) << f.out;
+}
+
+// Issue 9 §4: someone who learns a queued alert's id (an outbox file name)
+// and gets an envelope with that id recorded first makes the daemon answer
+// `conflict`. The contact's alert is not silently deleted: it stays, marked,
+// and the contact is told in plain words to send it again as a new alert.
+TEST_F(FieldClient, AConflictingAlertIdDoesNotSilentlyDeleteTheQueuedAlert) {
+  auto mallory = inst->add_contact("mallory");
+  inst->sighup();
+  for (int i = 0; i < 200 && inst->metric("casewire_trust_reloads_total") < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  use_urls({"https://127.0.0.1:" + std::to_string(free_port())});  // nothing listens: queued
+  ASSERT_EQ(inst->client(alice, send_args()).status, 3);
+  auto listed = outbox();
+  ASSERT_EQ(listed.size(), 1u);
+  auto id = parse_alert_id(listed[0].substr(0, 32));
+  ASSERT_TRUE(id);
+  auto front_run = post_alert(inst->port(), std::string(as_chars(inst->seal(mallory, sample_alert(), *id, unix_now()))));
+  ASSERT_TRUE(front_run && front_run->status == 201);
+  use_urls({inst->url()});
+  auto f = inst->client(alice, {"outbox", "flush"});
+  EXPECT_EQ(f.status, 2) << f.err;
+  EXPECT_NE(f.err.find("Send the report again as a new alert"), std::string::npos) << f.err;
+  listed = outbox();
+  ASSERT_EQ(listed.size(), 1u) << "kept";
+  EXPECT_NE(listed[0].find("REFUSED (conflict)"), std::string::npos) << listed[0];
 }
 
 TEST_F(FieldClient, AnExportedEnvelopeIsDeliveredByACourierWithoutAKey) {
