@@ -108,7 +108,7 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
       HttpRequest req;
       req.method = "GET";
       req.target = target;
-      req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", target, "", unix_now()));
+      req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "GET", target, "", unix_now()));
       auto res = request_any(*ctx, req);
       if (!res) return fail(err, res.error(), 3);
       if (res->status != 200) return fail(err, make_error(Errc::bad_response, "HTTP " + std::to_string(res->status) + ": " + res->body), 2);
@@ -138,7 +138,7 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
     req.target = "/v1/feed";
     req.headers.emplace_back("Accept", "text/event-stream");
     if (cursor) req.headers.emplace_back("Last-Event-ID", std::to_string(cursor));
-    req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", req.target, "", unix_now()));
+    req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "GET", req.target, "", unix_now()));
     bool done = false;
     SseParser parser([&](const SseEvent& e) {
       std::uint64_t seq = 0;
@@ -177,7 +177,7 @@ int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::os
   req.method = "POST";
   req.target = "/v1/notifications/" + std::to_string(nid) + "/ack";
   req.content_type = "application/json";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, "POST", req.target, "", unix_now()));
+  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "POST", req.target, "", unix_now()));
   auto res = request_any(*ctx, req);
   if (!res) return fail(err, res.error(), 3);
   if (res->status != 200) return fail(err, make_error(Errc::bad_response, res->body), 2);
@@ -203,7 +203,7 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
   HttpRequest req;
   req.method = "GET";
   req.target = "/v1/cases/" + case_ref + "/status";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, "GET", req.target, "", unix_now()));
+  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "GET", req.target, "", unix_now()));
   auto res = request_any(*ctx, req);
   if (!res) return fail(err, res.error(), 3);
   if (res->status != 200) {

@@ -61,7 +61,7 @@ std::optional<AlertId> status_case(std::string_view path) {
 
 }  // namespace
 
-ApiHandler::ApiHandler(ApiDeps deps) : d_(std::move(deps)), nonces_(2 * kRequestSkew) {}
+ApiHandler::ApiHandler(ApiDeps deps) : d_(std::move(deps)), nonces_(2 * kRequestSkew), started_at_(unix_now()) {}
 
 std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const RequestContext& ctx) {
   const unsigned v = head.version();
@@ -148,9 +148,16 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
     key = c->key;
   }
   const auto now = unix_now();
-  CW_TRY(verify_request(*auth, key, req.method_string(), req.target(), req.body(), now));
-  if (!nonces_.insert_fresh(key_id_hex(auth->key_id) + auth->nonce, now))
-    return make_error(Errc::replayed_request, "this signed request was already used");
+  CW_TRY(verify_request(*auth, key, d_.keys.signing().id(), req.method_string(), req.target(), req.body(), now));
+  if (auth->ts < started_at_)
+    return make_error(Errc::stale_request, "the request was signed before the daemon started; sign it again");
+  switch (nonces_.insert(key_id_hex(auth->key_id), auth->nonce, now)) {
+    case NonceCache::Verdict::fresh: break;
+    case NonceCache::Verdict::replayed:
+      return make_error(Errc::replayed_request, "this signed request was already used");
+    case NonceCache::Verdict::full:
+      return make_error(Errc::rate_limited, "too many signed requests from this key; retry later");
+  }
   return auth->key_id;
 }
 

@@ -62,6 +62,10 @@ class ApiHandler final : public Handler {
   ApiDeps d_;
   TokenBuckets<boost::asio::ip::address, AddressHash> ip_buckets_;
   NonceCache nonces_;
+  // Requests signed before this daemon started are refused: the nonce cache
+  // starts empty, so without this a request captured before a restart could
+  // be replayed after it, within the skew window.
+  const std::int64_t started_at_;
 };
 
 class AdminHandler final : public Handler {

@@ -7,10 +7,10 @@
 namespace cw {
 namespace {
 
-Bytes request_bytes(std::string_view method, std::string_view target, std::int64_t ts,
+Bytes request_bytes(const KeyId& daemon, std::string_view method, std::string_view target, std::int64_t ts,
                     std::string_view nonce, std::string_view body) {
   ByteWriter w;
-  w.raw(std::string_view("casewire-request-v1")).u8(0);
+  w.raw(std::string_view("casewire-request-v2")).u8(0).raw(daemon);
   w.raw(method).raw("\n").raw(target).raw("\n").raw(std::to_string(ts)).raw("\n").raw(nonce).raw("\n");
   w.raw(to_hex(blake2b(as_bytes(body), 32)));
   return w.take();
@@ -20,18 +20,18 @@ Error bad(const char* m) { return make_error(Errc::bad_request_signature, m); }
 
 }  // namespace
 
-std::string sign_request(const SigningKey& key, std::string_view method, std::string_view target,
-                         std::string_view body, std::int64_t now) {
+std::string sign_request(const SigningKey& key, const KeyId& daemon, std::string_view method,
+                         std::string_view target, std::string_view body, std::int64_t now) {
   std::uint8_t n[16];
   randombytes_buf(n, sizeof n);
   const std::string nonce = to_hex(ByteView(n, sizeof n));
-  auto sig = key.sign(request_bytes(method, target, now, nonce, body));
-  return "CW1 key=" + key_id_hex(key.id()) + ",ts=" + std::to_string(now) + ",nonce=" + nonce +
+  auto sig = key.sign(request_bytes(daemon, method, target, now, nonce, body));
+  return "CW2 key=" + key_id_hex(key.id()) + ",ts=" + std::to_string(now) + ",nonce=" + nonce +
          ",sig=" + to_base64(sig);
 }
 
 Result<RequestAuth> parse_request_auth(std::string_view h) {
-  if (h.substr(0, 4) != "CW1 ") return bad("Authorization must be 'CW1 key=...,ts=...,nonce=...,sig=...'");
+  if (h.substr(0, 4) != "CW2 ") return bad("Authorization must be 'CW2 key=...,ts=...,nonce=...,sig=...'");
   h.remove_prefix(4);
   RequestAuth a;
   bool have_key = false, have_ts = false, have_sig = false;
@@ -68,12 +68,12 @@ Result<RequestAuth> parse_request_auth(std::string_view h) {
   return a;
 }
 
-Status verify_request(const RequestAuth& a, const PublicKey& key, std::string_view method,
+Status verify_request(const RequestAuth& a, const PublicKey& key, const KeyId& daemon, std::string_view method,
                       std::string_view target, std::string_view body, std::int64_t now) {
   if (a.key_id != key.id()) return bad("wrong key");
   if (a.ts > now + kRequestSkew || a.ts < now - kRequestSkew)
     return make_error(Errc::stale_request, "request timestamp is too far from the daemon's clock");
-  if (!verify_signature(key, request_bytes(method, target, a.ts, a.nonce, body), a.sig))
+  if (!verify_signature(key, request_bytes(daemon, method, target, a.ts, a.nonce, body), a.sig))
     return bad("request signature does not verify");
   return Status::Ok();
 }

@@ -9,6 +9,7 @@
 
 #include "keys/commands.h"
 #include "protocol/file_io.h"
+#include "protocol/signed_request.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
 #include "tests/support/raw_client.h"
@@ -147,6 +148,55 @@ TEST_F(Adversary, ReplayingAnEnvelopeDoesNotLockTheContactOut) {
   EXPECT_EQ(post(carol, sample_alert())->status, 201);
   EXPECT_EQ(post(carol, sample_alert())->status, 201);
   EXPECT_EQ(post(carol, sample_alert())->status, 429) << "the budget for new alerts still holds";
+}
+
+// Sends a signed GET or POST on a fresh TLS connection.
+std::optional<HttpReply> signed_call(std::uint16_t port, const std::string& method, const std::string& target,
+                                     const std::string& auth) {
+  auto c = RawClient::connect(port, true);
+  c->send(method + " " + target + " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: " + auth + "\r\n\r\n");
+  return c->read_reply();
+}
+
+// Claim: a request an organisation signed for one daemon (whose operator may
+// be hostile and keep it) is refused by every other daemon: a replayed ack
+// there would record a false acknowledgement and suppress escalation.
+TEST_F(Adversary, ARequestSignedForAnotherDaemonIsRefused) {
+  const auto case_ref = random_alert_id();
+  ASSERT_EQ(post(alice, sample_alert(), case_ref)->status, 201);
+  Instance hostile;  // daemon A, run by someone else; `inst` is daemon B
+  hostile.start();
+  const std::string target = "/v1/notifications/1/ack";
+  const auto for_a = sign_request(org.identity->sign, hostile.invite().daemon_sign.id(), "POST", target, "", unix_now());
+  auto r = signed_call(inst->port(), "POST", target, for_a);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_NE(r->body.find("bad_request_signature"), std::string::npos) << r->body;
+  EXPECT_EQ(inst->metric("casewire_acks_total"), 0u) << "no false acknowledgement";
+  // The same organisation, signing for this daemon, is heard.
+  const auto for_b = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "POST", target, "", unix_now());
+  auto ok = signed_call(inst->port(), "POST", target, for_b);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(inst->metric("casewire_acks_total"), 1u);
+}
+
+// Claim: a signed request captured before a restart is not accepted after it
+// (the nonce memory is empty after a start; requests signed earlier are refused).
+TEST_F(Adversary, ARequestCapturedBeforeARestartCannotBeReplayedAfterIt) {
+  const std::string target = "/v1/notifications?after=0";
+  const auto signed_at = unix_now();
+  const auto auth = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", target, "", signed_at);
+  auto first = signed_call(inst->port(), "GET", target, auth);
+  ASSERT_TRUE(first && first->status == 200) << (first ? first->body : "");
+  EXPECT_EQ(signed_call(inst->port(), "GET", target, auth)->status, 401) << "replay before the restart";
+  inst->stop();
+  while (unix_now() <= signed_at) std::this_thread::sleep_for(50ms);  // the restart is in a later second
+  inst->start();
+  auto replay = signed_call(inst->port(), "GET", target, auth);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 401);
+  EXPECT_NE(replay->body.find("stale_request"), std::string::npos) << replay->body;
 }
 
 }  // namespace

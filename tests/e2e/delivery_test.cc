@@ -178,7 +178,7 @@ TEST_F(Delivery, RawFeedRequestsAreAuthenticatedAndReplaysRefused) {
     c->send("GET /v1/notifications?after=0 HTTP/1.1\r\nHost: t\r\nAuthorization: " + auth + "\r\n\r\n");
     return c->read_reply();
   };
-  auto auth = sign_request(org.identity->sign, "GET", "/v1/notifications?after=0", "", unix_now());
+  auto auth = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now());
   auto ok = get(auth);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
@@ -186,11 +186,11 @@ TEST_F(Delivery, RawFeedRequestsAreAuthenticatedAndReplaysRefused) {
   ASSERT_TRUE(replay);
   EXPECT_EQ(replay->status, 401);
   EXPECT_NE(replay->body.find("replayed_request"), std::string::npos);
-  auto stale = get(sign_request(org.identity->sign, "GET", "/v1/notifications?after=0", "", unix_now() - 3600));
+  auto stale = get(sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now() - 3600));
   EXPECT_NE(stale->body.find("stale_request"), std::string::npos);
-  auto stranger = get(sign_request(SigningKey::generate(), "GET", "/v1/notifications?after=0", "", unix_now()));
+  auto stranger = get(sign_request(SigningKey::generate(), inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now()));
   EXPECT_EQ(stranger->status, 401);
-  auto contact_as_org = get(sign_request(alice.identity->sign, "GET", "/v1/notifications?after=0", "", unix_now()));
+  auto contact_as_org = get(sign_request(alice.identity->sign, inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now()));
   EXPECT_EQ(contact_as_org->status, 401) << "a contact key is not an organisation key";
 }
 

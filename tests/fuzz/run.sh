@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
-build=${2:-build-fuzz}
+build=$(realpath -m "${2:-build-fuzz}")  # absolute: the targets run from a scratch dir
 if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed, skipping"; exit 0; fi
 CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASEWIRE_FUZZ=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
@@ -17,7 +17,7 @@ for t in envelope alert signed keyfile request config; do
   mkdir -p "$work/$t"
   cp tests/fuzz/corpus/$t/* "$work/$t/"
   echo "== fuzz_$t for ${seconds}s"
-  if ! (cd "$work" && "$OLDPWD/$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
+  if ! (cd "$work" && "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
           -max_len=16384 -print_final_stats=1 "$work/$t" 2>"$work/$t.log"); then
     echo "fuzz_$t FOUND A CRASH; see $work"
     tail -40 "$work/$t.log"

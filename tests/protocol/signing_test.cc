@@ -32,19 +32,25 @@ TEST(SignedPayload, TamperingOrAnotherKeyFails) {
 TEST(SignedRequest, VerifiesForTheSignedRequestOnly) {
   auto k = SigningKey::from_seed(Bytes(32, 3));
   const std::int64_t now = 1795000000;
-  auto h = sign_request(k, "GET", "/v1/feed", "", now);
+  const KeyId daemon = SigningKey::from_seed(Bytes(32, 4)).id();
+  const KeyId other_daemon = SigningKey::from_seed(Bytes(32, 5)).id();
+  auto h = sign_request(k, daemon, "GET", "/v1/feed", "", now);
   auto a = parse_request_auth(h);
   ASSERT_TRUE(a.ok()) << a.error().message;
-  EXPECT_TRUE(verify_request(*a, k.public_key(), "GET", "/v1/feed", "", now).ok());
-  EXPECT_EQ(verify_request(*a, k.public_key(), "GET", "/v1/notifications", "", now).code(), Errc::bad_request_signature);
-  EXPECT_EQ(verify_request(*a, k.public_key(), "POST", "/v1/feed", "", now).code(), Errc::bad_request_signature);
-  EXPECT_EQ(verify_request(*a, k.public_key(), "GET", "/v1/feed", "x", now).code(), Errc::bad_request_signature);
-  EXPECT_EQ(verify_request(*a, k.public_key(), "GET", "/v1/feed", "", now + kRequestSkew + 1).code(), Errc::stale_request);
+  EXPECT_TRUE(verify_request(*a, k.public_key(), daemon, "GET", "/v1/feed", "", now).ok());
+  EXPECT_EQ(verify_request(*a, k.public_key(), other_daemon, "GET", "/v1/feed", "", now).code(),
+            Errc::bad_request_signature)
+      << "a request signed for one daemon does not verify at another";
+  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/notifications", "", now).code(), Errc::bad_request_signature);
+  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "POST", "/v1/feed", "", now).code(), Errc::bad_request_signature);
+  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/feed", "x", now).code(), Errc::bad_request_signature);
+  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/feed", "", now + kRequestSkew + 1).code(), Errc::stale_request);
 }
 
 TEST(SignedRequest, MalformedHeadersAreRefused) {
-  for (const char* h : {"", "Bearer x", "CW1 key=zz,ts=1,nonce=00,sig=AA", "CW1 key=0011223344556677",
-                        "CW1 key=0011223344556677,ts=1,nonce=00112233445566778899aabbccddeeff,sig=AAAA,extra=1"})
+  for (const char* h : {"", "Bearer x", "CW2 key=zz,ts=1,nonce=00,sig=AA", "CW2 key=0011223344556677",
+                        "CW2 key=0011223344556677,ts=1,nonce=00112233445566778899aabbccddeeff,sig=AAAA,extra=1",
+                        "CW1 key=0011223344556677,ts=1,nonce=00112233445566778899aabbccddeeff,sig=AAAA"})
     EXPECT_EQ(parse_request_auth(h).code(), Errc::bad_request_signature) << h;
 }
 
