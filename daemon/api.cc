@@ -172,11 +172,15 @@ void ApiHandler::feed(const Request& req, const KeyId& who, const Reply& reply) 
     if (!n) return reply.send(error_response(Errc::bad_request, "Last-Event-ID must be a number", v));
     after = *n;
   }
+  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, after, d_.ex,
+                              d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
+  if (!src) {
+    d_.metrics.reject(Errc::rate_limited);
+    return reply.send(error_response(Errc::rate_limited, "this organisation has too many feeds open", v, 30));
+  }
   Response head{http::status::ok, v};
   head.set(http::field::content_type, "text/event-stream");
   head.set(http::field::cache_control, "no-store");
-  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, after, d_.ex,
-                              d_.metrics, d_.feed_heartbeat);
   reply.stream(std::move(head), std::move(src));
 }
 

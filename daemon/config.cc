@@ -54,7 +54,7 @@ const std::vector<Section>& known_sections() {
         "per_ip_per_minute", "max_feeds_per_org"}},
       {"delivery",
        {"escalate_after_s", "webhook_timeout_ms", "poll_interval_ms", "max_parallel",
-        "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks"}},
+        "feed_heartbeat_ms", "retry_schedule_ms"}},
   };
   return k;
 }
@@ -154,6 +154,8 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(read_u32(t, "server", "max_batch", c.max_batch, 1, 10000));
   auto& l = c.limits;
   CW_TRY(read_u32(t, "limits", "max_connections", l.max_connections, 1, 100000));
+  CW_TRY(read_u32(t, "limits", "max_connections_per_ip", l.max_connections_per_ip, 0, 100000));
+  CW_TRY(read_u32(t, "limits", "max_feeds_per_org", l.max_feeds_per_org, 1, 10000));
   CW_TRY(read_u32(t, "limits", "handshake_timeout_ms", l.handshake_timeout_ms, 100, 600000));
   CW_TRY(read_u32(t, "limits", "header_timeout_ms", l.header_timeout_ms, 100, 600000));
   CW_TRY(read_u32(t, "limits", "body_timeout_ms", l.body_timeout_ms, 100, 600000));

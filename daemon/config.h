@@ -14,7 +14,14 @@ namespace cw::daemon {
 
 struct Limits {
   std::uint32_t max_connections = 256;
-  std::uint32_t handshake_timeout_ms = 10000;
+  // Concurrent connections from one address, enforced at accept (0 = off:
+  // behind Tor every client is 127.0.0.1; the onion service's own defences
+  // do this job there - docs/OPERATOR.md).
+  std::uint32_t max_connections_per_ip = 32;
+  std::uint32_t max_feeds_per_org = 4;  // open SSE streams per organisation key
+  // Short: a connection that has not finished its handshake holds a slot and
+  // is the first to be shed when the daemon is full.
+  std::uint32_t handshake_timeout_ms = 5000;
   std::uint32_t header_timeout_ms = 10000;   // waiting for and reading a request head
   std::uint32_t body_timeout_ms = 20000;     // whole body
   std::uint32_t write_timeout_ms = 20000;

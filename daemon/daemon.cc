@@ -147,6 +147,7 @@ int Daemon::run() {
       if (fresh) {
         d.trust.set(std::move(*fresh));
         d.dispatcher->trust_changed();
+        d.hub.notify();  // feed streams re-check their organisation's access now
         d.metrics.trust_reloads.fetch_add(1);
         log_event("trust_reloaded");
       } else {

@@ -66,7 +66,10 @@ std::string Metrics::render() const {
   line(out, "casewire_open_connections", "Client connections open now.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, open_connections.load())));
   line(out, "casewire_connections_total", "Client connections accepted.", "counter", connections_total);
-  line(out, "casewire_connections_refused_total", "Connections closed at once: over the cap.", "counter", connections_refused);
+  line(out, "casewire_connections_refused_total", "Connections closed at once: over the cap or the per-address cap.",
+       "counter", connections_refused);
+  line(out, "casewire_connections_shed_total", "Connections without a request closed to make room for new ones.",
+       "counter", connections_shed);
   line(out, "casewire_trust_reloads_total", "Trust store reloads (SIGHUP).", "counter", trust_reloads);
   line(out, "casewire_store_failures_total", "Store transactions that failed.", "counter", store_failures);
   line(out, "casewire_notifications_created_total", "Anonymised case events created.", "counter", notifications_created);

@@ -37,7 +37,8 @@ struct Metrics {
   std::atomic<std::uint64_t> signature_verifications{0};
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::uint64_t> connections_total{0};
-  std::atomic<std::uint64_t> connections_refused{0};  // over the connection cap
+  std::atomic<std::uint64_t> connections_refused{0};  // over the cap, or over the per-address cap
+  std::atomic<std::uint64_t> connections_shed{0};     // closed before a request, to make room
   std::atomic<std::uint64_t> trust_reloads{0};
   std::atomic<std::uint64_t> store_failures{0};
   std::atomic<std::uint64_t> notifications_created{0};

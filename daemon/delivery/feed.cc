@@ -61,6 +61,20 @@ void FeedHub::notify() {
     });
 }
 
+bool FeedHub::acquire_stream(const KeyId& org, std::uint32_t max) {
+  std::lock_guard lock(mu_);
+  auto& n = streams_[org];
+  if (n >= max) return false;
+  ++n;
+  return true;
+}
+
+void FeedHub::release_stream(const KeyId& org) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(org);
+  if (it != streams_.end() && --it->second == 0) streams_.erase(it);
+}
+
 std::string sse_event(std::uint64_t seq, const std::string& signed_payload) {
   return "id: " + std::to_string(seq) + "\nevent: notification\ndata: " + signed_payload + "\n\n";
 }
@@ -75,7 +89,10 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
         last_(after), ex_(std::move(ex)), metrics_(metrics), heartbeat_(heartbeat) {
     metrics_.feed_streams.fetch_add(1);
   }
-  ~FeedSource() override { metrics_.feed_streams.fetch_sub(1); }
+  ~FeedSource() override {
+    metrics_.feed_streams.fetch_sub(1);
+    hub_.release_stream(org_);
+  }
 
   void next(std::function<void(std::optional<std::string>)> deliver) override {
     if (cancelled_) return deliver(std::nullopt);
@@ -83,11 +100,12 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
       first_ = false;
       return deliver(": casewire feed\nretry: 3000\n\n");
     }
-    // A revoked organisation's stream ends at its next step.
+    // A revoked organisation's stream, or one whose feed access was
+    // withdrawn, ends at its next step.
     {
       const auto trust = trust_.get();  // a SIGHUP may swap the snapshot meanwhile
       const OrgEntry* org = trust->org(org_);
-      if (!org || org->revoked) return deliver(std::nullopt);
+      if (!org || org->revoked || !org->sub.feed) return deliver(std::nullopt);
     }
     const auto gen = hub_.generation();
     auto items = store_.feed(org_hex_, last_, 64);
@@ -141,7 +159,8 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
                                                const SigningKey& daemon, KeyId org, std::uint64_t after,
                                                net::any_io_executor ex, Metrics& metrics,
-                                               std::chrono::milliseconds heartbeat) {
+                                               std::chrono::milliseconds heartbeat, std::uint32_t max_streams) {
+  if (!hub.acquire_stream(org, max_streams)) return nullptr;
   return std::make_shared<FeedSource>(store, hub, trust, daemon, org, after, std::move(ex), metrics, heartbeat);
 }
 

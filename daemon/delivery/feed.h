@@ -8,6 +8,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -31,17 +32,25 @@ class FeedHub {
   void cancel(const std::shared_ptr<Waiter>& w);
   void notify();  // thread-safe
 
+  // Open streams per organisation, capped, so that one organisation key (or
+  // whoever holds it) cannot hold the daemon's sockets. Thread-safe.
+  bool acquire_stream(const KeyId& org, std::uint32_t max);
+  void release_stream(const KeyId& org);
+
  private:
   mutable std::mutex mu_;
   std::uint64_t generation_ = 0;
   std::vector<std::weak_ptr<Waiter>> waiters_;
+  std::map<KeyId, std::uint32_t> streams_;  // guarded by mu_
 };
 
-// One subscriber's stream.
+// One subscriber's stream; null when `org` already has `max_streams` open.
+// The stream ends when the organisation is revoked or loses feed access
+// (checked at every step; FeedHub::notify() after a trust reload wakes it).
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
                                                const SigningKey& daemon, KeyId org, std::uint64_t after,
                                                boost::asio::any_io_executor ex, Metrics& metrics,
-                                               std::chrono::milliseconds heartbeat);
+                                               std::chrono::milliseconds heartbeat, std::uint32_t max_streams);
 
 // "id: N\nevent: notification\ndata: <signed payload>\n\n"
 std::string sse_event(std::uint64_t seq, const std::string& signed_payload);

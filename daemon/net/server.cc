@@ -51,12 +51,21 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;  // closed by drain
     if (!ec) {
-      const auto open = stats_->open.load();
-      if (state_->draining || open >= static_cast<std::int64_t>(state_->limits.max_connections)) {
-        // Over the cap: close at once, before any TLS work is spent on it.
+      beast::error_code rec;
+      const auto remote = socket.remote_endpoint(rec).address();
+      const std::uint32_t per_ip = stats_->public_api ? state_->limits.max_connections_per_ip : 0;
+      auto refuse = [&] {
+        // Close at once, before any TLS work is spent on it.
         if (stats_->public_api) state_->metrics.connections_refused.fetch_add(1);
         beast::error_code ignore;
         socket.close(ignore);
+      };
+      if (rec || state_->draining || !room_for_one_more()) {
+        refuse();
+      } else if (!stats_->admit(remote, per_ip)) {
+        // One address holding many sockets (one host trying to fill the
+        // daemon) gets no more; everyone else still gets in.
+        refuse();
       } else if (tls_) {
         start_tls_session(std::move(socket), *tls_, state_, handler_, stats_);
       } else {
@@ -64,6 +73,30 @@ class Listener : public std::enable_shared_from_this<Listener> {
       }
     }
     accept();
+  }
+
+  // At the connection cap, makes room by shedding this listener's oldest
+  // connection that has not yet sent a request (idle TCP, an unfinished TLS
+  // handshake): those are what a flood holds, while a contact mid-request is
+  // kept. Returns false when every connection is busy with real work.
+  bool room_for_one_more() {
+    const auto cap = static_cast<std::int64_t>(state_->limits.max_connections);
+    if (stats_->open.load() - stats_->shedding.load() < cap) return true;
+    std::shared_ptr<SessionBase> oldest;
+    {
+      std::lock_guard lock(state_->mu);
+      for (auto& [p, w] : state_->sessions) {
+        auto s = w.lock();
+        if (!s || s->listener != stats_.get() || s->proven.load() || s->shedding.load()) continue;
+        if (!oldest || s->accepted_at < oldest->accepted_at) oldest = std::move(s);
+      }
+    }
+    if (!oldest) return false;
+    oldest->shedding = true;
+    stats_->shedding.fetch_add(1);
+    if (stats_->public_api) state_->metrics.connections_shed.fetch_add(1);
+    oldest->shed();
+    return true;
   }
 
   std::shared_ptr<Server::State> state_;

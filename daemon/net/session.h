@@ -7,6 +7,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -16,12 +18,24 @@
 
 namespace cw::daemon {
 
+struct ListenerStats;
+
 // What sessions share with the server: limits, metrics, the drain flag and a
 // registry of live sessions so drain() can reach idle ones.
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void drain() = 0;  // thread-safe: posts to the session's strand
+  // Closes the connection now, whatever it is doing; thread-safe.
+  virtual void shed() = 0;
+
+  // Read by the listener at accept to choose whom to shed when full.
+  const ListenerStats* listener = nullptr;
+  std::chrono::steady_clock::time_point accepted_at{};
+  // Set once a request head has arrived: a connection that never got this
+  // far (idle TCP, slow or never-finished TLS handshake) is shed first.
+  std::atomic<bool> proven{false};
+  std::atomic<bool> shedding{false};
 };
 
 struct Server::State {
@@ -54,7 +68,30 @@ struct Server::State {
 // the public API's connections appear in the connection metrics.
 struct ListenerStats {
   std::atomic<std::int64_t> open{0};
+  std::atomic<std::int64_t> shedding{0};  // open, but being closed to make room
   bool public_api = false;
+
+  // Concurrent connections per remote address. admit() is called at accept;
+  // release() by the session's destructor for every admitted connection.
+  bool admit(const net::ip::address& a, std::uint32_t cap) {
+    std::lock_guard lock(mu);
+    auto& n = per_address[a];
+    if (cap > 0 && n >= cap) {
+      if (n == 0) per_address.erase(a);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void release(const net::ip::address& a) {
+    std::lock_guard lock(mu);
+    auto it = per_address.find(a);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+  }
+
+ private:
+  std::mutex mu;
+  std::map<net::ip::address, std::uint32_t> per_address;
 };
 
 void start_tls_session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<Server::State> state,

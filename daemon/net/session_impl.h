@@ -41,6 +41,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         handler_(std::move(handler)), stats_(std::move(stats)) {
     beast::error_code ec;
     ctx_.remote = lowest().socket().remote_endpoint(ec).address();
+    listener = stats_.get();
+    accepted_at = std::chrono::steady_clock::now();
     stats_->open.fetch_add(1);
     if (stats_->public_api) {
       state_->metrics.open_connections.fetch_add(1);
@@ -50,6 +52,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   ~Session() override {
     if (source_) source_->cancel();
     stats_->open.fetch_sub(1);
+    if (shedding.load()) stats_->shedding.fetch_sub(1);
+    stats_->release(ctx_.remote);
     if (stats_->public_api) state_->metrics.open_connections.fetch_sub(1);
     state_->remove(this);
   }
@@ -57,6 +61,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void run() {
     state_->add(this->shared_from_this());
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+  }
+
+  void shed() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
   }
 
   void drain() override {
@@ -121,6 +129,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return send_final(error_response(Errc::body_too_large, "request body is too large"));
     }
     if (ec) return fail(ec, "read head");
+    proven = true;
     keep_alive_ = parser_->get().keep_alive();
     if (auto early = handler_->precheck(parser_->get().base(), ctx_)) {
       // Refused before reading the body: answer and close, the unread body

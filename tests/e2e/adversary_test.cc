@@ -199,5 +199,75 @@ TEST_F(Adversary, ARequestCapturedBeforeARestartCannotBeReplayedAfterIt) {
   EXPECT_NE(replay->body.find("stale_request"), std::string::npos) << replay->body;
 }
 
+// Claim: one host holding idle sockets cannot shut out contacts on other
+// addresses: a per-address cap at accept.
+TEST(Intake, OneHostHoldingIdleSocketsDoesNotBlockOtherContacts) {
+  Instance inst("max_connections = 64\nmax_connections_per_ip = 8\n");
+  inst.start();
+  auto alice = inst.add_contact("alice");
+  inst.sighup();
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 300; ++i) held.push_back(RawClient::idle(inst.port(), "127.0.0.1"));
+  for (int i = 0; i < 200 && inst.metric("casewire_connections_refused_total") < 292; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_GE(inst.metric("casewire_connections_refused_total"), 292u) << "all but 8 refused at accept";
+  EXPECT_LE(inst.metric("casewire_open_connections"), 8u);
+  // A contact from another address gets through at once.
+  auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())), "127.0.0.2");
+  ASSERT_TRUE(r) << "no answer while one host holds sockets";
+  EXPECT_EQ(r->status, 201) << r->body;
+}
+
+// Claim: when the daemon is full (behind Tor every client is one address, so
+// the per-address cap is off), connections that have not sent a request are
+// shed oldest first, so a contact still gets through.
+TEST(Intake, WhenFullIdleConnectionsAreShedOldestFirst) {
+  Instance inst("max_connections = 16\nmax_connections_per_ip = 0\n");
+  inst.start();
+  auto alice = inst.add_contact("alice");
+  inst.sighup();
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 64; ++i) held.push_back(RawClient::idle(inst.port()));
+  for (int i = 0; i < 200 && inst.metric("casewire_connections_shed_total") < 48; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GE(inst.metric("casewire_connections_shed_total"), 48u);
+  EXPECT_TRUE(held.front()->closed_within(2s)) << "the oldest idle connection was shed";
+  auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
+  ASSERT_TRUE(r) << "no answer while the daemon was full of idle sockets";
+  EXPECT_EQ(r->status, 201) << r->body;
+}
+
+// Claim: one organisation's key cannot hold more than max_feeds_per_org feed
+// streams; and a stream ends when feed access is withdrawn.
+TEST_F(Adversary, FeedStreamsAreCappedPerOrganisation) {
+  const std::string target = "/v1/feed";
+  std::vector<std::unique_ptr<RawClient>> streams;
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto c = RawClient::connect(inst->port(), true);
+    c->send("GET " + target + " HTTP/1.1\r\nHost: t\r\nAuthorization: " +
+            sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", target, "", unix_now()) +
+            "\r\n\r\n");
+    auto r = c->read_reply();
+    if (r && r->status == 429) ++refused;
+    streams.push_back(std::move(c));
+  }
+  EXPECT_EQ(refused, 2) << "4 streams per organisation by default";
+  EXPECT_EQ(inst->metric("casewire_feed_streams"), 4u);
+
+  // Withdrawing feed access ends the open streams (not only revocation).
+  keys::SetOrgOptions so;
+  so.dir = inst->keys_dir();
+  so.key_id = key_id_hex(org.id);
+  so.feed = false;
+  std::ostringstream sink;
+  ASSERT_TRUE(keys::set_org(so, sink).ok());
+  inst->sighup();
+  EXPECT_TRUE(streams.front()->closed_within(5s)) << "the stream outlived the withdrawal of feed access";
+  for (int i = 0; i < 200 && inst->metric("casewire_feed_streams") > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(inst->metric("casewire_feed_streams"), 0u);
+}
+
 }  // namespace
 }  // namespace cw::test

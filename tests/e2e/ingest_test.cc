@@ -364,14 +364,18 @@ TEST_F(Ingest, NoCanaryReachesLogsMetricsOrTheDatabaseFile) {
 }
 
 TEST(IngestLimits, ConnectionFloodPastTheCapIsClosedAndServiceResumes) {
-  Instance inst("max_connections = 4\nheader_timeout_ms = 3000\n");
+  Instance inst("max_connections = 4\nheader_timeout_ms = 3000\nmax_connections_per_ip = 0\n");
   auto alice = inst.add_contact("alice");
   inst.start();
+  // Four connections busy with a request (head sent, body pending): real
+  // work, which is never shed to make room.
   std::vector<std::unique_ptr<RawClient>> held;
   for (int i = 0; i < 4; ++i) {
     held.push_back(RawClient::connect(inst.port(), true));
     ASSERT_TRUE(held.back()->handshake_ok());
+    ASSERT_TRUE(held.back()->send("POST /v1/alerts HTTP/1.1\r\nHost: t\r\nContent-Length: 8253\r\n\r\n"));
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the heads arrive
   auto extra = RawClient::connect(inst.port(), true, std::chrono::seconds(2));
   EXPECT_FALSE(extra->handshake_ok()) << "the connection past the cap must be closed";
   EXPECT_GE(inst.metric("casewire_connections_refused_total"), 1u);

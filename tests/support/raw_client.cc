@@ -27,9 +27,33 @@ std::string HttpReply::header(const std::string& name) const {
   return v;
 }
 
-std::unique_ptr<RawClient> RawClient::connect(std::uint16_t port, bool tls, std::chrono::milliseconds timeout) {
+std::unique_ptr<RawClient> RawClient::idle(std::uint16_t port, const char* source) {
   auto c = std::unique_ptr<RawClient>(new RawClient());
   c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (source) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    ::bind(c->fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  }
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  c->handshake_ok_ = ::connect(c->fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  return c;
+}
+
+std::unique_ptr<RawClient> RawClient::connect(std::uint16_t port, bool tls, std::chrono::milliseconds timeout,
+                                              const char* source) {
+  auto c = std::unique_ptr<RawClient>(new RawClient());
+  c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (source) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    ::bind(c->fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  }
   timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(c->fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(c->fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -125,8 +149,8 @@ std::string http_request(const std::string& method, const std::string& target, c
   return r;
 }
 
-std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope) {
-  auto c = RawClient::connect(port, true);
+std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope, const char* source) {
+  auto c = RawClient::connect(port, true, std::chrono::seconds(5), source);
   if (!c->handshake_ok()) return std::nullopt;
   if (!c->send(http_request("POST", "/v1/alerts", envelope))) return std::nullopt;
   return c->read_reply();
