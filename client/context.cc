@@ -30,7 +30,10 @@ Result<ClientContext> load_context(const Globals& g) {
   // An onion address can only be reached through Tor; say so instead of
   // leaking a DNS query for it.
   bool all_onion = !c.invite.urls.empty();
-  for (const auto& u : c.invite.urls) all_onion = all_onion && u.find(".onion") != std::string::npos;
+  for (const auto& u : c.invite.urls) {
+    auto parsed = parse_https_url(u);
+    all_onion = all_onion && parsed && is_onion_host(parsed->host);
+  }
   if (all_onion && !c.transport.proxy)
     return make_error(Errc::bad_config, "the daemon is an onion service: use --proxy socks5h://127.0.0.1:9050");
   return c;

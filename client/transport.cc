@@ -3,6 +3,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cctype>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -120,6 +122,10 @@ net::awaitable<Result<std::unique_ptr<TlsStream>>> open_stream(ssl::context& ctx
   auto tok = net::redirect_error(net::use_awaitable, ec);
   beast::tcp_stream tcp(ex);
   tcp.expires_after(o.connect_timeout);
+  if (!o.proxy && is_onion_host(u.host))
+    co_return make_error(Errc::proxy_error,
+                         "this daemon address is an onion service, reachable only through Tor: use --proxy "
+                         "socks5h://127.0.0.1:9050 (Tor Browser: 9150); it was not looked up");
   if (o.proxy) {
     auto addr = net::ip::make_address(o.proxy->host == "localhost" ? "127.0.0.1" : o.proxy->host, ec);
     if (ec) co_return make_error(Errc::proxy_error, "proxy host must be an IP address");
@@ -207,6 +213,16 @@ Result<T> run(net::io_context& ioc, net::awaitable<Result<T>> aw) {
 }
 
 }  // namespace
+
+bool is_onion_host(std::string_view host) {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  constexpr std::string_view kSuffix = ".onion";
+  if (host.size() < kSuffix.size()) return false;
+  auto tail = host.substr(host.size() - kSuffix.size());
+  for (std::size_t i = 0; i < kSuffix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(tail[i])) != kSuffix[i]) return false;
+  return true;
+}
 
 Result<Url> parse_https_url(const std::string& url) {
   constexpr std::string_view kScheme = "https://";

@@ -23,6 +23,12 @@ struct Url {
 };
 Result<Url> parse_https_url(const std::string& url);
 
+// True for a Tor onion service name: the host ends in ".onion" (a suffix,
+// case-insensitive, a trailing root dot allowed - not a substring). Such a
+// name is only ever handed to the SOCKS5 proxy; looking it up in DNS would
+// tell a watching resolver that this device uses casewire.
+bool is_onion_host(std::string_view host);
+
 struct Proxy {
   std::string host;  // an IP address (or localhost): the proxy itself is never looked up in DNS
   std::uint16_t port = 9050;

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -132,6 +134,35 @@ TEST_F(FieldClient, OnionOnlyInviteWithoutProxyIsRefusedBeforeAnyLookup) {
   auto r = inst->client(alice, send_args());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("onion"), std::string::npos) << r.err;
+}
+
+// Issue 9 §6: with an invite listing a clearnet URL and an onion URL and no
+// proxy, once the clearnet one fails the client must not ask the system
+// resolver for the .onion name (a watching resolver would learn this device
+// uses casewire). A preloaded shim logs every name the client looks up.
+TEST_F(FieldClient, AnOnionNameIsNeverResolvedLocally) {
+  const std::string onion = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz23.onion";
+  const std::string log = inst->dir() + "/resolver.log";
+  std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
+  std::map<std::string, std::string> env{
+      {"LD_PRELOAD", std::string(CASEWIRE_BINARY_DIR) + "/tests/libresolver_watch.so"},
+      {"CASEWIRE_RESOLVER_LOG", log},
+      {"ASAN_OPTIONS", asan + (asan.empty() ? "" : ":") + "verify_asan_link_order=0"}};
+  // The watcher works: a name it should see, it sees.
+  use_urls({"https://localhost:" + std::to_string(free_port())});
+  inst->client(alice, send_args(), env);
+  ASSERT_NE(read_text(log).find("localhost"), std::string::npos) << "the resolver watcher is not working";
+
+  for (const auto& host : {onion, std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ23.ONION."),
+                           std::string("www.") + onion}) {
+    use_urls({"https://127.0.0.1:" + std::to_string(free_port()), "https://" + host});
+    auto r = inst->client(alice, send_args(), env);
+    EXPECT_EQ(r.status, 3) << r.err;
+    EXPECT_NE(r.err.find("through Tor"), std::string::npos) << r.err;
+  }
+  auto names = read_text(log);
+  EXPECT_EQ(names.find("onion"), std::string::npos) << "an onion name reached the system resolver:\n" << names;
+  EXPECT_EQ(names.find("ONION"), std::string::npos) << names;
 }
 
 TEST_F(FieldClient, FailsOverToTheNextUrl) {
