@@ -87,19 +87,16 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
     d_.metrics.reject(Errc::body_too_large);
     return error_response(Errc::body_too_large, "request body is too large", v);
   };
-  if (path == "/v1/alerts") {
-    if (method != http::verb::post) return error_response(Errc::method_not_allowed, "use POST", v);
-    return too_large(d_.limits.max_body_bytes);
-  }
-  if (path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) {
-    if (method != http::verb::get) return error_response(Errc::method_not_allowed, "use GET", v);
+  // Anything our clients never send - an unknown path, a wrong method, a
+  // signed route without a signature - gets a generic web server's 404, not
+  // a casewire error: an address scanner must not recognise the daemon.
+  const bool has_auth = !head[http::field::authorization].empty();
+  if (path == "/v1/alerts" && method == http::verb::post) return too_large(d_.limits.max_body_bytes);
+  if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) && method == http::verb::get &&
+      has_auth)
     return too_large(0);
-  }
-  if (ack_id(path)) {
-    if (method != http::verb::post) return error_response(Errc::method_not_allowed, "use POST", v);
-    return too_large(kMaxSmallBody);
-  }
-  return error_response(Errc::not_found, "no such endpoint", v);
+  if (ack_id(path) && method == http::verb::post && has_auth) return too_large(kMaxSmallBody);
+  return generic_not_found(v);
 }
 
 void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {

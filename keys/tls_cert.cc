@@ -55,9 +55,13 @@ Status generate_self_signed_cert(const TlsCertFiles& out, const std::vector<std:
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 10L * 365 * 24 * 3600);
   X509_set_pubkey(cert.get(), key.get());
+  // A neutral subject: the first name the certificate is for, as any
+  // self-signed server would have it - never a product name a scanner could
+  // match (issue 9 §9).
+  const std::string cn = names.empty() ? std::string("localhost") : names.front();
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("casewired"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                             0);
   X509_set_issuer_name(cert.get(), name);
 
   std::string san;

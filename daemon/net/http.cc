@@ -44,6 +44,15 @@ Response json_response(http::status status, std::string body, unsigned version) 
   return res;
 }
 
+Response generic_not_found(unsigned version) {
+  Response res{http::status::not_found, version};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = "404 page not found\n";
+  res.prepare_payload();
+  return res;
+}
+
 Response error_response(Errc code, std::string_view message, unsigned version,
                         std::optional<std::uint32_t> retry_after) {
   boost::json::object o;

@@ -28,6 +28,13 @@ Response error_response(Errc code, std::string_view message, unsigned version = 
                         std::optional<std::uint32_t> retry_after = std::nullopt);
 Response json_response(http::status status, std::string body, unsigned version = 11);
 
+// What a scanner gets for any path or method the API does not serve: the
+// plain 404 of a generic web server (this is, byte for byte, what Go's
+// net/http answers, and like it we send no Server header), so probing
+// addresses does not single out a casewire daemon. docs/THREAT_MODEL.md says
+// what a prober who knows the protocol can still tell.
+Response generic_not_found(unsigned version = 11);
+
 // A response body produced piece by piece (the SSE feed). The session asks
 // for the next piece only after the previous one was written, so a slow
 // reader holds at most one piece in memory; a write that misses its deadline

@@ -169,7 +169,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     source_ = std::move(src);
     stream_head_ = std::make_unique<http::response<http::empty_body>>(head.result(), head.version());
     for (const auto& f : head) stream_head_->set(f.name_string(), f.value());
-    stream_head_->set(http::field::server, "casewired");
     stream_head_->chunked(true);
     stream_head_->keep_alive(false);
     stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*stream_head_);
@@ -211,7 +210,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void send(Response res) {
     phase_ = Phase::writing;
     res.keep_alive(keep_alive_ && !state_->draining);
-    res.set(http::field::server, "casewired");
     res.prepare_payload();
     res_ = std::make_unique<Response>(std::move(res));
     lowest().expires_after(ms(limits().write_timeout_ms));

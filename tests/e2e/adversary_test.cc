@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <cctype>
 #include <thread>
 
 #include "keys/commands.h"
@@ -267,6 +269,43 @@ TEST_F(Adversary, FeedStreamsAreCappedPerOrganisation) {
   EXPECT_TRUE(streams.front()->closed_within(5s)) << "the stream outlived the withdrawal of feed access";
   for (int i = 0; i < 200 && inst->metric("casewire_feed_streams") > 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(inst->metric("casewire_feed_streams"), 0u);
+}
+
+// Claim (issue 9 §9): a state scanning addresses cannot recognise a casewire
+// daemon from its certificate, a Server header, or how it answers probes.
+TEST_F(Adversary, AProbingScannerSeesAGenericWebServer) {
+  struct Probe {
+    const char* method;
+    const char* target;
+    std::string extra;
+  };
+  const std::vector<Probe> probes = {{"GET", "/", ""},          {"GET", "/robots.txt", ""},
+                                     {"GET", "/v1/alerts", ""}, {"POST", "/admin", ""},
+                                     {"GET", "/v1/feed", ""},   {"GET", "/v1/notifications?after=0", ""},
+                                     {"POST", "/v1/notifications/1/ack", ""}};
+  std::optional<std::string> first_body;
+  for (const auto& p : probes) {
+    auto c = RawClient::connect(inst->port(), true);
+    ASSERT_TRUE(c->send(http_request(p.method, p.target, "")));
+    auto r = c->read_reply();
+    ASSERT_TRUE(r) << p.target;
+    EXPECT_EQ(r->status, 404) << p.method << " " << p.target;
+    EXPECT_EQ(r->body, "404 page not found\n") << p.target;
+    EXPECT_EQ(r->header("Server"), "") << "no Server header";
+    std::string all = r->head + r->body;
+    std::transform(all.begin(), all.end(), all.begin(), ::tolower);
+    EXPECT_EQ(all.find("casewire"), std::string::npos) << all;
+    EXPECT_EQ(all.find("json"), std::string::npos) << all;
+  }
+  // The certificate, seen by an independent TLS client.
+  auto s = run({"/bin/sh", "-c",
+                "openssl s_client -connect 127.0.0.1:" + std::to_string(inst->port()) +
+                    " -showcerts </dev/null 2>/dev/null | openssl x509 -noout -subject -issuer"});
+  ASSERT_EQ(s.status, 0) << s.err;
+  ASSERT_NE(s.out.find("subject"), std::string::npos) << s.out;
+  std::string cert = s.out;
+  std::transform(cert.begin(), cert.end(), cert.begin(), ::tolower);
+  EXPECT_EQ(cert.find("casewire"), std::string::npos) << s.out;
 }
 
 }  // namespace

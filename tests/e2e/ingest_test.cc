@@ -306,19 +306,6 @@ TEST_F(Ingest, SlowLorisIsCutOffAtTheHeaderDeadlineWhileOthersAreServed) {
   EXPECT_LT(cut_after, std::chrono::seconds(5)) << "header deadline is 1.5 s";
 }
 
-TEST_F(Ingest, UnknownRouteAndWrongMethod) {
-  auto c = RawClient::connect(inst->port(), true);
-  c->send(http_request("GET", "/v1/alerts", ""));
-  auto r = c->read_reply();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 405);
-  auto d = RawClient::connect(inst->port(), true);
-  d->send(http_request("GET", "/nope", ""));
-  r = d->read_reply();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 404);
-}
-
 TEST_F(Ingest, SigtermDrainsAndExitsCleanly) {
   expect_serving_with_rows(0);
   inst->stop();
