@@ -147,12 +147,14 @@ Result<Alert> build_alert(const AlertFlags& f, std::int64_t now) {
 int cmd_init(const Globals& g, const std::string& invite, const std::string& key, bool force,
              std::ostream& out, std::ostream& err) {
   ClientHome home(resolve_home(g.home));
-  auto st = home.init(invite, key, force);
+  auto st = home.init(invite, key, force, g.insecure_no_passphrase);
   if (!st.ok()) return fail(err, st.error());
   auto inv = home.invite();
   out << "casewire is set up in " << home.dir() << "\n"
       << "  daemon " << inv->urls.front() << (inv->urls.size() > 1 ? " (+ fallbacks)" : "") << "\n"
       << "  key    " << (key.empty() ? "none (deliver only)" : "installed") << "\n";
+  if (!key.empty() && g.insecure_no_passphrase)
+    err << "warning: if this key has no passphrase, anyone holding this device can send alerts as you\n";
   return kExitOk;
 }
 

@@ -16,6 +16,9 @@ struct Globals {
   std::string passphrase_file;  // --passphrase-file
   std::string proxy;            // --proxy socks5h://HOST:PORT (overrides client.toml)
   bool json = false;            // machine-readable stdout
+  // --insecure-no-passphrase: accept (at init) and use a key file stored
+  // without a passphrase; init records the choice in client.toml.
+  bool insecure_no_passphrase = false;
 };
 
 int cmd_init(const Globals& g, const std::string& invite, const std::string& key, bool force,

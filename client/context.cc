@@ -47,12 +47,13 @@ Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req)
 }
 
 Result<Identity> load_identity(const Globals& g, const ClientHome& home, const std::string& key_file) {
-  if (key_file.empty()) return home.identity(PassphraseSource{g.passphrase_file});
+  auto settings = home.settings();
+  if (!settings) return settings.error();
+  const PassphraseSource source{g.passphrase_file, g.insecure_no_passphrase || settings->insecure_unencrypted_key};
+  if (key_file.empty()) return home.identity(source);
   auto text = read_file(key_file, 64 << 10);
   if (!text) return text.error();
-  auto id = open_identity(as_chars(*text), [&] {
-    return PassphraseSource{g.passphrase_file}.get("casewire key passphrase: ", false);
-  });
+  auto id = open_identity_file(as_chars(*text), source, "casewire key passphrase: ");
   wipe(text->data(), text->size());
   return id;
 }

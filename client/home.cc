@@ -20,7 +20,8 @@ std::string resolve_home(const std::string& flag) {
   return std::string(h && *h ? h : ".") + "/.config/casewire";
 }
 
-Status ClientHome::init(const std::string& invite_file, const std::string& key_file, bool force) {
+Status ClientHome::init(const std::string& invite_file, const std::string& key_file, bool force,
+                        bool allow_unencrypted) {
   auto text = read_file(invite_file, 64 << 10);
   if (!text) return text.error();
   auto inv = invite_from_json(as_chars(*text));
@@ -33,6 +34,14 @@ Status ClientHome::init(const std::string& invite_file, const std::string& key_f
   if (!key_file.empty()) {
     auto key = read_file(key_file, 64 << 10);
     if (!key) return key.error();
+    const bool insecure = identity_file_is_insecure(as_chars(*key));
+    if (insecure && !allow_unencrypted) {
+      wipe(key->data(), key->size());
+      return make_error(Errc::bad_key_file,
+                        "this key file has no passphrase: anyone holding the device can use it. Make a "
+                        "protected key (casewire-keys new-contact without --insecure-no-passphrase), or "
+                        "add --insecure-no-passphrase for a test");
+    }
     auto ok = open_identity(as_chars(*key), [] {
       // Only the structure is checked here; the passphrase is asked at use.
       return Result<SecretBytes>(make_error(Errc::no_passphrase, "not asked at init"));
@@ -44,6 +53,16 @@ Status ClientHome::init(const std::string& invite_file, const std::string& key_f
     auto st = write_file_atomic(identity_path(), *key, S_IRUSR | S_IWUSR, Overwrite::yes);
     wipe(key->data(), key->size());
     CW_TRY(st);
+    if (insecure) {
+      // Recorded once, explicitly; later commands read it from client.toml.
+      auto settings = read_file(settings_path(), 64 << 10);
+      std::string toml_text = settings ? std::string(as_chars(*settings)) : std::string();
+      if (toml_text.find("insecure_unencrypted_key") == std::string::npos) {
+        if (!toml_text.empty() && toml_text.back() != '\n') toml_text += '\n';
+        toml_text += "insecure_unencrypted_key = true  # identity.key has NO passphrase (tests and demos only)\n";
+        CW_TRY(write_file_atomic(settings_path(), as_bytes(toml_text), S_IRUSR | S_IWUSR, Overwrite::yes));
+      }
+    }
   }
   return write_file_atomic(invite_path(), *text, S_IRUSR | S_IWUSR, Overwrite::yes);
 }
@@ -67,7 +86,7 @@ Result<Identity> ClientHome::identity(const PassphraseSource& source) const {
       return make_error(Errc::not_found, "no key in " + dir_ + " (run casewire init --invite FILE --key FILE)");
     return text.error();
   }
-  auto id = open_identity(as_chars(*text), [&] { return source.get("casewire key passphrase: ", false); });
+  auto id = open_identity_file(as_chars(*text), source, "casewire key passphrase: ");
   wipe(text->data(), text->size());
   return id;
 }
@@ -89,6 +108,7 @@ Result<ClientSettings> ClientHome::settings() const {
   if (auto v = t["connect_timeout_s"].value<std::int64_t>(); v && *v > 0)
     s.connect_timeout = std::chrono::seconds(*v);
   if (auto v = t["io_timeout_s"].value<std::int64_t>(); v && *v > 0) s.io_timeout = std::chrono::seconds(*v);
+  if (auto v = t["insecure_unencrypted_key"].value<bool>()) s.insecure_unencrypted_key = *v;
   return s;
 }
 

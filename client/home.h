@@ -24,6 +24,7 @@ struct ClientSettings {
   std::optional<Proxy> proxy;
   std::chrono::milliseconds connect_timeout{15000};
   std::chrono::milliseconds io_timeout{30000};
+  bool insecure_unencrypted_key = false;  // set by 'init --insecure-no-passphrase'
 };
 
 class ClientHome {
@@ -36,8 +37,11 @@ class ClientHome {
   std::string outbox_dir() const { return dir_ + "/outbox"; }
   std::string receipts_dir() const { return dir_ + "/receipts"; }
 
-  // Copies the invite (validated) and, if given, the secret key file.
-  Status init(const std::string& invite_file, const std::string& key_file, bool force);
+  // Copies the invite (validated) and, if given, the secret key file. A key
+  // file stored without a passphrase is refused unless `allow_unencrypted`,
+  // which is then recorded in client.toml.
+  Status init(const std::string& invite_file, const std::string& key_file, bool force,
+              bool allow_unencrypted = false);
 
   // not_found when the home directory is missing or not a directory (a
   // wrong --home, or a device never set up): listing commands say so

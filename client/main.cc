@@ -43,6 +43,8 @@ int real_main(int argc, char** argv) {
   app.add_option("--passphrase-file", g.passphrase_file, "read the key passphrase from this file");
   app.add_option("--proxy", g.proxy, "SOCKS5 proxy, e.g. socks5h://127.0.0.1:9050 (Tor)");
   app.add_flag("--json", g.json, "machine-readable output on stdout");
+  app.add_flag("--insecure-no-passphrase", g.insecure_no_passphrase,
+               "accept a key file stored without a passphrase (tests and demos only)");
   int rc = 0;
 
   std::string invite, key;

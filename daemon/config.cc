@@ -44,7 +44,7 @@ struct Section {
 };
 const std::vector<Section>& known_sections() {
   static const std::vector<Section> k = {
-      {"keys", {"dir", "passphrase_file"}},
+      {"keys", {"dir", "passphrase_file", "insecure_unencrypted_key"}},
       {"listen", {"address", "admin"}},
       {"store", {"path"}},
       {"server", {"threads", "max_batch"}},
@@ -147,6 +147,11 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(check_known_keys(t));
   CW_TRY(read_str(t, "keys", "dir", c.keys_dir));
   CW_TRY(read_str(t, "keys", "passphrase_file", c.passphrase_file));
+  if (auto node = t["keys"]["insecure_unencrypted_key"]) {
+    auto v = node.value<bool>();
+    if (!v) return bad("[keys] insecure_unencrypted_key must be true or false");
+    c.insecure_unencrypted_key = *v;
+  }
   CW_TRY(read_str(t, "listen", "address", c.listen));
   CW_TRY(read_str(t, "listen", "admin", c.admin_listen));
   CW_TRY(read_str(t, "store", "path", c.db_path));

@@ -45,6 +45,9 @@ struct DeliveryConfig {
 struct Config {
   std::string keys_dir;
   std::string passphrase_file;
+  // Run with a daemon.key stored without a passphrase: tests and demos only.
+  // Without it such a key is refused at start.
+  bool insecure_unencrypted_key = false;
   std::string listen = "127.0.0.1:8443";
   std::string admin_listen = "127.0.0.1:9443";
   std::string db_path;          // default: <keys_dir>/casewired.db

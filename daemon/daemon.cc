@@ -61,7 +61,7 @@ struct Loaded {
 
 Result<Loaded> load_keys_and_trust(const Config& c) {
   DaemonDir d{c.keys_dir};
-  auto keys = Keyring::load(c.keys_dir, PassphraseSource{c.passphrase_file});
+  auto keys = Keyring::load(c.keys_dir, PassphraseSource{c.passphrase_file, c.insecure_unencrypted_key});
   if (!keys) return keys.error();
   auto trust = TrustView::load(d.trust());
   if (!trust) return trust.error();
@@ -137,6 +137,7 @@ int Daemon::run() {
   d.dispatcher->start();
   if (fault::compiled_in()) log_event("fault_injection_build");
   log_event("started", {LogField::num("threads", d.config.threads)});
+  if (d.config.insecure_unencrypted_key) log_event("insecure_unencrypted_key_allowed");
 
   net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;

@@ -35,7 +35,7 @@ Result<Keyring> Keyring::load(const std::string& keys_dir, const PassphraseSourc
   if (!text) return text.error();
   if (is_group_or_world_readable(d.identity()))
     return make_error(Errc::bad_key_file, d.identity() + " is readable by others; chmod 600 it");
-  auto id = open_identity(as_chars(*text), [&] { return source.get("casewired key passphrase: ", false); });
+  auto id = open_identity_file(as_chars(*text), source, "casewired key passphrase: ");
   wipe(text->data(), text->size());
   if (!id) return id.error();
   if (id->role != Role::daemon || !id->box || id->master.size() != 32)

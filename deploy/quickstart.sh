@@ -51,8 +51,8 @@ admin=$(awk '/^admin listening on/ {n=split($4,a,":"); print a[n]}' "$var/casewi
 
 echo "== 5. the operator writes an invite; the contact and the organisation set up their clients"
 $keys invite --dir "$var/daemon" --url "https://127.0.0.1:$port" --out "$var/invite.json"
-$client --home "$var/contact-home" init --invite "$var/invite.json" --key "$var/contact.key"
-$client --home "$var/org-home" init --invite "$var/invite.json" --key "$var/org.key"
+$client --home "$var/contact-home" init --insecure-no-passphrase --invite "$var/invite.json" --key "$var/contact.key"
+$client --home "$var/org-home" init --insecure-no-passphrase --invite "$var/invite.json" --key "$var/org.key"
 
 echo "== 6. the contact sends the sample alert (deploy/examples/alert.json, with names and notes)"
 $client --home "$var/contact-home" send --alert deploy/examples/alert.json

@@ -81,7 +81,10 @@ std::string starter_config(const InitOptions& o, const std::string& abs_dir) {
   c += "# Every setting is explained in docs/OPERATOR.md.\n\n";
   c += "[keys]\n";
   c += "dir = \"" + abs_dir + "\"\n";
-  c += "# passphrase_file = \"/run/credentials/casewired/passphrase\"\n\n";
+  c += "# passphrase_file = \"/run/credentials/casewired/passphrase\"\n";
+  if (o.secret.insecure_no_passphrase)
+    c += "insecure_unencrypted_key = true   # daemon.key has NO passphrase (--insecure-no-passphrase): demos only\n";
+  c += "\n";
   c += "[listen]\n";
   c += "address = \"" + o.listen + "\"\n";
   c += "admin = \"" + o.admin_listen + "\"\n\n";

@@ -264,20 +264,42 @@ Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& p
   return id;
 }
 
+Result<Identity> open_identity_file(std::string_view file_text, const PassphraseSource& source,
+                                    std::string_view prompt) {
+  if (identity_file_is_insecure(file_text) && !source.allow_unencrypted)
+    return make_error(Errc::bad_key_file,
+                      "this key file is stored WITHOUT a passphrase; it is refused unless you ask for it "
+                      "explicitly (tests and demos only: see --insecure-no-passphrase in the docs)");
+  return open_identity(file_text, [&] { return source.get(prompt, false); });
+}
+
 Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm) const {
-  constexpr std::size_t kMax = 1024;
+  constexpr std::size_t kMax = kMaxPassphrase;
+  const auto too_long = [] {
+    return make_error(Errc::no_passphrase,
+                      "the passphrase is longer than " + std::to_string(kMaxPassphrase) + " bytes");
+  };
   if (!file.empty()) {
-    auto content = read_file(file, kMax);
+    auto content = read_file(file, 64 << 10);  // larger than kMax, so an over-long one is named as such
     if (!content) return content.error();
     std::size_t n = content->size();
     while (n > 0 && ((*content)[n - 1] == '\n' || (*content)[n - 1] == '\r')) --n;
+    if (n > kMax) {
+      wipe(content->data(), content->size());
+      return too_long();
+    }
     auto s = SecretBytes::copy_of(ByteView(*content).subspan(0, n));
     wipe(content->data(), content->size());
     if (s.empty()) return make_error(Errc::no_passphrase, "passphrase file is empty");
     return s;
   }
-  if (const char* env = std::getenv("CASEWIRE_PASSPHRASE"); env != nullptr && *env != '\0') {
-    return SecretBytes::copy_of(as_bytes(env));
+  if (char* env = std::getenv("CASEWIRE_PASSPHRASE"); env != nullptr && *env != '\0') {
+    const std::size_t n = std::strlen(env);
+    Result<SecretBytes> s = n > kMax ? Result<SecretBytes>(too_long()) : SecretBytes::copy_of(as_bytes(env));
+    // Read once, then gone: wiped in place and removed from the environment.
+    sodium_memzero(env, n);
+    ::unsetenv("CASEWIRE_PASSPHRASE");
+    return s;
   }
   FILE* tty = std::fopen("/dev/tty", "r+");
   if (tty == nullptr)
@@ -296,11 +318,16 @@ Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm)
     }
     SecretBytes buf(kMax);
     std::size_t n = 0;
+    bool overflow = false;
     int c;
-    while ((c = std::fgetc(tty)) != EOF && c != '\n' && n < kMax) buf.data()[n++] = static_cast<std::uint8_t>(c);
+    while ((c = std::fgetc(tty)) != EOF && c != '\n') {
+      if (n < kMax) buf.data()[n++] = static_cast<std::uint8_t>(c);
+      else overflow = true;  // read the rest of the line, keep none of it
+    }
     if (have_old) tcsetattr(fd, TCSAFLUSH, &old);
     std::fputs("\n", tty);
     buf.truncate(n);
+    if (overflow) return too_long();
     if (n == 0) return make_error(Errc::no_passphrase, "empty passphrase");
     return buf;
   };

@@ -70,12 +70,25 @@ Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& p
 // True when the file text says it is stored without a passphrase.
 bool identity_file_is_insecure(std::string_view file_text);
 
-// Where a passphrase comes from: --passphrase-file, then CASEWIRE_PASSPHRASE,
-// then a no-echo prompt on the terminal. Fails with no_passphrase when none is
-// available (e.g. no terminal), rather than guessing.
+// Where a passphrase comes from: --passphrase-file, then CASEWIRE_PASSPHRASE
+// (removed from the environment and wiped once read, so child processes and
+// /proc/PID/environ do not keep it), then a no-echo prompt on the terminal.
+// Fails with no_passphrase when none is available (e.g. no terminal), rather
+// than guessing, and when a passphrase is longer than kMaxPassphrase bytes
+// (it is never silently truncated).
+inline constexpr std::size_t kMaxPassphrase = 1024;
 struct PassphraseSource {
   std::string file;
+  // An unencrypted (--insecure-no-passphrase) key file is opened only when
+  // this is set, by an explicit insecure setting of the program; otherwise it
+  // is refused, so a key silently left unprotected is noticed.
+  bool allow_unencrypted = false;
   Result<SecretBytes> get(std::string_view prompt, bool confirm) const;
 };
+
+// Opens a secret key file, asking `source` for the passphrase if it has one;
+// refuses an unencrypted file unless source.allow_unencrypted.
+Result<Identity> open_identity_file(std::string_view file_text, const PassphraseSource& source,
+                                    std::string_view prompt);
 
 }  // namespace cw

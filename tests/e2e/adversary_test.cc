@@ -3,6 +3,7 @@
 // phone), one host holding sockets, a hostile operator of another daemon.
 // Each test is named after the claim it would break.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "keys/commands.h"
 #include "protocol/file_io.h"
+#include "tests/support/process.h"
 #include "protocol/signed_request.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -306,6 +308,42 @@ TEST_F(Adversary, AProbingScannerSeesAGenericWebServer) {
   std::string cert = s.out;
   std::transform(cert.begin(), cert.end(), cert.begin(), ::tolower);
   EXPECT_EQ(cert.find("casewire"), std::string::npos) << s.out;
+}
+
+// Claim (issue 9 §11): a key file left without a passphrase is refused by the
+// daemon and the client unless the operator or contact explicitly said so.
+TEST(KeyFiles, AnUnprotectedKeyIsRefusedUnlessExplicitlyAllowed) {
+  Instance inst;
+  // The daemon: the same instance without the insecure setting.
+  std::string config = read_text(inst.dir() + "/casewired.toml");
+  const std::string allow = "insecure_unencrypted_key = true\n";
+  ASSERT_NE(config.find(allow), std::string::npos);
+  config.erase(config.find(allow), allow.size());
+  ASSERT_TRUE(write_file_atomic(inst.dir() + "/strict.toml", as_bytes(config), 0600, Overwrite::yes).ok());
+  auto strict = run({bin("casewired"), "--config", inst.dir() + "/strict.toml", "--check-config"});
+  EXPECT_EQ(strict.status, 1);
+  EXPECT_NE(strict.err.find("WITHOUT a passphrase"), std::string::npos) << strict.err;
+  auto allowed = run({bin("casewired"), "--config", inst.dir() + "/casewired.toml", "--check-config"});
+  EXPECT_EQ(allowed.status, 0) << allowed.err;
+
+  // The client: init refuses the file; a home whose key was swapped for an
+  // unprotected one (no client.toml setting) refuses to use it.
+  inst.start();
+  auto c = inst.add_contact("c");
+  const std::string home = inst.dir() + "/strict-home";
+  auto init = run({bin("casewire"), "--home", home, "init", "--invite", inst.invite_path(), "--key", c.key_path});
+  EXPECT_EQ(init.status, 1);
+  EXPECT_NE(init.err.find("no passphrase"), std::string::npos) << init.err;
+  auto ok = run({bin("casewire"), "--home", home, "init", "--insecure-no-passphrase", "--invite", inst.invite_path(),
+                 "--key", c.key_path});
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NE(ok.err.find("warning"), std::string::npos) << "says so";
+  EXPECT_NE(read_text(home + "/client.toml").find("insecure_unencrypted_key = true"), std::string::npos);
+  ASSERT_EQ(::unlink((home + "/client.toml").c_str()), 0);
+  auto send = run({bin("casewire"), "--home", home, "send", "--people", "1", "--arrest-place", "CN-JL", "--urgency",
+                   "high", "--consent", "private"});
+  EXPECT_EQ(send.status, 1);
+  EXPECT_NE(send.err.find("WITHOUT a passphrase"), std::string::npos) << send.err;
 }
 
 }  // namespace

@@ -117,7 +117,7 @@ struct LoopResult {
 
 // The crash loop: `kills` times, load for a random while, SIGKILL, restart, check.
 LoopResult crash_loop(Instance& inst, const Contact& alice, int kills, bool stop_at_first_loss) {
-  auto keys = daemon::Keyring::load(inst.keys_dir(), PassphraseSource{});
+  auto keys = daemon::Keyring::load(inst.keys_dir(), PassphraseSource{"", true});
   EXPECT_TRUE(keys.ok());
   std::mt19937 rng(std::random_device{}());
   std::map<AlertId, std::string> acked;
@@ -194,7 +194,7 @@ TEST_P(StoreFaults, NoReceiptForAFaultedCommitAndRecoveryWhenItClears) {
   inst.set_env("CASEWIRE_FAULT_VFS", GetParam());
   inst.set_env("CASEWIRE_FAULT_CLEAR_FILE", clear);
   inst.start();
-  auto keys = daemon::Keyring::load(inst.keys_dir(), PassphraseSource{});
+  auto keys = daemon::Keyring::load(inst.keys_dir(), PassphraseSource{"", true});
   auto post = [&](const AlertId& id) {
     auto r = post_alert(inst.port(), std::string(as_chars(inst.seal(alice, sample_alert(), id, unix_now()))));
     return r ? r->status : 0;

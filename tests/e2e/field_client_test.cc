@@ -61,7 +61,7 @@ class FieldClient : public ::testing::Test {
     inv.urls = urls;
     auto path = inst->dir() + "/custom-invite.json";
     ASSERT_TRUE(write_file_atomic(path, as_bytes(invite_to_json(inv)), 0644, Overwrite::yes).ok());
-    auto r = inst->client(alice, {"init", "--force", "--invite", path, "--key", alice.key_path});
+    auto r = inst->client(alice, {"init", "--force", "--insecure-no-passphrase", "--invite", path, "--key", alice.key_path});
     ASSERT_EQ(r.status, 0) << r.err;
   }
   std::vector<std::string> outbox() {

@@ -139,7 +139,7 @@ TEST_F(Ingest, WrongPinIsRefusedByTheClientAndTheAlertStaysQueued) {
   ASSERT_TRUE(write_file_atomic(bad_invite, as_bytes(invite_to_json(inv)), 0644, Overwrite::yes).ok());
   Contact mallory_view = alice;
   mallory_view.home = inst->dir() + "/home-badpin";
-  ASSERT_EQ(inst->client(mallory_view, {"init", "--invite", bad_invite, "--key", alice.key_path}).status, 0);
+  ASSERT_EQ(inst->client(mallory_view, {"init", "--insecure-no-passphrase", "--invite", bad_invite, "--key", alice.key_path}).status, 0);
   auto r = inst->client(mallory_view, {"send", "--people", "1", "--arrest-place", "CN-JL", "--urgency", "high", "--consent", "private"});
   EXPECT_EQ(r.status, 4) << r.err;
   EXPECT_NE(r.err.find("pin_mismatch"), std::string::npos) << r.err;

@@ -31,7 +31,7 @@ Instance::Instance(std::string limits_toml, std::string extra_toml) {
   auto st = keys::init(o, sink);
   EXPECT_TRUE(st.ok()) << st.error().message;
   config_ = dir_ / "casewired.toml";
-  std::string c = "[keys]\ndir = \"" + keys_dir() + "\"\n[listen]\naddress = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n";
+  std::string c = "[keys]\ndir = \"" + keys_dir() + "\"\ninsecure_unencrypted_key = true\n[listen]\naddress = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n";
   c += "[limits]\n" + limits_toml + "\n" + extra_toml + "\n";
   EXPECT_TRUE(write_file_atomic(config_, as_bytes(c), 0644, Overwrite::yes).ok());
 }
@@ -65,7 +65,8 @@ void Instance::start() {
 }
 
 void Instance::init_home(const std::string& home, const std::string& key) {
-  auto r = run({bin("casewire"), "--home", home, "init", "--force", "--invite", invite_path(), "--key", key});
+  auto r = run({bin("casewire"), "--home", home, "init", "--force", "--insecure-no-passphrase", "--invite",
+                invite_path(), "--key", key});
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
