@@ -364,13 +364,24 @@ int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err) {
     for (const auto& f : files) shred_counted(f, f.ends_with(".meta") ? other : *counter);
     std::filesystem::remove(dir, ec);
   }
-  for (const auto& p : {home.invite_path(), home.settings_path(), home.dir() + "/feed.cursor"}) shred_counted(p, other);
+  // Everything else in the home is ours too: the invite, settings, the feed
+  // cursor, and the .tmp-* leftovers of a write interrupted by a crash (one
+  // of which may be a copy of the key).
+  {
+    std::vector<std::string> rest;
+    for (const auto& e : std::filesystem::directory_iterator(home.dir(), ec))
+      if (e.is_regular_file(ec)) rest.push_back(e.path().string());
+    for (const auto& f : rest) shred_counted(f, f.find("identity.key") != std::string::npos ? keys : other);
+  }
   std::filesystem::remove(home.dir(), ec);
   out << "wiped " << home.dir() << ": " << keys << " key file, " << queued << " queued alert(s), " << receipts
       << " receipt(s), " << other << " other file(s)";
   if (failed) out << "; " << failed << " file(s) could not be overwritten";
   out << "\n"
-      << "note: on flash storage and journaling filesystems, overwriting is best effort; see docs/FIELD_GUIDE.md\n";
+      << "casewire cannot reach, and you should delete yourself:\n"
+      << "  - the alert file you sent from (for example a.json), which holds names and notes;\n"
+      << "  - your shell history (commands you typed), and any copies or backups of this device;\n"
+      << "  - on flash storage (phones, SSDs) old copies may survive an overwrite: see docs/FIELD_GUIDE.md\n";
   return failed ? kExitUsage : kExitOk;
 }
 

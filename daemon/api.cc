@@ -63,6 +63,11 @@ std::optional<AlertId> status_case(std::string_view path) {
 
 ApiHandler::ApiHandler(ApiDeps deps) : d_(std::move(deps)), nonces_(2 * kRequestSkew), started_at_(unix_now()) {}
 
+std::size_t ApiHandler::answer_size(const RequestHeader& head) const {
+  constexpr std::size_t kAlertAnswerSize = 1024;
+  return path_of(head.target()) == "/v1/alerts" ? kAlertAnswerSize : 0;
+}
+
 std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const RequestContext& ctx) {
   const unsigned v = head.version();
   // Pre-authentication flood control by client address, before any body is

@@ -48,6 +48,10 @@ class ApiHandler final : public Handler {
   explicit ApiHandler(ApiDeps deps);
   std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) override;
   void handle(Request&& req, const RequestContext& ctx, Reply reply) override;
+  // Every answer to POST /v1/alerts - receipt, repeat, any refusal - is
+  // kAlertAnswerSize bytes: its size does not tell an observer whether a
+  // submission was new, a repeat or refused.
+  std::size_t answer_size(const RequestHeader& head) const override;
 
  private:
   enum class Signer { org, contact };

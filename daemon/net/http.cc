@@ -1,6 +1,7 @@
 #include "daemon/net/http.h"
 
 #include <boost/json.hpp>
+#include <sstream>
 
 namespace cw::daemon {
 
@@ -42,6 +43,15 @@ Response json_response(http::status status, std::string body, unsigned version) 
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+void pad_response(Response& res, std::size_t total) {
+  std::ostringstream head;
+  head << res.base();
+  const std::size_t now = head.str().size() + res.body().size();
+  constexpr std::size_t kLine = 9;  // "X-Pad: " + value + CRLF, value empty
+  if (now + kLine > total) return;
+  res.set("X-Pad", std::string(total - now - kLine, '0'));
 }
 
 Response generic_not_found(unsigned version) {

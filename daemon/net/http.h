@@ -35,6 +35,11 @@ Response json_response(http::status status, std::string body, unsigned version =
 // what a prober who knows the protocol can still tell.
 Response generic_not_found(unsigned version = 11);
 
+// Adds an `X-Pad` header so the serialized response is exactly `total`
+// bytes; leaves it as it is if it is already larger. Call after every other
+// header (Connection, Content-Length) is final.
+void pad_response(Response& res, std::size_t total);
+
 // A response body produced piece by piece (the SSE feed). The session asks
 // for the next piece only after the previous one was written, so a slow
 // reader holds at most one piece in memory; a write that misses its deadline
@@ -60,6 +65,10 @@ struct Reply {
 class Handler {
  public:
   virtual ~Handler() = default;
+  // Every answer to this request (whatever its status) is padded to this
+  // many bytes, head and body together, so its size tells an observer
+  // nothing; 0 = not padded.
+  virtual std::size_t answer_size(const RequestHeader& /*head*/) const { return 0; }
   // Called once the head is read and before any body byte is: a returned
   // response is sent at once and the connection closed (e.g. 404, 413, 429).
   virtual std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) = 0;

@@ -108,6 +108,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void do_read() {
     if (state_->draining) return do_close();
     phase_ = Phase::head;
+    pad_to_ = 0;
     parser_.emplace();
     parser_->header_limit(limits().max_header_bytes);
     parser_->body_limit(limits().max_body_bytes);
@@ -120,6 +121,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void on_head(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) return do_close();
+    // Decided as soon as the head is known - before the body-limit check, so
+    // a 413 is padded like every other answer to that route.
+    // (A body_limit error means the head was parsed up to Content-Length.)
+    if (!ec || ec == http::error::body_limit) pad_to_ = handler_->answer_size(parser_->get().base());
     if (ec == http::error::header_limit) {
       state_->metrics.reject(Errc::headers_too_large);
       return send_final(error_response(Errc::headers_too_large, "request head is too large"));
@@ -211,6 +216,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     phase_ = Phase::writing;
     res.keep_alive(keep_alive_ && !state_->draining);
     res.prepare_payload();
+    if (pad_to_) pad_response(res, pad_to_);
     res_ = std::make_unique<Response>(std::move(res));
     lowest().expires_after(ms(limits().write_timeout_ms));
     http::async_write(stream_, *res_,
@@ -255,6 +261,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::unique_ptr<http::response_serializer<http::empty_body>> stream_sr_;
   std::string piece_;
   bool keep_alive_ = true;
+  std::size_t pad_to_ = 0;  // this request's answers are padded to this size (Handler::answer_size)
   Phase phase_ = Phase::handshake;
 };
 

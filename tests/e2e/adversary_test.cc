@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <thread>
 
 #include "keys/commands.h"
@@ -344,6 +345,41 @@ TEST(KeyFiles, AnUnprotectedKeyIsRefusedUnlessExplicitlyAllowed) {
                    "high", "--consent", "private"});
   EXPECT_EQ(send.status, 1);
   EXPECT_NE(send.err.find("WITHOUT a passphrase"), std::string::npos) << send.err;
+}
+
+// Claim (issue 9 §12): the size of an answer to POST /v1/alerts does not tell
+// an observer whether the submission was new, a repeat, or refused (and why).
+TEST(SideChannels, EveryAnswerToAnAlertHasTheSameSize) {
+  Instance inst("per_ip_per_minute = 1000\n");
+  inst.start();
+  auto alice = inst.add_contact("alice", 2);
+  inst.sighup();
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  std::map<std::string, std::size_t> sizes;
+  auto record = [&](const std::string& what, const std::optional<HttpReply>& r, int status) {
+    ASSERT_TRUE(r) << what;
+    EXPECT_EQ(r->status, status) << what << ": " << r->body;
+    sizes[what] = r->head.size() + 2 + r->body.size();  // + the blank line
+  };
+  const auto wire = str(inst.seal(alice, sample_alert()));
+  record("new", post_alert(inst.port(), wire), 201);
+  record("repeat", post_alert(inst.port(), wire), 200);
+  record("unknown case", post_alert(inst.port(), str(inst.seal(alice, follow_up(AlertKind::update, random_alert_id())))),
+         422);
+  record("rate limited", post_alert(inst.port(), str(inst.seal(alice, sample_alert()))), 429);
+  std::string junk = wire;
+  junk[0] ^= 0x55;
+  record("bad magic", post_alert(inst.port(), junk), 400);
+  std::string forged = wire;
+  forged[forged.size() - 1] ^= 0x01;
+  record("forged", post_alert(inst.port(), forged), 400);
+  {
+    auto c = RawClient::connect(inst.port(), true);
+    c->send("POST /v1/alerts HTTP/1.1\r\nHost: t\r\nContent-Length: 999999\r\n\r\n");
+    record("too large", c->read_reply(), 413);
+  }
+  for (const auto& [what, n] : sizes) EXPECT_EQ(n, 1024u) << what;
+  EXPECT_EQ(sizes.size(), 7u);
 }
 
 }  // namespace

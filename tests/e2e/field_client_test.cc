@@ -365,10 +365,23 @@ TEST_F(FieldClient, WipeShredsKeyOutboxAndReceipts) {
   auto refused = inst->client(alice, {"wipe"});
   EXPECT_NE(refused.status, 0) << "no --yes and no terminal: refuse";
   EXPECT_TRUE(std::filesystem::exists(alice.home + "/identity.key"));
+  // A crash mid-write leaves a .tmp- file (here: a copy of the key) that
+  // wipe must find too.
+  const std::string key_text = read_text(alice.home + "/identity.key");
+  ASSERT_TRUE(write_file_atomic(alice.home + "/identity.key.tmp-crash1", as_bytes(key_text), 0600, Overwrite::yes).ok());
+  // A second name for the key's blocks (a hard link) shows what wipe did to
+  // the data itself: overwritten before the name was removed.
+  const std::string witness = inst->dir() + "/key-witness";
+  ASSERT_EQ(::link((alice.home + "/identity.key").c_str(), witness.c_str()), 0);
   auto r = inst->client(alice, {"wipe", "--yes"});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("1 key file, 1 queued alert(s), 1 receipt(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 key file, 1 queued alert(s), 1 receipt(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("shell history"), std::string::npos) << "says what it cannot reach: " << r.out;
+  EXPECT_NE(r.out.find("the alert file you sent from"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(alice.home));
+  const std::string after = read_text(witness);
+  EXPECT_EQ(after.size(), key_text.size());
+  EXPECT_NE(after, key_text) << "the key's bytes were unlinked without being overwritten";
 }
 
 TEST_F(FieldClient, APassphraseProtectedKeyWorksFromAFileAndTheWrongOneIsRefused) {
