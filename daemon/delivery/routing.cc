@@ -12,7 +12,9 @@ bool accepts(const std::vector<T>& filter, const T& v) {
 
 bool reachable(const OrgEntry& o) { return !o.revoked && (o.sub.feed || !o.sub.webhook_url.empty()); }
 
-Recipient recipient(const OrgEntry& o) { return {key_id_hex(o.key.id()), !o.sub.webhook_url.empty()}; }
+Recipient recipient(const OrgEntry& o) {
+  return {key_id_hex(o.key.id()), !o.sub.webhook_url.empty(), o.sub.cleared_private};
+}
 
 }  // namespace
 
@@ -30,10 +32,14 @@ std::vector<Recipient> route_new_case(const TrustView& trust, const CaseFacts& f
   return out;
 }
 
-std::vector<Recipient> route_follow_up(const TrustView& trust, AlertKind kind) {
+std::vector<Recipient> route_follow_up(const TrustView& trust, AlertKind kind, const CaseFacts& merged) {
   std::vector<Recipient> out;
-  for (const auto& o : trust.store().orgs())
-    if (reachable(o) && accepts(o.sub.kinds, kind)) out.push_back(recipient(o));
+  for (const auto& o : trust.store().orgs()) {
+    if (!reachable(o) || !accepts(o.sub.kinds, kind)) continue;
+    if (!accepts(o.sub.regions, merged.region)) continue;
+    if (merged.consent == "private" && !o.sub.cleared_private) continue;
+    out.push_back(recipient(o));
+  }
   return out;
 }
 

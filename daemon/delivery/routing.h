@@ -15,9 +15,12 @@ namespace cw::daemon {
 // family asked for privacy - that the operator cleared for private cases.
 std::vector<Recipient> route_new_case(const TrustView& trust, const CaseFacts& facts);
 
-// A follow-up: every active organisation that accepts this kind; the store
-// keeps only those already on the case ("the same organisations").
-std::vector<Recipient> route_follow_up(const TrustView& trust, AlertKind kind);
+// A follow-up, given the case's facts after it: every active organisation
+// whose current subscription accepts this kind and the case's region, and,
+// for a private case, that is cleared. (Urgency filters only new cases: an
+// organisation following a case keeps hearing about it when its urgency
+// changes.) The store keeps only those already on the case.
+std::vector<Recipient> route_follow_up(const TrustView& trust, AlertKind kind, const CaseFacts& merged);
 
 // Every active organisation (acknowledgement events go to those on the case).
 std::vector<Recipient> active_orgs(const TrustView& trust);

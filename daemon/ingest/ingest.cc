@@ -104,7 +104,11 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
     na.event.escalate_at = escalate_after_s_ > 0 ? now + escalate_after_s_ : 0;
   } else {
     na.event.case_tag = keys_.alert_tag(*o.alert.case_ref);
-    na.event.recipients = route_follow_up(*trust, o.alert.kind);
+    // Routed by the store with the case's merged facts, against this
+    // request's trust snapshot (kept alive by the lambda).
+    na.event.route = [trust, kind = o.alert.kind](const CaseFacts& merged) {
+      return route_follow_up(*trust, kind, merged);
+    };
     for (const auto& k : trust->lineage(o.sender)) na.event.owner_tags.push_back(keys_.sender_tag(k, *o.alert.case_ref));
   }
   {

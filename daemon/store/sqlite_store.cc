@@ -535,6 +535,7 @@ class SqliteStore final : public Store {
       pseudonym = c.text(1);
       facts = CaseFacts::from_json(c.text(2));
       facts.merge_from(a.event.facts);
+      to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
       auto on_case = orgs_on_case(case_id);
       if (!on_case) return on_case.error();
       std::erase_if(to, [&](const Recipient& r) { return !on_case->count(r.org); });
@@ -601,8 +602,9 @@ class SqliteStore final : public Store {
       auto on_case = orgs_on_case(case_id);
       if (!on_case) return on_case.error();
       std::vector<Recipient> to;
+      const bool private_case = facts.consent == "private";
       for (const auto& o : orgs)
-        if (o.org != org && on_case->count(o.org)) to.push_back(o);
+        if (o.org != org && on_case->count(o.org) && (!private_case || o.cleared_private)) to.push_back(o);
       auto ev = add_event(case_id, pseudonym, facts, "acknowledged", to, now);
       if (!ev) return ev.error();
     }

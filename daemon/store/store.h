@@ -35,16 +35,25 @@ using Hash32 = std::array<std::uint8_t, 32>;
 struct Recipient {
   std::string org;   // organisation key id, 16 hex
   bool webhook = false;
+  bool cleared_private = false;  // may hear about consent=private cases
 };
+
+// Chooses, from a case's facts as they stand after an event, who may hear
+// about it now (current subscriptions, consent and clearance). The store
+// calls it inside the writing transaction, with the merged facts, and keeps
+// only organisations already on the case.
+using FollowUpRouter = std::function<std::vector<Recipient>(const CaseFacts& merged)>;
 
 struct CaseEventDraft {
   CaseFacts facts;            // anonymised facts of this alert
   Tag case_tag{};             // alert_tag of the case's new_case alert
   std::string case_id;        // the case pseudonym (hex)
-  // new_case: the matching subscriptions. Follow-ups: every organisation
-  // whose subscription accepts this kind; the store narrows it to those
-  // already on the case.
+  // new_case: the matching subscriptions. Follow-ups: unused (see route).
   std::vector<Recipient> recipients;
+  // Follow-ups: routes by the case's merged facts, so an update that makes
+  // the case private, or an organisation that lost its clearance or its
+  // subscription to the region, is honoured for this very event.
+  FollowUpRouter route;
   std::int64_t escalate_at = 0;  // new_case: when to escalate if nobody acknowledged (0 = never)
   // Follow-ups: sender_tag(k, case reference) for the sender's key and each
   // key it replaced. The store accepts the follow-up only if one of them is
@@ -133,7 +142,7 @@ class Store {
   virtual void record_alert(NewAlert alert, Callback<Recorded> done) = 0;
   // Records `org`'s acknowledgement of the case behind notification `seq` and
   // tells the other organisations on the case (those of `orgs`, the active
-  // organisations, that are on it). forbidden if `org` never received that
+  // organisations, that are on it - and, for a private case, cleared). forbidden if `org` never received that
   // notification; not_found if there is no such notification.
   virtual void record_ack(std::uint64_t seq, std::string org, std::int64_t now,
                           std::vector<Recipient> orgs, Callback<AckResult> done) = 0;

@@ -382,5 +382,40 @@ TEST(SideChannels, EveryAnswerToAnAlertHasTheSameSize) {
   EXPECT_EQ(sizes.size(), 7u);
 }
 
+// Claim (issue 9 §7): a follow-up reaches only organisations that may hear
+// about the case now - current consent, clearance and subscription - not
+// every organisation that was once on it.
+TEST_F(Adversary, FollowUpsHonourTheCurrentConsentAndClearance) {
+  auto cleared = inst->add_org("cleared", OrgOptions{.regions = {"CN-JL"}, .cleared_private = true});
+  inst->sighup();
+  wait_reloaded(2);
+  auto count = [&](const Org& o) {
+    auto r = inst->client(o, {"--json", "feed", "--pull", "--from-start"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return std::count(r.out.begin(), r.out.end(), '\n');
+  };
+  const auto case_ref = random_alert_id();
+  ASSERT_EQ(post(alice, sample_alert(), case_ref)->status, 201);  // advocacy: both organisations
+  ASSERT_EQ(count(org), 1);
+  ASSERT_EQ(count(cleared), 1);
+  auto go_private = follow_up(AlertKind::update, case_ref);
+  go_private.consent = Consent::private_only;
+  ASSERT_EQ(post(alice, go_private)->status, 201);
+  EXPECT_EQ(count(org), 1) << "an uncleared organisation must not hear about a case made private";
+  EXPECT_EQ(count(cleared), 2);
+  // The cleared organisation loses its clearance: the next follow-up skips it.
+  keys::SetOrgOptions so;
+  so.dir = inst->keys_dir();
+  so.key_id = key_id_hex(cleared.id);
+  so.cleared_private = false;
+  std::ostringstream sink;
+  ASSERT_TRUE(keys::set_org(so, sink).ok());
+  inst->sighup();
+  wait_reloaded(3);
+  ASSERT_EQ(post(alice, follow_up(AlertKind::resolved, case_ref))->status, 201);
+  EXPECT_EQ(count(cleared), 2) << "clearance withdrawn: no more events of a private case";
+  EXPECT_EQ(count(org), 1);
+}
+
 }  // namespace
 }  // namespace cw::test
