@@ -19,6 +19,7 @@
 
 #include "protocol/bytes.h"
 #include "protocol/tls_pin.h"
+#include "protocol/url.h"
 
 namespace cw::client {
 
@@ -32,36 +33,6 @@ namespace {
 
 constexpr const char* kUserAgent = "casewire/1";
 constexpr std::size_t kMaxResponseBytes = 1 << 20;
-
-Result<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view rest, std::uint16_t def) {
-  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  std::string host;
-  std::string_view port_text;
-  if (!rest.empty() && rest.front() == '[') {
-    auto close = rest.find(']');
-    if (close == std::string_view::npos) return make_error(Errc::bad_invite, "bad IPv6 address in URL");
-    host = std::string(rest.substr(1, close - 1));
-    auto after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return make_error(Errc::bad_invite, "bad URL");
-      port_text = after.substr(1);
-    }
-  } else {
-    auto colon = rest.rfind(':');
-    host = std::string(rest.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = rest.substr(colon + 1);
-  }
-  if (host.empty()) return make_error(Errc::bad_invite, "URL has no host");
-  std::uint16_t port = def;
-  if (!port_text.empty()) {
-    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos)
-      return make_error(Errc::bad_invite, "URL port must be a number");
-    auto n = std::stoul(std::string(port_text));
-    if (n == 0 || n > 65535) return make_error(Errc::bad_invite, "URL port out of range");
-    port = static_cast<std::uint16_t>(n);
-  }
-  return std::pair{host, port};
-}
 
 Error transport_error(Errc code, const std::string& what, const beast::error_code& ec) {
   return make_error(code, what + (ec ? ": " + ec.message() : std::string()));
@@ -225,25 +196,15 @@ bool is_onion_host(std::string_view host) {
 }
 
 Result<Url> parse_https_url(const std::string& url) {
-  constexpr std::string_view kScheme = "https://";
-  if (url.rfind(kScheme, 0) != 0) return make_error(Errc::bad_invite, "URL must start with https://");
-  auto hp = split_host_port(std::string_view(url).substr(kScheme.size()), 443);
-  if (!hp) return hp.error();
-  return Url{hp->first, hp->second};
+  auto u = parse_daemon_url(url);
+  if (!u) return u.error();
+  return Url{u->host, u->port};
 }
 
 Result<Proxy> parse_proxy_url(const std::string& url) {
-  constexpr std::string_view kScheme = "socks5h://";
-  if (url.rfind(kScheme, 0) != 0)
-    return make_error(Errc::bad_config, "proxy must be socks5h://HOST:PORT (the proxy resolves names)");
-  auto hp = split_host_port(std::string_view(url).substr(kScheme.size()), 9050);
-  if (!hp) return make_error(Errc::bad_config, "proxy: " + hp.error().message);
-  beast::error_code ec;
-  if (hp->first != "localhost") {
-    net::ip::make_address(hp->first, ec);
-    if (ec) return make_error(Errc::bad_config, "proxy host must be an IP address or localhost");
-  }
-  return Proxy{hp->first, hp->second};
+  auto u = parse_proxy_url_text(url);
+  if (!u) return u.error();
+  return Proxy{u->host, u->port};
 }
 
 Result<HttpResult> https_request(const std::string& url, const HttpRequest& r,

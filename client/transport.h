@@ -21,6 +21,7 @@ struct Url {
   std::string host;
   std::uint16_t port = 443;
 };
+// A daemon URL (protocol/url.h: parse_daemon_url).
 Result<Url> parse_https_url(const std::string& url);
 
 // True for a Tor onion service name: the host ends in ".onion" (a suffix,

@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include "protocol/url.h"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -54,7 +56,7 @@ const std::vector<Section>& known_sections() {
         "per_ip_per_minute", "max_feeds_per_org"}},
       {"delivery",
        {"escalate_after_s", "webhook_timeout_ms", "poll_interval_ms", "max_parallel",
-        "feed_heartbeat_ms", "retry_schedule_ms"}},
+        "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks"}},
   };
   return k;
 }
@@ -118,19 +120,9 @@ Status check_known_keys(const toml::table& t) {
 }  // namespace
 
 Result<HostPort> parse_host_port(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return bad("address must be HOST:PORT: " + text);
-  HostPort hp;
-  hp.host = text.substr(0, colon);
-  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']')
-    hp.host = hp.host.substr(1, hp.host.size() - 2);
-  auto port = text.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-    return bad("port must be a number: " + text);
-  auto n = std::stoul(port);
-  if (n > 65535) return bad("port out of range: " + text);
-  hp.port = static_cast<std::uint16_t>(n);
-  return hp;
+  auto a = parse_listen_address(text);
+  if (!a) return a.error();
+  return HostPort{a->host, a->port};
 }
 
 Result<Config> load_config(const std::string& path, const Overrides& ov) {
@@ -175,6 +167,11 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(read_u32(t, "delivery", "poll_interval_ms", d.poll_interval_ms, 10, 60000));
   CW_TRY(read_u32(t, "delivery", "max_parallel", d.max_parallel, 1, 1024));
   CW_TRY(read_u32(t, "delivery", "feed_heartbeat_ms", d.feed_heartbeat_ms, 100, 600000));
+  if (auto node = t["delivery"]["allow_private_webhooks"]) {
+    auto v = node.value<bool>();
+    if (!v) return bad("[delivery] allow_private_webhooks must be true or false");
+    d.allow_private_webhooks = *v;
+  }
   if (auto node = t["delivery"]["retry_schedule_ms"]) {
     auto* arr = node.as_array();
     if (!arr || arr->empty() || arr->size() > 32) return bad("[delivery] retry_schedule_ms must be a list of 1..32 integers");

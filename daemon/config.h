@@ -40,6 +40,10 @@ struct DeliveryConfig {
   std::uint32_t poll_interval_ms = 1000;
   std::uint32_t max_parallel = 32;  // organisations served at once
   std::uint32_t feed_heartbeat_ms = 15000;  // SSE keep-alive comment when idle
+  // Deliver webhooks to loopback, private, link-local and unique-local
+  // addresses (a relay on this host, tests). Off: such a target - also a
+  // public name that resolves to one - is refused at every attempt.
+  bool allow_private_webhooks = false;
 };
 
 struct Config {

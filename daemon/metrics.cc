@@ -77,6 +77,9 @@ std::string Metrics::render() const {
   line(out, "casewire_webhook_delivered_total", "Webhook deliveries answered 2xx.", "counter", webhook_delivered);
   line(out, "casewire_webhook_failed_attempts_total", "Webhook attempts that failed (will be retried).", "counter", webhook_failed_attempts);
   line(out, "casewire_webhooks_disabled_total", "Webhook endpoints disabled by a 410 answer.", "counter", webhooks_disabled);
+  line(out, "casewire_webhook_targets_refused_total",
+       "Webhook attempts refused: the target resolved only to loopback/private/link-local addresses.", "counter",
+       webhook_targets_refused);
   line(out, "casewire_webhooks_revived_total", "Webhook endpoints revived after casewire-keys set-org changed them.", "counter", webhooks_revived);
   line(out, "casewire_webhook_orgs_failing", "Organisations whose webhook keeps failing.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, webhook_orgs_failing.load())));

@@ -18,7 +18,7 @@
 #include "protocol/invite.h"
 #include "protocol/timefmt.h"
 #include "protocol/tls_pin.h"
-#include "protocol/webhook_url.h"
+#include "protocol/url.h"
 
 namespace cw::keys {
 namespace {
@@ -203,9 +203,17 @@ Result<NotificationFormat> parse_format(const std::string& f) {
   return usage("--format must be json or cap");
 }
 
-Status check_webhook_url(const std::string& url) {
-  if (auto t = parse_webhook_url(url); !t)
-    return usage("--webhook: " + t.error().message + " (plain http only to loopback, for tests)");
+Status check_webhook_url(const std::string& url, bool allow_private) {
+  auto t = parse_webhook_url(url);
+  if (!t) return usage("--webhook: " + t.error().message + " (plain http only to loopback, for tests)");
+  // Literal internal addresses and localhost names are refused here; names
+  // that resolve to one are refused by the daemon at delivery time.
+  boost::system::error_code ec;
+  const auto addr = boost::asio::ip::make_address(t->host, ec);
+  const bool local_name = t->host == "localhost" || t->host.ends_with(".localhost");
+  if (!allow_private && (local_name || (!ec && is_internal_address(addr))))
+    return usage("--webhook points at a loopback, private or link-local address (this server's own services, or "
+                 "a cloud metadata endpoint); add --allow-private-webhook if that is really meant");
   return Status::Ok();
 }
 
@@ -250,7 +258,7 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
   e.sub.feed = !o.no_feed;
   bool print_secret = false;
   if (!o.webhook_url.empty()) {
-    CW_TRY(check_webhook_url(o.webhook_url));
+    CW_TRY(check_webhook_url(o.webhook_url, o.allow_private_webhook));
     e.sub.webhook_url = o.webhook_url;
     if (!o.webhook_secret_file.empty()) {
       auto s = read_webhook_secret(o.webhook_secret_file);
@@ -294,7 +302,7 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
       sub.webhook_secret = SecretBytes();
       changed.emplace_back("webhook removed");
     } else {
-      CW_TRY(check_webhook_url(*o.webhook_url));
+      CW_TRY(check_webhook_url(*o.webhook_url, o.allow_private_webhook));
       endpoint_changed = sub.webhook_url != *o.webhook_url;
       sub.webhook_url = *o.webhook_url;
       changed.emplace_back("webhook");
@@ -387,7 +395,8 @@ Status invite(const InviteOptions& o, std::ostream& out) {
   auto pin = spki_pin_of_pem_file(d.tls_cert());
   if (!pin) return pin.error();
   Invite inv{o.urls, *pin, pub->sign, *pub->box};
-  for (const auto& u : o.urls) CW_TRY(check_daemon_url(u));
+  for (const auto& u : o.urls)
+    if (auto p = parse_daemon_url(u); !p) return p.error();
   CW_TRY(write_file_atomic(o.out_path, as_bytes(invite_to_json(inv)), kPublicMode,
                            o.force ? Overwrite::yes : Overwrite::no));
   out << "invite written to " << o.out_path << "\n"

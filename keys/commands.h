@@ -58,6 +58,9 @@ struct AddOrgOptions {
   bool escalation = false;
   bool no_feed = false;
   std::string format = "json";
+  // A webhook to a loopback, private, link-local or unique-local address (a
+  // local relay, a test receiver): refused unless asked for explicitly.
+  bool allow_private_webhook = false;
 };
 Status add_org(const AddOrgOptions& o, std::ostream& out);
 
@@ -79,6 +82,7 @@ struct SetOrgOptions {
   std::optional<bool> feed;
   std::optional<std::string> format;
   bool reenable = false;
+  bool allow_private_webhook = false;  // as in AddOrgOptions
 };
 Status set_org(const SetOrgOptions& o, std::ostream& out);
 

@@ -80,6 +80,8 @@ int real_main(int argc, char** argv) {
   c_add->add_option("--name", add_org.name, "organisation name")->required();
   c_add->add_option("--webhook", add_org.webhook_url, "webhook URL (https://)");
   c_add->add_option("--webhook-secret-file", add_org.webhook_secret_file, "whsec_ secret to use");
+  c_add->add_flag("--allow-private-webhook", add_org.allow_private_webhook,
+                  "allow a webhook to a loopback/private/link-local address (a local relay)");
   c_add->add_option("--regions", add_org.regions, "region codes to receive (default all)");
   c_add->add_option("--urgency", add_org.urgencies, "urgencies to receive (default all)");
   c_add->add_option("--kinds", add_org.kinds, "alert kinds to receive (default all)");
@@ -102,6 +104,8 @@ int real_main(int argc, char** argv) {
   auto* o_webhook = c_set->add_option("--webhook", so.webhook, "new webhook URL (https://)");
   c_set->add_flag("--no-webhook", so.no_webhook, "remove the webhook (the feed stays)")->excludes(o_webhook);
   c_set->add_option("--webhook-secret-file", set_org.webhook_secret_file, "whsec_ secret to use");
+  c_set->add_flag("--allow-private-webhook", set_org.allow_private_webhook,
+                  "allow a webhook to a loopback/private/link-local address (a local relay)");
   c_set->add_flag("--rotate-secret", set_org.rotate_secret, "generate a new webhook secret, shown once");
   c_set->add_flag("--reenable", set_org.reenable,
                   "retry a webhook disabled by 410 or given up on, after the receiver is fixed");

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "protocol/key_file.h"
+#include "protocol/url.h"
 
 namespace json = boost::json;
 
@@ -10,20 +11,6 @@ namespace cw {
 namespace {
 Error bad(std::string m) { return make_error(Errc::bad_invite, std::move(m)); }
 }  // namespace
-
-Status check_daemon_url(std::string_view url) {
-  constexpr std::string_view kScheme = "https://";
-  if (url.substr(0, kScheme.size()) != kScheme) return bad("daemon URL must start with https://");
-  auto rest = url.substr(kScheme.size());
-  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  if (rest.empty()) return bad("daemon URL has no host");
-  for (char c : rest) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
-    if (!ok) return bad("daemon URL may hold only a host and a port");
-  }
-  return Status::Ok();
-}
 
 std::string invite_to_json(const Invite& inv) {
   json::object o;
@@ -53,7 +40,7 @@ Result<Invite> invite_from_json(std::string_view text) {
   for (const auto& u : urls->as_array()) {
     if (!u.is_string()) return bad("invite URLs must be strings");
     std::string s(u.as_string());
-    CW_TRY(check_daemon_url(s));
+    if (auto parsed = parse_daemon_url(s); !parsed) return parsed.error();
     inv.urls.push_back(std::move(s));
   }
   auto str = [&](const char* key) -> std::string {

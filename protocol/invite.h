@@ -22,10 +22,7 @@ struct Invite {
 };
 
 std::string invite_to_json(const Invite& invite);
+// Each daemon URL must pass parse_daemon_url (protocol/url.h).
 Result<Invite> invite_from_json(std::string_view text);
-
-// Accepts https:// URLs with a host and optional port, nothing after the
-// authority but an optional "/". (No userinfo: it would leak in logs.)
-Status check_daemon_url(std::string_view url);
 
 }  // namespace cw

@@ -25,6 +25,7 @@
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
 #include "protocol/timefmt.h"
+#include "protocol/url.h"
 
 namespace cw::daemon {
 
@@ -46,20 +47,27 @@ std::int64_t now_ms() {
 struct Attempt {
   int status = 0;           // HTTP status, 0 = no answer
   std::int64_t retry_after_s = 0;
+  bool refused_target = false;  // the name resolved only to internal addresses
 };
 
 // One POST with a total deadline. Never throws; a failure is status 0.
-net::awaitable<Attempt> post(ssl::context& tls, WebhookTarget t, http::request<http::string_body> req,
-                             std::chrono::milliseconds timeout) {
+// The name is resolved once, and only the vetted addresses are connected to:
+// no second lookup that could answer differently (DNS rebinding).
+net::awaitable<Attempt> post(ssl::context& tls, ParsedUrl t, http::request<http::string_body> req,
+                             std::chrono::milliseconds timeout, bool allow_private) {
   auto ex = co_await net::this_coro::executor;
   beast::error_code ec;
   auto tok = net::redirect_error(net::use_awaitable, ec);
   tcp::resolver resolver(ex);
   auto results = co_await resolver.async_resolve(t.host, std::to_string(t.port), tok);
   if (ec) co_return Attempt{};
+  std::vector<tcp::endpoint> vetted;
+  for (const auto& r : results)
+    if (allow_private || !is_internal_address(r.endpoint().address())) vetted.push_back(r.endpoint());
+  if (vetted.empty()) co_return Attempt{0, 0, true};
   beast::tcp_stream tcp(ex);
   tcp.expires_after(timeout);
-  co_await tcp.async_connect(results, tok);
+  co_await tcp.async_connect(vetted, tok);
   if (ec) co_return Attempt{};
   http::response<http::string_body> res;
   beast::flat_buffer buf;
@@ -182,7 +190,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     auto id = parse_key_id(d.org);
     const OrgEntry* org = id ? snapshot->org(*id) : nullptr;
     if (org) result.generation = org->sub.webhook_generation;
-    auto target = org ? parse_webhook_url(org->sub.webhook_url) : Result<WebhookTarget>(make_error(Errc::not_found, ""));
+    auto target = org ? parse_webhook_url(org->sub.webhook_url) : Result<ParsedUrl>(make_error(Errc::not_found, ""));
     if (!org || org->revoked || org->sub.webhook_url.empty() || !target) {
       // No endpoint any more (revoked, or the webhook was removed): the
       // notification stays readable on the feed; stop pushing it.
@@ -209,10 +217,17 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       req.body() = std::move(body);
       req.keep_alive(false);
       req.prepare_payload();
-      auto a = co_await post(tls, *target, std::move(req), std::chrono::milliseconds(cfg.webhook_timeout_ms));
+      auto a = co_await post(tls, *target, std::move(req), std::chrono::milliseconds(cfg.webhook_timeout_ms),
+                             cfg.allow_private_webhooks);
       result.http_status = a.status;
       const auto now = now_ms();
-      if (a.status >= 200 && a.status < 300) {
+      if (a.refused_target) {
+        // Pointing the daemon at its own host or the cloud metadata service
+        // is not a delivery failure to retry: stop, say so (metric, log).
+        result.outcome = WebhookOutcome::failed_for_good;
+        metrics.webhook_targets_refused.fetch_add(1);
+        log_event("webhook_target_refused");
+      } else if (a.status >= 200 && a.status < 300) {
         result.outcome = WebhookOutcome::delivered;
         org_pause_until_ms.erase(d.org);
       } else if (a.status == 410) {

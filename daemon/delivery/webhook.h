@@ -15,7 +15,6 @@
 #include "protocol/error.h"
 #include "protocol/keys.h"
 #include "protocol/secret.h"
-#include "protocol/webhook_url.h"
 
 namespace cw::daemon {
 

@@ -417,5 +417,33 @@ TEST_F(Adversary, FollowUpsHonourTheCurrentConsentAndClearance) {
   EXPECT_EQ(count(org), 1);
 }
 
+// Claim (issue 9 §8): the daemon does not deliver webhooks to loopback,
+// private or link-local addresses (its own services, cloud metadata) unless
+// the operator opted in - also when a public-looking name resolves there.
+TEST(WebhookTargets, InternalAddressesAreRefusedAtDeliveryUnlessAllowed) {
+  Instance inst("", "[delivery]\nallow_private_webhooks = false\npoll_interval_ms = 100\n"
+                    "retry_schedule_ms = [100, 100]\n");
+  Receiver rx(inst.dir(), "rx", "");
+  rx.start();
+  auto by_ip = inst.add_org("by-ip", OrgOptions{.webhook_url = rx.url(), .regions = {"CN-JL"}});
+  rx.set_secret(by_ip.webhook_secret);
+  // The same receiver by a name that resolves to loopback (https: plain
+  // http is only ever allowed to a loopback literal).
+  std::string by_name_url = rx.url();
+  by_name_url.replace(by_name_url.find("http://127.0.0.1"), 16, "https://localhost");
+  auto by_name = inst.add_org("by-name", OrgOptions{.webhook_url = by_name_url, .regions = {"CN-JL"}});
+  inst.start();
+  auto alice = inst.add_contact("alice");
+  inst.sighup();
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(post_alert(inst.port(), str(inst.seal(alice, sample_alert())))->status, 201);
+  for (int i = 0; i < 300 && inst.metric("casewire_webhook_targets_refused_total") < 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(inst.metric("casewire_webhook_targets_refused_total"), 2u) << inst.metrics();
+  EXPECT_TRUE(rx.lines().empty()) << "a request reached the internal receiver";
+  EXPECT_EQ(inst.metric("casewire_webhook_delivered_total"), 0u);
+  rx.stop();
+}
+
 }  // namespace
 }  // namespace cw::test

@@ -32,7 +32,9 @@ class KeysCommands : public ::testing::Test {
   }
   // A new organisation key pair (dir/o.key) and add-org options for it.
   AddOrgOptions org_options(const std::string& name) {
-    EXPECT_TRUE(new_identity(Role::org, dir / "o.key", insecure, out).ok());
+    SecretFileOptions o_insecure = insecure;
+    o_insecure.force = true;  // a fresh key each call
+    EXPECT_TRUE(new_identity(Role::org, dir / "o.key", o_insecure, out).ok());
     AddOrgOptions o;
     o.dir = inst();
     o.pub_file = dir / "o.key.pub";
@@ -101,6 +103,7 @@ TEST_F(KeysCommands, EnrollRefusesMalformedKeysAndUnknownRegions) {
 TEST_F(KeysCommands, AddOrgPrintsAGeneratedWebhookSecretOnceAndStoresIt) {
   auto o = org_options("Org A");
   o.webhook_url = "http://127.0.0.1:1/hook";
+  o.allow_private_webhook = true;
   std::ostringstream printed;
   ASSERT_TRUE(add_org(o, printed).ok());
   auto pos = printed.str().find("whsec_");
@@ -121,10 +124,34 @@ TEST_F(KeysCommands, AddOrgRefusesPlainHttpToANonLoopbackHost) {
   EXPECT_EQ(add_org(o, out).code(), Errc::bad_request);
 }
 
+// Issue 9 §8: a subscription must not point the daemon at its own services
+// or the cloud metadata endpoint unless the operator says so.
+TEST_F(KeysCommands, AddOrgRefusesInternalWebhookTargetsUnlessAllowed) {
+  for (const char* url : {"https://169.254.169.254/latest/meta-data", "https://10.0.0.5:6443/",
+                          "http://localhost:9443/metrics", "https://[::1]:8443/", "https://[fd00:ec2::254]/",
+                          "https://[::ffff:127.0.0.1]/", "https://192.168.1.1/", "https://100.64.0.1/",
+                          "https://0.0.0.0/", "https://admin.localhost/"}) {
+    auto o = org_options(std::string("Org ") + url);
+    o.webhook_url = url;
+    EXPECT_EQ(add_org(o, out).code(), Errc::bad_request) << url;
+  }
+  auto ok = org_options("Relay");
+  ok.webhook_url = "https://[::1]:8443/hook";
+  ok.allow_private_webhook = true;
+  ASSERT_TRUE(add_org(ok, out).ok()) << "with the explicit opt-in";
+  auto ts = TrustStore::load(DaemonDir{inst()}.trust());
+  EXPECT_EQ(ts->orgs().back().sub.webhook_url, "https://[::1]:8443/hook");
+  auto pub = org_options("Public");
+  pub.webhook_url = "https://hooks.example.org/casewire?x=1";
+  auto st = add_org(pub, out);
+  EXPECT_TRUE(st.ok()) << st.error().message;
+}
+
 TEST_F(KeysCommands, SetOrgChangesOnlyWhatIsGivenAndBumpsTheGenerationForEndpointChanges) {
   auto a = org_options("Org");
   a.regions = {"CN-JL"};
   a.webhook_url = "http://127.0.0.1:1/hook";
+  a.allow_private_webhook = true;
   ASSERT_TRUE(add_org(a, out).ok());
   const auto id = key_id_of(dir / "o.key.pub");
   auto load = [&] { return TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_generation; };
@@ -155,6 +182,7 @@ TEST_F(KeysCommands, SetOrgChangesOnlyWhatIsGivenAndBumpsTheGenerationForEndpoin
   m.dir = inst();
   m.key_id = id;
   m.webhook_url = "http://127.0.0.1:2/hook";
+  m.allow_private_webhook = true;
   std::ostringstream printed;
   ASSERT_TRUE(set_org(m, printed).ok());
   EXPECT_EQ(load(), 1u);

@@ -32,6 +32,15 @@ Instance::Instance(std::string limits_toml, std::string extra_toml) {
   EXPECT_TRUE(st.ok()) << st.error().message;
   config_ = dir_ / "casewired.toml";
   std::string c = "[keys]\ndir = \"" + keys_dir() + "\"\ninsecure_unencrypted_key = true\n[listen]\naddress = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n";
+  // Test webhook receivers listen on 127.0.0.1: allowed explicitly here.
+  const std::string allow = "allow_private_webhooks = true\n";
+  if (extra_toml.find("allow_private_webhooks") != std::string::npos) {
+    // the test decides
+  } else if (auto at = extra_toml.find("[delivery]\n"); at != std::string::npos) {
+    extra_toml.insert(at + 11, allow);
+  } else {
+    extra_toml += "\n[delivery]\n" + allow;
+  }
   c += "[limits]\n" + limits_toml + "\n" + extra_toml + "\n";
   EXPECT_TRUE(write_file_atomic(config_, as_bytes(c), 0644, Overwrite::yes).ok());
 }
@@ -135,6 +144,7 @@ Org Instance::add_org(const std::string& name, const OrgOptions& oo) {
   const std::string secret_file = dir_ / (name + ".whsec");
   EXPECT_TRUE(write_file_atomic(secret_file, as_bytes(g.webhook_secret), 0600, Overwrite::yes).ok());
   keys::AddOrgOptions a;
+  a.allow_private_webhook = true;  // test receivers listen on 127.0.0.1
   a.dir = keys_dir();
   a.pub_file = g.key_path + ".pub";
   a.name = name;
