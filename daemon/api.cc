@@ -174,7 +174,7 @@ void ApiHandler::feed(const Request& req, const KeyId& who, const Reply& reply) 
     if (!n) return reply.send(error_response(Errc::bad_request, "Last-Event-ID must be a number", v));
     after = *n;
   }
-  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, after, d_.ex,
+  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, d_.keys.org_tag(who), after, d_.ex,
                               d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
   if (!src) {
     d_.metrics.reject(Errc::rate_limited);
@@ -190,7 +190,7 @@ void ApiHandler::pull(const Request& req, const KeyId& who, const Reply& reply) 
   const unsigned v = req.version();
   auto after = parse_u64(query_param(req.target(), "after"));
   auto limit = parse_u64(query_param(req.target(), "limit"));
-  auto items = d_.store.feed(key_id_hex(who), after.value_or(0),
+  auto items = d_.store.feed(d_.keys.org_tag(who), after.value_or(0),
                              std::min<std::size_t>(limit.value_or(kPageLimit), kPageLimit));
   if (!items) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
   std::string body = R"({"notifications":[)";
@@ -205,14 +205,14 @@ void ApiHandler::pull(const Request& req, const KeyId& who, const Reply& reply) 
 }
 
 void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply& reply) {
-  const auto org = key_id_hex(who);
-  auto orgs = active_orgs(*d_.trust.get());
+  const auto org = d_.keys.org_tag(who);
+  auto orgs = active_orgs(*d_.trust.get(), [this](const KeyId& k) { return d_.keys.org_tag(k); });
   d_.store.record_ack(id, org, unix_now(), std::move(orgs),
                       [this, id, v, send = reply.send](Result<AckResult> r) {
                         if (!r) return send(error_response(r.code(), r.error().message, v));
                         if (r->first_time) {
                           d_.metrics.acks.fetch_add(1);
-                          log_event("case_acknowledged", {LogField::num("notification", id), LogField::num("acks", r->acks)});
+                          log_event("case_acknowledged", {LogField::num("acks", r->acks)});
                         }
                         boost::json::object o;
                         o["notification"] = id;
@@ -224,13 +224,13 @@ void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply
 }
 
 void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v, const Reply& reply) {
-  auto st = d_.store.case_status(d_.keys.alert_tag(case_ref));
+  auto st = d_.store.case_status(d_.keys.case_tag(case_ref));
   if (!st) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
   // Only the contact who reported the case may ask about it; anyone else gets
   // the same answer as for a case that does not exist.
   std::vector<Tag> mine;
-  for (const auto& k : d_.trust.get()->lineage(who)) mine.push_back(d_.keys.sender_tag(k, case_ref));
-  if (!*st || !owns_case((*st)->sender_tag, mine))
+  for (const auto& k : d_.trust.get()->lineage(who)) mine.push_back(d_.keys.owner_tag(k, case_ref));
+  if (!*st || !owns_case((*st)->owner_tag, mine))
     return reply.send(error_response(Errc::unknown_case, "no case of yours has this reference", v));
   const auto& c = **st;
   boost::json::object o;

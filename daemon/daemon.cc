@@ -76,7 +76,7 @@ Status check_config(const Config& config) {
   DaemonDir d{config.keys_dir};
   auto tls = make_tls_context(d.tls_cert(), d.tls_key());
   if (!tls) return tls.error();
-  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr});
+  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
   if (!store) return store.error();
   (*store)->close();
   return Status::Ok();
@@ -86,13 +86,13 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   harden_process();
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
-  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr});
+  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
   if (!store) return store.error();
   auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust),
                                      std::move(*store));
   // The store was opened before metrics existed; reopen with metrics wired in.
   impl->store->close();
-  auto with_metrics = open_sqlite_store({config.db_path, config.max_batch, &impl->metrics});
+  auto with_metrics = open_sqlite_store({config.db_path, config.max_batch, &impl->metrics, &impl->keys});
   if (!with_metrics) return with_metrics.error();
   impl->store = std::move(*with_metrics);
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));

@@ -9,7 +9,9 @@ namespace cw::daemon {
 namespace {
 
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'c', 'w', 'd', 'a', 'e', 'm', 'o', 'n'};
-enum Subkey : std::uint64_t { kStorage = 1, kAlertTag = 2, kSenderTag = 3, kLog = 4, kCase = 5 };
+enum Subkey : std::uint64_t {
+  kStorage = 1, kAlertTag = 2, kSenderTag = 3, kLog = 4, kCase = 5, kCaseTag = 6, kOwnerTag = 7, kOrgTag = 8
+};
 
 SecretBytes derive(const SecretBytes& master, Subkey id) {
   SecretBytes k(32);
@@ -49,7 +51,10 @@ Keyring::Keyring(Identity identity)
       alert_tag_(derive(id_.master, kAlertTag)),
       sender_tag_(derive(id_.master, kSenderTag)),
       log_(derive(id_.master, kLog)),
-      case_(derive(id_.master, kCase)) {}
+      case_(derive(id_.master, kCase)),
+      case_tag_(derive(id_.master, kCaseTag)),
+      owner_tag_(derive(id_.master, kOwnerTag)),
+      org_tag_(derive(id_.master, kOrgTag)) {}
 
 Tag Keyring::alert_tag(const AlertId& id) const { return keyed(alert_tag_, id); }
 
@@ -65,6 +70,17 @@ std::string Keyring::log_pseudonym(const KeyId& sender, std::int64_t now) const 
 }
 
 Tag Keyring::case_pseudonym(const AlertId& case_id) const { return keyed(case_, case_id); }
+
+Tag Keyring::case_tag(const AlertId& case_ref) const { return keyed(case_tag_, case_ref); }
+
+Tag Keyring::owner_tag(const KeyId& sender, const AlertId& case_ref) const {
+  return keyed(owner_tag_, sender, case_ref);
+}
+
+std::string Keyring::org_tag(const KeyId& org) const {
+  const Tag t = keyed(org_tag_, org);
+  return to_hex(ByteView(t.data(), 16));
+}
 
 Bytes Keyring::seal_record(ByteView plaintext, ByteView ad) const {
   constexpr auto kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;

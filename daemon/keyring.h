@@ -11,6 +11,14 @@
 //              another sender without recording who sent what
 //   log        keyed, daily-rotating sender pseudonyms for log lines
 //   case       keyed case pseudonyms for notifications (per deployment)
+//   case_tag   keyed hash of a case's reference: the cases table's key. Not
+//              the alert_tag of the case's first alert, so the alerts and
+//              cases tables cannot be joined without the key.
+//   owner_tag  keyed hash of (reporter, case reference): who may follow a
+//              case up, not joinable with the alerts' sender tags
+//   org_tag    keyed hash of an organisation's key id: how the case tables
+//              (deliveries, case_orgs, acks) name organisations, so a seized
+//              database does not say which organisation acts on which case
 #pragma once
 
 #include <array>
@@ -46,6 +54,9 @@ class Keyring {
   // 8 hex digits, stable for one sender within one UTC day, unlinkable across days.
   std::string log_pseudonym(const KeyId& sender, std::int64_t now) const;
   Tag case_pseudonym(const AlertId& case_id) const;
+  Tag case_tag(const AlertId& case_ref) const;
+  Tag owner_tag(const KeyId& sender, const AlertId& case_ref) const;
+  std::string org_tag(const KeyId& org) const;  // 32 hex
 
   // Encrypts restricted data for the store; `ad` binds it to its row.
   Bytes seal_record(ByteView plaintext, ByteView ad) const;
@@ -53,7 +64,7 @@ class Keyring {
 
  private:
   Identity id_;
-  SecretBytes storage_, alert_tag_, sender_tag_, log_, case_;
+  SecretBytes storage_, alert_tag_, sender_tag_, log_, case_, case_tag_, owner_tag_, org_tag_;
 };
 
 }  // namespace cw::daemon

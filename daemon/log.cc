@@ -7,7 +7,6 @@
 
 namespace cw::daemon {
 
-LogField LogField::alert(const AlertId& id) { return LogField("alert", to_hex(id)); }
 LogField LogField::code(Errc c) { return LogField("code", std::string(code_name(c))); }
 LogField LogField::num(const char* key, std::uint64_t v) { return LogField(key, std::to_string(v)); }
 LogField LogField::sender(const SenderPseudonym& p) { return LogField("sender", "s:" + p.value); }

@@ -1,7 +1,9 @@
 // Event log: one line per event, "<time> event=<name> key=value ...".
 //
-// Privacy by construction: a field can only be built from an alert id, an
-// error code, a number, a sender pseudonym, or a compile-time string literal.
+// Privacy by construction: a field can only be built from an error code, a
+// number, a sender pseudonym, or a compile-time string literal. Alert ids,
+// receipt sequences and notification numbers are deliberately not loggable:
+// with a seized phone's receipts they would tie the phone to log lines.
 // There is deliberately no way to log an arbitrary runtime std::string, so no
 // name, note, label, key id or address can slip into a log line.
 #pragma once
@@ -24,7 +26,6 @@ struct SenderPseudonym {
 
 class LogField {
  public:
-  static LogField alert(const AlertId& id);
   static LogField code(Errc code);
   static LogField num(const char* key, std::uint64_t v);
   static LogField sender(const SenderPseudonym& p);

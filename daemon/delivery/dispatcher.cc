@@ -110,6 +110,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   // io thread only:
   std::set<std::string> in_flight;
   std::map<std::string, std::int64_t> org_pause_until_ms;  // slow down a failing receiver
+  std::vector<std::string> disabled_tags;                  // webhooks disabled by a 410
   bool stopping = false;
   bool escalating = false;
 
@@ -131,16 +132,21 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void tick() {
     if (stopping) return;
     escalate();
-    auto due = store.due_webhooks(now_ms(), 1000);
+    auto due = store.due_webhooks(now_ms(), 1000, disabled_tags);
     if (due) {
       auto snapshot = trust.get();
+      // The store names organisations by tag; the trust store by key id.
+      std::map<std::string, KeyId> by_tag;
+      for (const auto& o : snapshot->store().orgs()) by_tag.emplace(keys.org_tag(o.key.id()), o.key.id());
       const auto now = now_ms();
       for (auto& d : *due) {
         if (in_flight.size() >= cfg.max_parallel) break;
         if (in_flight.count(d.org)) continue;
         if (auto p = org_pause_until_ms.find(d.org); p != org_pause_until_ms.end() && p->second > now) continue;
         in_flight.insert(d.org);
-        net::co_spawn(ioc, deliver(std::move(d), snapshot), net::detached);
+        auto id = by_tag.find(d.org);
+        net::co_spawn(ioc, deliver(std::move(d), snapshot, id == by_tag.end() ? std::nullopt : std::optional(id->second)),
+                      net::detached);
       }
     }
     schedule(std::chrono::milliseconds(cfg.poll_interval_ms));
@@ -149,7 +155,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void escalate() {
     if (escalating || cfg.escalate_after_s == 0) return;
     escalating = true;
-    auto route = route_escalation(*trust.get());
+    auto route = route_escalation(*trust.get(), [this](const KeyId& id) { return keys.org_tag(id); });
     // The store answers on its own thread, possibly after this dispatcher
     // stopped: hold it weakly there (a strong reference parked in a stopped
     // io_context would keep both alive forever).
@@ -184,10 +190,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     return base;
   }
 
-  net::awaitable<void> deliver(DueWebhook d, std::shared_ptr<const TrustView> snapshot) {
+  net::awaitable<void> deliver(DueWebhook d, std::shared_ptr<const TrustView> snapshot, std::optional<KeyId> id) {
     auto self = shared_from_this();  // alive while this attempt runs
-    WebhookResult result{d.seq, d.org, WebhookOutcome::retry, 0, 0, 0};
-    auto id = parse_key_id(d.org);
+    WebhookResult result{d.seq, d.org, id ? key_id_hex(*id) : std::string(), WebhookOutcome::retry, 0, 0, 0};
     const OrgEntry* org = id ? snapshot->org(*id) : nullptr;
     if (org) result.generation = org->sub.webhook_generation;
     auto target = org ? parse_webhook_url(org->sub.webhook_url) : Result<ParsedUrl>(make_error(Errc::not_found, ""));
@@ -250,7 +255,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         break;
       default:
         metrics.webhook_failed_attempts.fetch_add(1);
-        log_event("webhook_failed", {LogField::num("notification", d.seq), LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
+        log_event("webhook_failed", {LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
     }
     store.record_webhook_results({result}, [weak = weak_from_this(), org_id = d.org](const Result<bool>&) {
       post_weak(weak, [org_id](Impl& s) {
@@ -266,7 +271,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     const auto snapshot = trust.get();
     for (const auto& o : snapshot->store().orgs())
       if (!o.revoked && !o.sub.webhook_url.empty())
-        current.push_back({key_id_hex(o.key.id()), o.sub.webhook_generation});
+        current.push_back({key_id_hex(o.key.id()), keys.org_tag(o.key.id()), o.sub.webhook_generation});
     if (current.empty()) return;
     store.revive_webhooks(std::move(current), [weak = weak_from_this()](Result<std::uint32_t> n) {
       if (!n || *n == 0) return;
@@ -280,11 +285,18 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  // Also refreshes which organisations' webhooks are disabled (a 410), by
+  // tag, so due_webhooks skips their rows.
   void refresh_failing_gauge() {
     auto h = store.webhook_health();
     if (!h) return;
     std::int64_t failing = 0;
-    for (const auto& w : *h) failing += w.state != "ok";
+    disabled_tags.clear();
+    for (const auto& w : *h) {
+      failing += w.state != "ok";
+      if (w.state == "disabled")
+        if (auto id = parse_key_id(w.org)) disabled_tags.push_back(keys.org_tag(*id));
+    }
     metrics.webhook_orgs_failing.store(failing);
   }
 };

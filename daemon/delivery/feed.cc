@@ -84,8 +84,8 @@ namespace {
 class FeedSource final : public StreamSource, public std::enable_shared_from_this<FeedSource> {
  public:
   FeedSource(Store& store, FeedHub& hub, const TrustHolder& trust, const SigningKey& daemon, KeyId org,
-             std::uint64_t after, net::any_io_executor ex, Metrics& metrics, std::chrono::milliseconds heartbeat)
-      : store_(store), hub_(hub), trust_(trust), daemon_(daemon), org_(org), org_hex_(key_id_hex(org)),
+             std::string org_tag, std::uint64_t after, net::any_io_executor ex, Metrics& metrics, std::chrono::milliseconds heartbeat)
+      : store_(store), hub_(hub), trust_(trust), daemon_(daemon), org_(org), org_tag_(std::move(org_tag)),
         last_(after), ex_(std::move(ex)), metrics_(metrics), heartbeat_(heartbeat) {
     metrics_.feed_streams.fetch_add(1);
   }
@@ -108,7 +108,7 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
       if (!org || org->revoked || !org->sub.feed) return deliver(std::nullopt);
     }
     const auto gen = hub_.generation();
-    auto items = store_.feed(org_hex_, last_, 64);
+    auto items = store_.feed(org_tag_, last_, 64);
     if (!items) return deliver(std::nullopt);
     if (!items->empty()) {
       std::string piece;
@@ -143,7 +143,7 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
   const TrustHolder& trust_;
   const SigningKey& daemon_;
   KeyId org_;
-  std::string org_hex_;
+  std::string org_tag_;  // how the store names this organisation
   std::uint64_t last_;
   net::any_io_executor ex_;
   Metrics& metrics_;
@@ -157,11 +157,12 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
 }  // namespace
 
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
-                                               const SigningKey& daemon, KeyId org, std::uint64_t after,
-                                               net::any_io_executor ex, Metrics& metrics,
+                                               const SigningKey& daemon, KeyId org, std::string org_tag,
+                                               std::uint64_t after, net::any_io_executor ex, Metrics& metrics,
                                                std::chrono::milliseconds heartbeat, std::uint32_t max_streams) {
   if (!hub.acquire_stream(org, max_streams)) return nullptr;
-  return std::make_shared<FeedSource>(store, hub, trust, daemon, org, after, std::move(ex), metrics, heartbeat);
+  return std::make_shared<FeedSource>(store, hub, trust, daemon, org, std::move(org_tag), after, std::move(ex),
+                                      metrics, heartbeat);
 }
 
 }  // namespace cw::daemon

@@ -48,8 +48,8 @@ class FeedHub {
 // The stream ends when the organisation is revoked or loses feed access
 // (checked at every step; FeedHub::notify() after a trust reload wakes it).
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
-                                               const SigningKey& daemon, KeyId org, std::uint64_t after,
-                                               boost::asio::any_io_executor ex, Metrics& metrics,
+                                               const SigningKey& daemon, KeyId org, std::string org_tag,
+                                               std::uint64_t after, boost::asio::any_io_executor ex, Metrics& metrics,
                                                std::chrono::milliseconds heartbeat, std::uint32_t max_streams);
 
 // "id: N\nevent: notification\ndata: <signed payload>\n\n"

@@ -7,6 +7,7 @@
 #include "daemon/anon/anonymiser.h"
 #include "daemon/delivery/routing.h"
 #include "daemon/log.h"
+#include "daemon/store/receipt_facts.h"
 #include "protocol/envelope.h"
 #include "protocol/gazetteer.h"
 #include "protocol/receipt.h"
@@ -46,11 +47,11 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
                     std::function<void(Response)> done) {
   const auto started = Clock::now();
   const auto now = unix_now();
-  auto reject = [&](Errc code, std::string_view message, std::optional<AlertId> id = {},
-                    std::optional<std::uint32_t> retry = {}) {
+  // No alert id, sequence or notification number is ever logged: a seized
+  // log must not name the alerts a seized phone's receipts name.
+  auto reject = [&](Errc code, std::string_view message, std::optional<std::uint32_t> retry = {}) {
     metrics_.reject(code);
-    if (id) log_event("alert_rejected", {LogField::alert(*id), LogField::code(code)});
-    else log_event("alert_rejected", {LogField::code(code)});
+    log_event("alert_rejected", {LogField::code(code)});
     done(error_response(code, message, 11, retry));
   };
 
@@ -71,45 +72,57 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   const auto& o = *opened;
   const ContactEntry* contact = trust->contact(o.sender);
   if (!in_scope(*contact, o.alert))
-    return reject(Errc::forbidden, "the alert lies outside the sender's region scope", o.alert_id);
+    return reject(Errc::forbidden, "the alert lies outside the sender's region scope");
 
   // A repeat of a recorded alert (a resend after a lost receipt, or a
   // replay by whoever holds the envelope) is answered with its receipt and
   // charged to the repeat budget, never to the budget for new alerts.
   const Tag tag = keys_.alert_tag(o.alert_id);
   auto recorded = store_.has_alert(tag);
-  if (!recorded) return reject(Errc::store_unavailable, "the store cannot be read; retry later", o.alert_id);
+  if (!recorded) return reject(Errc::store_unavailable, "the store cannot be read; retry later");
   double retry_after = 0;
   const bool allowed =
       *recorded ? repeat_buckets_.take(o.sender, std::max(600.0, 10.0 * contact->rate_per_hour), std::chrono::hours(1),
                                        &retry_after)
                 : contact_buckets_.take(o.sender, contact->rate_per_hour, std::chrono::hours(1), &retry_after);
   if (!allowed)
-    return reject(Errc::rate_limited, "too many alerts from this sender; retry later", o.alert_id,
+    return reject(Errc::rate_limited, "too many alerts from this sender; retry later",
                   static_cast<std::uint32_t>(std::ceil(retry_after)));
 
   NewAlert na;
   na.alert_tag = tag;
   na.sender_tag = keys_.sender_tag(o.sender, o.alert_id);
-  na.envelope_hash = envelope_hash(as_bytes(body));
   na.received_at = now;
+  // The receipt's facts are sealed for the store; its number is random, not
+  // a count, so that a seized phone's receipts point at no row.
+  ReceiptFacts facts{random_receipt_number(), now, envelope_hash(as_bytes(body))};
+  na.receipt = keys_.seal_record(encode_receipt_facts(facts), tag);
   na.kind = o.alert.kind;
   // The anonymised case event goes into the same transaction as the alert
   // (transactional outbox): recorded alert <=> notifications to deliver.
   na.event.facts = anonymise(o.alert);
+  const OrgNamer org_tag = [this](const KeyId& id) { return keys_.org_tag(id); };
   if (o.alert.kind == AlertKind::new_case) {
-    na.event.case_tag = na.alert_tag;
+    na.event.case_tag = keys_.case_tag(o.alert_id);
+    na.event.owner_tag = keys_.owner_tag(o.sender, o.alert_id);
     na.event.case_id = to_hex(ByteView(keys_.case_pseudonym(o.alert_id).data(), 16));
-    na.event.recipients = route_new_case(*trust, na.event.facts);
-    na.event.escalate_at = escalate_after_s_ > 0 ? now + escalate_after_s_ : 0;
+    na.event.recipients = route_new_case(*trust, org_tag, na.event.facts);
+    // Rounded up to 5 minutes (or the deadline itself, if shorter): the
+    // stored deadline must not give away the alert's exact arrival.
+    // Escalation may come up to that much later.
+    if (escalate_after_s_ > 0) {
+      const std::int64_t grain = std::min<std::int64_t>(300, escalate_after_s_);
+      const std::int64_t due = now + escalate_after_s_;
+      na.event.escalate_at = (due + grain - 1) / grain * grain;
+    }
   } else {
-    na.event.case_tag = keys_.alert_tag(*o.alert.case_ref);
+    na.event.case_tag = keys_.case_tag(*o.alert.case_ref);
     // Routed by the store with the case's merged facts, against this
     // request's trust snapshot (kept alive by the lambda).
-    na.event.route = [trust, kind = o.alert.kind](const CaseFacts& merged) {
-      return route_follow_up(*trust, kind, merged);
+    na.event.route = [trust, org_tag, kind = o.alert.kind](const CaseFacts& merged) {
+      return route_follow_up(*trust, org_tag, kind, merged);
     };
-    for (const auto& k : trust->lineage(o.sender)) na.event.owner_tags.push_back(keys_.sender_tag(k, *o.alert.case_ref));
+    for (const auto& k : trust->lineage(o.sender)) na.event.owner_tags.push_back(keys_.owner_tag(k, *o.alert.case_ref));
   }
   {
     Bytes plain = record_plaintext(o);
@@ -119,40 +132,52 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   const AlertId alert_id = o.alert_id;
   const SenderPseudonym who{keys_.log_pseudonym(o.sender, now)};
 
-  store_.record_alert(std::move(na), [this, ex, alert_id, who, started,
+  store_.record_alert(std::move(na), [this, ex, alert_id, tag, facts, who, started,
                                       done = std::move(done)](Result<Recorded> r) mutable {
     // On the store's writer thread: hand over to the connection's executor
     // so the signature is computed off the writer.
-    boost::asio::post(ex, [this, alert_id, who, started, r = std::move(r), done = std::move(done)] {
+    boost::asio::post(ex, [this, alert_id, tag, facts, who, started, r = std::move(r), done = std::move(done)] {
       auto finish = [&](Response res) {
         metrics_.ingest_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
         done(std::move(res));
       };
-      if (!r && r.code() == Errc::unknown_case) {
+      if (!r && r.code() != Errc::store_unavailable) {  // unknown_case, case_retracted
         metrics_.reject(r.code());
-        log_event("alert_rejected", {LogField::alert(alert_id), LogField::code(r.code())});
+        log_event("alert_rejected", {LogField::code(r.code())});
         return finish(error_response(r.code(), r.error().message));
       }
       if (!r) {
         metrics_.reject(r.code());
-        log_event("alert_store_failed", {LogField::alert(alert_id), LogField::code(r.code())});
+        log_event("alert_store_failed", {LogField::code(r.code())});
         return finish(error_response(r.code(), "the alert could not be recorded; retry later"));
       }
       if (r->sender_conflict) {
         metrics_.reject(Errc::conflict);
-        log_event("alert_rejected", {LogField::alert(alert_id), LogField::code(Errc::conflict)});
+        log_event("alert_rejected", {LogField::code(Errc::conflict)});
         return finish(error_response(Errc::conflict, "this alert id was used by another sender"));
       }
-      auto receipt = sign_receipt(keys_.signing(), alert_id, r->envelope_hash, r->received_at, r->sequence);
+      // A repeat is answered with the facts recorded the first time, so its
+      // receipt is byte for byte the first one.
+      ReceiptFacts f = facts;
+      if (r->duplicate) {
+        auto plain = keys_.open_record(r->receipt, tag);
+        auto stored = plain ? decode_receipt_facts(*plain) : Result<ReceiptFacts>(plain.error());
+        if (!stored) {
+          metrics_.reject(Errc::internal_error);
+          log_event("alert_store_failed", {LogField::code(Errc::internal_error)});
+          return finish(error_response(Errc::store_unavailable, "the alert could not be recorded; retry later"));
+        }
+        f = *stored;
+      }
+      auto receipt = sign_receipt(keys_.signing(), alert_id, f.envelope_hash, f.received_at, f.sequence);
       if (r->duplicate) {
         metrics_.alerts_duplicate.fetch_add(1);
-        log_event("alert_repeat", {LogField::alert(alert_id), LogField::sender(who), LogField::num("seq", r->sequence)});
+        log_event("alert_repeat", {LogField::sender(who)});
       } else {
         metrics_.alerts_accepted.fetch_add(1);
         metrics_.notifications_created.fetch_add(1);
         metrics_.deliveries_queued.fetch_add(r->deliveries);
-        log_event("alert_accepted", {LogField::alert(alert_id), LogField::sender(who), LogField::num("seq", r->sequence),
-                                     LogField::num("notification", r->notification), LogField::num("recipients", r->deliveries)});
+        log_event("alert_accepted", {LogField::sender(who), LogField::num("recipients", r->deliveries)});
       }
       finish(json_response(r->duplicate ? http::status::ok : http::status::created, receipt_to_json(receipt)));
     });

@@ -15,6 +15,7 @@
 
 #include "daemon/log.h"
 #include "daemon/store/fault_vfs.h"
+#include "daemon/store/receipt_facts.h"
 #include "protocol/notification.h"
 #include "protocol/secret.h"
 
@@ -91,11 +92,35 @@ const char* const kMigrations[] = {
     R"sql(
     ALTER TABLE webhook_health ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // v4: what a seizure reveals (issue 9 section 5). Alerts lose their row
+    // order, their exact time and their envelope hash: the receipt's facts
+    // are sealed, and the table is keyed by the alert tag (WITHOUT ROWID).
+    // Cases get a case tag and an owner tag of their own (no join with the
+    // alerts table), organisations are named by keyed tags in the case
+    // tables, and times are kept to the hour. The data is moved by
+    // migrate_v4_data(), which needs the daemon's keys.
+    R"sql(
+    CREATE TABLE alerts_v4 (
+      alert_tag    BLOB    PRIMARY KEY,
+      sender_tag   BLOB    NOT NULL,
+      kind         TEXT    NOT NULL,
+      received_day INTEGER NOT NULL,
+      sealed       BLOB    NOT NULL,
+      receipt      BLOB    NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE cases ADD COLUMN owner_tag BLOB NOT NULL DEFAULT x'';
+    )sql",
 };
+// Statements that finish a migration after its data step.
+const char* const kMigrationsAfterData[] = {nullptr, nullptr, nullptr,
+                                            "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;"};
+static_assert(std::size(kMigrationsAfterData) == std::size(kMigrations));
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // After this many failed attempts in a row an organisation's webhook is shown
 // as failing (metrics, casewire-keys list). Deliveries are never dropped.
 constexpr int kFailingAfter = 3;
+
+std::int64_t to_hour(std::int64_t t) { return t - t % 3600; }
 
 Error db_error(sqlite3* db, const std::string& what) {
   return make_error(Errc::store_unavailable, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
@@ -274,15 +299,22 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit) override {
+  Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit,
+                                               const std::vector<std::string>& paused) override {
     std::lock_guard lock(read_mu_);
     Stmt s(rdb_,
            "SELECT d.seq, d.org, d.attempts, n.body FROM deliveries d JOIN notifications n ON n.seq = d.seq "
            "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
-           "AND d.org NOT IN (SELECT org FROM webhook_health WHERE state = 'disabled') "
+           "AND d.org NOT IN (SELECT value FROM json_each(?)) "
            "ORDER BY d.seq LIMIT ?");
     if (!s) return db_error(rdb_, "due webhooks");
-    s.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    std::string list = "[";
+    for (const auto& p : paused) {
+      if (p.find_first_not_of("0123456789abcdef") != std::string::npos) continue;  // tags are hex
+      list += (list.size() > 1 ? ",\"" : "\"") + p + "\"";
+    }
+    list += "]";
+    s.bind(1, now).bind(2, std::string_view(list)).bind(3, static_cast<std::int64_t>(limit));
     std::vector<DueWebhook> out;
     while (s.step() == SQLITE_ROW)
       out.push_back({static_cast<std::uint64_t>(s.i64(0)), s.text(1), static_cast<std::uint32_t>(s.i64(2)), s.text(3)});
@@ -293,13 +325,13 @@ class SqliteStore final : public Store {
     std::lock_guard lock(read_mu_);
     Stmt s(rdb_,
            "SELECT c.pseudonym, c.state, c.escalated, (SELECT count(*) FROM acks a WHERE a.case_id = c.id), "
-           "al.sender_tag FROM cases c JOIN alerts al ON al.alert_tag = c.case_tag WHERE c.case_tag = ?");
+           "c.owner_tag FROM cases c WHERE c.case_tag = ?");
     if (!s) return db_error(rdb_, "case status");
     s.bind(1, ByteView(case_tag));
     if (s.step() != SQLITE_ROW) return std::optional<CaseStatusInfo>();
     CaseStatusInfo c{s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(3)), s.i64(2) != 0, {}};
     auto st = s.blob(4);
-    if (st.size() == c.sender_tag.size()) std::copy(st.begin(), st.end(), c.sender_tag.begin());
+    if (st.size() == c.owner_tag.size()) std::copy(st.begin(), st.end(), c.owner_tag.begin());
     return std::optional<CaseStatusInfo>(c);
   }
 
@@ -469,12 +501,14 @@ class SqliteStore final : public Store {
         make_notification(facts, event, seq, pseudonym, static_cast<std::uint32_t>(acks.i64(0)), now));
     if (!body) return make_error(Errc::store_unavailable, "notification encoding failed: " + body.error().message);
     Stmt n(wdb_, "INSERT INTO notifications (seq, case_id, event, body, created_at) VALUES (?, ?, ?, ?, ?)");
-    n.bind(1, seq).bind(2, case_id).bind(3, event).bind(4, std::string_view(*body)).bind(5, now);
+    n.bind(1, seq).bind(2, case_id).bind(3, event).bind(4, std::string_view(*body)).bind(5, to_hour(now));
     CW_TRY(run(wdb_, n, "insert notification"));
     next_seq_++;
     for (const auto& r : to) {
-      Stmt d(wdb_, "INSERT INTO deliveries (seq, org, state, next_attempt_at) VALUES (?, ?, ?, ?)");
-      d.bind(1, seq).bind(2, std::string_view(r.org)).bind(3, std::string_view(r.webhook ? "pending" : "feed")).bind(4, now);
+      // Due at once: 0, not the exact time of the event (which a seized
+      // phone's receipt would match).
+      Stmt d(wdb_, "INSERT INTO deliveries (seq, org, state, next_attempt_at) VALUES (?, ?, ?, 0)");
+      d.bind(1, seq).bind(2, std::string_view(r.org)).bind(3, std::string_view(r.webhook ? "pending" : "feed"));
       CW_TRY(run(wdb_, d, "insert delivery"));
       Stmt co(wdb_, "INSERT OR IGNORE INTO case_orgs (case_id, org) VALUES (?, ?)");
       co.bind(1, case_id).bind(2, std::string_view(r.org));
@@ -494,18 +528,16 @@ class SqliteStore final : public Store {
   }
 
   Result<Recorded> write_alert(const NewAlert& a) {
-    Stmt find(wdb_, "SELECT seq, sender_tag, envelope_hash, received_at FROM alerts WHERE alert_tag = ?");
+    Stmt find(wdb_, "SELECT sender_tag, receipt FROM alerts WHERE alert_tag = ?");
     if (!find) return db_error(wdb_, "prepare lookup");
     find.bind(1, ByteView(a.alert_tag));
     int rc = find.step();
     if (rc == SQLITE_ROW) {
       Recorded r;
       r.duplicate = true;
-      r.sequence = static_cast<std::uint64_t>(find.i64(0));
-      r.sender_conflict = !ct_equal(find.blob(1), a.sender_tag);
-      auto h = find.blob(2);
-      if (h.size() == 32) std::copy(h.begin(), h.end(), r.envelope_hash.begin());
-      r.received_at = find.i64(3);
+      r.sender_conflict = !ct_equal(find.blob(0), a.sender_tag);
+      auto receipt = find.blob(1);
+      r.receipt.assign(receipt.begin(), receipt.end());
       return r;
     }
     if (rc != SQLITE_DONE) return db_error(wdb_, "lookup");
@@ -516,9 +548,7 @@ class SqliteStore final : public Store {
     CaseFacts facts = a.event.facts;
     std::vector<Recipient> to = a.event.recipients;
     if (a.kind != AlertKind::new_case) {
-      Stmt c(wdb_,
-             "SELECT c.id, c.pseudonym, c.facts, c.state, al.sender_tag FROM cases c "
-             "JOIN alerts al ON al.alert_tag = c.case_tag WHERE c.case_tag = ?");
+      Stmt c(wdb_, "SELECT id, pseudonym, facts, state, owner_tag FROM cases WHERE case_tag = ?");
       if (!c) return db_error(wdb_, "prepare case");
       c.bind(1, ByteView(a.event.case_tag));
       // Not there, and not yours, get one answer: a contact must not learn
@@ -542,22 +572,20 @@ class SqliteStore final : public Store {
     }
 
     Stmt ins(wdb_,
-             "INSERT INTO alerts (alert_tag, sender_tag, envelope_hash, received_at, kind, sealed) "
+             "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
              "VALUES (?, ?, ?, ?, ?, ?)");
-    ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, ByteView(a.envelope_hash));
-    ins.bind(4, a.received_at).bind(5, to_string(a.kind)).bind(6, ByteView(a.sealed));
+    ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, to_string(a.kind));
+    ins.bind(4, a.received_at / 86400).bind(5, ByteView(a.sealed)).bind(6, ByteView(a.receipt));
     CW_TRY(run(wdb_, ins, "insert alert"));
     Recorded r;
-    r.sequence = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(wdb_));
-    r.received_at = a.received_at;
-    r.envelope_hash = a.envelope_hash;
 
     if (a.kind == AlertKind::new_case) {
       Stmt c(wdb_,
-             "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at) "
-             "VALUES (?, ?, ?, 'open', ?, ?)");
-      c.bind(1, ByteView(a.alert_tag)).bind(2, std::string_view(a.event.case_id));
-      c.bind(3, std::string_view(facts.to_json())).bind(4, a.received_at).bind(5, a.event.escalate_at);
+             "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, owner_tag) "
+             "VALUES (?, ?, ?, 'open', ?, ?, ?)");
+      c.bind(1, ByteView(a.event.case_tag)).bind(2, std::string_view(a.event.case_id));
+      c.bind(3, std::string_view(facts.to_json())).bind(4, to_hour(a.received_at)).bind(5, a.event.escalate_at);
+      c.bind(6, ByteView(a.event.owner_tag));
       CW_TRY(run(wdb_, c, "insert case"));
       case_id = sqlite3_last_insert_rowid(wdb_);
       pseudonym = a.event.case_id;
@@ -590,7 +618,7 @@ class SqliteStore final : public Store {
     const std::string pseudonym = n.text(1);
     const CaseFacts facts = CaseFacts::from_json(n.text(2));
     Stmt ins(wdb_, "INSERT OR IGNORE INTO acks (case_id, org, acked_at) VALUES (?, ?, ?)");
-    ins.bind(1, case_id).bind(2, std::string_view(org)).bind(3, now);
+    ins.bind(1, case_id).bind(2, std::string_view(org)).bind(3, to_hour(now));
     CW_TRY(run(wdb_, ins, "insert ack"));
     AckResult r;
     r.first_time = sqlite3_changes(wdb_) == 1;
@@ -653,6 +681,8 @@ class SqliteStore final : public Store {
       u.bind(1, std::string_view(state)).bind(2, r.next_attempt_at).bind(3, r.http_status);
       u.bind(4, r.seq).bind(5, std::string_view(r.org));
       CW_TRY(run(wdb_, u, "update delivery"));
+      // Health is kept by key id (for casewire-keys list) and to the hour, so
+      // its update time does not point at the delivery rows just written.
       Stmt h(wdb_,
              "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at, generation) "
              "VALUES (?1, ?2, ?3, ?4, ?8) "
@@ -666,8 +696,8 @@ class SqliteStore final : public Store {
              "WHERE generation <= ?8");
       const bool ok = r.outcome == WebhookOutcome::delivered;
       const bool gone = r.outcome == WebhookOutcome::gone;
-      h.bind(1, std::string_view(r.org)).bind(2, std::string_view(gone ? "disabled" : "ok"));
-      h.bind(3, ok ? 0 : 1).bind(4, static_cast<std::int64_t>(std::time(nullptr)));
+      h.bind(1, std::string_view(r.org_id)).bind(2, std::string_view(gone ? "disabled" : "ok"));
+      h.bind(3, ok ? 0 : 1).bind(4, to_hour(static_cast<std::int64_t>(std::time(nullptr))));
       h.bind(5, ok ? 1 : 0).bind(6, gone ? 1 : 0).bind(7, kFailingAfter);
       h.bind(8, static_cast<std::int64_t>(r.generation));
       CW_TRY(run(wdb_, h, "update webhook health"));
@@ -681,7 +711,7 @@ class SqliteStore final : public Store {
       bool was_healthy = false;
       {
         Stmt q(wdb_, "SELECT state FROM webhook_health WHERE org = ? AND generation < ?");
-        q.bind(1, std::string_view(c.org)).bind(2, static_cast<std::int64_t>(c.generation));
+        q.bind(1, std::string_view(c.org_id)).bind(2, static_cast<std::int64_t>(c.generation));
         if (q.step() != SQLITE_ROW) continue;  // no health recorded, or already this generation
         was_healthy = q.text(0) == "ok";
       }
@@ -690,8 +720,8 @@ class SqliteStore final : public Store {
       Stmt h(wdb_,
              "UPDATE webhook_health SET state = 'ok', consecutive_failures = 0, generation = ?1, updated_at = ?2 "
              "WHERE org = ?3");
-      h.bind(1, static_cast<std::int64_t>(c.generation)).bind(2, static_cast<std::int64_t>(std::time(nullptr)));
-      h.bind(3, std::string_view(c.org));
+      h.bind(1, static_cast<std::int64_t>(c.generation)).bind(2, to_hour(static_cast<std::int64_t>(std::time(nullptr))));
+      h.bind(3, std::string_view(c.org_id));
       CW_TRY(run(wdb_, h, "revive webhook"));
       Stmt d(wdb_,
              "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0 "
@@ -724,10 +754,89 @@ class SqliteStore final : public Store {
   std::thread writer_;
 };
 
-Status migrate(sqlite3* db) {
-  Stmt v(db, "PRAGMA user_version");
-  if (!v || v.step() != SQLITE_ROW) return db_error(db, "read schema version");
-  int version = static_cast<int>(v.i64(0));
+// v3 -> v4 data: seal each alert's receipt facts, re-key cases by their own
+// case and owner tags (from the sealed record: who sent it, which alert id),
+// name organisations by tag in the case tables, and coarsen times. Runs
+// inside the migration's transaction: all or nothing.
+Status migrate_v4_data(sqlite3* db, const Keyring* keys) {
+  Stmt any(db, "SELECT count(*) FROM alerts");
+  if (!any || any.step() != SQLITE_ROW) return db_error(db, "count alerts");
+  Stmt any_orgs(db, "SELECT (SELECT count(*) FROM deliveries) + (SELECT count(*) FROM case_orgs)");
+  if (!any_orgs || any_orgs.step() != SQLITE_ROW) return db_error(db, "count deliveries");
+  if (any.i64(0) + any_orgs.i64(0) == 0) return Status::Ok();
+  if (!keys)
+    return make_error(Errc::store_unavailable,
+                      "this database needs the daemon's keys to upgrade to schema v4: start casewired on it");
+  {
+    Stmt rows(db, "SELECT seq, alert_tag, sender_tag, envelope_hash, received_at, kind, sealed FROM alerts");
+    if (!rows) return db_error(db, "read alerts");
+    while (rows.step() == SQLITE_ROW) {
+      ReceiptFacts f;
+      f.sequence = static_cast<std::uint64_t>(rows.i64(0));
+      f.received_at = rows.i64(4);
+      auto h = rows.blob(3);
+      if (h.size() == f.envelope_hash.size()) std::copy(h.begin(), h.end(), f.envelope_hash.begin());
+      const Bytes tag(rows.blob(1).begin(), rows.blob(1).end());
+      Bytes plain = encode_receipt_facts(f);
+      Stmt ins(db, "INSERT INTO alerts_v4 (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
+                   "VALUES (?, ?, ?, ?, ?, ?)");
+      ins.bind(1, ByteView(tag)).bind(2, rows.blob(2)).bind(3, std::string_view(rows.text(5)));
+      ins.bind(4, f.received_at / 86400).bind(5, rows.blob(6)).bind(6, ByteView(keys->seal_record(plain, tag)));
+      CW_TRY(run(db, ins, "copy alert"));
+    }
+  }
+  {
+    // A case's new tags come from its first alert's sealed record, which
+    // holds the reporter's key id and the alert id (ingest's record layout:
+    // version u8 || sender[8] || alert id[16] || ...).
+    Stmt cases(db, "SELECT c.id, a.alert_tag, a.sealed FROM cases c JOIN alerts a ON a.alert_tag = c.case_tag");
+    if (!cases) return db_error(db, "read cases");
+    while (cases.step() == SQLITE_ROW) {
+      auto plain = keys->open_record(cases.blob(2), cases.blob(1));
+      if (!plain) return make_error(Errc::store_unavailable, "upgrade to v4: " + plain.error().message);
+      ByteReader r(*plain);
+      const auto version = r.u8();
+      const auto sender = r.fixed<8>();
+      const auto alert_id = r.fixed<16>();
+      wipe(plain->data(), plain->size());
+      if (!r.ok() || version != 1) return make_error(Errc::store_unavailable, "upgrade to v4: a record is damaged");
+      const Tag case_tag = keys->case_tag(alert_id);
+      const Tag owner = keys->owner_tag(sender, alert_id);
+      Stmt u(db, "UPDATE cases SET case_tag = ?, owner_tag = ? WHERE id = ?");
+      u.bind(1, ByteView(case_tag)).bind(2, ByteView(owner)).bind(3, cases.i64(0));
+      CW_TRY(run(db, u, "re-key case"));
+    }
+  }
+  for (const char* table : {"deliveries", "case_orgs", "acks"}) {
+    std::vector<std::string> ids;
+    {
+      Stmt d(db, (std::string("SELECT DISTINCT org FROM ") + table).c_str());
+      if (!d) return db_error(db, "read organisations");
+      while (d.step() == SQLITE_ROW) ids.push_back(d.text(0));
+    }
+    for (const auto& id : ids) {
+      auto key = parse_key_id(id);
+      if (!key) continue;  // already a tag
+      Stmt u(db, (std::string("UPDATE ") + table + " SET org = ? WHERE org = ?").c_str());
+      u.bind(1, std::string_view(keys->org_tag(*key))).bind(2, std::string_view(id));
+      CW_TRY(run(db, u, "re-key organisation"));
+    }
+  }
+  return exec(db,
+              "UPDATE cases SET opened_at = opened_at - opened_at % 3600;"
+              "UPDATE notifications SET created_at = created_at - created_at % 3600;"
+              "UPDATE acks SET acked_at = acked_at - acked_at % 3600;"
+              "UPDATE webhook_health SET updated_at = updated_at - updated_at % 3600;");
+}
+
+Status migrate(sqlite3* db, const Keyring* keys) {
+  int version = 0;
+  {
+    // Finished before migrating: an open statement would block DROP TABLE.
+    Stmt v(db, "PRAGMA user_version");
+    if (!v || v.step() != SQLITE_ROW) return db_error(db, "read schema version");
+    version = static_cast<int>(v.i64(0));
+  }
   if (version > kSchemaVersion)
     return make_error(Errc::store_unavailable, "database schema v" + std::to_string(version) +
                                                    " is newer than this casewired (v" +
@@ -735,6 +844,8 @@ Status migrate(sqlite3* db) {
   for (; version < kSchemaVersion; ++version) {
     CW_TRY(exec(db, "BEGIN IMMEDIATE"));
     Status st = exec(db, kMigrations[version]);
+    if (st.ok() && version + 1 == 4) st = migrate_v4_data(db, keys);
+    if (st.ok() && kMigrationsAfterData[version]) st = exec(db, kMigrationsAfterData[version]);
     if (st.ok()) st = exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
     if (st.ok()) st = exec(db, "COMMIT");
     if (!st.ok()) {
@@ -772,7 +883,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& o) {
     if (!jm || jm.step() != SQLITE_ROW || jm.text(0) != "wal")
       return fail(make_error(Errc::store_unavailable, "the database could not switch to WAL mode"));
   }
-  if (auto st = migrate(wdb); !st.ok()) return fail(st.error());
+  if (auto st = migrate(wdb, o.keys); !st.ok()) return fail(st.error());
   auto r = open_db(o.path, SQLITE_OPEN_READONLY);
   if (!r) return fail(r.error());
   return std::unique_ptr<Store>(new SqliteStore(wdb, *r, o));

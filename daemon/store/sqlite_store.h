@@ -14,6 +14,10 @@ struct SqliteOptions {
   std::string path;
   std::uint32_t max_batch = 256;
   Metrics* metrics = nullptr;  // optional
+  // Needed only to migrate a database that holds rows from before schema v4
+  // (their receipt facts are sealed and their case and organisation names
+  // re-keyed); a fresh or current database opens without it.
+  const Keyring* keys = nullptr;
 };
 
 // Opens (creating if needed) and migrates the database, starts the writer.

@@ -32,8 +32,12 @@ using Hash32 = std::array<std::uint8_t, 32>;
 
 // Who should hear about a case event, decided by the caller from the trust
 // store at the time of the event.
+// Organisations are named in the case tables (deliveries, case_orgs, acks)
+// by Keyring::org_tag, never by key id: a seized database must not say
+// which organisation was told of, or acts on, which case. Webhook health
+// (not tied to any case) is kept by key id, for `casewire-keys list`.
 struct Recipient {
-  std::string org;   // organisation key id, 16 hex
+  std::string org;   // organisation tag (Keyring::org_tag), 32 hex
   bool webhook = false;
   bool cleared_private = false;  // may hear about consent=private cases
 };
@@ -46,7 +50,8 @@ using FollowUpRouter = std::function<std::vector<Recipient>(const CaseFacts& mer
 
 struct CaseEventDraft {
   CaseFacts facts;            // anonymised facts of this alert
-  Tag case_tag{};             // alert_tag of the case's new_case alert
+  Tag case_tag{};             // Keyring::case_tag of the case's reference (its new_case alert id)
+  Tag owner_tag{};            // new_case: Keyring::owner_tag(reporter, case reference)
   std::string case_id;        // the case pseudonym (hex)
   // new_case: the matching subscriptions. Follow-ups: unused (see route).
   std::vector<Recipient> recipients;
@@ -55,7 +60,7 @@ struct CaseEventDraft {
   // subscription to the region, is honoured for this very event.
   FollowUpRouter route;
   std::int64_t escalate_at = 0;  // new_case: when to escalate if nobody acknowledged (0 = never)
-  // Follow-ups: sender_tag(k, case reference) for the sender's key and each
+  // Follow-ups: owner_tag(k, case reference) for the sender's key and each
   // key it replaced. The store accepts the follow-up only if one of them is
   // the tag recorded with the case's new_case alert - only the reporter may
   // follow a case up - and answers unknown_case otherwise, exactly as for a
@@ -66,19 +71,19 @@ struct CaseEventDraft {
 struct NewAlert {
   Tag alert_tag{};       // keyed hash of the alert id (the idempotency key)
   Tag sender_tag{};      // keyed hash of (sender, alert id)
-  Hash32 envelope_hash{};
+  // When it arrived: the store keeps it no finer than the day (alerts) or
+  // the hour (cases, notifications); the exact time is only in `receipt`.
   std::int64_t received_at = 0;
   AlertKind kind = AlertKind::new_case;
   Bytes sealed;          // restricted data, encrypted under the storage key
+  Bytes receipt;         // the receipt's facts, sealed (receipt_facts.h)
   CaseEventDraft event;
 };
 
 struct Recorded {
-  std::uint64_t sequence = 0;
-  std::int64_t received_at = 0;
-  Hash32 envelope_hash{};
   bool duplicate = false;        // this alert id was already recorded
   bool sender_conflict = false;  // ...by a different sender
+  Bytes receipt;                 // duplicate: the sealed receipt facts recorded the first time
   std::uint64_t notification = 0;  // the case event's feed sequence (0 for a duplicate)
   std::size_t deliveries = 0;
 };
@@ -99,7 +104,8 @@ enum class WebhookOutcome { delivered, retry, gone /* 410: disable */, failed_fo
 
 struct WebhookResult {
   std::uint64_t seq = 0;
-  std::string org;
+  std::string org;     // the organisation's tag (deliveries)
+  std::string org_id;  // its key id (webhook health)
   WebhookOutcome outcome = WebhookOutcome::retry;
   std::int64_t next_attempt_at = 0;
   int http_status = 0;
@@ -108,7 +114,8 @@ struct WebhookResult {
 
 // An organisation's current webhook generation (see Subscription).
 struct WebhookGeneration {
-  std::string org;
+  std::string org_id;  // key id (webhook health)
+  std::string org;     // tag (deliveries)
   std::uint32_t generation = 0;
 };
 
@@ -122,7 +129,7 @@ struct CaseStatusInfo {
   std::string state;  // open | resolved | retracted
   std::uint32_t acks = 0;
   bool escalated = false;
-  Tag sender_tag{};  // of the case's new_case alert: only its sender may ask
+  Tag owner_tag{};  // Keyring::owner_tag of the reporter: only they may ask
 };
 
 struct WebhookHealth {
@@ -162,7 +169,10 @@ class Store {
 
   // Reads (never block the writer; see committed data only).
   virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after, std::size_t limit) = 0;
-  virtual Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit) = 0;
+  // Pending webhook deliveries due by `now`, skipping organisations (tags)
+  // in `paused` (disabled by a 410).
+  virtual Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit,
+                                                       const std::vector<std::string>& paused) = 0;
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;

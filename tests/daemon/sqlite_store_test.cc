@@ -6,6 +6,9 @@
 #include <future>
 #include <thread>
 
+#include "daemon/keyring.h"
+#include "daemon/store/receipt_facts.h"
+#include "tests/support/db_reader.h"
 #include "tests/support/temp_dir.h"
 
 namespace cw::daemon {
@@ -15,9 +18,10 @@ NewAlert alert_with(std::uint8_t tag, std::uint8_t sender = 1) {
   NewAlert a;
   a.alert_tag.fill(tag);
   a.sender_tag.fill(sender);
-  a.envelope_hash.fill(static_cast<std::uint8_t>(tag + 1));
   a.received_at = 1795000000 + tag;
   a.sealed = Bytes(40, 0xaa);
+  a.receipt = Bytes(60, static_cast<std::uint8_t>(tag + 1));  // stands for the sealed receipt facts
+  a.event.case_tag.fill(static_cast<std::uint8_t>(tag ^ 0x5a));  // each new case has its own case tag
   return a;
 }
 
@@ -39,14 +43,16 @@ class SqliteStoreTest : public ::testing::Test {
   Metrics metrics;
 };
 
-TEST_F(SqliteStoreTest, RecordsAndAssignsIncreasingSequences) {
+TEST_F(SqliteStoreTest, RecordsNewAlerts) {
   auto s = open();
   auto a = record(*s, alert_with(1));
   auto b = record(*s, alert_with(2));
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_FALSE(a->duplicate);
-  EXPECT_LT(a->sequence, b->sequence);
+  EXPECT_FALSE(b->duplicate);
   EXPECT_EQ(*s->count_alerts(), 2u);
+  EXPECT_TRUE(*s->has_alert(alert_with(1).alert_tag));
+  EXPECT_FALSE(*s->has_alert(alert_with(5).alert_tag));
 }
 
 TEST_F(SqliteStoreTest, ARepeatReturnsTheFirstRecordAndAddsNothing) {
@@ -54,14 +60,12 @@ TEST_F(SqliteStoreTest, ARepeatReturnsTheFirstRecordAndAddsNothing) {
   auto first = record(*s, alert_with(7));
   auto again = alert_with(7);
   again.received_at += 100;
-  again.envelope_hash.fill(0x55);  // a re-sealed copy: different bytes
+  again.receipt = Bytes(60, 0x55);  // a re-sealed copy: different receipt facts
   auto second = record(*s, again);
   ASSERT_TRUE(second.ok());
   EXPECT_TRUE(second->duplicate);
   EXPECT_FALSE(second->sender_conflict);
-  EXPECT_EQ(second->sequence, first->sequence);
-  EXPECT_EQ(second->received_at, first->received_at);
-  EXPECT_EQ(second->envelope_hash, first->envelope_hash);
+  EXPECT_EQ(second->receipt, alert_with(7).receipt) << "the receipt facts recorded the first time";
   EXPECT_EQ(*s->count_alerts(), 1u);
 }
 
@@ -84,6 +88,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritersShareCommits) {
         auto a = alert_with(0);
         a.alert_tag[0] = static_cast<std::uint8_t>(i);
         a.alert_tag[1] = static_cast<std::uint8_t>(i >> 8);
+        a.event.case_tag = a.alert_tag;
         s->record_alert(std::move(a), [&ps, i](Result<Recorded> r) { ps[i].set_value(std::move(r)); });
       }
     });
@@ -140,19 +145,29 @@ Result<T> wait_for(F start) {
 
 TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisableNothing) {
   auto s = open();
-  const std::string org(16, 'a');
+  const std::string org_id(16, 'a');  // key id (webhook health)
+  const std::string org(32, 'b');     // tag (deliveries)
   auto a = alert_with(3);
   a.event.case_tag = a.alert_tag;
   a.event.case_id = std::string(32, 'c');
-  a.event.recipients = {{org, true}};
+  a.event.recipients = {{org, true, false}};
   ASSERT_TRUE(record(*s, std::move(a)).ok());
-  auto due = [&] { return s->due_webhooks(INT64_MAX, 10).value().size(); };
+  // As the dispatcher does: organisations disabled in webhook health are
+  // passed, by tag, as paused.
+  auto due_list = [&] {
+    std::vector<std::string> paused;
+    const auto health = s->webhook_health().value();
+    for (const auto& h : health)
+      if (h.state == "disabled" && h.org == org_id) paused.push_back(org);
+    return s->due_webhooks(INT64_MAX, 10, paused).value();
+  };
+  auto due = [&] { return due_list().size(); };
   auto result = [&](WebhookOutcome outcome, std::uint32_t generation) {
-    WebhookResult r{1, org, outcome, 0, outcome == WebhookOutcome::gone ? 410 : 500, generation};
+    WebhookResult r{1, org, org_id, outcome, 0, outcome == WebhookOutcome::gone ? 410 : 500, generation};
     return wait_for<bool>([&](auto cb) { s->record_webhook_results({r}, cb); });
   };
   auto revive = [&](std::uint32_t generation) {
-    return wait_for<std::uint32_t>([&](auto cb) { s->revive_webhooks({{org, generation}}, cb); }).value();
+    return wait_for<std::uint32_t>([&](auto cb) { s->revive_webhooks({{org_id, org, generation}}, cb); }).value();
   };
   ASSERT_EQ(due(), 1u);
 
@@ -170,7 +185,7 @@ TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisa
   EXPECT_EQ(due(), 0u) << "given up on";
   EXPECT_EQ(revive(1), 0u);
   EXPECT_EQ(revive(2), 1u);
-  auto back = s->due_webhooks(INT64_MAX, 10).value();
+  auto back = due_list();
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].attempts, 0u) << "a revived notification gets the whole retry schedule again";
 
@@ -179,6 +194,108 @@ TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisa
   EXPECT_EQ(revive(3), 0u);
   ASSERT_TRUE(result(WebhookOutcome::gone, 2).ok());
   EXPECT_EQ(due(), 1u);
+}
+
+// The schema as casewired v3 wrote it, frozen here: the migration test starts
+// from a database exactly like the ones in the field.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE alerts (seq INTEGER PRIMARY KEY AUTOINCREMENT, alert_tag BLOB NOT NULL UNIQUE,
+  sender_tag BLOB NOT NULL, envelope_hash BLOB NOT NULL, received_at INTEGER NOT NULL, kind TEXT NOT NULL,
+  sealed BLOB NOT NULL);
+CREATE TABLE cases (id INTEGER PRIMARY KEY, case_tag BLOB NOT NULL UNIQUE, pseudonym TEXT NOT NULL,
+  facts TEXT NOT NULL, state TEXT NOT NULL, opened_at INTEGER NOT NULL, escalate_at INTEGER NOT NULL,
+  escalated INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX cases_escalation ON cases(state, escalated, escalate_at);
+CREATE TABLE notifications (seq INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),
+  event TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE deliveries (seq INTEGER NOT NULL REFERENCES notifications(seq), org TEXT NOT NULL,
+  state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_status INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (seq, org));
+CREATE INDEX deliveries_org ON deliveries(org, seq);
+CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+CREATE TABLE case_orgs (case_id INTEGER NOT NULL REFERENCES cases(id), org TEXT NOT NULL, PRIMARY KEY (case_id, org));
+CREATE TABLE acks (case_id INTEGER NOT NULL REFERENCES cases(id), org TEXT NOT NULL, acked_at INTEGER NOT NULL,
+  PRIMARY KEY (case_id, org));
+CREATE TABLE webhook_health (org TEXT PRIMARY KEY, state TEXT NOT NULL, consecutive_failures INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0);
+PRAGMA user_version = 3;
+)sql";
+
+TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrganisations) {
+  const Keyring keys(Identity::generate(Role::daemon));
+  const AlertId id = random_alert_id();
+  const KeyId sender = SigningKey::generate().id();
+  const KeyId org = SigningKey::generate().id();
+  const std::int64_t t = 1795001234;
+  const Tag alert_tag = keys.alert_tag(id);
+  Bytes hash(32, 0x42);
+  ByteWriter plain;  // ingest's sealed record layout
+  plain.u8(1).raw(sender).raw(id).u64(static_cast<std::uint64_t>(t)).u32(2).raw(std::string_view("{}"));
+  const Bytes sealed = keys.seal_record(plain.bytes(), alert_tag);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "t.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kSchemaV3, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO alerts VALUES (5, ?, ?, ?, ?, 'new_case', ?)", -1, &s, nullptr);
+    sqlite3_bind_blob(s, 1, alert_tag.data(), 32, SQLITE_STATIC);
+    const Tag st = keys.sender_tag(sender, id);
+    sqlite3_bind_blob(s, 2, st.data(), 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 3, hash.data(), 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, t);
+    sqlite3_bind_blob(s, 5, sealed.data(), static_cast<int>(sealed.size()), SQLITE_STATIC);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_prepare_v2(db, "INSERT INTO cases VALUES (1, ?, 'p', '{}', 'open', ?, 0, 0)", -1, &s, nullptr);
+    sqlite3_bind_blob(s, 1, alert_tag.data(), 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, t);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    const std::string o = key_id_hex(org), ts = std::to_string(t);
+    const std::string rows = "INSERT INTO notifications VALUES (1, 1, 'new_case', '{}', " + ts + ");" +
+                             "INSERT INTO deliveries VALUES (1, '" + o + "', 'feed', 0, 0, 0);" +
+                             "INSERT INTO case_orgs VALUES (1, '" + o + "');" + "INSERT INTO acks VALUES (1, '" + o +
+                             "', " + ts + ");";
+    ASSERT_EQ(sqlite3_exec(db, rows.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  // Without the keys the data cannot be moved: a clear refusal, no change.
+  auto refused = open_sqlite_store({dir / "t.db", 64, nullptr, nullptr});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("keys"), std::string::npos) << refused.error().message;
+  {
+    test::DbReader db(dir / "t.db");
+    EXPECT_EQ(db.scalar("PRAGMA user_version"), 3) << "a failed migration changes nothing";
+  }
+
+  auto s = open_sqlite_store({dir / "t.db", 64, nullptr, &keys});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(*(*s)->count_alerts(), 1u);
+  // The repeat of the old alert returns its old receipt facts, sealed.
+  NewAlert again;
+  again.alert_tag = alert_tag;
+  again.sender_tag = keys.sender_tag(sender, id);
+  auto r = record(**s, std::move(again));
+  ASSERT_TRUE(r.ok() && r->duplicate);
+  auto facts = decode_receipt_facts(*keys.open_record(r->receipt, alert_tag));
+  ASSERT_TRUE(facts.ok());
+  EXPECT_EQ(facts->sequence, 5u);
+  EXPECT_EQ(facts->received_at, t);
+  EXPECT_EQ(Bytes(facts->envelope_hash.begin(), facts->envelope_hash.end()), hash);
+  // The case answers to its new tags; organisations are tags.
+  auto status = (*s)->case_status(keys.case_tag(id));
+  ASSERT_TRUE(status.ok() && status->has_value());
+  EXPECT_TRUE(owns_case((**status).owner_tag, {keys.owner_tag(sender, id)}));
+  EXPECT_EQ((**status).acks, 1u);
+  EXPECT_EQ((*s)->feed(keys.org_tag(org), 0, 10)->size(), 1u);
+  (*s)->close();
+  test::DbReader db(dir / "t.db");
+  EXPECT_EQ(db.scalar("PRAGMA user_version"), sqlite_schema_version());
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pragma_table_info('alerts') WHERE name IN ('seq', 'envelope_hash', "
+                      "'received_at')"),
+            0);
+  EXPECT_EQ(db.scalar("SELECT opened_at FROM cases"), t - t % 3600);
+  EXPECT_EQ(db.text("SELECT org FROM acks"), keys.org_tag(org));
 }
 
 TEST_F(SqliteStoreTest, AfterCloseWritesFailCleanly) {

@@ -15,6 +15,7 @@
 #include "protocol/file_io.h"
 #include "tests/support/process.h"
 #include "protocol/signed_request.h"
+#include "tests/support/db_reader.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
 #include "tests/support/raw_client.h"
@@ -443,6 +444,67 @@ TEST(WebhookTargets, InternalAddressesAreRefusedAtDeliveryUnlessAllowed) {
   EXPECT_TRUE(rx.lines().empty()) << "a request reached the internal receiver";
   EXPECT_EQ(inst.metric("casewire_webhook_delivered_total"), 0u);
   rx.stop();
+}
+
+// Claim (issue 9 §5): a seized server (database, WAL, logs) and a seized
+// phone (its receipts), without the daemon's passphrase, cannot be joined:
+// no receipt points at a row, the alerts and cases tables do not join, the
+// case tables do not name organisations, and times are coarse.
+TEST_F(Adversary, ASeizedServerAndASeizedPhoneDoNotJoin) {
+  auto cleared = inst->add_org("acting", OrgOptions{.regions = {"CN-JL"}, .cleared_private = true});
+  inst->sighup();
+  wait_reloaded(2);
+  std::vector<std::string> receipts;
+  for (int i = 0; i < 3; ++i) {
+    auto r = inst->client(alice, {"--json", "send", "--people", "2", "--arrest-place", "CN-JL", "--urgency", "high",
+                                  "--consent", "advocacy"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    receipts.push_back(r.out);
+  }
+  auto feed = inst->client(cleared, {"--json", "feed", "--pull", "--from-start"});
+  ASSERT_EQ(feed.status, 0) << feed.err;
+  ASSERT_EQ(inst->client(cleared, {"ack", "1"}).status, 0);
+  // The seizure: files copied while the daemon runs (the WAL still holds
+  // the recent pages), logs as they are.
+  const std::string db_bytes = read_text(inst->db_path()), wal_bytes = read_text(inst->db_path() + "-wal");
+  ASSERT_FALSE(wal_bytes.empty()) << "the WAL must be read before a clean stop checkpoints it away";
+  const std::string seized = db_bytes + wal_bytes + inst->log();
+  for (const auto& text : receipts) {
+    auto o = json::parse(text).as_object();
+    const std::string alert_id(o.at("alert_id").as_string());
+    const auto raw_id = *parse_alert_id(alert_id);
+    const auto seq = o.at("sequence").to_number<std::int64_t>();
+    const auto received_at = o.at("received_at").to_number<std::int64_t>();
+    const std::string hash(o.at("envelope_hash").as_string());
+    for (const std::string& needle :
+         {alert_id, std::string(as_chars(ByteView(raw_id))), hash, std::string(as_chars(*from_hex(hash))),
+          "seq=" + std::to_string(seq)})
+      EXPECT_EQ(seized.find(needle), std::string::npos) << "a receipt's value is on the seized server";
+    // No integer anywhere in the database equals the receipt's number or
+    // its exact time.
+    DbReader db(inst->db_path());
+    for (const auto& [table, column] : db.columns()) {
+      for (std::int64_t v : {seq, received_at})
+        EXPECT_EQ(db.scalar_i64("SELECT count(*) FROM " + table + " WHERE " + column + " = ?", v), 0)
+            << table << "." << column << " holds a value from the receipt";
+    }
+  }
+  DbReader db(inst->db_path());
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts a JOIN cases c ON c.case_tag = a.alert_tag"), 0)
+      << "alerts and cases join without the key";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts a JOIN cases c ON c.owner_tag = a.sender_tag"), 0);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE opened_at % 3600 != 0"), 0) << "case times to the hour";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE escalate_at % 300 != 0"), 0) << "deadlines to 5 minutes";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM notifications WHERE created_at % 3600 != 0"), 0);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM acks WHERE acked_at % 3600 != 0"), 0);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM acks"), 1);
+  for (const auto& o : {org, cleared}) {
+    const auto id = key_id_hex(o.id);
+    EXPECT_EQ(seized.find(id), std::string::npos) << "an organisation's key id is on the seized server";
+    EXPECT_EQ(seized.find(std::string(as_chars(ByteView(o.id)))), std::string::npos);
+  }
+  EXPECT_EQ(inst->log().find("notification="), std::string::npos);
+  EXPECT_EQ(inst->log().find("alert="), std::string::npos);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "daemon/keyring.h"
 #include "protocol/file_io.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/db_reader.h"
 #include "tests/support/instance.h"
 #include "tests/support/raw_client.h"
 
@@ -35,32 +36,7 @@ int env_int(const char* name, int def) {
   return v && *v ? std::atoi(v) : def;
 }
 
-class Db {
- public:
-  explicit Db(const std::string& path) { sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr); }
-  ~Db() { sqlite3_close(db_); }
-  std::int64_t scalar(const char* sql, ByteView bind = {}) {
-    sqlite3_stmt* s = nullptr;
-    std::int64_t v = -1;
-    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK) {
-      if (!bind.empty()) sqlite3_bind_blob(s, 1, bind.data(), static_cast<int>(bind.size()), SQLITE_STATIC);
-      if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-    return v;
-  }
-  std::string text(const char* sql) {
-    sqlite3_stmt* s = nullptr;
-    std::string v;
-    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-      v = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    return v;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
+using Db = DbReader;
 
 // Concurrent senders on keep-alive TLS connections; remembers every alert
 // the daemon acknowledged (201 or 200) with its receipt.
