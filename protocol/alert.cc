@@ -8,6 +8,7 @@
 #include "protocol/gazetteer.h"
 #include "protocol/secret.h"
 #include "protocol/timefmt.h"
+#include "protocol/wiping_json.h"
 
 namespace json = boost::json;
 
@@ -217,6 +218,9 @@ Result<Alert> alert_from_json(const json::value& root) {
 
   if (auto* nv = r.find("names")) {
     if (!nv->is_array()) return malformed("'names' must be an array of strings");
+    // Reserved: a growing vector would free the old block with the (short,
+    // inline) names still in it.
+    a.names.reserve(std::min<std::size_t>(nv->as_array().size(), kMaxNames + 1));
     for (const auto& n : nv->as_array()) {
       if (!n.is_string()) return malformed("'names' must be an array of strings");
       a.names.emplace_back(n.as_string());
@@ -255,7 +259,7 @@ Status check_place(const Place& p, std::string_view field) {
 }
 
 json::object place_json(const Place& p) {
-  json::object o;
+  json::object o(wiping_storage());
   o["code"] = p.code;
   if (!p.detail.empty()) o["detail"] = p.detail;
   return o;
@@ -335,7 +339,10 @@ Status validate_alert(const Alert& a, std::int64_t now) {
   }
   CW_TRY(check_text(a.contact_details, "contact_details", kMaxContactBytes, false));
   CW_TRY(check_text(a.notes, "notes", kMaxNotesBytes, true));
-  if (canonical_alert(a).size() > kMaxAlertBytes)
+  std::string canonical = canonical_alert(a);
+  const std::size_t canonical_size = canonical.size();
+  wipe_string(canonical);
+  if (canonical_size > kMaxAlertBytes)
     return make_error(Errc::alert_too_large, "the alert is larger than " +
                                                  std::to_string(kMaxAlertBytes) +
                                                  " bytes; shorten the notes or names");
@@ -344,12 +351,13 @@ Status validate_alert(const Alert& a, std::int64_t now) {
 
 std::string canonical_alert(const Alert& a) {
   // boost::json::object keeps insertion order, so this order is the encoding.
-  json::object o;
+  // Everything in wiping storage: this object holds names and notes.
+  json::object o(wiping_storage());
   o["kind"] = to_string(a.kind);
   if (a.case_ref) o["case_ref"] = to_hex(*a.case_ref);
   if (a.status) o["status"] = to_string(*a.status);
   if (a.people) {
-    json::object p;
+    json::object p(wiping_storage());
     p["count"] = a.people->count;
     p["children"] = a.people->children;
     p["elderly"] = a.people->elderly;
@@ -363,13 +371,14 @@ std::string canonical_alert(const Alert& a) {
   if (a.urgency) o["urgency"] = to_string(*a.urgency);
   if (a.consent) o["consent"] = to_string(*a.consent);
   if (!a.names.empty()) {
-    json::array names;
+    json::array names(wiping_storage());
     for (const auto& n : a.names) names.emplace_back(n);
     o["names"] = std::move(names);
   }
   if (!a.contact_details.empty()) o["contact_details"] = a.contact_details;
   if (!a.notes.empty()) o["notes"] = a.notes;
-  return json::serialize(o);
+  const json::value v(std::move(o));
+  return serialize_wiping(v, 2 * kMaxAlertBytes);
 }
 
 Result<Alert> parse_alert_json(std::string_view text, std::int64_t now) {
@@ -377,7 +386,7 @@ Result<Alert> parse_alert_json(std::string_view text, std::int64_t now) {
   json::parse_options opts;
   opts.max_depth = 4;
   std::error_code ec;
-  json::value v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
+  json::value v = parse_json_wiping(text, ec, opts);
   if (ec) return malformed("alert is not valid JSON");
   auto a = alert_from_json(v);
   if (!a) return a;
@@ -398,8 +407,10 @@ Result<Alert> parse_canonical_alert(ByteView bytes, std::int64_t now) {
   if (bytes.size() > kMaxAlertBytes) return make_error(Errc::alert_too_large, "alert is too large");
   auto a = parse_alert_json(as_chars(bytes), now);
   if (!a) return a;
-  if (canonical_alert(*a) != as_chars(bytes))
-    return malformed("alert is not in canonical encoding");
+  std::string canonical = canonical_alert(*a);
+  const bool same = canonical == as_chars(bytes);
+  wipe_string(canonical);
+  if (!same) return malformed("alert is not in canonical encoding");
   return a;
 }
 

@@ -100,7 +100,8 @@ Status validate_alert(const Alert& alert, std::int64_t now);
 // Parses alert JSON in any formatting (a user's file); schema-checks it.
 Result<Alert> parse_alert_json(std::string_view json, std::int64_t now);
 
-// The canonical bytes the client signs.
+// The canonical bytes the client signs. They hold names and notes: the
+// caller wipes the string when done (wipe_string, protocol/wiping_json.h).
 std::string canonical_alert(const Alert& alert);
 
 // Parses bytes that must already be canonical (the daemon's side).

@@ -47,6 +47,12 @@ class ByteWriter {
   ByteWriter& u64(std::uint64_t v);
   ByteWriter& raw(ByteView b);
   ByteWriter& raw(std::string_view s) { return raw(as_bytes(s)); }
+  // Reserve what a writer of sensitive bytes will need, so growing never
+  // releases a buffer with a partial copy in it.
+  ByteWriter& reserve(std::size_t n) {
+    out_.reserve(n);
+    return *this;
+  }
   Bytes& bytes() { return out_; }
   Bytes take() { return std::move(out_); }
 

@@ -1,5 +1,7 @@
 #include "protocol/envelope.h"
 
+#include "protocol/wiping_json.h"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -27,12 +29,14 @@ Result<Bytes> padded_signed_message(std::string_view canonical, const AlertId& a
   if (canonical.size() > kMaxAlertBytes)
     return make_error(Errc::alert_too_large, "the alert does not fit in an envelope");
   ByteWriter m;
+  m.reserve(kBucket);  // one buffer, wiped by the caller: no stale copy from growing
   m.raw(kDomain).u8(kVersion).raw(daemon_box_pk.id()).raw(daemon_box_pk.bytes);
   m.raw(sender.id()).raw(alert_id).u64(static_cast<std::uint64_t>(created_at));
   m.u16(kAlertSchemaVersion).u32(static_cast<std::uint32_t>(canonical.size())).raw(canonical);
   const Signature sig = sender.sign(m.bytes());
   m.raw(sig);
   Bytes p = m.take();
+  p.reserve(kBucket);
   const std::size_t unpadded = p.size();
   if (unpadded >= kBucket) return make_error(Errc::alert_too_large, "the alert does not fit in an envelope");
   p.resize(kBucket);
@@ -49,7 +53,9 @@ Error err(Errc c, std::string m) { return make_error(c, std::move(m)); }
 Result<Bytes> seal_envelope(const Alert& alert, const AlertId& alert_id, std::int64_t created_at,
                             const SigningKey& sender, const PublicKey& daemon_box_pk) {
   init_crypto();
-  auto p = padded_signed_message(canonical_alert(alert), alert_id, created_at, sender, daemon_box_pk);
+  std::string canonical = canonical_alert(alert);
+  auto p = padded_signed_message(canonical, alert_id, created_at, sender, daemon_box_pk);
+  wipe_string(canonical);
   if (!p) return p.error();
   Bytes wire = outer_header(daemon_box_pk.id());
   const std::size_t off = wire.size();
@@ -163,7 +169,9 @@ Result<Bytes> seal_envelope_with_ephemeral(const Alert& alert, const AlertId& al
                                            std::int64_t created_at, const SigningKey& sender,
                                            const PublicKey& daemon_box_pk,
                                            const BoxKey& ephemeral) {
-  auto p = padded_signed_message(canonical_alert(alert), alert_id, created_at, sender, daemon_box_pk);
+  std::string canonical = canonical_alert(alert);
+  auto p = padded_signed_message(canonical, alert_id, created_at, sender, daemon_box_pk);
+  wipe_string(canonical);
   if (!p) return p.error();
   Bytes wire = outer_header(daemon_box_pk.id());
   const auto& epk = ephemeral.public_key().bytes;

@@ -32,6 +32,7 @@ bool in_scope(const ContactEntry& c, const Alert& a) {
 // What the store keeps sealed: who sent it and everything they wrote.
 Bytes record_plaintext(const OpenedAlert& o) {
   ByteWriter w;
+  w.reserve(1 + o.sender.size() + o.alert_id.size() + 8 + 4 + o.canonical.size());  // no regrowth: no stale copy
   w.u8(1).raw(o.sender).raw(o.alert_id).u64(static_cast<std::uint64_t>(o.created_at));
   w.u32(static_cast<std::uint32_t>(o.canonical.size())).raw(o.canonical);
   return w.take();
