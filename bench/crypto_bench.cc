@@ -25,7 +25,8 @@ Keys& keys() {
 void BM_SealEnvelope(benchmark::State& state) {
   auto a = test::sample_alert(1795000000);
   for (auto _ : state) {
-    auto w = seal_envelope(a, random_alert_id(), 1795000000, keys().contact, keys().daemon.public_key());
+    auto w =
+        seal_envelope(a, random_alert_id(), 1795000000, keys().contact, keys().daemon.public_key());
     benchmark::DoNotOptimize(w);
   }
 }
@@ -33,11 +34,13 @@ BENCHMARK(BM_SealEnvelope);
 
 void BM_OpenEnvelope(benchmark::State& state) {
   auto a = test::sample_alert(1795000000);
-  auto wire = *seal_envelope(a, random_alert_id(), 1795000000, keys().contact, keys().daemon.public_key());
+  auto wire =
+      *seal_envelope(a, random_alert_id(), 1795000000, keys().contact, keys().daemon.public_key());
   const auto pk = keys().contact.public_key();
   for (auto _ : state) {
-    auto o = open_envelope(wire, keys().daemon, [&](const KeyId&) -> Result<PublicKey> { return pk; },
-                           OpenOptions{1795000000, nullptr});
+    auto o = open_envelope(
+        wire, keys().daemon, [&](const KeyId&) -> Result<PublicKey> { return pk; },
+        OpenOptions{1795000000, nullptr});
     benchmark::DoNotOptimize(o);
   }
 }
@@ -53,7 +56,8 @@ void BM_SignReceipt(benchmark::State& state) {
   std::array<std::uint8_t, 32> h{};
   AlertId id{};
   std::uint64_t seq = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(sign_receipt(keys().daemon_sign, id, h, 1795000000, ++seq));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(sign_receipt(keys().daemon_sign, id, h, 1795000000, ++seq));
 }
 BENCHMARK(BM_SignReceipt);
 

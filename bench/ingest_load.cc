@@ -67,18 +67,22 @@ int main(int argc, char** argv) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) {
-    return latencies_ms.empty() ? 0.0 : latencies_ms[static_cast<std::size_t>(p * (latencies_ms.size() - 1))];
+    return latencies_ms.empty()
+               ? 0.0
+               : latencies_ms[static_cast<std::size_t>(p * (latencies_ms.size() - 1))];
   };
   const auto batches = inst.metrics();
   inst.stop();
   std::cout << "clients=" << clients << " seconds=" << seconds << " max_batch=" << max_batch << "\n"
-            << "accepted=" << ok << " failed=" << failed << " alerts_per_s=" << static_cast<int>(ok / elapsed) << "\n"
+            << "accepted=" << ok << " failed=" << failed
+            << " alerts_per_s=" << static_cast<int>(ok / elapsed) << "\n"
             << "latency_ms p50=" << pct(0.5) << " p90=" << pct(0.9) << " p99=" << pct(0.99) << "\n";
   auto pos = batches.find("casewire_store_batch_size_sum ");
   auto cpos = batches.find("casewire_store_batch_size_count ");
   if (pos != std::string::npos && cpos != std::string::npos) {
     double sum = std::stod(batches.substr(pos + 30)), count = std::stod(batches.substr(cpos + 32));
-    std::cout << "commits=" << static_cast<long>(count) << " mean_batch=" << (count > 0 ? sum / count : 0) << "\n";
+    std::cout << "commits=" << static_cast<long>(count)
+              << " mean_batch=" << (count > 0 ? sum / count : 0) << "\n";
   }
   return failed == 0 ? 0 : 1;
 }

@@ -35,12 +35,16 @@ std::string receipt_text(const Receipt& r, bool repeat) {
 int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::ostream& err) {
   switch (d.outcome) {
     case Outcome::receipted:
-      if (g.json) out << receipt_to_json(d.receipt) << "\n";
-      else out << receipt_text(d.receipt, d.repeat);
+      if (g.json)
+        out << receipt_to_json(d.receipt) << "\n";
+      else
+        out << receipt_text(d.receipt, d.repeat);
       break;
     case Outcome::rejected:
-      err << "refused by the daemon (" << code_name(d.error.code) << "): " << plain_refusal(d.error.code) << ".\n"
-          << "The alert stays in your outbox, marked as refused, and will not be sent again; remove it with "
+      err << "refused by the daemon (" << code_name(d.error.code)
+          << "): " << plain_refusal(d.error.code) << ".\n"
+          << "The alert stays in your outbox, marked as refused, and will not be sent again; "
+             "remove it with "
              "'casewire outbox drop ID' when you have dealt with it.\n";
       break;
     case Outcome::deferred:
@@ -55,7 +59,9 @@ int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::os
   return exit_status(d.outcome);
 }
 
-AlertId case_of(const Alert& a, const AlertId& own) { return a.case_ref ? *a.case_ref : own; }
+AlertId case_of(const Alert& a, const AlertId& own) {
+  return a.case_ref ? *a.case_ref : own;
+}
 
 // Delivers one outbox entry and settles it: receipt stored and entry
 // removed; or, on a final refusal, the entry kept and marked refused; or
@@ -102,25 +108,34 @@ Result<Alert> build_alert(const AlertFlags& f, std::int64_t now) {
   Alert a;
   std::string kind = f.kind.empty() ? (f.update_case.empty() ? "new_case" : "update") : f.kind;
   auto k = parse_alert_kind(kind);
-  if (!k) return make_error(Errc::invalid_alert, "--kind must be new_case, update, resolved or retraction");
+  if (!k)
+    return make_error(Errc::invalid_alert,
+                      "--kind must be new_case, update, resolved or retraction");
   a.kind = *k;
   if (!f.update_case.empty()) {
     auto id = parse_alert_id(f.update_case);
-    if (!id) return make_error(Errc::invalid_alert, "--update needs the case's alert id (32 hex digits)");
+    if (!id)
+      return make_error(Errc::invalid_alert, "--update needs the case's alert id (32 hex digits)");
     a.case_ref = *id;
   }
   if (!f.status.empty()) {
     auto s = parse_case_status(f.status);
-    if (!s) return make_error(Errc::invalid_alert, "--status must be detained, transferred, released or returned");
+    if (!s)
+      return make_error(Errc::invalid_alert,
+                        "--status must be detained, transferred, released or returned");
     a.status = *s;
   }
-  if (f.people) a.people = People{*f.people, f.children.value_or(0), f.elderly.value_or(0), f.sick.value_or(0)};
+  if (f.people)
+    a.people = People{*f.people, f.children.value_or(0), f.elderly.value_or(0), f.sick.value_or(0)};
   if (!f.arrest_place.empty()) a.arrest_place = Place{f.arrest_place, ""};
   if (!f.held_place.empty()) a.held_place = Place{f.held_place, ""};
-  auto time_flag = [](const std::string& s, const char* name) -> Result<std::optional<std::int64_t>> {
+  auto time_flag = [](const std::string& s,
+                      const char* name) -> Result<std::optional<std::int64_t>> {
     if (s.empty()) return std::optional<std::int64_t>();
     auto t = parse_rfc3339(s);
-    if (!t) return make_error(Errc::invalid_alert, std::string(name) + " must look like 2026-11-28T14:05:00Z");
+    if (!t)
+      return make_error(Errc::invalid_alert,
+                        std::string(name) + " must look like 2026-11-28T14:05:00Z");
     return std::optional<std::int64_t>(*t);
   };
   auto arrested = time_flag(f.arrested_at, "--arrested-at");
@@ -154,7 +169,8 @@ int cmd_init(const Globals& g, const std::string& invite, const std::string& key
       << "  daemon " << inv->urls.front() << (inv->urls.size() > 1 ? " (+ fallbacks)" : "") << "\n"
       << "  key    " << (key.empty() ? "none (deliver only)" : "installed") << "\n";
   if (!key.empty() && g.insecure_no_passphrase)
-    err << "warning: if this key has no passphrase, anyone holding this device can send alerts as you\n";
+    err << "warning: if this key has no passphrase, anyone holding this device can send alerts as "
+           "you\n";
   return kExitOk;
 }
 
@@ -183,8 +199,8 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
   return report(d, g, out, err);
 }
 
-int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_file, std::ostream& out,
-               std::ostream& err) {
+int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_file,
+               std::ostream& out, std::ostream& err) {
   const auto now = unix_now();
   ClientHome home(resolve_home(g.home));
   auto inv = home.invite();
@@ -195,10 +211,13 @@ int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_fil
   auto wire = seal_for(g, home, *inv, *a, id, now);
   wipe_alert(*a);
   if (!wire) return fail(err, wire.error());
-  if (auto st = write_file_atomic(out_file, *wire, 0600, Overwrite::no); !st.ok()) return fail(err, st.error());
-  if (g.json) out << R"({"alert_id":")" << to_hex(id) << R"(","file":")" << out_file << "\"}\n";
-  else out << "sealed alert " << to_hex(id) << " written to " << out_file << "\n"
-           << "anyone can carry it: 'casewire deliver " << out_file << "' needs no key\n";
+  if (auto st = write_file_atomic(out_file, *wire, 0600, Overwrite::no); !st.ok())
+    return fail(err, st.error());
+  if (g.json)
+    out << R"({"alert_id":")" << to_hex(id) << R"(","file":")" << out_file << "\"}\n";
+  else
+    out << "sealed alert " << to_hex(id) << " written to " << out_file << "\n"
+        << "anyone can carry it: 'casewire deliver " << out_file << "' needs no key\n";
   return kExitOk;
 }
 
@@ -224,8 +243,10 @@ int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
   for (const auto& e : *list) {
     out << to_hex(e.id) << "  " << (e.kind.empty() ? "?" : e.kind) << "  "
         << (e.created_at ? format_rfc3339(e.created_at) : "-") << "  attempts=" << e.attempts;
-    if (!e.refused.empty()) out << "  REFUSED (" << e.refused << "): " << plain_refusal(code_from_name(e.refused));
-    else if (!e.last_error.empty()) out << "  last_error=" << e.last_error;
+    if (!e.refused.empty())
+      out << "  REFUSED (" << e.refused << "): " << plain_refusal(code_from_name(e.refused));
+    else if (!e.last_error.empty())
+      out << "  last_error=" << e.last_error;
     out << "\n";
   }
   return kExitOk;
@@ -255,13 +276,18 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
       auto d = settle(outbox, receipts, e, *wire, e.case_ref, ctx->invite, ctx->transport);
       if (d.outcome == Outcome::receipted) {
         ++delivered;
-        if (g.json) out << receipt_to_json(d.receipt) << "\n";
-        else out << "delivered " << to_hex(e.id) << " (sequence " << d.receipt.sequence << ")\n";
+        if (g.json)
+          out << receipt_to_json(d.receipt) << "\n";
+        else
+          out << "delivered " << to_hex(e.id) << " (sequence " << d.receipt.sequence << ")\n";
       } else {
-        if (d.outcome == Outcome::rejected) ++refused;
-        else ++left;
+        if (d.outcome == Outcome::rejected)
+          ++refused;
+        else
+          ++left;
         err << to_hex(e.id) << ": " << code_name(d.error.code) << ": "
-            << (d.outcome == Outcome::rejected ? plain_refusal(d.error.code) : d.error.message) << "\n";
+            << (d.outcome == Outcome::rejected ? plain_refusal(d.error.code) : d.error.message)
+            << "\n";
         worst = std::max(worst, exit_status(d.outcome));
       }
     }
@@ -279,22 +305,27 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
   }
 }
 
-int cmd_outbox_drop(const Globals& g, const std::string& id_text, bool yes, std::istream& in, std::ostream& out,
-                    std::ostream& err) {
+int cmd_outbox_drop(const Globals& g, const std::string& id_text, bool yes, std::istream& in,
+                    std::ostream& out, std::ostream& err) {
   ClientHome home(resolve_home(g.home));
   if (auto st = home.check_exists(); !st.ok()) return fail(err, st.error());
   auto id = parse_alert_id(id_text);
-  if (!id) return fail(err, make_error(Errc::bad_request, "ID must be the 32 hex digits shown by 'casewire outbox list'"));
+  if (!id)
+    return fail(err, make_error(Errc::bad_request,
+                                "ID must be the 32 hex digits shown by 'casewire outbox list'"));
   Outbox outbox(home.outbox_dir());
   auto list = outbox.list();
   if (!list) return fail(err, list.error());
-  const auto it = std::find_if(list->begin(), list->end(), [&](const OutboxEntry& e) { return e.id == *id; });
-  if (it == list->end()) return fail(err, make_error(Errc::not_found, "no alert with this id is in the outbox"));
+  const auto it =
+      std::find_if(list->begin(), list->end(), [&](const OutboxEntry& e) { return e.id == *id; });
+  if (it == list->end())
+    return fail(err, make_error(Errc::not_found, "no alert with this id is in the outbox"));
   if (!yes) {
     // A queued alert may be the only copy of a report: never drop one on a
     // single keystroke or from a script that did not say so.
     if (!::isatty(STDIN_FILENO))
-      return fail(err, make_error(Errc::bad_request, "not a terminal: add --yes to drop the alert"));
+      return fail(err,
+                  make_error(Errc::bad_request, "not a terminal: add --yes to drop the alert"));
     err << (it->refused.empty() ? "This alert has NOT been delivered yet. " : "")
         << "Drop it from the outbox for good? Type 'yes' to confirm: ";
     std::string answer;
@@ -317,10 +348,10 @@ int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
   for (const auto& r : *list) {
     const bool ok = inv && verify_receipt(r.receipt, inv->daemon_sign).ok();
     if (g.json) {
-      out << R"({"alert_id":")" << to_hex(r.receipt.alert_id) << R"(","case":")" << to_hex(r.case_ref)
-          << R"(","kind":")" << r.kind << R"(","sequence":)" << r.receipt.sequence
-          << R"(,"received_at":)" << r.receipt.received_at << R"(,"verified":)" << (ok ? "true" : "false")
-          << "}\n";
+      out << R"({"alert_id":")" << to_hex(r.receipt.alert_id) << R"(","case":")"
+          << to_hex(r.case_ref) << R"(","kind":")" << r.kind << R"(","sequence":)"
+          << r.receipt.sequence << R"(,"received_at":)" << r.receipt.received_at
+          << R"(,"verified":)" << (ok ? "true" : "false") << "}\n";
     } else {
       out << to_hex(r.receipt.alert_id) << "  case " << to_hex(r.case_ref) << "  " << r.kind << "  "
           << format_rfc3339(r.receipt.received_at) << "  seq " << r.receipt.sequence << "  "
@@ -342,8 +373,10 @@ int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err) {
   }
   if (!yes) {
     if (!::isatty(0))
-      return fail(err, make_error(Errc::bad_request, "refusing to wipe without --yes (no terminal to confirm on)"));
-    out << "This destroys your key, queued alerts and receipts in " << home.dir() << ".\nType WIPE to continue: ";
+      return fail(err, make_error(Errc::bad_request,
+                                  "refusing to wipe without --yes (no terminal to confirm on)"));
+    out << "This destroys your key, queued alerts and receipts in " << home.dir()
+        << ".\nType WIPE to continue: ";
     out.flush();
     std::string answer;
     std::getline(std::cin, answer);
@@ -352,15 +385,19 @@ int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err) {
   std::size_t keys = 0, queued = 0, receipts = 0, other = 0, failed = 0;
   auto shred_counted = [&](const std::string& path, std::size_t& counter) {
     auto st = shred_file(path);
-    if (st.ok()) ++counter;
-    else if (st.code() != Errc::not_found) ++failed;
+    if (st.ok())
+      ++counter;
+    else if (st.code() != Errc::not_found)
+      ++failed;
   };
   shred_counted(home.identity_path(), keys);
   std::error_code ec;
-  for (const auto& [dir, counter] : {std::pair{home.outbox_dir(), &queued}, std::pair{home.receipts_dir(), &receipts}}) {
+  for (const auto& [dir, counter] :
+       {std::pair{home.outbox_dir(), &queued}, std::pair{home.receipts_dir(), &receipts}}) {
     if (!std::filesystem::exists(dir, ec)) continue;
     std::vector<std::string> files;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) files.push_back(e.path().string());
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      files.push_back(e.path().string());
     for (const auto& f : files) shred_counted(f, f.ends_with(".meta") ? other : *counter);
     std::filesystem::remove(dir, ec);
   }
@@ -371,17 +408,19 @@ int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err) {
     std::vector<std::string> rest;
     for (const auto& e : std::filesystem::directory_iterator(home.dir(), ec))
       if (e.is_regular_file(ec)) rest.push_back(e.path().string());
-    for (const auto& f : rest) shred_counted(f, f.find("identity.key") != std::string::npos ? keys : other);
+    for (const auto& f : rest)
+      shred_counted(f, f.find("identity.key") != std::string::npos ? keys : other);
   }
   std::filesystem::remove(home.dir(), ec);
-  out << "wiped " << home.dir() << ": " << keys << " key file, " << queued << " queued alert(s), " << receipts
-      << " receipt(s), " << other << " other file(s)";
+  out << "wiped " << home.dir() << ": " << keys << " key file, " << queued << " queued alert(s), "
+      << receipts << " receipt(s), " << other << " other file(s)";
   if (failed) out << "; " << failed << " file(s) could not be overwritten";
   out << "\n"
       << "casewire cannot reach, and you should delete yourself:\n"
       << "  - the alert file you sent from (for example a.json), which holds names and notes;\n"
       << "  - your shell history (commands you typed), and any copies or backups of this device;\n"
-      << "  - on flash storage (phones, SSDs) old copies may survive an overwrite: see docs/FIELD_GUIDE.md\n";
+      << "  - on flash storage (phones, SSDs) old copies may survive an overwrite: see "
+         "docs/FIELD_GUIDE.md\n";
   return failed ? kExitUsage : kExitOk;
 }
 

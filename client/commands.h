@@ -29,8 +29,8 @@ int cmd_init(const Globals& g, const std::string& invite, const std::string& key
 // (shell history and the process list would keep them).
 struct AlertFlags {
   std::string alert_file;
-  std::string kind;           // default new_case, or update with --update
-  std::string update_case;    // --update CASE (32 hex)
+  std::string kind;         // default new_case, or update with --update
+  std::string update_case;  // --update CASE (32 hex)
   std::string status;
   std::optional<std::uint32_t> people, children, elderly, sick;
   std::string arrest_place, held_place;
@@ -40,16 +40,16 @@ struct AlertFlags {
 Result<Alert> build_alert(const AlertFlags& f, std::int64_t now);
 
 int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostream& err);
-int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_file, std::ostream& out,
-               std::ostream& err);
+int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_file,
+               std::ostream& out, std::ostream& err);
 int cmd_deliver(const Globals& g, const std::string& file, const std::vector<std::string>& servers,
                 std::ostream& out, std::ostream& err);
 int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err);
 int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostream& err);
 // Removes one alert from the outbox (shredded); asks for confirmation unless
 // `yes`, and refuses without --yes when stdin is not a terminal.
-int cmd_outbox_drop(const Globals& g, const std::string& id, bool yes, std::istream& in, std::ostream& out,
-                    std::ostream& err);
+int cmd_outbox_drop(const Globals& g, const std::string& id, bool yes, std::istream& in,
+                    std::ostream& out, std::ostream& err);
 int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err);
 // Overwrites and deletes the key, outbox, receipts, invite and settings, then
 // the home directory. `yes` skips the confirmation.

@@ -35,7 +35,8 @@ Result<ClientContext> load_context(const Globals& g) {
     all_onion = all_onion && parsed && is_onion_host(parsed->host);
   }
   if (all_onion && !c.transport.proxy)
-    return make_error(Errc::bad_config, "the daemon is an onion service: use --proxy socks5h://127.0.0.1:9050");
+    return make_error(Errc::bad_config,
+                      "the daemon is an onion service: use --proxy socks5h://127.0.0.1:9050");
   return c;
 }
 
@@ -46,10 +47,12 @@ Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req)
   return res;
 }
 
-Result<Identity> load_identity(const Globals& g, const ClientHome& home, const std::string& key_file) {
+Result<Identity> load_identity(const Globals& g, const ClientHome& home,
+                               const std::string& key_file) {
   auto settings = home.settings();
   if (!settings) return settings.error();
-  const PassphraseSource source{g.passphrase_file, g.insecure_no_passphrase || settings->insecure_unencrypted_key};
+  const PassphraseSource source{g.passphrase_file,
+                                g.insecure_no_passphrase || settings->insecure_unencrypted_key};
   if (key_file.empty()) return home.identity(source);
   auto text = read_file(key_file, 64 << 10);
   if (!text) return text.error();

@@ -23,7 +23,8 @@ Result<ClientContext> load_context(const Globals& g);
 Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req);
 
 // Loads the identity from `key_file`, else from the home.
-Result<Identity> load_identity(const Globals& g, const ClientHome& home, const std::string& key_file);
+Result<Identity> load_identity(const Globals& g, const ClientHome& home,
+                               const std::string& key_file);
 
 // Prints "error: <code>: <message>" and returns `status`.
 int fail(std::ostream& err, const Error& e, int status = 1);

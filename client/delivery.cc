@@ -12,8 +12,9 @@ namespace {
 // accepted once real time catches up). Everything else is final for this
 // envelope, and the outbox keeps it marked as refused (never deletes it).
 bool transient(Errc code) {
-  return code == Errc::rate_limited || code == Errc::store_unavailable || code == Errc::too_many_connections ||
-         code == Errc::internal_error || code == Errc::unknown_sender || code == Errc::future_timestamp;
+  return code == Errc::rate_limited || code == Errc::store_unavailable ||
+         code == Errc::too_many_connections || code == Errc::internal_error ||
+         code == Errc::unknown_sender || code == Errc::future_timestamp;
 }
 
 Error error_from_body(unsigned status, const std::string& body) {
@@ -37,23 +38,29 @@ Error error_from_body(unsigned status, const std::string& body) {
 std::string plain_refusal(Errc code) {
   switch (code) {
     case Errc::conflict:
-      return "another alert with the same id but different content was recorded before; this one was NOT "
+      return "another alert with the same id but different content was recorded before; this one "
+             "was NOT "
              "recorded. Send the report again as a new alert";
     case Errc::revoked_sender:
-      return "your key has been revoked; this alert was NOT recorded. Ask the operator for a new key";
+      return "your key has been revoked; this alert was NOT recorded. Ask the operator for a new "
+             "key";
     case Errc::forbidden:
-      return "the places in this alert are outside the regions you may report on; it was NOT recorded. "
+      return "the places in this alert are outside the regions you may report on; it was NOT "
+             "recorded. "
              "Check the place codes, or ask the operator";
     case Errc::unknown_case:
-      return "the daemon knows no case of yours with this reference; it was NOT recorded. Check the case "
+      return "the daemon knows no case of yours with this reference; it was NOT recorded. Check "
+             "the case "
              "reference in 'casewire receipts'";
     case Errc::case_retracted:
-      return "this case was retracted, and a retraction is final; the update was NOT recorded. Report a new "
+      return "this case was retracted, and a retraction is final; the update was NOT recorded. "
+             "Report a new "
              "case if people are still held";
     case Errc::invalid_alert:
     case Errc::malformed_alert:
     case Errc::alert_too_large:
-      return "the daemon found the alert invalid; it was NOT recorded. Correct it and send it again";
+      return "the daemon found the alert invalid; it was NOT recorded. Correct it and send it "
+             "again";
     default:
       return "the daemon refused this alert; it was NOT recorded. Tell the operator the code";
   }
@@ -61,10 +68,14 @@ std::string plain_refusal(Errc code) {
 
 int exit_status(Outcome o) {
   switch (o) {
-    case Outcome::receipted: return kExitOk;
-    case Outcome::rejected: return kExitRejected;
-    case Outcome::deferred: return kExitQueued;
-    case Outcome::untrusted: return kExitUntrusted;
+    case Outcome::receipted:
+      return kExitOk;
+    case Outcome::rejected:
+      return kExitRejected;
+    case Outcome::deferred:
+      return kExitQueued;
+    case Outcome::untrusted:
+      return kExitUntrusted;
   }
   return kExitUsage;
 }
@@ -72,7 +83,8 @@ int exit_status(Outcome o) {
 DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& invite,
                        const TransportOptions& transport, const std::vector<std::string>& urls) {
   const auto& list = urls.empty() ? invite.urls : urls;
-  DeliveryResult last{Outcome::deferred, {}, false, make_error(Errc::unreachable, "no daemon URL"), ""};
+  DeliveryResult last{
+      Outcome::deferred, {}, false, make_error(Errc::unreachable, "no daemon URL"), ""};
   std::optional<Error> pin_failure;
   HttpRequest req;
   req.target = "/v1/alerts";
@@ -87,7 +99,8 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
     if (res->status == 200 || res->status == 201) {
       auto r = receipt_from_json(res->body);
       Status ok = r ? verify_receipt(*r, invite.daemon_sign) : Status(r.error());
-      if (ok.ok() && expected_id && r->alert_id != *expected_id) ok = make_error(Errc::bad_receipt, "receipt is for another alert");
+      if (ok.ok() && expected_id && r->alert_id != *expected_id)
+        ok = make_error(Errc::bad_receipt, "receipt is for another alert");
       if (ok.ok() && r->envelope_hash != envelope_hash(wire))
         ok = make_error(Errc::bad_receipt, "receipt is for another envelope of this alert");
       if (!ok.ok()) return DeliveryResult{Outcome::untrusted, {}, false, ok.error(), ""};

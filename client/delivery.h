@@ -13,10 +13,10 @@
 namespace cw::client {
 
 enum class Outcome {
-  receipted,    // verified receipt in hand
-  rejected,     // the daemon refused it for good (stable code in `error`)
-  deferred,     // unreachable, rate limited or daemon busy: try again later
-  untrusted,    // pin mismatch or a receipt that does not verify
+  receipted,  // verified receipt in hand
+  rejected,   // the daemon refused it for good (stable code in `error`)
+  deferred,   // unreachable, rate limited or daemon busy: try again later
+  untrusted,  // pin mismatch or a receipt that does not verify
 };
 
 struct DeliveryResult {
@@ -31,7 +31,8 @@ struct DeliveryResult {
 // when the caller cannot know the id (a carried file): the receipt must then
 // still bind exactly this envelope's hash.
 DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& invite,
-                       const TransportOptions& transport, const std::vector<std::string>& urls = {});
+                       const TransportOptions& transport,
+                       const std::vector<std::string>& urls = {});
 
 // Exit statuses of casewire send / deliver / outbox flush (docs/FIELD_GUIDE.md).
 inline constexpr int kExitOk = 0;

@@ -5,8 +5,8 @@
 
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <toml++/toml.h>
+#include <cstdlib>
 
 #include "protocol/file_io.h"
 
@@ -37,10 +37,11 @@ Status ClientHome::init(const std::string& invite_file, const std::string& key_f
     const bool insecure = identity_file_is_insecure(as_chars(*key));
     if (insecure && !allow_unencrypted) {
       wipe(key->data(), key->size());
-      return make_error(Errc::bad_key_file,
-                        "this key file has no passphrase: anyone holding the device can use it. Make a "
-                        "protected key (casewire-keys new-contact without --insecure-no-passphrase), or "
-                        "add --insecure-no-passphrase for a test");
+      return make_error(
+          Errc::bad_key_file,
+          "this key file has no passphrase: anyone holding the device can use it. Make a "
+          "protected key (casewire-keys new-contact without --insecure-no-passphrase), or "
+          "add --insecure-no-passphrase for a test");
     }
     auto ok = open_identity(as_chars(*key), [] {
       // Only the structure is checked here; the passphrase is asked at use.
@@ -59,8 +60,11 @@ Status ClientHome::init(const std::string& invite_file, const std::string& key_f
       std::string toml_text = settings ? std::string(as_chars(*settings)) : std::string();
       if (toml_text.find("insecure_unencrypted_key") == std::string::npos) {
         if (!toml_text.empty() && toml_text.back() != '\n') toml_text += '\n';
-        toml_text += "insecure_unencrypted_key = true  # identity.key has NO passphrase (tests and demos only)\n";
-        CW_TRY(write_file_atomic(settings_path(), as_bytes(toml_text), S_IRUSR | S_IWUSR, Overwrite::yes));
+        toml_text +=
+            "insecure_unencrypted_key = true  # identity.key has NO passphrase (tests and demos "
+            "only)\n";
+        CW_TRY(write_file_atomic(settings_path(), as_bytes(toml_text), S_IRUSR | S_IWUSR,
+                                 Overwrite::yes));
       }
     }
   }
@@ -71,19 +75,23 @@ Result<Invite> ClientHome::invite() const {
   auto text = read_file(invite_path(), 64 << 10);
   if (!text) {
     if (text.code() == Errc::not_found)
-      return make_error(Errc::not_found, "no invite in " + dir_ + " (run casewire init --invite FILE)");
+      return make_error(Errc::not_found,
+                        "no invite in " + dir_ + " (run casewire init --invite FILE)");
     return text.error();
   }
   return invite_from_json(as_chars(*text));
 }
 
-bool ClientHome::has_identity() const { return file_exists(identity_path()); }
+bool ClientHome::has_identity() const {
+  return file_exists(identity_path());
+}
 
 Result<Identity> ClientHome::identity(const PassphraseSource& source) const {
   auto text = read_file(identity_path(), 64 << 10);
   if (!text) {
     if (text.code() == Errc::not_found)
-      return make_error(Errc::not_found, "no key in " + dir_ + " (run casewire init --invite FILE --key FILE)");
+      return make_error(Errc::not_found,
+                        "no key in " + dir_ + " (run casewire init --invite FILE --key FILE)");
     return text.error();
   }
   auto id = open_identity_file(as_chars(*text), source, "casewire key passphrase: ");
@@ -107,7 +115,8 @@ Result<ClientSettings> ClientHome::settings() const {
   }
   if (auto v = t["connect_timeout_s"].value<std::int64_t>(); v && *v > 0)
     s.connect_timeout = std::chrono::seconds(*v);
-  if (auto v = t["io_timeout_s"].value<std::int64_t>(); v && *v > 0) s.io_timeout = std::chrono::seconds(*v);
+  if (auto v = t["io_timeout_s"].value<std::int64_t>(); v && *v > 0)
+    s.io_timeout = std::chrono::seconds(*v);
   if (auto v = t["insecure_unencrypted_key"].value<bool>()) s.insecure_unencrypted_key = *v;
   return s;
 }
@@ -115,8 +124,9 @@ Result<ClientSettings> ClientHome::settings() const {
 Status ClientHome::check_exists() const {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir_, ec))
-    return make_error(Errc::not_found, "this device is not set up: no casewire home at the given path "
-                                       "(check --home, or run 'casewire init')");
+    return make_error(Errc::not_found,
+                      "this device is not set up: no casewire home at the given path "
+                      "(check --home, or run 'casewire init')");
   return Status::Ok();
 }
 

@@ -22,7 +22,8 @@ void add_alert_flags(CLI::App* c, cw::client::AlertFlags& f) {
   c->add_option("--sick", f.sick, "of whom sick or injured");
   c->add_option("--arrest-place", f.arrest_place, "gazetteer code, e.g. CN-JL");
   c->add_option("--held-place", f.held_place, "gazetteer code, e.g. CN-JL-F01");
-  c->add_option("--arrested-at", f.arrested_at, "UTC time, e.g. 2026-11-28T14:05:00Z (default now)");
+  c->add_option("--arrested-at", f.arrested_at,
+                "UTC time, e.g. 2026-11-28T14:05:00Z (default now)");
   c->add_option("--transfer", f.expected_transfer, "expected transfer, UTC time");
   c->add_option("--urgency", f.urgency, "immediate | high | normal");
   c->add_option("--consent", f.consent, "private | advocacy");
@@ -39,7 +40,8 @@ int real_main(int argc, char** argv) {
   // Global options work after the subcommand too: `casewire send --json`.
   app.fallthrough();
   cw::client::Globals g;
-  app.add_option("--home", g.home, "client directory (default $CASEWIRE_HOME or ~/.config/casewire)");
+  app.add_option("--home", g.home,
+                 "client directory (default $CASEWIRE_HOME or ~/.config/casewire)");
   app.add_option("--passphrase-file", g.passphrase_file, "read the key passphrase from this file");
   app.add_option("--proxy", g.proxy, "SOCKS5 proxy, e.g. socks5h://127.0.0.1:9050 (Tor)");
   app.add_flag("--json", g.json, "machine-readable output on stdout");
@@ -65,20 +67,23 @@ int real_main(int argc, char** argv) {
   auto* exp = app.add_subcommand("export", "seal an alert into a file someone else can carry");
   add_alert_flags(exp, export_flags);
   exp->add_option("-o,--out", export_out, "envelope file (.cwe)")->required();
-  exp->callback([&] { rc = cw::client::cmd_export(g, export_flags, export_out, std::cout, std::cerr); });
+  exp->callback(
+      [&] { rc = cw::client::cmd_export(g, export_flags, export_out, std::cout, std::cerr); });
 
   std::string deliver_file;
   std::vector<std::string> servers;
   auto* del = app.add_subcommand("deliver", "deliver a carried envelope file (needs no key)");
   del->add_option("FILE", deliver_file, "envelope file (.cwe)")->required();
   del->add_option("--server", servers, "daemon URL (default: the invite's)");
-  del->callback([&] { rc = cw::client::cmd_deliver(g, deliver_file, servers, std::cout, std::cerr); });
+  del->callback(
+      [&] { rc = cw::client::cmd_deliver(g, deliver_file, servers, std::cout, std::cerr); });
 
   bool watch = false;
   auto* outbox = app.add_subcommand("outbox", "alerts not yet receipted");
   outbox->require_subcommand(1);
-  outbox->add_subcommand("list", "one line per queued alert (never content)")
-      ->callback([&] { rc = cw::client::cmd_outbox_list(g, std::cout, std::cerr); });
+  outbox->add_subcommand("list", "one line per queued alert (never content)")->callback([&] {
+    rc = cw::client::cmd_outbox_list(g, std::cout, std::cerr);
+  });
   auto* flush = outbox->add_subcommand("flush", "try to deliver every queued alert");
   flush->add_flag("--watch", watch, "keep trying, with backoff, until all are delivered");
   flush->callback([&] { rc = cw::client::cmd_outbox_flush(g, watch, std::cout, std::cerr); });
@@ -87,7 +92,9 @@ int real_main(int argc, char** argv) {
   auto* drop = outbox->add_subcommand("drop", "remove one alert from the outbox (asks first)");
   drop->add_option("ID", drop_id, "the alert id shown by 'casewire outbox list'")->required();
   drop->add_flag("--yes", drop_yes, "do not ask for confirmation");
-  drop->callback([&] { rc = cw::client::cmd_outbox_drop(g, drop_id, drop_yes, std::cin, std::cout, std::cerr); });
+  drop->callback([&] {
+    rc = cw::client::cmd_outbox_drop(g, drop_id, drop_yes, std::cin, std::cout, std::cerr);
+  });
 
   app.add_subcommand("receipts", "verified receipts: proof of delivery, case references")
       ->callback([&] { rc = cw::client::cmd_receipts(g, std::cout, std::cerr); });
@@ -99,24 +106,29 @@ int real_main(int argc, char** argv) {
 
   cw::client::FeedOptions feed_opts;
   auto* feed = app.add_subcommand("feed", "organisations: stream, verify and print notifications");
-  feed->add_option("--key", feed_opts.key, "organisation key file (default: the one set up by init)");
+  feed->add_option("--key", feed_opts.key,
+                   "organisation key file (default: the one set up by init)");
   feed->add_option("--count", feed_opts.count, "exit after this many notifications");
-  feed->add_flag("--pull", feed_opts.pull, "page through what is waiting, then exit (no streaming)");
+  feed->add_flag("--pull", feed_opts.pull,
+                 "page through what is waiting, then exit (no streaming)");
   feed->add_flag("--from-start", feed_opts.from_start, "ignore the saved position");
   feed->callback([&] { rc = cw::client::cmd_feed(g, feed_opts, std::cout, std::cerr); });
 
   std::string ack_key;
   std::uint64_t ack_id = 0;
-  auto* ack = app.add_subcommand("ack", "organisations: say you are acting on a notification's case");
+  auto* ack =
+      app.add_subcommand("ack", "organisations: say you are acting on a notification's case");
   ack->add_option("ID", ack_id, "notification id (the # in the feed)")->required();
   ack->add_option("--key", ack_key, "organisation key file");
   ack->callback([&] { rc = cw::client::cmd_ack(g, ack_key, ack_id, std::cout, std::cerr); });
 
   std::string status_key, status_case;
   auto* status = app.add_subcommand("status", "contacts: is anyone acting on a case you reported?");
-  status->add_option("CASE", status_case, "the case's alert id (see 'casewire receipts')")->required();
+  status->add_option("CASE", status_case, "the case's alert id (see 'casewire receipts')")
+      ->required();
   status->add_option("--key", status_key, "contact key file");
-  status->callback([&] { rc = cw::client::cmd_status(g, status_key, status_case, std::cout, std::cerr); });
+  status->callback(
+      [&] { rc = cw::client::cmd_status(g, status_key, status_case, std::cout, std::cerr); });
 
   try {
     app.parse(argc, argv);
@@ -128,4 +140,6 @@ int real_main(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return cw::guarded_main("casewire", real_main, argc, argv); }
+int main(int argc, char** argv) {
+  return cw::guarded_main("casewire", real_main, argc, argv);
+}

@@ -18,7 +18,9 @@ namespace json = boost::json;
 namespace cw::client {
 namespace {
 
-std::string cursor_path(const ClientHome& home) { return home.dir() + "/feed.cursor"; }
+std::string cursor_path(const ClientHome& home) {
+  return home.dir() + "/feed.cursor";
+}
 
 std::uint64_t load_cursor(const ClientHome& home) {
   auto t = read_file(cursor_path(home), 64);
@@ -33,7 +35,8 @@ void save_cursor(const ClientHome& home, std::uint64_t seq) {
 }
 
 std::string readable(const Notification& n) {
-  std::string s = format_rfc3339(unix_now()).substr(11, 8) + "  #" + std::to_string(n.id) + "  " + n.event;
+  std::string s =
+      format_rfc3339(unix_now()).substr(11, 8) + "  #" + std::to_string(n.id) + "  " + n.event;
   s += "  case " + n.case_id.substr(0, 12);
   if (!n.status.empty()) s += "  status=" + n.status;
   if (!n.people.empty()) {
@@ -75,8 +78,8 @@ std::string as_json_line(const Notification& n) {
 }
 
 // Verifies and prints one signed notification; false if it does not verify.
-bool show(const std::string& signed_json, const Invite& inv, bool as_json, std::ostream& out, std::ostream& err,
-          std::uint64_t* seq) {
+bool show(const std::string& signed_json, const Invite& inv, bool as_json, std::ostream& out,
+          std::ostream& err, std::uint64_t* seq) {
   auto body = open_payload(signed_json, kNotificationDomain, inv.daemon_sign);
   if (!body) {
     err << "warning: dropped a notification that does not verify: " << body.error().message << "\n";
@@ -108,10 +111,15 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
       HttpRequest req;
       req.method = "GET";
       req.target = target;
-      req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "GET", target, "", unix_now()));
+      req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
+                                                             "GET", target, "", unix_now()));
       auto res = request_any(*ctx, req);
       if (!res) return fail(err, res.error(), 3);
-      if (res->status != 200) return fail(err, make_error(Errc::bad_response, "HTTP " + std::to_string(res->status) + ": " + res->body), 2);
+      if (res->status != 200)
+        return fail(err,
+                    make_error(Errc::bad_response,
+                               "HTTP " + std::to_string(res->status) + ": " + res->body),
+                    2);
       std::error_code ec;
       auto v = json::parse(res->body, ec);
       if (ec || !v.is_object() || !v.as_object().if_contains("notifications"))
@@ -138,7 +146,8 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
     req.target = "/v1/feed";
     req.headers.emplace_back("Accept", "text/event-stream");
     if (cursor) req.headers.emplace_back("Last-Event-ID", std::to_string(cursor));
-    req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "GET", req.target, "", unix_now()));
+    req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
+                                                           "GET", req.target, "", unix_now()));
     bool done = false;
     SseParser parser([&](const SseEvent& e) {
       std::uint64_t seq = 0;
@@ -156,19 +165,25 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
     auto transport = ctx->transport;
     Result<unsigned> st = make_error(Errc::unreachable, "no daemon URL");
     for (const auto& url : ctx->invite.urls) {
-      st = https_stream(url, req, transport, [&](std::string_view bytes) { return parser.feed(bytes); });
+      st = https_stream(url, req, transport,
+                        [&](std::string_view bytes) { return parser.feed(bytes); });
       if (st || st.code() == Errc::pin_mismatch) break;
     }
     if (done) return 0;
     if (!st && st.code() == Errc::pin_mismatch) return fail(err, st.error(), 4);
-    if (st && *st != 200) return fail(err, make_error(Errc::bad_response, "the daemon refused the feed (HTTP " + std::to_string(*st) + ")"), 2);
+    if (st && *st != 200)
+      return fail(err,
+                  make_error(Errc::bad_response,
+                             "the daemon refused the feed (HTTP " + std::to_string(*st) + ")"),
+                  2);
     if (!st) err << "feed interrupted (" << code_name(st.code()) << "); reconnecting\n";
     std::this_thread::sleep_for(backoff);
     backoff = std::min<std::chrono::seconds>(backoff * 2, std::chrono::seconds(60));
   }
 }
 
-int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::ostream& out, std::ostream& err) {
+int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::ostream& out,
+            std::ostream& err) {
   auto ctx = load_context(g);
   if (!ctx) return fail(err, ctx.error());
   auto id = load_identity(g, ctx->home, key);
@@ -177,7 +192,8 @@ int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::os
   req.method = "POST";
   req.target = "/v1/notifications/" + std::to_string(nid) + "/ack";
   req.content_type = "application/json";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "POST", req.target, "", unix_now()));
+  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
+                                                         "POST", req.target, "", unix_now()));
   auto res = request_any(*ctx, req);
   if (!res) return fail(err, res.error(), 3);
   if (res->status != 200) return fail(err, make_error(Errc::bad_response, res->body), 2);
@@ -185,17 +201,24 @@ int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::os
   if (!payload) return fail(err, payload.error(), 4);
   std::error_code ec;
   auto v = json::parse(*payload, ec);
-  if (ec || !v.is_object()) return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
-  if (g.json) out << *payload << "\n";
-  else out << "acknowledged notification " << nid << "; organisations acting on this case: "
-           << json::serialize(v.as_object().at("acks")) << "\n";
+  if (ec || !v.is_object())
+    return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+  if (g.json)
+    out << *payload << "\n";
+  else
+    out << "acknowledged notification " << nid
+        << "; organisations acting on this case: " << json::serialize(v.as_object().at("acks"))
+        << "\n";
   return 0;
 }
 
-int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref, std::ostream& out,
-               std::ostream& err) {
+int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref,
+               std::ostream& out, std::ostream& err) {
   if (!parse_alert_id(case_ref))
-    return fail(err, make_error(Errc::bad_request, "CASE is the new case's alert id (32 hex digits; see 'casewire receipts')"));
+    return fail(
+        err,
+        make_error(Errc::bad_request,
+                   "CASE is the new case's alert id (32 hex digits; see 'casewire receipts')"));
   auto ctx = load_context(g);
   if (!ctx) return fail(err, ctx.error());
   auto id = load_identity(g, ctx->home, key);
@@ -203,20 +226,24 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
   HttpRequest req;
   req.method = "GET";
   req.target = "/v1/cases/" + case_ref + "/status";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(), "GET", req.target, "", unix_now()));
+  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
+                                                         "GET", req.target, "", unix_now()));
   auto res = request_any(*ctx, req);
   if (!res) return fail(err, res.error(), 3);
   if (res->status != 200) {
     std::error_code ec;
     auto v = json::parse(res->body, ec);
-    std::string code = !ec && v.is_object() && v.as_object().if_contains("error") ? std::string(v.as_object().at("error").as_string()) : "bad_response";
+    std::string code = !ec && v.is_object() && v.as_object().if_contains("error")
+                           ? std::string(v.as_object().at("error").as_string())
+                           : "bad_response";
     return fail(err, make_error(code_from_name(code), "the daemon refused: " + code), 2);
   }
   auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
   if (!payload) return fail(err, payload.error(), 4);
   std::error_code ec;
   auto v = json::parse(*payload, ec);
-  if (ec || !v.is_object()) return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+  if (ec || !v.is_object())
+    return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
   const auto& o = v.as_object();
   if (g.json) {
     out << *payload << "\n";

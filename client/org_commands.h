@@ -12,15 +12,16 @@
 namespace cw::client {
 
 struct FeedOptions {
-  std::string key;       // identity file (default: the home's)
-  std::size_t count = 0; // stop after this many notifications (0 = stream forever)
-  bool pull = false;     // page through /v1/notifications once instead of streaming
+  std::string key;          // identity file (default: the home's)
+  std::size_t count = 0;    // stop after this many notifications (0 = stream forever)
+  bool pull = false;        // page through /v1/notifications once instead of streaming
   bool from_start = false;  // ignore the saved cursor
 };
 
 int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ostream& err);
-int cmd_ack(const Globals& g, const std::string& key, std::uint64_t id, std::ostream& out, std::ostream& err);
-int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref, std::ostream& out,
-               std::ostream& err);
+int cmd_ack(const Globals& g, const std::string& key, std::uint64_t id, std::ostream& out,
+            std::ostream& err);
+int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref,
+               std::ostream& out, std::ostream& err);
 
 }  // namespace cw::client

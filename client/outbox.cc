@@ -15,8 +15,12 @@ namespace {
 constexpr mode_t kMode = S_IRUSR | S_IWUSR;
 }
 
-std::string Outbox::envelope_path(const AlertId& id) const { return dir_ + "/" + to_hex(id) + ".cwe"; }
-std::string Outbox::meta_path(const AlertId& id) const { return dir_ + "/" + to_hex(id) + ".meta"; }
+std::string Outbox::envelope_path(const AlertId& id) const {
+  return dir_ + "/" + to_hex(id) + ".cwe";
+}
+std::string Outbox::meta_path(const AlertId& id) const {
+  return dir_ + "/" + to_hex(id) + ".meta";
+}
 
 Status Outbox::put(const OutboxEntry& meta, ByteView wire) {
   CW_TRY(make_dirs(dir_, S_IRWXU));
@@ -24,7 +28,9 @@ Status Outbox::put(const OutboxEntry& meta, ByteView wire) {
   return update(meta);
 }
 
-Result<Bytes> Outbox::envelope(const AlertId& id) const { return read_file(envelope_path(id), 64 << 10); }
+Result<Bytes> Outbox::envelope(const AlertId& id) const {
+  return read_file(envelope_path(id), 64 << 10);
+}
 
 Status Outbox::update(const OutboxEntry& m) {
   json::object o;
@@ -55,11 +61,15 @@ Result<std::vector<OutboxEntry>> Outbox::list() const {
       auto v = json::parse(as_chars(*text), jec);
       if (!jec && v.is_object()) {
         const auto& o = v.as_object();
-        if (auto* k = o.if_contains("kind"); k && k->is_string()) m.kind = std::string(k->as_string());
+        if (auto* k = o.if_contains("kind"); k && k->is_string())
+          m.kind = std::string(k->as_string());
         if (auto* c = o.if_contains("created_at"); c && c->is_int64()) m.created_at = c->as_int64();
-        if (auto* a = o.if_contains("attempts"); a && a->is_int64()) m.attempts = static_cast<std::uint32_t>(a->as_int64());
-        if (auto* l = o.if_contains("last_error"); l && l->is_string()) m.last_error = std::string(l->as_string());
-        if (auto* r = o.if_contains("refused"); r && r->is_string()) m.refused = std::string(r->as_string());
+        if (auto* a = o.if_contains("attempts"); a && a->is_int64())
+          m.attempts = static_cast<std::uint32_t>(a->as_int64());
+        if (auto* l = o.if_contains("last_error"); l && l->is_string())
+          m.last_error = std::string(l->as_string());
+        if (auto* r = o.if_contains("refused"); r && r->is_string())
+          m.refused = std::string(r->as_string());
         if (auto* c = o.if_contains("case_ref"); c && c->is_string())
           if (auto ref = parse_alert_id(std::string(c->as_string()))) m.case_ref = *ref;
       }

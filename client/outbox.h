@@ -3,8 +3,8 @@
 // Invariant: an alert is written here (atomically, fsync'd, 0600) BEFORE the
 // first attempt to send it, and removed only after its receipt verified or
 // the contact dropped it (`casewire outbox drop`). A refusal never deletes
-// it: a refusal that can heal leaves it queued, a final one marks it. A crash at any point leaves it either here
-// or receipted; resending is harmless because the alert id is idempotent.
+// it: a refusal that can heal leaves it queued, a final one marks it. A crash at any point leaves
+// it either here or receipted; resending is harmless because the alert id is idempotent.
 //
 // Only sealed envelopes are kept: nobody holding the device - the contact
 // included - can read an alert back from the outbox. The metadata beside each

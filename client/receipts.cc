@@ -45,7 +45,8 @@ Result<std::vector<StoredReceipt>> ReceiptStore::list() const {
     if (auto* k = o.if_contains("kind"); k && k->is_string()) s.kind = std::string(k->as_string());
     out.push_back(std::move(s));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.receipt.sequence < b.receipt.sequence; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.receipt.sequence < b.receipt.sequence; });
   return out;
 }
 

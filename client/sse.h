@@ -18,7 +18,8 @@ struct SseEvent {
 class SseParser {
  public:
   // Return false from the callback to stop; feed() then returns false too.
-  explicit SseParser(std::function<bool(const SseEvent&)> on_event) : on_event_(std::move(on_event)) {}
+  explicit SseParser(std::function<bool(const SseEvent&)> on_event)
+      : on_event_(std::move(on_event)) {}
   bool feed(std::string_view bytes);
 
  private:

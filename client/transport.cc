@@ -9,10 +9,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -66,8 +66,10 @@ net::awaitable<Status> socks5_connect(beast::tcp_stream& s, const std::string& h
     co_return make_error(Errc::unreachable, "the proxy could not reach the daemon (SOCKS5 reply " +
                                                 std::to_string(head[1]) + ")");
   std::size_t rest = 0;
-  if (head[3] == 1) rest = 4 + 2;
-  else if (head[3] == 4) rest = 16 + 2;
+  if (head[3] == 1)
+    rest = 4 + 2;
+  else if (head[3] == 4)
+    rest = 16 + 2;
   else if (head[3] == 3) {
     std::uint8_t len = 0;
     co_await net::async_read(s, net::buffer(&len, 1), tok);
@@ -94,11 +96,13 @@ net::awaitable<Result<std::unique_ptr<TlsStream>>> open_stream(ssl::context& ctx
   beast::tcp_stream tcp(ex);
   tcp.expires_after(o.connect_timeout);
   if (!o.proxy && is_onion_host(u.host))
-    co_return make_error(Errc::proxy_error,
-                         "this daemon address is an onion service, reachable only through Tor: use --proxy "
-                         "socks5h://127.0.0.1:9050 (Tor Browser: 9150); it was not looked up");
+    co_return make_error(
+        Errc::proxy_error,
+        "this daemon address is an onion service, reachable only through Tor: use --proxy "
+        "socks5h://127.0.0.1:9050 (Tor Browser: 9150); it was not looked up");
   if (o.proxy) {
-    auto addr = net::ip::make_address(o.proxy->host == "localhost" ? "127.0.0.1" : o.proxy->host, ec);
+    auto addr =
+        net::ip::make_address(o.proxy->host == "localhost" ? "127.0.0.1" : o.proxy->host, ec);
     if (ec) co_return make_error(Errc::proxy_error, "proxy host must be an IP address");
     co_await tcp.async_connect(tcp::endpoint(addr, o.proxy->port), tok);
     if (ec) co_return transport_error(Errc::unreachable, "cannot reach the proxy", ec);

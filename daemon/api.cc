@@ -37,7 +37,8 @@ std::string_view query_param(std::string_view target, std::string_view key) {
 }
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
   return std::stoull(std::string(s));
 }
 
@@ -53,15 +54,16 @@ std::optional<std::uint64_t> ack_id(std::string_view path) {
 // /v1/cases/{32 hex}/status -> case reference
 std::optional<AlertId> status_case(std::string_view path) {
   constexpr std::string_view kPrefix = "/v1/cases/", kSuffix = "/status";
-  if (path.size() != kPrefix.size() + 32 + kSuffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
-      path.substr(kPrefix.size() + 32) != kSuffix)
+  if (path.size() != kPrefix.size() + 32 + kSuffix.size() ||
+      path.substr(0, kPrefix.size()) != kPrefix || path.substr(kPrefix.size() + 32) != kSuffix)
     return std::nullopt;
   return parse_alert_id(path.substr(kPrefix.size(), 32));
 }
 
 }  // namespace
 
-ApiHandler::ApiHandler(ApiDeps deps) : d_(std::move(deps)), nonces_(2 * kRequestSkew), started_at_(unix_now()) {}
+ApiHandler::ApiHandler(ApiDeps deps)
+    : d_(std::move(deps)), nonces_(2 * kRequestSkew), started_at_(unix_now()) {}
 
 std::size_t ApiHandler::answer_size(const RequestHeader& head) const {
   constexpr std::size_t kAlertAnswerSize = 1024;
@@ -74,7 +76,8 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
   // read or any cryptography is done.
   if (d_.limits.per_ip_per_minute > 0) {
     double retry = 0;
-    if (!ip_buckets_.take(ctx.remote, d_.limits.per_ip_per_minute, std::chrono::minutes(1), &retry)) {
+    if (!ip_buckets_.take(ctx.remote, d_.limits.per_ip_per_minute, std::chrono::minutes(1),
+                          &retry)) {
       d_.metrics.reject(Errc::rate_limited);
       return error_response(Errc::rate_limited, "too many requests from this address", v,
                             static_cast<std::uint32_t>(std::ceil(retry)));
@@ -96,9 +99,10 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
   // signed route without a signature - gets a generic web server's 404, not
   // a casewire error: an address scanner must not recognise the daemon.
   const bool has_auth = !head[http::field::authorization].empty();
-  if (path == "/v1/alerts" && method == http::verb::post) return too_large(d_.limits.max_body_bytes);
-  if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) && method == http::verb::get &&
-      has_auth)
+  if (path == "/v1/alerts" && method == http::verb::post)
+    return too_large(d_.limits.max_body_bytes);
+  if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) &&
+      method == http::verb::get && has_auth)
     return too_large(0);
   if (ack_id(path) && method == http::verb::post && has_auth) return too_large(kMaxSmallBody);
   return generic_not_found(v);
@@ -150,11 +154,14 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
     key = c->key;
   }
   const auto now = unix_now();
-  CW_TRY(verify_request(*auth, key, d_.keys.signing().id(), req.method_string(), req.target(), req.body(), now));
+  CW_TRY(verify_request(*auth, key, d_.keys.signing().id(), req.method_string(), req.target(),
+                        req.body(), now));
   if (auth->ts < started_at_)
-    return make_error(Errc::stale_request, "the request was signed before the daemon started; sign it again");
+    return make_error(Errc::stale_request,
+                      "the request was signed before the daemon started; sign it again");
   switch (nonces_.insert(key_id_hex(auth->key_id), auth->nonce, now)) {
-    case NonceCache::Verdict::fresh: break;
+    case NonceCache::Verdict::fresh:
+      break;
     case NonceCache::Verdict::replayed:
       return make_error(Errc::replayed_request, "this signed request was already used");
     case NonceCache::Verdict::full:
@@ -171,14 +178,17 @@ void ApiHandler::feed(const Request& req, const KeyId& who, const Reply& reply) 
   std::uint64_t after = 0;
   if (!resume.empty()) {
     auto n = parse_u64(resume);
-    if (!n) return reply.send(error_response(Errc::bad_request, "Last-Event-ID must be a number", v));
+    if (!n)
+      return reply.send(error_response(Errc::bad_request, "Last-Event-ID must be a number", v));
     after = *n;
   }
-  auto src = make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, d_.keys.org_tag(who), after, d_.ex,
-                              d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
+  auto src =
+      make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, d_.keys.org_tag(who),
+                       after, d_.ex, d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
   if (!src) {
     d_.metrics.reject(Errc::rate_limited);
-    return reply.send(error_response(Errc::rate_limited, "this organisation has too many feeds open", v, 30));
+    return reply.send(
+        error_response(Errc::rate_limited, "this organisation has too many feeds open", v, 30));
   }
   Response head{http::status::ok, v};
   head.set(http::field::content_type, "text/event-stream");
@@ -207,23 +217,25 @@ void ApiHandler::pull(const Request& req, const KeyId& who, const Reply& reply) 
 void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply& reply) {
   const auto org = d_.keys.org_tag(who);
   auto orgs = active_orgs(*d_.trust.get(), [this](const KeyId& k) { return d_.keys.org_tag(k); });
-  d_.store.record_ack(id, org, unix_now(), std::move(orgs),
-                      [this, id, v, send = reply.send](Result<AckResult> r) {
-                        if (!r) return send(error_response(r.code(), r.error().message, v));
-                        if (r->first_time) {
-                          d_.metrics.acks.fetch_add(1);
-                          log_event("case_acknowledged", {LogField::num("acks", r->acks)});
-                        }
-                        boost::json::object o;
-                        o["notification"] = id;
-                        o["acks"] = r->acks;
-                        o["as_of"] = format_rfc3339(unix_now());
-                        send(json_response(http::status::ok,
-                                           sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
-                      });
+  d_.store.record_ack(
+      id, org, unix_now(), std::move(orgs), [this, id, v, send = reply.send](Result<AckResult> r) {
+        if (!r) return send(error_response(r.code(), r.error().message, v));
+        if (r->first_time) {
+          d_.metrics.acks.fetch_add(1);
+          log_event("case_acknowledged", {LogField::num("acks", r->acks)});
+        }
+        boost::json::object o;
+        o["notification"] = id;
+        o["acks"] = r->acks;
+        o["as_of"] = format_rfc3339(unix_now());
+        send(json_response(
+            http::status::ok,
+            sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
+      });
 }
 
-void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v, const Reply& reply) {
+void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v,
+                             const Reply& reply) {
   auto st = d_.store.case_status(d_.keys.case_tag(case_ref));
   if (!st) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
   // Only the contact who reported the case may ask about it; anyone else gets
@@ -240,13 +252,17 @@ void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned
   o["organisations_acting"] = c.acks;
   o["escalated"] = c.escalated;
   o["as_of"] = format_rfc3339(unix_now());
-  reply.send(json_response(http::status::ok, sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
+  reply.send(
+      json_response(http::status::ok,
+                    sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
 }
 
 std::optional<Response> AdminHandler::precheck(const RequestHeader& head, const RequestContext&) {
   const auto path = path_of(head.target());
-  if (path != "/healthz" && path != "/metrics") return error_response(Errc::not_found, "no such endpoint", head.version());
-  if (head.method() != http::verb::get) return error_response(Errc::method_not_allowed, "use GET", head.version());
+  if (path != "/healthz" && path != "/metrics")
+    return error_response(Errc::not_found, "no such endpoint", head.version());
+  if (head.method() != http::verb::get)
+    return error_response(Errc::method_not_allowed, "use GET", head.version());
   return std::nullopt;
 }
 
@@ -255,7 +271,8 @@ void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
     // A store that refuses writes means alerts cannot be acknowledged: an
     // operator's monitoring must see that, not a green light.
     if (!store_.healthy())
-      return reply.send(json_response(http::status::service_unavailable, R"({"status":"store_unavailable"})", req.version()));
+      return reply.send(json_response(http::status::service_unavailable,
+                                      R"({"status":"store_unavailable"})", req.version()));
     return reply.send(json_response(http::status::ok, R"({"status":"ok"})", req.version()));
   }
   Response res{http::status::ok, req.version()};

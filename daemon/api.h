@@ -2,11 +2,11 @@
 // (/healthz, /metrics; plain HTTP, loopback by default).
 //
 // Public API (docs/PROTOCOL.md §6):
-//   POST /v1/alerts                      envelope -> receipt (no request signature: the envelope is signed)
-//   GET  /v1/feed                        SSE feed            (organisation-signed)
-//   GET  /v1/notifications?after=N       pull, paged         (organisation-signed)
-//   POST /v1/notifications/{id}/ack      acknowledgement     (organisation-signed)
-//   GET  /v1/cases/{case}/status         case status         (contact-signed; only the case's reporter)
+//   POST /v1/alerts                      envelope -> receipt (no request signature: the envelope is
+//   signed) GET  /v1/feed                        SSE feed            (organisation-signed) GET
+//   /v1/notifications?after=N       pull, paged         (organisation-signed) POST
+//   /v1/notifications/{id}/ack      acknowledgement     (organisation-signed) GET
+//   /v1/cases/{case}/status         case status         (contact-signed; only the case's reporter)
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

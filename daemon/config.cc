@@ -12,7 +12,9 @@
 namespace cw::daemon {
 namespace {
 
-Error bad(const std::string& m) { return make_error(Errc::bad_config, m); }
+Error bad(const std::string& m) {
+  return make_error(Errc::bad_config, m);
+}
 
 // Reads an optional positive integer setting; refuses wrong types and
 // out-of-range values instead of silently using a default.
@@ -37,7 +39,6 @@ Status read_str(const toml::table& t, std::string_view section, std::string_view
   out = *v;
   return Status::Ok();
 }
-
 
 // Every section and key the daemon reads. load_config() refuses anything else.
 struct Section {
@@ -110,7 +111,8 @@ Status check_known_keys(const toml::table& t) {
     for (const auto& [sub, value] : *table) {
       const std::string_view sk = sub.str();
       if (std::find(sec->keys.begin(), sec->keys.end(), sk) == sec->keys.end())
-        return bad("unknown key '" + printable(sk) + "' in [" + std::string(k) + "]" + nearest(sk, sec->keys));
+        return bad("unknown key '" + printable(sk) + "' in [" + std::string(k) + "]" +
+                   nearest(sk, sec->keys));
       (void)value;
     }
   }
@@ -131,8 +133,8 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   try {
     t = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return bad("cannot parse " + path + " at line " + std::to_string(e.source().begin.line) +
-               ": " + std::string(e.description()));
+    return bad("cannot parse " + path + " at line " + std::to_string(e.source().begin.line) + ": " +
+               std::string(e.description()));
   }
   // Unknown sections and keys are refused: a typo (`max_conections = 5`)
   // must not silently leave a limit at its default.
@@ -174,11 +176,13 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   }
   if (auto node = t["delivery"]["retry_schedule_ms"]) {
     auto* arr = node.as_array();
-    if (!arr || arr->empty() || arr->size() > 32) return bad("[delivery] retry_schedule_ms must be a list of 1..32 integers");
+    if (!arr || arr->empty() || arr->size() > 32)
+      return bad("[delivery] retry_schedule_ms must be a list of 1..32 integers");
     d.retry_schedule_ms.clear();
     for (const auto& e : *arr) {
       auto v = e.value<std::int64_t>();
-      if (!v || *v < 0 || *v > 7 * 86400000LL) return bad("[delivery] retry_schedule_ms holds an invalid delay");
+      if (!v || *v < 0 || *v > 7 * 86400000LL)
+        return bad("[delivery] retry_schedule_ms holds an invalid delay");
       d.retry_schedule_ms.push_back(static_cast<std::uint32_t>(*v));
     }
   }

@@ -22,12 +22,12 @@ struct Limits {
   // Short: a connection that has not finished its handshake holds a slot and
   // is the first to be shed when the daemon is full.
   std::uint32_t handshake_timeout_ms = 5000;
-  std::uint32_t header_timeout_ms = 10000;   // waiting for and reading a request head
-  std::uint32_t body_timeout_ms = 20000;     // whole body
+  std::uint32_t header_timeout_ms = 10000;  // waiting for and reading a request head
+  std::uint32_t body_timeout_ms = 20000;    // whole body
   std::uint32_t write_timeout_ms = 20000;
   std::uint32_t max_header_bytes = 8192;
-  std::uint32_t max_body_bytes = 16384;      // an envelope is 8253 bytes
-  std::uint32_t per_ip_per_minute = 600;     // 0 disables (behind Tor every client is 127.0.0.1)
+  std::uint32_t max_body_bytes = 16384;   // an envelope is 8253 bytes
+  std::uint32_t per_ip_per_minute = 600;  // 0 disables (behind Tor every client is 127.0.0.1)
 };
 
 struct DeliveryConfig {
@@ -38,7 +38,7 @@ struct DeliveryConfig {
                                                   36000000, 50400000, 72000000, 86400000};
   std::uint32_t webhook_timeout_ms = 15000;
   std::uint32_t poll_interval_ms = 1000;
-  std::uint32_t max_parallel = 32;  // organisations served at once
+  std::uint32_t max_parallel = 32;          // organisations served at once
   std::uint32_t feed_heartbeat_ms = 15000;  // SSE keep-alive comment when idle
   // Deliver webhooks to loopback, private, link-local and unique-local
   // addresses (a relay on this host, tests). Off: such a target - also a
@@ -54,8 +54,8 @@ struct Config {
   bool insecure_unencrypted_key = false;
   std::string listen = "127.0.0.1:8443";
   std::string admin_listen = "127.0.0.1:9443";
-  std::string db_path;          // default: <keys_dir>/casewired.db
-  std::uint32_t threads = 2;    // I/O threads (TLS, crypto)
+  std::string db_path;            // default: <keys_dir>/casewired.db
+  std::uint32_t threads = 2;      // I/O threads (TLS, crypto)
   std::uint32_t max_batch = 256;  // alerts per group commit
   Limits limits;
   DeliveryConfig delivery;

@@ -40,8 +40,12 @@ struct Daemon::Impl {
   std::unique_ptr<Dispatcher> dispatcher;
 
   Impl(Config c, Keyring k, std::shared_ptr<const TrustView> t, std::unique_ptr<Store> s)
-      : config(std::move(c)), dir{config.keys_dir}, keys(std::move(k)), trust(std::move(t)),
-        store(std::move(s)), ioc(static_cast<int>(config.threads)) {}
+      : config(std::move(c)),
+        dir{config.keys_dir},
+        keys(std::move(k)),
+        trust(std::move(t)),
+        store(std::move(s)),
+        ioc(static_cast<int>(config.threads)) {}
 };
 
 namespace {
@@ -61,7 +65,8 @@ struct Loaded {
 
 Result<Loaded> load_keys_and_trust(const Config& c) {
   DaemonDir d{c.keys_dir};
-  auto keys = Keyring::load(c.keys_dir, PassphraseSource{c.passphrase_file, c.insecure_unencrypted_key});
+  auto keys =
+      Keyring::load(c.keys_dir, PassphraseSource{c.passphrase_file, c.insecure_unencrypted_key});
   if (!keys) return keys.error();
   auto trust = TrustView::load(d.trust());
   if (!trust) return trust.error();
@@ -92,7 +97,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
                                      std::move(*store));
   // The store was opened before metrics existed; reopen with metrics wired in.
   impl->store->close();
-  auto with_metrics = open_sqlite_store({config.db_path, config.max_batch, &impl->metrics, &impl->keys});
+  auto with_metrics =
+      open_sqlite_store({config.db_path, config.max_batch, &impl->metrics, &impl->keys});
   if (!with_metrics) return with_metrics.error();
   impl->store = std::move(*with_metrics);
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
@@ -108,16 +114,18 @@ int Daemon::run() {
     std::cerr << "error: " << code_name(tls.code()) << ": " << tls.error().message << "\n";
     return 1;
   }
-  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, d.metrics, d.config.delivery.escalate_after_s);
+  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, d.metrics,
+                                      d.config.delivery.escalate_after_s);
   d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
-  d.dispatcher = std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store, d.metrics);
+  d.dispatcher =
+      std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store, d.metrics);
   d.store->on_new_notifications([&d] {
     d.hub.notify();
     d.dispatcher->wake();
   });
-  auto api = std::make_shared<ApiHandler>(ApiDeps{d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust,
-                                                  d.keys, d.ioc.get_executor(),
-                                                  std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms)});
+  auto api = std::make_shared<ApiHandler>(ApiDeps{
+      d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys, d.ioc.get_executor(),
+      std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms)});
   auto admin = std::make_shared<AdminHandler>(d.metrics, *d.store);
 
   auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);

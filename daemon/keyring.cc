@@ -10,7 +10,14 @@ namespace {
 
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'c', 'w', 'd', 'a', 'e', 'm', 'o', 'n'};
 enum Subkey : std::uint64_t {
-  kStorage = 1, kAlertTag = 2, kSenderTag = 3, kLog = 4, kCase = 5, kCaseTag = 6, kOwnerTag = 7, kOrgTag = 8
+  kStorage = 1,
+  kAlertTag = 2,
+  kSenderTag = 3,
+  kLog = 4,
+  kCase = 5,
+  kCaseTag = 6,
+  kOwnerTag = 7,
+  kOrgTag = 8
 };
 
 SecretBytes derive(const SecretBytes& master, Subkey id) {
@@ -56,7 +63,9 @@ Keyring::Keyring(Identity identity)
       owner_tag_(derive(id_.master, kOwnerTag)),
       org_tag_(derive(id_.master, kOrgTag)) {}
 
-Tag Keyring::alert_tag(const AlertId& id) const { return keyed(alert_tag_, id); }
+Tag Keyring::alert_tag(const AlertId& id) const {
+  return keyed(alert_tag_, id);
+}
 
 Tag Keyring::sender_tag(const KeyId& sender, const AlertId& id) const {
   return keyed(sender_tag_, sender, id);
@@ -69,9 +78,13 @@ std::string Keyring::log_pseudonym(const KeyId& sender, std::int64_t now) const 
   return to_hex(ByteView(t.data(), 4));
 }
 
-Tag Keyring::case_pseudonym(const AlertId& case_id) const { return keyed(case_, case_id); }
+Tag Keyring::case_pseudonym(const AlertId& case_id) const {
+  return keyed(case_, case_id);
+}
 
-Tag Keyring::case_tag(const AlertId& case_ref) const { return keyed(case_tag_, case_ref); }
+Tag Keyring::case_tag(const AlertId& case_ref) const {
+  return keyed(case_tag_, case_ref);
+}
 
 Tag Keyring::owner_tag(const KeyId& sender, const AlertId& case_ref) const {
   return keyed(owner_tag_, sender, case_ref);
@@ -95,11 +108,12 @@ Bytes Keyring::seal_record(ByteView plaintext, ByteView ad) const {
 Result<Bytes> Keyring::open_record(ByteView sealed, ByteView ad) const {
   constexpr auto kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   constexpr auto kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-  if (sealed.size() < kNonce + kTag) return make_error(Errc::internal_error, "stored record is damaged");
+  if (sealed.size() < kNonce + kTag)
+    return make_error(Errc::internal_error, "stored record is damaged");
   Bytes out(sealed.size() - kNonce - kTag);
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), nullptr, nullptr, sealed.data() + kNonce,
-                                                 sealed.size() - kNonce, ad.data(), ad.size(),
-                                                 sealed.data(), storage_.data()) != 0)
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          out.data(), nullptr, nullptr, sealed.data() + kNonce, sealed.size() - kNonce, ad.data(),
+          ad.size(), sealed.data(), storage_.data()) != 0)
     return make_error(Errc::internal_error, "stored record failed authentication");
   return out;
 }

@@ -26,8 +26,9 @@ int real_main(int argc, char** argv) {
   app.add_option("--admin-listen", admin, "admin address HOST:PORT (port 0 = any)");
   app.add_option("--db", db, "SQLite database path");
   app.add_flag("--check-config", check, "validate configuration, keys and database, then exit");
-  app.set_version_flag("--version", std::string("casewired 0.1.0") +
-                                        (cw::daemon::fault::compiled_in() ? " (FAULT-INJECTION TEST BUILD)" : ""));
+  app.set_version_flag(
+      "--version", std::string("casewired 0.1.0") +
+                       (cw::daemon::fault::compiled_in() ? " (FAULT-INJECTION TEST BUILD)" : ""));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,7 +44,8 @@ int real_main(int argc, char** argv) {
 
   auto config = cw::daemon::load_config(config_path, ov);
   if (!config) {
-    std::cerr << "error: " << cw::code_name(config.code()) << ": " << config.error().message << "\n";
+    std::cerr << "error: " << cw::code_name(config.code()) << ": " << config.error().message
+              << "\n";
     return 1;
   }
   if (check) {
@@ -57,7 +59,8 @@ int real_main(int argc, char** argv) {
   }
   auto daemon = cw::daemon::Daemon::create(*config);
   if (!daemon) {
-    std::cerr << "error: " << cw::code_name(daemon.code()) << ": " << daemon.error().message << "\n";
+    std::cerr << "error: " << cw::code_name(daemon.code()) << ": " << daemon.error().message
+              << "\n";
     return 1;
   }
   return (*daemon)->run();
@@ -65,4 +68,6 @@ int real_main(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return cw::guarded_main("casewired", real_main, argc, argv); }
+int main(int argc, char** argv) {
+  return cw::guarded_main("casewired", real_main, argc, argv);
+}

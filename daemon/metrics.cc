@@ -35,7 +35,8 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < bounds_.size(); ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
-    out += name + "_bucket{le=\"" + fmt_double(bounds_[i]) + "\"} " + std::to_string(cumulative) + "\n";
+    out += name + "_bucket{le=\"" + fmt_double(bounds_[i]) + "\"} " + std::to_string(cumulative) +
+           "\n";
   }
   cumulative += counts_.back().load(std::memory_order_relaxed);
   out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
@@ -50,47 +51,64 @@ Metrics::Metrics()
 
 std::string Metrics::render() const {
   std::string out;
-  line(out, "casewire_alerts_accepted_total", "Alerts recorded (first time).", "counter", alerts_accepted);
-  line(out, "casewire_alerts_duplicate_total", "Repeats of an already recorded alert id.", "counter", alerts_duplicate);
+  line(out, "casewire_alerts_accepted_total", "Alerts recorded (first time).", "counter",
+       alerts_accepted);
+  line(out, "casewire_alerts_duplicate_total", "Repeats of an already recorded alert id.",
+       "counter", alerts_duplicate);
   out += "# HELP casewire_alerts_rejected_total Alerts refused, by stable error code.\n";
   out += "# TYPE casewire_alerts_rejected_total counter\n";
   for (std::size_t i = 1; i < kErrcCount; ++i) {
     auto v = alerts_rejected[i].load(std::memory_order_relaxed);
     if (v == 0) continue;
-    out += "casewire_alerts_rejected_total{code=\"" +
-           std::string(code_name(static_cast<Errc>(i))) + "\"} " + std::to_string(v) + "\n";
+    out += "casewire_alerts_rejected_total{code=\"" + std::string(code_name(static_cast<Errc>(i))) +
+           "\"} " + std::to_string(v) + "\n";
   }
   line(out, "casewire_signature_verifications_total",
        "Ed25519 verifications attempted on envelopes (cheap checks come first).", "counter",
        signature_verifications);
   line(out, "casewire_open_connections", "Client connections open now.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, open_connections.load())));
-  line(out, "casewire_connections_total", "Client connections accepted.", "counter", connections_total);
-  line(out, "casewire_connections_refused_total", "Connections closed at once: over the cap or the per-address cap.",
-       "counter", connections_refused);
-  line(out, "casewire_connections_shed_total", "Connections without a request closed to make room for new ones.",
-       "counter", connections_shed);
-  line(out, "casewire_trust_reloads_total", "Trust store reloads (SIGHUP).", "counter", trust_reloads);
-  line(out, "casewire_store_failures_total", "Store transactions that failed.", "counter", store_failures);
-  line(out, "casewire_notifications_created_total", "Anonymised case events created.", "counter", notifications_created);
-  line(out, "casewire_deliveries_queued_total", "Delivery rows written (one per organisation per event).", "counter", deliveries_queued);
-  line(out, "casewire_webhook_delivered_total", "Webhook deliveries answered 2xx.", "counter", webhook_delivered);
-  line(out, "casewire_webhook_failed_attempts_total", "Webhook attempts that failed (will be retried).", "counter", webhook_failed_attempts);
-  line(out, "casewire_webhooks_disabled_total", "Webhook endpoints disabled by a 410 answer.", "counter", webhooks_disabled);
+  line(out, "casewire_connections_total", "Client connections accepted.", "counter",
+       connections_total);
+  line(out, "casewire_connections_refused_total",
+       "Connections closed at once: over the cap or the per-address cap.", "counter",
+       connections_refused);
+  line(out, "casewire_connections_shed_total",
+       "Connections without a request closed to make room for new ones.", "counter",
+       connections_shed);
+  line(out, "casewire_trust_reloads_total", "Trust store reloads (SIGHUP).", "counter",
+       trust_reloads);
+  line(out, "casewire_store_failures_total", "Store transactions that failed.", "counter",
+       store_failures);
+  line(out, "casewire_notifications_created_total", "Anonymised case events created.", "counter",
+       notifications_created);
+  line(out, "casewire_deliveries_queued_total",
+       "Delivery rows written (one per organisation per event).", "counter", deliveries_queued);
+  line(out, "casewire_webhook_delivered_total", "Webhook deliveries answered 2xx.", "counter",
+       webhook_delivered);
+  line(out, "casewire_webhook_failed_attempts_total",
+       "Webhook attempts that failed (will be retried).", "counter", webhook_failed_attempts);
+  line(out, "casewire_webhooks_disabled_total", "Webhook endpoints disabled by a 410 answer.",
+       "counter", webhooks_disabled);
   line(out, "casewire_webhook_targets_refused_total",
-       "Webhook attempts refused: the target resolved only to loopback/private/link-local addresses.", "counter",
-       webhook_targets_refused);
-  line(out, "casewire_webhooks_revived_total", "Webhook endpoints revived after casewire-keys set-org changed them.", "counter", webhooks_revived);
+       "Webhook attempts refused: the target resolved only to loopback/private/link-local "
+       "addresses.",
+       "counter", webhook_targets_refused);
+  line(out, "casewire_webhooks_revived_total",
+       "Webhook endpoints revived after casewire-keys set-org changed them.", "counter",
+       webhooks_revived);
   line(out, "casewire_webhook_orgs_failing", "Organisations whose webhook keeps failing.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, webhook_orgs_failing.load())));
-  line(out, "casewire_escalations_total", "Cases escalated for lack of acknowledgement.", "counter", escalations);
+  line(out, "casewire_escalations_total", "Cases escalated for lack of acknowledgement.", "counter",
+       escalations);
   line(out, "casewire_acks_total", "Acknowledgements recorded.", "counter", acks);
   line(out, "casewire_feed_streams", "Open feed (SSE) streams.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, feed_streams.load())));
-  line(out, "casewire_internal_errors_total", "Exceptions caught at the event loop (a bug: report it).", "counter",
-       internal_errors);
+  line(out, "casewire_internal_errors_total",
+       "Exceptions caught at the event loop (a bug: report it).", "counter", internal_errors);
   ingest_seconds.render(out, "casewire_ingest_seconds", "Time from request body to response.");
-  store_commit_seconds.render(out, "casewire_store_commit_seconds", "Duration of one group commit.");
+  store_commit_seconds.render(out, "casewire_store_commit_seconds",
+                              "Duration of one group commit.");
   store_batch_size.render(out, "casewire_store_batch_size", "Alerts per group commit.");
   return out;
 }

@@ -53,11 +53,13 @@ struct Metrics {
   std::atomic<std::uint64_t> acks{0};
   std::atomic<std::int64_t> feed_streams{0};
   std::atomic<std::uint64_t> internal_errors{0};  // exceptions caught at the event loop
-  Histogram ingest_seconds;        // request body received -> response queued
-  Histogram store_commit_seconds;  // one group commit
+  Histogram ingest_seconds;                       // request body received -> response queued
+  Histogram store_commit_seconds;                 // one group commit
   Histogram store_batch_size;
 
-  void reject(Errc code) { alerts_rejected[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed); }
+  void reject(Errc code) {
+    alerts_rejected[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed);
+  }
   std::string render() const;
 };
 

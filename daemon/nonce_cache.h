@@ -26,7 +26,8 @@ class NonceCache {
  public:
   enum class Verdict { fresh, replayed, full };
 
-  explicit NonceCache(std::int64_t ttl_s, std::size_t max_per_key = 20000) : ttl_s_(ttl_s), max_per_key_(max_per_key) {}
+  explicit NonceCache(std::int64_t ttl_s, std::size_t max_per_key = 20000)
+      : ttl_s_(ttl_s), max_per_key_(max_per_key) {}
 
   // Records `nonce` for `key` if it is new. Thread-safe.
   Verdict insert(const std::string& key, const std::string& nonce, std::int64_t now) {

@@ -30,7 +30,8 @@ class TokenBuckets {
       it = buckets_.emplace(key, Bucket{capacity, now}).first;
     }
     Bucket& b = it->second;
-    b.tokens = std::min(capacity, b.tokens + std::chrono::duration<double>(now - b.last).count() * rate);
+    b.tokens =
+        std::min(capacity, b.tokens + std::chrono::duration<double>(now - b.last).count() * rate);
     b.last = now;
     if (b.tokens >= 1.0) {
       b.tokens -= 1.0;
@@ -47,7 +48,8 @@ class TokenBuckets {
   };
   void prune(Clock::time_point now, double rate, double capacity) {
     for (auto it = buckets_.begin(); it != buckets_.end();) {
-      const double t = it->second.tokens + std::chrono::duration<double>(now - it->second.last).count() * rate;
+      const double t =
+          it->second.tokens + std::chrono::duration<double>(now - it->second.last).count() * rate;
       it = t >= capacity ? buckets_.erase(it) : std::next(it);
     }
     if (buckets_.size() >= max_keys_) buckets_.clear();

@@ -13,7 +13,8 @@ Result<std::shared_ptr<const TrustView>> TrustView::load(const std::string& path
 TrustView::TrustView(TrustStore store) : store_(std::move(store)) {
   for (std::size_t i = 0; i < store_.contacts().size(); ++i)
     contacts_.emplace(store_.contacts()[i].key.id(), i);
-  for (std::size_t i = 0; i < store_.orgs().size(); ++i) orgs_.emplace(store_.orgs()[i].key.id(), i);
+  for (std::size_t i = 0; i < store_.orgs().size(); ++i)
+    orgs_.emplace(store_.orgs()[i].key.id(), i);
 }
 
 const ContactEntry* TrustView::contact(const KeyId& id) const {
@@ -27,7 +28,8 @@ const OrgEntry* TrustView::org(const KeyId& id) const {
 }
 
 std::vector<KeyId> TrustView::lineage(const KeyId& id) const {
-  constexpr std::size_t kMaxLineage = 16;  // a contact losing 16 phones is an operator's conversation
+  constexpr std::size_t kMaxLineage =
+      16;  // a contact losing 16 phones is an operator's conversation
   std::vector<KeyId> out{id};
   for (const ContactEntry* c = contact(id); c && c->replaces && out.size() < kMaxLineage;
        c = contact(*c->replaces)) {

@@ -21,6 +21,14 @@ stage() { echo "== $* ($((SECONDS - started))s)"; }
 
 deploy/install-deps.sh
 
+stage "formatting (clang-format, .clang-format)"
+# Fast, before any build: the tree is formatted by the committed style.
+if ! git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror 2>/tmp/casewire-format.log; then
+  grep -m 20 "error:" /tmp/casewire-format.log || true
+  echo "formatting differs from .clang-format: run  git ls-files '*.cc' '*.h' | xargs clang-format -i" >&2
+  exit 1
+fi
+
 stage "build (RelWithDebInfo, -Werror)"
 cmake -S . -B build -G Ninja -DCASEWIRE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASEWIRE_BUILD_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"

@@ -5,9 +5,9 @@
 #include <sqlite3.h>
 
 #include <filesystem>
-#include <map>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <ostream>
 
 #include "keys/daemon_dir.h"
@@ -26,15 +26,19 @@ namespace {
 constexpr mode_t kSecretMode = S_IRUSR | S_IWUSR;
 constexpr mode_t kPublicMode = S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH;
 
-Error usage(std::string m) { return make_error(Errc::bad_request, std::move(m)); }
+Error usage(std::string m) {
+  return make_error(Errc::bad_request, std::move(m));
+}
 
 // Writes an identity's secret file and FILE.pub, refusing to clobber either.
 Status write_identity(const Identity& id, const std::string& secret_path,
                       const std::string& pub_path, const SecretFileOptions& o) {
   const auto ow = o.force ? Overwrite::yes : Overwrite::no;
   if (!o.force) {
-    if (file_exists(secret_path)) return make_error(Errc::file_exists, secret_path + " exists (use --force to replace it)");
-    if (file_exists(pub_path)) return make_error(Errc::file_exists, pub_path + " exists (use --force to replace it)");
+    if (file_exists(secret_path))
+      return make_error(Errc::file_exists, secret_path + " exists (use --force to replace it)");
+    if (file_exists(pub_path))
+      return make_error(Errc::file_exists, pub_path + " exists (use --force to replace it)");
   }
   std::optional<SecretBytes> pass;
   if (o.insecure_no_passphrase) {
@@ -65,7 +69,8 @@ Status check_regions(const std::vector<std::string>& regions) {
 
 Result<TrustStore> load_trust(const DaemonDir& d) {
   if (!file_exists(d.trust()))
-    return make_error(Errc::not_found, d.trust() + " not found (run casewire-keys init --dir " + d.dir + ")");
+    return make_error(Errc::not_found,
+                      d.trust() + " not found (run casewire-keys init --dir " + d.dir + ")");
   return TrustStore::load(d.trust());
 }
 
@@ -83,7 +88,8 @@ std::string starter_config(const InitOptions& o, const std::string& abs_dir) {
   c += "dir = \"" + abs_dir + "\"\n";
   c += "# passphrase_file = \"/run/credentials/casewired/passphrase\"\n";
   if (o.secret.insecure_no_passphrase)
-    c += "insecure_unencrypted_key = true   # daemon.key has NO passphrase (--insecure-no-passphrase): demos only\n";
+    c += "insecure_unencrypted_key = true   # daemon.key has NO passphrase "
+         "(--insecure-no-passphrase): demos only\n";
   c += "\n";
   c += "[listen]\n";
   c += "address = \"" + o.listen + "\"\n";
@@ -107,13 +113,15 @@ Status init(const InitOptions& o, std::ostream& out) {
   const std::string abs = std::filesystem::absolute(o.dir, ec).lexically_normal().string();
   DaemonDir d{abs};
   if (!o.secret.force && file_exists(d.identity()))
-    return make_error(Errc::file_exists, d.identity() + " exists (use --force to replace the daemon identity)");
+    return make_error(Errc::file_exists,
+                      d.identity() + " exists (use --force to replace the daemon identity)");
   auto id = Identity::generate(Role::daemon);
   CW_TRY(write_identity(id, d.identity(), d.public_keys(), o.secret));
   CW_TRY(generate_self_signed_cert({d.tls_cert(), d.tls_key()}, o.tls_names, true));
   if (!file_exists(d.trust())) CW_TRY(TrustStore::empty().save(d.trust()));
   if (!file_exists(d.config()) || o.secret.force)
-    CW_TRY(write_file_atomic(d.config(), as_bytes(starter_config(o, abs)), kPublicMode, Overwrite::yes));
+    CW_TRY(write_file_atomic(d.config(), as_bytes(starter_config(o, abs)), kPublicMode,
+                             Overwrite::yes));
   auto pin = spki_pin_of_pem_file(d.tls_cert());
   if (!pin) return pin.error();
   out << "daemon identity created in " << abs << "\n"
@@ -144,7 +152,8 @@ Status enroll(const EnrollOptions& o, std::ostream& out) {
   if (!pub) return pub.error();
   auto ts = load_trust(d);
   if (!ts) return ts.error();
-  ContactEntry e{pub->sign, o.label, o.regions, o.rate_per_hour, false, unix_now(), 0, std::nullopt};
+  ContactEntry e{pub->sign, o.label,    o.regions, o.rate_per_hour,
+                 false,     unix_now(), 0,         std::nullopt};
   if (!o.replaces.empty()) {
     auto old = parse_key_id(o.replaces);
     if (!old) return usage("--replaces takes a KEYID: 16 lower-case hex digits");
@@ -154,8 +163,8 @@ Status enroll(const EnrollOptions& o, std::ostream& out) {
   CW_TRY(ts->save(d.trust()));
   out << "enrolled contact " << key_id_hex(pub->sign.id()) << " (" << o.label << ")\n";
   if (!o.replaces.empty())
-    out << "it replaces " << o.replaces << ", which is now revoked; the cases reported with " << o.replaces
-        << " can be followed up with the new key\n";
+    out << "it replaces " << o.replaces << ", which is now revoked; the cases reported with "
+        << o.replaces << " can be followed up with the new key\n";
   out << "a running casewired picks this up on SIGHUP\n";
   return Status::Ok();
 }
@@ -177,8 +186,8 @@ namespace {
 
 // A filter list of enum names; {"all"} (set-org) or nothing means every value.
 template <class E, class Parse>
-Result<std::vector<E>> parse_filter(const std::vector<std::string>& names, Parse parse, const char* what,
-                                    const char* choices) {
+Result<std::vector<E>> parse_filter(const std::vector<std::string>& names, Parse parse,
+                                    const char* what, const char* choices) {
   std::vector<E> out;
   if (names.size() == 1 && names[0] == "all") return out;
   for (const auto& n : names) {
@@ -194,7 +203,8 @@ Result<std::vector<Urgency>> parse_urgencies(const std::vector<std::string>& nam
 }
 
 Result<std::vector<AlertKind>> parse_kinds(const std::vector<std::string>& names) {
-  return parse_filter<AlertKind>(names, parse_alert_kind, "kind", "new_case, update, resolved, retraction");
+  return parse_filter<AlertKind>(names, parse_alert_kind, "kind",
+                                 "new_case, update, resolved, retraction");
 }
 
 Result<NotificationFormat> parse_format(const std::string& f) {
@@ -205,15 +215,18 @@ Result<NotificationFormat> parse_format(const std::string& f) {
 
 Status check_webhook_url(const std::string& url, bool allow_private) {
   auto t = parse_webhook_url(url);
-  if (!t) return usage("--webhook: " + t.error().message + " (plain http only to loopback, for tests)");
+  if (!t)
+    return usage("--webhook: " + t.error().message + " (plain http only to loopback, for tests)");
   // Literal internal addresses and localhost names are refused here; names
   // that resolve to one are refused by the daemon at delivery time.
   boost::system::error_code ec;
   const auto addr = boost::asio::ip::make_address(t->host, ec);
   const bool local_name = t->host == "localhost" || t->host.ends_with(".localhost");
   if (!allow_private && (local_name || (!ec && is_internal_address(addr))))
-    return usage("--webhook points at a loopback, private or link-local address (this server's own services, or "
-                 "a cloud metadata endpoint); add --allow-private-webhook if that is really meant");
+    return usage(
+        "--webhook points at a loopback, private or link-local address (this server's own "
+        "services, or "
+        "a cloud metadata endpoint); add --allow-private-webhook if that is really meant");
   return Status::Ok();
 }
 
@@ -226,11 +239,14 @@ Result<SecretBytes> read_webhook_secret(const std::string& path) {
 }
 
 void print_new_secret(std::ostream& out, const std::string& secret_text) {
-  out << "webhook secret (shown once; configure it in the organisation's receiver):\n" << secret_text << "\n";
+  out << "webhook secret (shown once; configure it in the organisation's receiver):\n"
+      << secret_text << "\n";
 }
 
 // {"all"} clears a filter (empty = everything).
-bool means_all(const std::vector<std::string>& v) { return v.size() == 1 && v[0] == "all"; }
+bool means_all(const std::vector<std::string>& v) {
+  return v.size() == 1 && v[0] == "all";
+}
 
 }  // namespace
 
@@ -297,7 +313,8 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
   if (o.webhook_url) {
     if (o.webhook_url->empty()) {
       if (!o.webhook_secret_file.empty() || o.rotate_secret)
-        return usage("--no-webhook cannot be combined with --rotate-secret or --webhook-secret-file");
+        return usage(
+            "--no-webhook cannot be combined with --rotate-secret or --webhook-secret-file");
       sub.webhook_url.clear();
       sub.webhook_secret = SecretBytes();
       changed.emplace_back("webhook removed");
@@ -314,7 +331,8 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
     }
   }
   if (o.rotate_secret || !o.webhook_secret_file.empty()) {
-    if (sub.webhook_url.empty()) return usage("this organisation has no webhook (give --webhook URL)");
+    if (sub.webhook_url.empty())
+      return usage("this organisation has no webhook (give --webhook URL)");
     if (o.rotate_secret) {
       sub.webhook_secret = SecretBytes::random(32);
       print_secret = true;
@@ -379,7 +397,8 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
   out << "\n";
   if (print_secret) print_new_secret(out, secret_text);
   if (endpoint_changed || o.reenable)
-    out << "on SIGHUP a running casewired retries this webhook, including notifications it had given up on\n";
+    out << "on SIGHUP a running casewired retries this webhook, including notifications it had "
+           "given up on\n";
   else
     out << "a running casewired picks this up on SIGHUP\n";
   return Status::Ok();
@@ -416,7 +435,8 @@ static std::map<std::string, HealthRow> webhook_states(const DaemonDir& d) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(d.database().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT org, state, generation FROM webhook_health", -1, &s, nullptr) == SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT org, state, generation FROM webhook_health", -1, &s,
+                           nullptr) == SQLITE_OK)
       while (sqlite3_step(s) == SQLITE_ROW)
         out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = {
             reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), sqlite3_column_int64(s, 2)};
@@ -442,7 +462,8 @@ Status list(const std::string& dir, std::ostream& out) {
     if (!g.sub.webhook_url.empty()) {
       auto h = health.find(key_id_hex(g.key.id()));
       out << "  webhook=" << (h == health.end() ? "ok" : h->second.state);
-      if (h != health.end() && h->second.state != "ok" && h->second.generation < g.sub.webhook_generation)
+      if (h != health.end() && h->second.state != "ok" &&
+          h->second.generation < g.sub.webhook_generation)
         out << "(retried after SIGHUP)";
     }
     if (g.sub.feed) out << "  feed";

@@ -33,16 +33,19 @@ int real_main(int argc, char** argv) {
   cw::Status status;
 
   cw::keys::InitOptions init;
-  auto* c_init = app.add_subcommand("init", "create the daemon identity, TLS certificate and trust store");
+  auto* c_init =
+      app.add_subcommand("init", "create the daemon identity, TLS certificate and trust store");
   c_init->add_option("--dir", init.dir, "instance directory")->required();
-  c_init->add_option("--tls-name", init.tls_names, "DNS name or IP for the certificate (repeatable)");
+  c_init->add_option("--tls-name", init.tls_names,
+                     "DNS name or IP for the certificate (repeatable)");
   c_init->add_option("--listen", init.listen, "listen address for the starter config");
   add_secret_options(c_init, init.secret);
   c_init->callback([&] { status = cw::keys::init(init, std::cout); });
 
   std::string contact_out;
   cw::keys::SecretFileOptions contact_secret;
-  auto* c_contact = app.add_subcommand("new-contact", "create a contact key pair (FILE and FILE.pub)");
+  auto* c_contact =
+      app.add_subcommand("new-contact", "create a contact key pair (FILE and FILE.pub)");
   c_contact->add_option("--out", contact_out, "secret key file")->required();
   add_secret_options(c_contact, contact_secret);
   c_contact->callback([&] {
@@ -51,10 +54,12 @@ int real_main(int argc, char** argv) {
 
   std::string org_out;
   cw::keys::SecretFileOptions org_secret;
-  auto* c_org = app.add_subcommand("new-org", "create an organisation key pair (FILE and FILE.pub)");
+  auto* c_org =
+      app.add_subcommand("new-org", "create an organisation key pair (FILE and FILE.pub)");
   c_org->add_option("--out", org_out, "secret key file")->required();
   add_secret_options(c_org, org_secret);
-  c_org->callback([&] { status = cw::keys::new_identity(cw::Role::org, org_out, org_secret, std::cout); });
+  c_org->callback(
+      [&] { status = cw::keys::new_identity(cw::Role::org, org_out, org_secret, std::cout); });
 
   cw::keys::EnrollOptions enroll;
   auto* c_enroll = app.add_subcommand("enroll", "enrol a contact's public key in the trust store");
@@ -63,8 +68,9 @@ int real_main(int argc, char** argv) {
   c_enroll->add_option("--label", enroll.label, "the operator's name for this contact")->required();
   c_enroll->add_option("--regions", enroll.regions, "region codes the contact may report on");
   c_enroll->add_option("--rate", enroll.rate_per_hour, "alerts per hour (token bucket)");
-  c_enroll->add_option("--replaces", enroll.replaces,
-                       "KEYID of this contact's lost key: revokes it and hands its cases to the new key");
+  c_enroll->add_option(
+      "--replaces", enroll.replaces,
+      "KEYID of this contact's lost key: revokes it and hands its cases to the new key");
   c_enroll->callback([&] { status = cw::keys::enroll(enroll, std::cout); });
 
   std::string revoke_dir, revoke_id;
@@ -85,7 +91,8 @@ int real_main(int argc, char** argv) {
   c_add->add_option("--regions", add_org.regions, "region codes to receive (default all)");
   c_add->add_option("--urgency", add_org.urgencies, "urgencies to receive (default all)");
   c_add->add_option("--kinds", add_org.kinds, "alert kinds to receive (default all)");
-  c_add->add_flag("--cleared-private", add_org.cleared_private, "may receive consent=private alerts");
+  c_add->add_flag("--cleared-private", add_org.cleared_private,
+                  "may receive consent=private alerts");
   c_add->add_flag("--escalation", add_org.escalation, "receives escalations");
   c_add->add_flag("--no-feed", add_org.no_feed, "no feed access (webhook only)");
   c_add->add_option("--format", add_org.format, "json or cap");
@@ -98,27 +105,33 @@ int real_main(int argc, char** argv) {
     bool no_webhook = false;
   } so;
   const auto yes_no_check = CLI::IsMember({"yes", "no"});
-  auto* c_set = app.add_subcommand("set-org", "change an organisation's subscription (only what is given)");
+  auto* c_set =
+      app.add_subcommand("set-org", "change an organisation's subscription (only what is given)");
   c_set->add_option("--dir", set_org.dir, "instance directory")->required();
   c_set->add_option("KEYID", set_org.key_id, "16 hex digits")->required();
   auto* o_webhook = c_set->add_option("--webhook", so.webhook, "new webhook URL (https://)");
-  c_set->add_flag("--no-webhook", so.no_webhook, "remove the webhook (the feed stays)")->excludes(o_webhook);
+  c_set->add_flag("--no-webhook", so.no_webhook, "remove the webhook (the feed stays)")
+      ->excludes(o_webhook);
   c_set->add_option("--webhook-secret-file", set_org.webhook_secret_file, "whsec_ secret to use");
   c_set->add_flag("--allow-private-webhook", set_org.allow_private_webhook,
                   "allow a webhook to a loopback/private/link-local address (a local relay)");
-  c_set->add_flag("--rotate-secret", set_org.rotate_secret, "generate a new webhook secret, shown once");
+  c_set->add_flag("--rotate-secret", set_org.rotate_secret,
+                  "generate a new webhook secret, shown once");
   c_set->add_flag("--reenable", set_org.reenable,
                   "retry a webhook disabled by 410 or given up on, after the receiver is fixed");
   auto* o_regions = c_set->add_option("--regions", so.regions, "region codes to receive, or 'all'");
   auto* o_urg = c_set->add_option("--urgency", so.urgencies, "urgencies to receive, or 'all'");
   auto* o_kinds = c_set->add_option("--kinds", so.kinds, "alert kinds to receive, or 'all'");
-  auto* o_priv = c_set->add_option("--cleared-private", so.cleared_private, "yes|no")->check(yes_no_check);
+  auto* o_priv =
+      c_set->add_option("--cleared-private", so.cleared_private, "yes|no")->check(yes_no_check);
   auto* o_esc = c_set->add_option("--escalation", so.escalation, "yes|no")->check(yes_no_check);
   auto* o_feed = c_set->add_option("--feed", so.feed, "yes|no")->check(yes_no_check);
   auto* o_format = c_set->add_option("--format", so.format, "json or cap");
   c_set->callback([&] {
-    if (so.no_webhook) set_org.webhook_url = std::string();
-    else if (o_webhook->count()) set_org.webhook_url = so.webhook;
+    if (so.no_webhook)
+      set_org.webhook_url = std::string();
+    else if (o_webhook->count())
+      set_org.webhook_url = so.webhook;
     if (o_regions->count()) set_org.regions = so.regions;
     if (o_urg->count()) set_org.urgencies = so.urgencies;
     if (o_kinds->count()) set_org.kinds = so.kinds;
@@ -130,7 +143,8 @@ int real_main(int argc, char** argv) {
   });
 
   cw::keys::InviteOptions invite;
-  auto* c_invite = app.add_subcommand("invite", "write an invite file for a new contact or organisation");
+  auto* c_invite =
+      app.add_subcommand("invite", "write an invite file for a new contact or organisation");
   c_invite->add_option("--dir", invite.dir, "instance directory")->required();
   c_invite->add_option("--url", invite.urls, "daemon URL (repeatable; tried in order)")->required();
   c_invite->add_option("--out", invite.out_path, "invite file")->required();
@@ -148,7 +162,8 @@ int real_main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;  // --help prints and exits 0; every usage error is exit 1
   }
   if (!status.ok()) {
-    std::cerr << "error: " << cw::code_name(status.code()) << ": " << status.error().message << "\n";
+    std::cerr << "error: " << cw::code_name(status.code()) << ": " << status.error().message
+              << "\n";
     return 1;
   }
   return 0;
@@ -156,4 +171,6 @@ int real_main(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return cw::guarded_main("casewire-keys", real_main, argc, argv); }
+int main(int argc, char** argv) {
+  return cw::guarded_main("casewire-keys", real_main, argc, argv);
+}

@@ -25,7 +25,9 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 
-Error ssl_err(const char* what) { return make_error(Errc::tls_error, std::string("TLS certificate: ") + what); }
+Error ssl_err(const char* what) {
+  return make_error(Errc::tls_error, std::string("TLS certificate: ") + what);
+}
 
 Bytes bio_bytes(BIO* bio) {
   char* data = nullptr;
@@ -60,8 +62,8 @@ Status generate_self_signed_cert(const TlsCertFiles& out, const std::vector<std:
   // match (issue 9 §9).
   const std::string cn = names.empty() ? std::string("localhost") : names.front();
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
 
   std::string san;

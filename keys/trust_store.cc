@@ -13,7 +13,9 @@ namespace json = boost::json;
 namespace cw {
 namespace {
 
-Error bad(const std::string& m) { return make_error(Errc::bad_config, "trust store: " + m); }
+Error bad(const std::string& m) {
+  return make_error(Errc::bad_config, "trust store: " + m);
+}
 
 json::array strings(const std::vector<std::string>& v) {
   json::array a;
@@ -163,9 +165,12 @@ Result<TrustStore> TrustStore::load(const std::string& path) {
       if (!gen) return gen.error();
       e.sub.webhook_generation = *gen;
       auto fmt = get_str(o, "format");
-      if (fmt == "cap") e.sub.format = NotificationFormat::cap;
-      else if (fmt.empty() || fmt == "json") e.sub.format = NotificationFormat::json;
-      else return bad("organisation format must be json or cap");
+      if (fmt == "cap")
+        e.sub.format = NotificationFormat::cap;
+      else if (fmt.empty() || fmt == "json")
+        e.sub.format = NotificationFormat::json;
+      else
+        return bad("organisation format must be json or cap");
       ts.orgs_.push_back(std::move(e));
     }
   }
@@ -205,7 +210,8 @@ Status TrustStore::save(const std::string& path) const {
     o["escalation"] = g.sub.escalation;
     o["feed"] = g.sub.feed;
     o["webhook_url"] = g.sub.webhook_url;
-    if (!g.sub.webhook_secret.empty()) o["webhook_secret"] = format_webhook_secret(g.sub.webhook_secret);
+    if (!g.sub.webhook_secret.empty())
+      o["webhook_secret"] = format_webhook_secret(g.sub.webhook_secret);
     o["format"] = g.sub.format == NotificationFormat::cap ? "cap" : "json";
     o["webhook_generation"] = g.sub.webhook_generation;
     os.emplace_back(std::move(o));
@@ -224,17 +230,20 @@ bool TrustStore::key_known(const KeyId& id) const {
 
 Status TrustStore::enroll_contact(ContactEntry entry, std::int64_t now) {
   if (key_known(entry.key.id()))
-    return make_error(Errc::already_exists, "key " + key_id_hex(entry.key.id()) + " is already enrolled");
+    return make_error(Errc::already_exists,
+                      "key " + key_id_hex(entry.key.id()) + " is already enrolled");
   if (entry.replaces) {
     const KeyId old = *entry.replaces;
     if (!find_contact(old))
-      return make_error(Errc::not_found, "no contact has key id " + key_id_hex(old) + " (--replaces)");
+      return make_error(Errc::not_found,
+                        "no contact has key id " + key_id_hex(old) + " (--replaces)");
     // One successor per key: two keys that could both follow up the same
     // cases would let a second, possibly hostile, phone take them over.
     for (const auto& c : contacts_)
       if (c.replaces && *c.replaces == old)
-        return make_error(Errc::already_exists, "key " + key_id_hex(old) + " was already replaced by " +
-                                                    key_id_hex(c.key.id()));
+        return make_error(
+            Errc::already_exists,
+            "key " + key_id_hex(old) + " was already replaced by " + key_id_hex(c.key.id()));
     CW_TRY(revoke(old, now));
   }
   contacts_.push_back(std::move(entry));
@@ -243,7 +252,8 @@ Status TrustStore::enroll_contact(ContactEntry entry, std::int64_t now) {
 
 Status TrustStore::add_org(OrgEntry entry) {
   if (key_known(entry.key.id()))
-    return make_error(Errc::already_exists, "key " + key_id_hex(entry.key.id()) + " is already enrolled");
+    return make_error(Errc::already_exists,
+                      "key " + key_id_hex(entry.key.id()) + " is already enrolled");
   orgs_.push_back(std::move(entry));
   return Status::Ok();
 }

@@ -40,14 +40,14 @@ struct ContactEntry {
 enum class NotificationFormat { json, cap };
 
 struct Subscription {
-  std::vector<std::string> regions;   // empty = all
-  std::vector<Urgency> urgencies;     // empty = all
-  std::vector<AlertKind> kinds;       // empty = all
-  bool cleared_private = false;       // may receive consent=private alerts
-  bool escalation = false;            // receives escalations of unacknowledged cases
-  bool feed = true;                   // may read the feed / pull API
-  std::string webhook_url;            // empty = no webhook
-  SecretBytes webhook_secret;         // raw bytes of the whsec_ secret
+  std::vector<std::string> regions;  // empty = all
+  std::vector<Urgency> urgencies;    // empty = all
+  std::vector<AlertKind> kinds;      // empty = all
+  bool cleared_private = false;      // may receive consent=private alerts
+  bool escalation = false;           // receives escalations of unacknowledged cases
+  bool feed = true;                  // may read the feed / pull API
+  std::string webhook_url;           // empty = no webhook
+  SecretBytes webhook_secret;        // raw bytes of the whsec_ secret
   NotificationFormat format = NotificationFormat::json;
   // Bumped by `casewire-keys set-org` whenever the webhook endpoint or secret
   // changes (or on --reenable). The daemon compares it with the generation

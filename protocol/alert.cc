@@ -19,7 +19,8 @@ using C = Classification;
 
 constexpr std::array kFields = {
     FieldSpec{"kind", C::public_, "new_case | update | resolved | retraction"},
-    FieldSpec{"case_ref", C::restricted, "id of the new_case alert a follow-up belongs to (32 hex)"},
+    FieldSpec{"case_ref", C::restricted,
+              "id of the new_case alert a follow-up belongs to (32 hex)"},
     FieldSpec{"status", C::public_, "detained | transferred | released | returned"},
     FieldSpec{"people.count", C::generalised, "people arrested together, 1..500"},
     FieldSpec{"people.children", C::generalised, "of whom children"},
@@ -48,8 +49,12 @@ constexpr std::size_t kMaxNotesBytes = 2000;
 // (clock skew between a phone and the server).
 constexpr std::int64_t kFutureSkew = std::int64_t{15} * 60;
 
-Error malformed(std::string what) { return make_error(Errc::malformed_alert, std::move(what)); }
-Error invalid(std::string what) { return make_error(Errc::invalid_alert, std::move(what)); }
+Error malformed(std::string what) {
+  return make_error(Errc::malformed_alert, std::move(what));
+}
+Error invalid(std::string what) {
+  return make_error(Errc::invalid_alert, std::move(what));
+}
 
 template <class E, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, E v) {
@@ -102,9 +107,12 @@ class ObjectReader {
     auto* v = find(key);
     if (!v) return std::optional<std::uint32_t>();
     std::int64_t n;
-    if (v->is_int64()) n = v->as_int64();
-    else if (v->is_uint64() && v->as_uint64() <= 1000000) n = static_cast<std::int64_t>(v->as_uint64());
-    else return malformed("'" + path(key) + "' must be a whole number");
+    if (v->is_int64())
+      n = v->as_int64();
+    else if (v->is_uint64() && v->as_uint64() <= 1000000)
+      n = static_cast<std::int64_t>(v->as_uint64());
+    else
+      return malformed("'" + path(key) + "' must be a whole number");
     if (n < 0 || n > kMaxPeople)
       return invalid("'" + path(key) + "' must be between 0 and " + std::to_string(kMaxPeople));
     return std::optional<std::uint32_t>(static_cast<std::uint32_t>(n));
@@ -136,7 +144,8 @@ Result<std::optional<std::int64_t>> time_field(ObjectReader& r, std::string_view
   if (!s) return s.error();
   if (!s.value()) return std::optional<std::int64_t>();
   auto t = parse_rfc3339(**s);
-  if (!t) return invalid("'" + r.path(key) + "' must be an RFC 3339 UTC time like 2026-11-28T14:05:00Z");
+  if (!t)
+    return invalid("'" + r.path(key) + "' must be an RFC 3339 UTC time like 2026-11-28T14:05:00Z");
   return std::optional<std::int64_t>(*t);
 }
 
@@ -285,27 +294,46 @@ std::optional<AlertId> parse_alert_id(std::string_view hex32) {
   return id;
 }
 
-std::string_view to_string(AlertKind v) { return name_of(kKinds, v); }
-std::string_view to_string(CaseStatus v) { return name_of(kStatuses, v); }
-std::string_view to_string(Urgency v) { return name_of(kUrgencies, v); }
-std::string_view to_string(Consent v) { return name_of(kConsents, v); }
-std::optional<AlertKind> parse_alert_kind(std::string_view s) { return parse_of<AlertKind>(kKinds, s); }
+std::string_view to_string(AlertKind v) {
+  return name_of(kKinds, v);
+}
+std::string_view to_string(CaseStatus v) {
+  return name_of(kStatuses, v);
+}
+std::string_view to_string(Urgency v) {
+  return name_of(kUrgencies, v);
+}
+std::string_view to_string(Consent v) {
+  return name_of(kConsents, v);
+}
+std::optional<AlertKind> parse_alert_kind(std::string_view s) {
+  return parse_of<AlertKind>(kKinds, s);
+}
 std::optional<CaseStatus> parse_case_status(std::string_view s) {
   return parse_of<CaseStatus>(kStatuses, s);
 }
-std::optional<Urgency> parse_urgency(std::string_view s) { return parse_of<Urgency>(kUrgencies, s); }
-std::optional<Consent> parse_consent(std::string_view s) { return parse_of<Consent>(kConsents, s); }
+std::optional<Urgency> parse_urgency(std::string_view s) {
+  return parse_of<Urgency>(kUrgencies, s);
+}
+std::optional<Consent> parse_consent(std::string_view s) {
+  return parse_of<Consent>(kConsents, s);
+}
 
 std::string_view to_string(Classification c) {
   switch (c) {
-    case Classification::public_: return "public";
-    case Classification::generalised: return "generalised";
-    case Classification::restricted: return "restricted";
+    case Classification::public_:
+      return "public";
+    case Classification::generalised:
+      return "generalised";
+    case Classification::restricted:
+      return "restricted";
   }
   return "restricted";
 }
 
-std::span<const FieldSpec> alert_fields() { return kFields; }
+std::span<const FieldSpec> alert_fields() {
+  return kFields;
+}
 
 Status validate_alert(const Alert& a, std::int64_t now) {
   const bool is_new = a.kind == AlertKind::new_case;
@@ -382,7 +410,8 @@ std::string canonical_alert(const Alert& a) {
 }
 
 Result<Alert> parse_alert_json(std::string_view text, std::int64_t now) {
-  if (text.size() > 4 * kMaxAlertBytes) return make_error(Errc::alert_too_large, "alert file is too large");
+  if (text.size() > 4 * kMaxAlertBytes)
+    return make_error(Errc::alert_too_large, "alert file is too large");
   json::parse_options opts;
   opts.max_depth = 4;
   std::error_code ec;

@@ -38,7 +38,8 @@ Result<Bytes> padded_signed_message(std::string_view canonical, const AlertId& a
   Bytes p = m.take();
   p.reserve(kBucket);
   const std::size_t unpadded = p.size();
-  if (unpadded >= kBucket) return make_error(Errc::alert_too_large, "the alert does not fit in an envelope");
+  if (unpadded >= kBucket)
+    return make_error(Errc::alert_too_large, "the alert does not fit in an envelope");
   p.resize(kBucket);
   std::size_t padded = 0;
   if (sodium_pad(&padded, p.data(), unpadded, kBucket, p.size()) != 0 || padded != kBucket)
@@ -46,7 +47,9 @@ Result<Bytes> padded_signed_message(std::string_view canonical, const AlertId& a
   return p;
 }
 
-Error err(Errc c, std::string m) { return make_error(c, std::move(m)); }
+Error err(Errc c, std::string m) {
+  return make_error(c, std::move(m));
+}
 
 }  // namespace
 
@@ -60,7 +63,8 @@ Result<Bytes> seal_envelope(const Alert& alert, const AlertId& alert_id, std::in
   Bytes wire = outer_header(daemon_box_pk.id());
   const std::size_t off = wire.size();
   wire.resize(kWireSize);
-  const int rc = crypto_box_seal(wire.data() + off, p->data(), p->size(), daemon_box_pk.bytes.data());
+  const int rc =
+      crypto_box_seal(wire.data() + off, p->data(), p->size(), daemon_box_pk.bytes.data());
   wipe(p->data(), p->size());
   if (rc != 0) return make_error(Errc::internal_error, "sealing failed");
   return wire;
@@ -71,8 +75,10 @@ Status check_envelope_header(ByteView wire, const KeyId& recipient_box_key_id) {
     return err(Errc::truncated, "envelope is shorter than its header");
   if (!std::equal(kMagic.begin(), kMagic.end(), wire.begin()))
     return err(Errc::bad_magic, "not a casewire envelope");
-  if (wire.size() < kOuterHeaderSize) return err(Errc::truncated, "envelope is shorter than its header");
-  if (wire[4] != kVersion) return err(Errc::unsupported_version, "envelope version is not supported");
+  if (wire.size() < kOuterHeaderSize)
+    return err(Errc::truncated, "envelope is shorter than its header");
+  if (wire[4] != kVersion)
+    return err(Errc::unsupported_version, "envelope version is not supported");
   if (!std::equal(recipient_box_key_id.begin(), recipient_box_key_id.end(), wire.begin() + 5))
     return err(Errc::wrong_recipient, "envelope is addressed to another key");
   if (wire.size() < kWireSize) return err(Errc::truncated, "envelope is truncated");
@@ -161,7 +167,8 @@ Bytes seal_raw(ByteView plaintext, const PublicKey& daemon_box_pk) {
   Bytes wire = outer_header(daemon_box_pk.id());
   const std::size_t off = wire.size();
   wire.resize(off + kSealOverhead + plaintext.size());
-  crypto_box_seal(wire.data() + off, plaintext.data(), plaintext.size(), daemon_box_pk.bytes.data());
+  crypto_box_seal(wire.data() + off, plaintext.data(), plaintext.size(),
+                  daemon_box_pk.bytes.data());
   return wire;
 }
 

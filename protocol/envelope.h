@@ -21,9 +21,8 @@
 
 namespace cw {
 
-Result<Bytes> seal_envelope(const Alert& alert, const AlertId& alert_id,
-                            std::int64_t created_at, const SigningKey& sender,
-                            const PublicKey& daemon_box_pk);
+Result<Bytes> seal_envelope(const Alert& alert, const AlertId& alert_id, std::int64_t created_at,
+                            const SigningKey& sender, const PublicKey& daemon_box_pk);
 
 Status check_envelope_header(ByteView wire, const KeyId& recipient_box_key_id);
 

@@ -11,8 +11,7 @@ namespace cw::testing {
 
 Result<Bytes> seal_envelope_with_ephemeral(const Alert& alert, const AlertId& alert_id,
                                            std::int64_t created_at, const SigningKey& sender,
-                                           const PublicKey& daemon_box_pk,
-                                           const BoxKey& ephemeral);
+                                           const PublicKey& daemon_box_pk, const BoxKey& ephemeral);
 
 // The signed-and-padded plaintext before sealing, over arbitrary alert bytes
 // (for tampering and non-canonical-alert tests).

@@ -90,14 +90,16 @@ struct Error {
   std::string message;
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 // A value or an Error. Deliberately small: has_value/value/error, no exceptions.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}        // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -122,7 +124,8 @@ class [[nodiscard]] Result {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  Status(Error error)
+      : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
   static Status Ok() { return Status(); }
 
   bool ok() const { return ok_; }
@@ -136,9 +139,9 @@ class [[nodiscard]] Status {
 };
 
 // Early-return helpers, in the style of leveldb's status checks.
-#define CW_TRY(expr)                              \
-  do {                                            \
-    auto&& cw_try_status_ = (expr);               \
+#define CW_TRY(expr)                                         \
+  do {                                                       \
+    auto&& cw_try_status_ = (expr);                          \
     if (!cw_try_status_.ok()) return cw_try_status_.error(); \
   } while (0)
 

@@ -102,8 +102,8 @@ Result<Bytes> read_file(const std::string& path, std::size_t max_size) {
     if (r == 0) break;
     if (out.size() + static_cast<std::size_t>(r) > max_size) {
       ::close(fd);
-      return make_error(Errc::io_error, path + " is larger than " + std::to_string(max_size) +
-                                            " bytes");
+      return make_error(Errc::io_error,
+                        path + " is larger than " + std::to_string(max_size) + " bytes");
     }
     out.insert(out.end(), buf, buf + r);
   }
@@ -112,7 +112,7 @@ Result<Bytes> read_file(const std::string& path, std::size_t max_size) {
 }
 
 bool file_exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
 }
 
@@ -130,12 +130,13 @@ Status shred_file(const std::string& path) {
     if (errno == ENOENT) return make_error(Errc::not_found, "no such file: " + path);
     return io_err("open", path, errno);
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) == 0 && st.st_size > 0) {
     std::uint8_t buf[4096];
     off_t left = st.st_size;
     while (left > 0) {
-      std::size_t n = left < static_cast<off_t>(sizeof buf) ? static_cast<std::size_t>(left) : sizeof buf;
+      std::size_t n =
+          left < static_cast<off_t>(sizeof buf) ? static_cast<std::size_t>(left) : sizeof buf;
       randombytes_buf(buf, n);
       if (!write_all(fd, buf, n).ok()) break;
       left -= static_cast<off_t>(n);
@@ -148,7 +149,7 @@ Status shred_file(const std::string& path) {
 }
 
 bool is_group_or_world_readable(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
   return (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
 }

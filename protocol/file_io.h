@@ -6,8 +6,8 @@
 // Secrets are written with mode 0600 from creation (never chmod'ed later).
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include "protocol/bytes.h"
 #include "protocol/error.h"

@@ -42,6 +42,8 @@ std::optional<GazetteerEntry> find_place(std::string_view code) {
   return std::nullopt;
 }
 
-std::span<const GazetteerEntry> gazetteer() { return kEntries; }
+std::span<const GazetteerEntry> gazetteer() {
+  return kEntries;
+}
 
 }  // namespace cw

@@ -9,7 +9,9 @@ namespace json = boost::json;
 
 namespace cw {
 namespace {
-Error bad(std::string m) { return make_error(Errc::bad_invite, std::move(m)); }
+Error bad(std::string m) {
+  return make_error(Errc::bad_invite, std::move(m));
+}
 }  // namespace
 
 std::string invite_to_json(const Invite& inv) {
@@ -32,7 +34,8 @@ Result<Invite> invite_from_json(std::string_view text) {
   if (ec || !v.is_object()) return bad("invite is not a JSON object");
   const auto& o = v.as_object();
   auto* ver = o.if_contains("casewire_invite");
-  if (!ver || !ver->is_int64() || ver->as_int64() != 1) return bad("not a version 1 casewire invite");
+  if (!ver || !ver->is_int64() || ver->as_int64() != 1)
+    return bad("not a version 1 casewire invite");
   Invite inv;
   auto* urls = o.if_contains("urls");
   if (!urls || !urls->is_array() || urls->as_array().empty() || urls->as_array().size() > 8)

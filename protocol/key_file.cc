@@ -30,9 +30,12 @@ constexpr std::uint64_t kMaxMem = 1ull << 30;
 
 std::size_t payload_size(Role role) {
   switch (role) {
-    case Role::contact: return 32;
-    case Role::org: return 64;
-    case Role::daemon: return 96;
+    case Role::contact:
+      return 32;
+    case Role::org:
+      return 64;
+    case Role::daemon:
+      return 96;
   }
   return 0;
 }
@@ -64,8 +67,8 @@ std::vector<std::string_view> content_lines(std::string_view text) {
   return out;
 }
 
-Result<SecretBytes> derive_key(std::uint8_t kdf, const SecretBytes* passphrase,
-                               ByteView salt, std::uint64_t ops, std::uint64_t mem) {
+Result<SecretBytes> derive_key(std::uint8_t kdf, const SecretBytes* passphrase, ByteView salt,
+                               std::uint64_t ops, std::uint64_t mem) {
   SecretBytes key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
   if (kdf == kKdfNone) return key;
   if (passphrase == nullptr) return make_error(Errc::no_passphrase, "a passphrase is required");
@@ -92,11 +95,15 @@ std::string format_public_key(const PublicKey& pk) {
 Result<PublicKey> parse_public_key(std::string_view line) {
   auto f = split_ws(line);
   if (f.size() != 4 || f[0] != kPubPrefix)
-    return make_error(Errc::bad_key_file, "not a casewire public key line (expected 'cwk1 KIND KEYID KEY')");
+    return make_error(Errc::bad_key_file,
+                      "not a casewire public key line (expected 'cwk1 KIND KEYID KEY')");
   PublicKey pk;
-  if (f[1] == "sign") pk.kind = KeyKind::sign;
-  else if (f[1] == "box") pk.kind = KeyKind::box;
-  else return make_error(Errc::bad_key_file, "unknown key kind (expected sign or box)");
+  if (f[1] == "sign")
+    pk.kind = KeyKind::sign;
+  else if (f[1] == "box")
+    pk.kind = KeyKind::box;
+  else
+    return make_error(Errc::bad_key_file, "unknown key kind (expected sign or box)");
   auto id = parse_key_id(f[2]);
   if (!id) return make_error(Errc::bad_key_file, "key id must be 16 lower-case hex digits");
   auto raw = from_base64(f[3]);
@@ -120,7 +127,8 @@ std::string format_public_key_file(const PublicKeySet& keys, std::string_view co
 Result<PublicKeySet> parse_public_key_file(std::string_view text) {
   auto lines = content_lines(text);
   if (lines.empty() || lines.size() > 2)
-    return make_error(Errc::bad_key_file, "a public key file holds one sign key and at most one box key");
+    return make_error(Errc::bad_key_file,
+                      "a public key file holds one sign key and at most one box key");
   auto first = parse_public_key(lines[0]);
   if (!first) return first.error();
   if (first->kind != KeyKind::sign)
@@ -138,9 +146,12 @@ Result<PublicKeySet> parse_public_key_file(std::string_view text) {
 
 std::string_view role_name(Role role) {
   switch (role) {
-    case Role::contact: return "contact";
-    case Role::org: return "organisation";
-    case Role::daemon: return "daemon";
+    case Role::contact:
+      return "contact";
+    case Role::org:
+      return "organisation";
+    case Role::daemon:
+      return "daemon";
   }
   return "unknown";
 }
@@ -251,8 +262,8 @@ Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& p
   if (!key) return key.error();
   SecretBytes payload(payload_size(role));
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(payload.data(), nullptr, nullptr, ct.data(),
-                                                 ct.size(), blob->data(), kHeaderSize,
-                                                 nonce.data(), key->data()) != 0) {
+                                                 ct.size(), blob->data(), kHeaderSize, nonce.data(),
+                                                 key->data()) != 0) {
     if (kdf == kKdfArgon2id)
       return make_error(Errc::wrong_passphrase, "wrong passphrase (or the key file was altered)");
     return make_error(Errc::bad_key_file, "secret key file is damaged");
@@ -267,9 +278,10 @@ Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& p
 Result<Identity> open_identity_file(std::string_view file_text, const PassphraseSource& source,
                                     std::string_view prompt) {
   if (identity_file_is_insecure(file_text) && !source.allow_unencrypted)
-    return make_error(Errc::bad_key_file,
-                      "this key file is stored WITHOUT a passphrase; it is refused unless you ask for it "
-                      "explicitly (tests and demos only: see --insecure-no-passphrase in the docs)");
+    return make_error(
+        Errc::bad_key_file,
+        "this key file is stored WITHOUT a passphrase; it is refused unless you ask for it "
+        "explicitly (tests and demos only: see --insecure-no-passphrase in the docs)");
   return open_identity(file_text, [&] { return source.get(prompt, false); });
 }
 
@@ -280,7 +292,8 @@ Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm)
                       "the passphrase is longer than " + std::to_string(kMaxPassphrase) + " bytes");
   };
   if (!file.empty()) {
-    auto content = read_file(file, 64 << 10);  // larger than kMax, so an over-long one is named as such
+    auto content =
+        read_file(file, 64 << 10);  // larger than kMax, so an over-long one is named as such
     if (!content) return content.error();
     std::size_t n = content->size();
     while (n > 0 && ((*content)[n - 1] == '\n' || (*content)[n - 1] == '\r')) --n;
@@ -295,7 +308,8 @@ Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm)
   }
   if (char* env = std::getenv("CASEWIRE_PASSPHRASE"); env != nullptr && *env != '\0') {
     const std::size_t n = std::strlen(env);
-    Result<SecretBytes> s = n > kMax ? Result<SecretBytes>(too_long()) : SecretBytes::copy_of(as_bytes(env));
+    Result<SecretBytes> s =
+        n > kMax ? Result<SecretBytes>(too_long()) : SecretBytes::copy_of(as_bytes(env));
     // Read once, then gone: wiped in place and removed from the environment.
     sodium_memzero(env, n);
     ::unsetenv("CASEWIRE_PASSPHRASE");
@@ -321,8 +335,10 @@ Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm)
     bool overflow = false;
     int c;
     while ((c = std::fgetc(tty)) != EOF && c != '\n') {
-      if (n < kMax) buf.data()[n++] = static_cast<std::uint8_t>(c);
-      else overflow = true;  // read the rest of the line, keep none of it
+      if (n < kMax)
+        buf.data()[n++] = static_cast<std::uint8_t>(c);
+      else
+        overflow = true;  // read the rest of the line, keep none of it
     }
     if (have_old) tcsetattr(fd, TCSAFLUSH, &old);
     std::fputs("\n", tty);
@@ -334,7 +350,8 @@ Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm)
   auto first = read_one(prompt);
   if (first && confirm) {
     auto second = read_one("Repeat passphrase: ");
-    if (!second) first = second.error();
+    if (!second)
+      first = second.error();
     else if (!ct_equal(first->view(), second->view()))
       first = make_error(Errc::no_passphrase, "passphrases do not match");
   }

@@ -7,7 +7,9 @@
 
 namespace cw {
 
-std::string key_id_hex(const KeyId& id) { return to_hex(id); }
+std::string key_id_hex(const KeyId& id) {
+  return to_hex(id);
+}
 
 std::optional<KeyId> parse_key_id(std::string_view hex16) {
   if (hex16.size() != kKeyIdSize * 2) return std::nullopt;
@@ -20,7 +22,9 @@ std::optional<KeyId> parse_key_id(std::string_view hex16) {
   return id;
 }
 
-std::string_view key_kind_name(KeyKind kind) { return kind == KeyKind::sign ? "sign" : "box"; }
+std::string_view key_kind_name(KeyKind kind) {
+  return kind == KeyKind::sign ? "sign" : "box";
+}
 
 KeyId compute_key_id(KeyKind kind, const PublicKeyBytes& pk) {
   static constexpr std::string_view kDomain = "casewire-key-id-v1";
@@ -32,7 +36,9 @@ KeyId compute_key_id(KeyKind kind, const PublicKeyBytes& pk) {
   return id;
 }
 
-KeyId PublicKey::id() const { return compute_key_id(kind, bytes); }
+KeyId PublicKey::id() const {
+  return compute_key_id(kind, bytes);
+}
 
 SigningKey SigningKey::generate() {
   auto seed = SecretBytes::random(crypto_sign_SEEDBYTES);

@@ -21,13 +21,19 @@ struct StrField {
   std::string Notification::*member;
 };
 constexpr StrField kStrFields[] = {
-    {"event", &Notification::event},       {"case", &Notification::case_id},
-    {"status", &Notification::status},     {"people", &Notification::people},
-    {"children", &Notification::children}, {"elderly", &Notification::elderly},
-    {"sick", &Notification::sick},         {"region", &Notification::region},
-    {"held_at", &Notification::held_at},   {"arrested_at", &Notification::arrested_at},
+    {"event", &Notification::event},
+    {"case", &Notification::case_id},
+    {"status", &Notification::status},
+    {"people", &Notification::people},
+    {"children", &Notification::children},
+    {"elderly", &Notification::elderly},
+    {"sick", &Notification::sick},
+    {"region", &Notification::region},
+    {"held_at", &Notification::held_at},
+    {"arrested_at", &Notification::arrested_at},
     {"expected_transfer", &Notification::expected_transfer},
-    {"urgency", &Notification::urgency},   {"consent", &Notification::consent},
+    {"urgency", &Notification::urgency},
+    {"consent", &Notification::consent},
 };
 
 }  // namespace
@@ -38,15 +44,19 @@ Result<std::string> encode_notification(const Notification& n) {
   o["id"] = n.id;
   for (const auto& f : kStrFields) {
     const std::string& v = n.*(f.member);
-    if (!safe(v)) return make_error(Errc::internal_error, std::string("notification field ") + f.key + " is not a code");
+    if (!safe(v))
+      return make_error(Errc::internal_error,
+                        std::string("notification field ") + f.key + " is not a code");
     o[f.key] = v;
   }
   o["acks"] = n.acks;
-  if (!safe(n.issued_at)) return make_error(Errc::internal_error, "notification issued_at is not a code");
+  if (!safe(n.issued_at))
+    return make_error(Errc::internal_error, "notification issued_at is not a code");
   o["issued_at"] = n.issued_at;
   o["pad"] = "";
   std::string s = json::serialize(o);
-  if (s.size() > kNotificationBodySize) return make_error(Errc::internal_error, "notification too large");
+  if (s.size() > kNotificationBodySize)
+    return make_error(Errc::internal_error, "notification too large");
   // Grow the pad (the last value, just before the closing quote and brace).
   s.insert(s.size() - 2, kNotificationBodySize - s.size(), '0');
   return s;
@@ -60,7 +70,8 @@ Result<Notification> decode_notification(std::string_view body) {
   if (ec || !v.is_object()) return bad("notification is not a JSON object");
   const auto& o = v.as_object();
   auto* ver = o.if_contains("v");
-  if (!ver || !ver->is_int64() || ver->as_int64() != 1) return bad("unsupported notification version");
+  if (!ver || !ver->is_int64() || ver->as_int64() != 1)
+    return bad("unsupported notification version");
   Notification n;
   auto* id = o.if_contains("id");
   auto* acks = o.if_contains("acks");

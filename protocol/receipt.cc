@@ -9,7 +9,9 @@ namespace {
 
 constexpr std::string_view kDomain{"casewire-receipt-v1\0", 20};
 
-Error bad(std::string m) { return make_error(Errc::bad_receipt, std::move(m)); }
+Error bad(std::string m) {
+  return make_error(Errc::bad_receipt, std::move(m));
+}
 
 template <std::size_t N>
 bool hex_into(const json::value* v, std::array<std::uint8_t, N>& out) {

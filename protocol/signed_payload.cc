@@ -29,7 +29,8 @@ Result<std::string> open_payload(std::string_view signed_json, std::string_view 
   json::parse_options opts;
   opts.max_depth = 2;
   auto v = json::parse(json::string_view(signed_json.data(), signed_json.size()), ec, {}, opts);
-  if (ec || !v.is_object()) return make_error(Errc::bad_notification, "not a signed casewire payload");
+  if (ec || !v.is_object())
+    return make_error(Errc::bad_notification, "not a signed casewire payload");
   const auto& o = v.as_object();
   auto* p = o.if_contains("payload");
   auto* s = o.if_contains("signature");

@@ -7,16 +7,25 @@
 namespace cw {
 namespace {
 
-Bytes request_bytes(const KeyId& daemon, std::string_view method, std::string_view target, std::int64_t ts,
-                    std::string_view nonce, std::string_view body) {
+Bytes request_bytes(const KeyId& daemon, std::string_view method, std::string_view target,
+                    std::int64_t ts, std::string_view nonce, std::string_view body) {
   ByteWriter w;
   w.raw(std::string_view("casewire-request-v2")).u8(0).raw(daemon);
-  w.raw(method).raw("\n").raw(target).raw("\n").raw(std::to_string(ts)).raw("\n").raw(nonce).raw("\n");
+  w.raw(method)
+      .raw("\n")
+      .raw(target)
+      .raw("\n")
+      .raw(std::to_string(ts))
+      .raw("\n")
+      .raw(nonce)
+      .raw("\n");
   w.raw(to_hex(blake2b(as_bytes(body), 32)));
   return w.take();
 }
 
-Error bad(const char* m) { return make_error(Errc::bad_request_signature, m); }
+Error bad(const char* m) {
+  return make_error(Errc::bad_request_signature, m);
+}
 
 }  // namespace
 
@@ -31,7 +40,8 @@ std::string sign_request(const SigningKey& key, const KeyId& daemon, std::string
 }
 
 Result<RequestAuth> parse_request_auth(std::string_view h) {
-  if (h.substr(0, 4) != "CW2 ") return bad("Authorization must be 'CW2 key=...,ts=...,nonce=...,sig=...'");
+  if (h.substr(0, 4) != "CW2 ")
+    return bad("Authorization must be 'CW2 key=...,ts=...,nonce=...,sig=...'");
   h.remove_prefix(4);
   RequestAuth a;
   bool have_key = false, have_ts = false, have_sig = false;
@@ -64,12 +74,14 @@ Result<RequestAuth> parse_request_auth(std::string_view h) {
       return bad("unknown Authorization parameter");
     }
   }
-  if (!have_key || !have_ts || !have_sig || a.nonce.empty()) return bad("Authorization is incomplete");
+  if (!have_key || !have_ts || !have_sig || a.nonce.empty())
+    return bad("Authorization is incomplete");
   return a;
 }
 
-Status verify_request(const RequestAuth& a, const PublicKey& key, const KeyId& daemon, std::string_view method,
-                      std::string_view target, std::string_view body, std::int64_t now) {
+Status verify_request(const RequestAuth& a, const PublicKey& key, const KeyId& daemon,
+                      std::string_view method, std::string_view target, std::string_view body,
+                      std::int64_t now) {
   if (a.key_id != key.id()) return bad("wrong key");
   if (a.ts > now + kRequestSkew || a.ts < now - kRequestSkew)
     return make_error(Errc::stale_request, "request timestamp is too far from the daemon's clock");

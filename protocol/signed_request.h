@@ -39,7 +39,8 @@ struct RequestAuth {
 Result<RequestAuth> parse_request_auth(std::string_view header);
 // Checks the signature and the clock; replay is the daemon's job (it keeps nonces).
 // `daemon`: this daemon's own signing key id.
-Status verify_request(const RequestAuth& auth, const PublicKey& key, const KeyId& daemon, std::string_view method,
-                      std::string_view target, std::string_view body, std::int64_t now);
+Status verify_request(const RequestAuth& auth, const PublicKey& key, const KeyId& daemon,
+                      std::string_view method, std::string_view target, std::string_view body,
+                      std::int64_t now);
 
 }  // namespace cw

@@ -16,20 +16,24 @@ namespace {
 namespace urls = boost::urls;
 
 struct Rules {
-  Errc code;                   // the error code of this kind of URL
-  const char* what;            // "daemon URL", ... for messages
-  bool allow_path = false;     // a path other than "/" and a query
+  Errc code;                // the error code of this kind of URL
+  const char* what;         // "daemon URL", ... for messages
+  bool allow_path = false;  // a path other than "/" and a query
   std::uint16_t default_port = 0;
 };
 
-Error bad(const Rules& r, const std::string& why) { return make_error(r.code, std::string(r.what) + " " + why); }
+Error bad(const Rules& r, const std::string& why) {
+  return make_error(r.code, std::string(r.what) + " " + why);
+}
 
 // A host name we are willing to hand to a resolver or a proxy: letters,
 // digits, '-', '.', '_' (some internal names use it). No percent-decoded
 // control bytes, no spaces.
 bool plain_name(std::string_view n) {
   if (n.empty() || n.size() > 253) return false;
-  return std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_'; });
+  return std::all_of(n.begin(), n.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '.' || c == '_';
+  });
 }
 
 // The host and port of an authority (of a URL, or of a bare HOST:PORT).
@@ -51,7 +55,8 @@ Status take_host_port(const View& v, const Rules& r, bool port_zero_ok, ParsedUr
       if (!plain_name(out.host)) return bad(r, "has an invalid host name");
       break;
     }
-    default: return bad(r, "needs a host name or an IP address");
+    default:
+      return bad(r, "needs a host name or an IP address");
   }
   out.port = r.default_port;
   if (v.has_port()) {
@@ -66,7 +71,8 @@ Status take_host_port(const View& v, const Rules& r, bool port_zero_ok, ParsedUr
   return Status::Ok();
 }
 
-Result<ParsedUrl> parse_with(std::string_view text, std::initializer_list<std::string_view> schemes, const Rules& r) {
+Result<ParsedUrl> parse_with(std::string_view text, std::initializer_list<std::string_view> schemes,
+                             const Rules& r) {
   if (text.size() > 2048) return bad(r, "is too long");
   auto parsed = urls::parse_uri(text);
   if (!parsed) return bad(r, "is not a valid URL");
@@ -95,8 +101,8 @@ bool internal_v4(const boost::asio::ip::address_v4& a) {
   const auto b = a.to_bytes();
   return a.is_loopback() || a.is_unspecified() || a.is_multicast() || b[0] == 10 ||
          (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
-         (b[0] == 169 && b[1] == 254) ||                    // link-local, cloud metadata
-         (b[0] == 100 && (b[1] & 0xc0) == 64) ||            // shared address space (CGNAT)
+         (b[0] == 169 && b[1] == 254) ||          // link-local, cloud metadata
+         (b[0] == 100 && (b[1] & 0xc0) == 64) ||  // shared address space (CGNAT)
          b[0] == 0 || a == boost::asio::ip::address_v4::broadcast();
 }
 
@@ -125,11 +131,13 @@ Result<ParsedUrl> parse_proxy_url_text(std::string_view text) {
   auto u = parse_with(text, {"socks5h"}, r);
   if (!u) {
     if (text.rfind("socks5://", 0) == 0)
-      return bad(r, "must be socks5h://HOST:PORT: with socks5:// names would be resolved on this device");
+      return bad(
+          r, "must be socks5h://HOST:PORT: with socks5:// names would be resolved on this device");
     return u;
   }
   // The proxy itself is never looked up in DNS.
-  if (!u->host_is_ip && u->host != "localhost") return bad(r, "host must be an IP address or localhost");
+  if (!u->host_is_ip && u->host != "localhost")
+    return bad(r, "host must be an IP address or localhost");
   return u;
 }
 
@@ -150,7 +158,8 @@ Result<ParsedUrl> parse_listen_address(std::string_view text) {
 bool is_internal_address(const boost::asio::ip::address& a) {
   if (a.is_v4()) return internal_v4(a.to_v4());
   const auto v6 = a.to_v6();
-  if (v6.is_v4_mapped()) return internal_v4(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6));
+  if (v6.is_v4_mapped())
+    return internal_v4(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6));
   const auto b = v6.to_bytes();
   return v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || v6.is_link_local() ||
          (b[0] & 0xfe) == 0xfc;  // unique local fc00::/7 (fd00:ec2::254: cloud metadata)

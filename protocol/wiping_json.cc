@@ -18,7 +18,9 @@ class WipingResource final : public boost::json::memory_resource {
     wipe(p, n);
     ::operator delete(p, n, std::align_val_t(align));
   }
-  bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
+  bool do_is_equal(const boost::json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
 };
 
 }  // namespace
@@ -70,6 +72,8 @@ std::string serialize_wiping(const boost::json::value& v, std::size_t expected_s
   return out;
 }
 
-void wipe_string(std::string& s) { wipe(s.data(), s.capacity()); }
+void wipe_string(std::string& s) {
+  wipe(s.data(), s.capacity());
+}
 
 }  // namespace cw

@@ -28,25 +28,55 @@ std::string region_of(const std::optional<Place>& p) {
 // generalised ones are coarsened here; restricted ones are absent by design.
 constexpr std::array kRules = {
     RuleEntry{"kind", [](const Alert&, CaseFacts&) { /* carried as the event name */ }},
-    RuleEntry{"status", [](const Alert& a, CaseFacts& f) { if (a.status) f.status = to_string(*a.status); }},
-    RuleEntry{"people.count", [](const Alert& a, CaseFacts& f) { if (a.people) f.people = count_bucket(a.people->count); }},
-    RuleEntry{"people.children", [](const Alert& a, CaseFacts& f) { if (a.people) f.children = count_bucket(a.people->children); }},
-    RuleEntry{"people.elderly", [](const Alert& a, CaseFacts& f) { if (a.people) f.elderly = count_bucket(a.people->elderly); }},
-    RuleEntry{"people.sick", [](const Alert& a, CaseFacts& f) { if (a.people) f.sick = count_bucket(a.people->sick); }},
+    RuleEntry{"status",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.status) f.status = to_string(*a.status);
+              }},
+    RuleEntry{"people.count",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.people) f.people = count_bucket(a.people->count);
+              }},
+    RuleEntry{"people.children",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.people) f.children = count_bucket(a.people->children);
+              }},
+    RuleEntry{"people.elderly",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.people) f.elderly = count_bucket(a.people->elderly);
+              }},
+    RuleEntry{"people.sick",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.people) f.sick = count_bucket(a.people->sick);
+              }},
     // The place of arrest can reveal a route or a safe house: region only.
-    RuleEntry{"arrest_place.code", [](const Alert& a, CaseFacts& f) { f.region = region_of(a.arrest_place); }},
+    RuleEntry{"arrest_place.code",
+              [](const Alert& a, CaseFacts& f) { f.region = region_of(a.arrest_place); }},
     // Where people are held is what organisations act on: a facility code is
     // kept (facilities are known institutions), anything else becomes a region.
-    RuleEntry{"held_place.code", [](const Alert& a, CaseFacts& f) {
-      if (!a.held_place) return;
-      auto e = find_place(a.held_place->code);
-      if (!e) return;
-      f.held_at = e->kind == PlaceKind::facility ? std::string(e->code) : std::string(e->region);
-    }},
-    RuleEntry{"arrested_at", [](const Alert& a, CaseFacts& f) { if (a.arrested_at) f.arrested_at = to_hour(*a.arrested_at); }},
-    RuleEntry{"expected_transfer", [](const Alert& a, CaseFacts& f) { if (a.expected_transfer) f.expected_transfer = to_hour(*a.expected_transfer); }},
-    RuleEntry{"urgency", [](const Alert& a, CaseFacts& f) { if (a.urgency) f.urgency = to_string(*a.urgency); }},
-    RuleEntry{"consent", [](const Alert& a, CaseFacts& f) { if (a.consent) f.consent = to_string(*a.consent); }},
+    RuleEntry{"held_place.code",
+              [](const Alert& a, CaseFacts& f) {
+                if (!a.held_place) return;
+                auto e = find_place(a.held_place->code);
+                if (!e) return;
+                f.held_at =
+                    e->kind == PlaceKind::facility ? std::string(e->code) : std::string(e->region);
+              }},
+    RuleEntry{"arrested_at",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.arrested_at) f.arrested_at = to_hour(*a.arrested_at);
+              }},
+    RuleEntry{"expected_transfer",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.expected_transfer) f.expected_transfer = to_hour(*a.expected_transfer);
+              }},
+    RuleEntry{"urgency",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.urgency) f.urgency = to_string(*a.urgency);
+              }},
+    RuleEntry{"consent",
+              [](const Alert& a, CaseFacts& f) {
+                if (a.consent) f.consent = to_string(*a.consent);
+              }},
 };
 
 constexpr auto kRulePaths = [] {
@@ -60,12 +90,17 @@ struct FactField {
   std::string CaseFacts::*member;
 };
 constexpr FactField kFactFields[] = {
-    {"status", &CaseFacts::status},     {"people", &CaseFacts::people},
-    {"children", &CaseFacts::children}, {"elderly", &CaseFacts::elderly},
-    {"sick", &CaseFacts::sick},         {"region", &CaseFacts::region},
-    {"held_at", &CaseFacts::held_at},   {"arrested_at", &CaseFacts::arrested_at},
+    {"status", &CaseFacts::status},
+    {"people", &CaseFacts::people},
+    {"children", &CaseFacts::children},
+    {"elderly", &CaseFacts::elderly},
+    {"sick", &CaseFacts::sick},
+    {"region", &CaseFacts::region},
+    {"held_at", &CaseFacts::held_at},
+    {"arrested_at", &CaseFacts::arrested_at},
     {"expected_transfer", &CaseFacts::expected_transfer},
-    {"urgency", &CaseFacts::urgency},   {"consent", &CaseFacts::consent},
+    {"urgency", &CaseFacts::urgency},
+    {"consent", &CaseFacts::consent},
 };
 
 }  // namespace
@@ -77,7 +112,9 @@ std::string count_bucket(std::uint32_t n) {
   return "10+";
 }
 
-std::string to_hour(std::int64_t t) { return format_rfc3339(t - ((t % 3600) + 3600) % 3600); }
+std::string to_hour(std::int64_t t) {
+  return format_rfc3339(t - ((t % 3600) + 3600) % 3600);
+}
 
 CaseFacts anonymise(const Alert& alert) {
   CaseFacts f;
@@ -85,7 +122,9 @@ CaseFacts anonymise(const Alert& alert) {
   return f;
 }
 
-std::span<const std::string_view> anonymiser_rule_paths() { return kRulePaths; }
+std::span<const std::string_view> anonymiser_rule_paths() {
+  return kRulePaths;
+}
 
 void CaseFacts::merge_from(const CaseFacts& u) {
   for (const auto& f : kFactFields)
@@ -104,7 +143,8 @@ CaseFacts CaseFacts::from_json(std::string_view text) {
   auto v = json::parse(json::string_view(text.data(), text.size()), ec);
   if (ec || !v.is_object()) return c;
   for (const auto& f : kFactFields)
-    if (auto* s = v.as_object().if_contains(f.key); s && s->is_string()) c.*(f.member) = std::string(s->as_string());
+    if (auto* s = v.as_object().if_contains(f.key); s && s->is_string())
+      c.*(f.member) = std::string(s->as_string());
   return c;
 }
 

@@ -36,7 +36,7 @@ CaseFacts anonymise(const Alert& alert);
 std::span<const std::string_view> anonymiser_rule_paths();
 
 // Policy building blocks, exposed for tests.
-std::string count_bucket(std::uint32_t n);  // "0" "1" "2-4" "5-9" "10+"
+std::string count_bucket(std::uint32_t n);       // "0" "1" "2-4" "5-9" "10+"
 std::string to_hour(std::int64_t unix_seconds);  // RFC 3339, minutes and seconds zeroed
 
 Notification make_notification(const CaseFacts& facts, std::string_view event, std::uint64_t id,

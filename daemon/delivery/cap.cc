@@ -15,11 +15,20 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -40,7 +49,9 @@ std::string to_cap_xml(const Notification& n, const std::string& daemon_key_id) 
   const char* msg_type = n.event == "new_case" || n.event == "escalation" ? "Alert"
                          : n.event == "retraction"                        ? "Cancel"
                                                                           : "Update";
-  const char* urgency = n.urgency == "immediate" ? "Immediate" : n.urgency == "high" ? "Expected" : "Future";
+  const char* urgency = n.urgency == "immediate" ? "Immediate"
+                        : n.urgency == "high"    ? "Expected"
+                                                 : "Future";
   std::string x = R"(<?xml version="1.0" encoding="UTF-8"?>)";
   x += R"(<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">)";
   x += element("identifier", "casewire-" + n.case_id + "-" + std::to_string(n.id));
@@ -76,7 +87,8 @@ std::string to_cap_xml(const Notification& n, const std::string& daemon_key_id) 
     auto place = find_place(n.region);
     x += "<area>";
     x += element("areaDesc", place ? place->name : n.region);
-    x += "<geocode>" + element("valueName", "ISO 3166-2") + element("value", n.region) + "</geocode>";
+    x += "<geocode>" + element("valueName", "ISO 3166-2") + element("value", n.region) +
+         "</geocode>";
     x += "</area>";
   }
   x += "</info></alert>";

@@ -45,7 +45,7 @@ std::int64_t now_ms() {
 }
 
 struct Attempt {
-  int status = 0;           // HTTP status, 0 = no answer
+  int status = 0;  // HTTP status, 0 = no answer
   std::int64_t retry_after_s = 0;
   bool refused_target = false;  // the name resolved only to internal addresses
 };
@@ -63,7 +63,8 @@ net::awaitable<Attempt> post(ssl::context& tls, ParsedUrl t, http::request<http:
   if (ec) co_return Attempt{};
   std::vector<tcp::endpoint> vetted;
   for (const auto& r : results)
-    if (allow_private || !is_internal_address(r.endpoint().address())) vetted.push_back(r.endpoint());
+    if (allow_private || !is_internal_address(r.endpoint().address()))
+      vetted.push_back(r.endpoint());
   if (vetted.empty()) co_return Attempt{0, 0, true};
   beast::tcp_stream tcp(ex);
   tcp.expires_after(timeout);
@@ -137,15 +138,20 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       auto snapshot = trust.get();
       // The store names organisations by tag; the trust store by key id.
       std::map<std::string, KeyId> by_tag;
-      for (const auto& o : snapshot->store().orgs()) by_tag.emplace(keys.org_tag(o.key.id()), o.key.id());
+      for (const auto& o : snapshot->store().orgs())
+        by_tag.emplace(keys.org_tag(o.key.id()), o.key.id());
       const auto now = now_ms();
       for (auto& d : *due) {
         if (in_flight.size() >= cfg.max_parallel) break;
         if (in_flight.count(d.org)) continue;
-        if (auto p = org_pause_until_ms.find(d.org); p != org_pause_until_ms.end() && p->second > now) continue;
+        if (auto p = org_pause_until_ms.find(d.org);
+            p != org_pause_until_ms.end() && p->second > now)
+          continue;
         in_flight.insert(d.org);
         auto id = by_tag.find(d.org);
-        net::co_spawn(ioc, deliver(std::move(d), snapshot, id == by_tag.end() ? std::nullopt : std::optional(id->second)),
+        net::co_spawn(ioc,
+                      deliver(std::move(d), snapshot,
+                              id == by_tag.end() ? std::nullopt : std::optional(id->second)),
                       net::detached);
       }
     }
@@ -155,7 +161,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void escalate() {
     if (escalating || cfg.escalate_after_s == 0) return;
     escalating = true;
-    auto route = route_escalation(*trust.get(), [this](const KeyId& id) { return keys.org_tag(id); });
+    auto route =
+        route_escalation(*trust.get(), [this](const KeyId& id) { return keys.org_tag(id); });
     // The store answers on its own thread, possibly after this dispatcher
     // stopped: hold it weakly there (a strong reference parked in a stopped
     // io_context would keep both alive forever).
@@ -186,16 +193,22 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     std::int64_t base = s[std::min<std::size_t>(failures_so_far, s.size() - 1)];
     // +-10 % jitter so receivers coming back are not hit in lockstep.
     std::int64_t jitter = base / 10;
-    if (jitter > 0) base += static_cast<std::int64_t>(randombytes_uniform(static_cast<std::uint32_t>(2 * jitter + 1))) - jitter;
+    if (jitter > 0)
+      base += static_cast<std::int64_t>(
+                  randombytes_uniform(static_cast<std::uint32_t>(2 * jitter + 1))) -
+              jitter;
     return base;
   }
 
-  net::awaitable<void> deliver(DueWebhook d, std::shared_ptr<const TrustView> snapshot, std::optional<KeyId> id) {
+  net::awaitable<void> deliver(DueWebhook d, std::shared_ptr<const TrustView> snapshot,
+                               std::optional<KeyId> id) {
     auto self = shared_from_this();  // alive while this attempt runs
-    WebhookResult result{d.seq, d.org, id ? key_id_hex(*id) : std::string(), WebhookOutcome::retry, 0, 0, 0};
+    WebhookResult result{
+        d.seq, d.org, id ? key_id_hex(*id) : std::string(), WebhookOutcome::retry, 0, 0, 0};
     const OrgEntry* org = id ? snapshot->org(*id) : nullptr;
     if (org) result.generation = org->sub.webhook_generation;
-    auto target = org ? parse_webhook_url(org->sub.webhook_url) : Result<ParsedUrl>(make_error(Errc::not_found, ""));
+    auto target = org ? parse_webhook_url(org->sub.webhook_url)
+                      : Result<ParsedUrl>(make_error(Errc::not_found, ""));
     if (!org || org->revoked || org->sub.webhook_url.empty() || !target) {
       // No endpoint any more (revoked, or the webhook was removed): the
       // notification stays readable on the feed; stop pushing it.
@@ -218,11 +231,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       req.set(http::field::content_type, content_type);
       req.set("webhook-id", wid);
       req.set("webhook-timestamp", std::to_string(ts));
-      req.set("webhook-signature", webhook_signature(wid, ts, body, org->sub.webhook_secret, keys.signing()));
+      req.set("webhook-signature",
+              webhook_signature(wid, ts, body, org->sub.webhook_secret, keys.signing()));
       req.body() = std::move(body);
       req.keep_alive(false);
       req.prepare_payload();
-      auto a = co_await post(tls, *target, std::move(req), std::chrono::milliseconds(cfg.webhook_timeout_ms),
+      auto a = co_await post(tls, *target, std::move(req),
+                             std::chrono::milliseconds(cfg.webhook_timeout_ms),
                              cfg.allow_private_webhooks);
       result.http_status = a.status;
       const auto now = now_ms();
@@ -248,22 +263,26 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       }
     }
     switch (result.outcome) {
-      case WebhookOutcome::delivered: metrics.webhook_delivered.fetch_add(1); break;
+      case WebhookOutcome::delivered:
+        metrics.webhook_delivered.fetch_add(1);
+        break;
       case WebhookOutcome::gone:
         metrics.webhooks_disabled.fetch_add(1);
         log_event("webhook_disabled", {LogField::num("http_status", 410)});
         break;
       default:
         metrics.webhook_failed_attempts.fetch_add(1);
-        log_event("webhook_failed", {LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
+        log_event("webhook_failed",
+                  {LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
     }
-    store.record_webhook_results({result}, [weak = weak_from_this(), org_id = d.org](const Result<bool>&) {
-      post_weak(weak, [org_id](Impl& s) {
-        s.in_flight.erase(org_id);
-        s.refresh_failing_gauge();
-        if (!s.stopping) s.timer.cancel();  // look for more work now
-      });
-    });
+    store.record_webhook_results({result},
+                                 [weak = weak_from_this(), org_id = d.org](const Result<bool>&) {
+                                   post_weak(weak, [org_id](Impl& s) {
+                                     s.in_flight.erase(org_id);
+                                     s.refresh_failing_gauge();
+                                     if (!s.stopping) s.timer.cancel();  // look for more work now
+                                   });
+                                 });
   }
 
   void revive() {
@@ -271,7 +290,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     const auto snapshot = trust.get();
     for (const auto& o : snapshot->store().orgs())
       if (!o.revoked && !o.sub.webhook_url.empty())
-        current.push_back({key_id_hex(o.key.id()), keys.org_tag(o.key.id()), o.sub.webhook_generation});
+        current.push_back(
+            {key_id_hex(o.key.id()), keys.org_tag(o.key.id()), o.sub.webhook_generation});
     if (current.empty()) return;
     store.revive_webhooks(std::move(current), [weak = weak_from_this()](Result<std::uint32_t> n) {
       if (!n || *n == 0) return;
@@ -305,7 +325,9 @@ Dispatcher::Dispatcher(const DeliveryConfig& config, const Keyring& keys, const 
                        Store& store, Metrics& metrics)
     : impl_(std::make_shared<Impl>(config, keys, trust, store, metrics)) {}
 
-Dispatcher::~Dispatcher() { stop(); }
+Dispatcher::~Dispatcher() {
+  stop();
+}
 
 void Dispatcher::start() {
   auto impl = impl_;

@@ -17,8 +17,8 @@ namespace cw::daemon {
 
 class Dispatcher {
  public:
-  Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust, Store& store,
-             Metrics& metrics);
+  Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust,
+             Store& store, Metrics& metrics);
   ~Dispatcher();
 
   void start();

@@ -21,7 +21,8 @@ std::uint64_t FeedHub::generation() const {
   return generation_;
 }
 
-std::shared_ptr<FeedHub::Waiter> FeedHub::wait(const net::any_io_executor& ex, std::chrono::milliseconds timeout,
+std::shared_ptr<FeedHub::Waiter> FeedHub::wait(const net::any_io_executor& ex,
+                                               std::chrono::milliseconds timeout,
                                                std::uint64_t seen, std::function<void(bool)> done) {
   auto w = std::make_shared<Waiter>(ex);
   w->done = std::move(done);
@@ -83,10 +84,19 @@ namespace {
 
 class FeedSource final : public StreamSource, public std::enable_shared_from_this<FeedSource> {
  public:
-  FeedSource(Store& store, FeedHub& hub, const TrustHolder& trust, const SigningKey& daemon, KeyId org,
-             std::string org_tag, std::uint64_t after, net::any_io_executor ex, Metrics& metrics, std::chrono::milliseconds heartbeat)
-      : store_(store), hub_(hub), trust_(trust), daemon_(daemon), org_(org), org_tag_(std::move(org_tag)),
-        last_(after), ex_(std::move(ex)), metrics_(metrics), heartbeat_(heartbeat) {
+  FeedSource(Store& store, FeedHub& hub, const TrustHolder& trust, const SigningKey& daemon,
+             KeyId org, std::string org_tag, std::uint64_t after, net::any_io_executor ex,
+             Metrics& metrics, std::chrono::milliseconds heartbeat)
+      : store_(store),
+        hub_(hub),
+        trust_(trust),
+        daemon_(daemon),
+        org_(org),
+        org_tag_(std::move(org_tag)),
+        last_(after),
+        ex_(std::move(ex)),
+        metrics_(metrics),
+        heartbeat_(heartbeat) {
     metrics_.feed_streams.fetch_add(1);
   }
   ~FeedSource() override {
@@ -119,16 +129,17 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
       return deliver(std::move(piece));
     }
     std::lock_guard lock(mu_);
-    waiter_ = hub_.wait(ex_, heartbeat_, gen,
-                        [self = shared_from_this(), deliver = std::move(deliver)](bool woke) mutable {
-                          {
-                            std::lock_guard l(self->mu_);
-                            self->waiter_.reset();
-                          }
-                          if (self->cancelled_) return deliver(std::nullopt);
-                          if (woke) return self->next(std::move(deliver));
-                          deliver(": keep-alive\n\n");  // also detects a vanished subscriber
-                        });
+    waiter_ =
+        hub_.wait(ex_, heartbeat_, gen,
+                  [self = shared_from_this(), deliver = std::move(deliver)](bool woke) mutable {
+                    {
+                      std::lock_guard l(self->mu_);
+                      self->waiter_.reset();
+                    }
+                    if (self->cancelled_) return deliver(std::nullopt);
+                    if (woke) return self->next(std::move(deliver));
+                    deliver(": keep-alive\n\n");  // also detects a vanished subscriber
+                  });
   }
 
   void cancel() override {
@@ -157,12 +168,14 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
 }  // namespace
 
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
-                                               const SigningKey& daemon, KeyId org, std::string org_tag,
-                                               std::uint64_t after, net::any_io_executor ex, Metrics& metrics,
-                                               std::chrono::milliseconds heartbeat, std::uint32_t max_streams) {
+                                               const SigningKey& daemon, KeyId org,
+                                               std::string org_tag, std::uint64_t after,
+                                               net::any_io_executor ex, Metrics& metrics,
+                                               std::chrono::milliseconds heartbeat,
+                                               std::uint32_t max_streams) {
   if (!hub.acquire_stream(org, max_streams)) return nullptr;
-  return std::make_shared<FeedSource>(store, hub, trust, daemon, org, std::move(org_tag), after, std::move(ex),
-                                      metrics, heartbeat);
+  return std::make_shared<FeedSource>(store, hub, trust, daemon, org, std::move(org_tag), after,
+                                      std::move(ex), metrics, heartbeat);
 }
 
 }  // namespace cw::daemon

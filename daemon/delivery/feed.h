@@ -27,8 +27,9 @@ class FeedHub {
   struct Waiter;
   std::uint64_t generation() const;
   // done(true) when notified after `seen_generation`, done(false) on timeout.
-  std::shared_ptr<Waiter> wait(const boost::asio::any_io_executor& ex, std::chrono::milliseconds timeout,
-                               std::uint64_t seen_generation, std::function<void(bool)> done);
+  std::shared_ptr<Waiter> wait(const boost::asio::any_io_executor& ex,
+                               std::chrono::milliseconds timeout, std::uint64_t seen_generation,
+                               std::function<void(bool)> done);
   void cancel(const std::shared_ptr<Waiter>& w);
   void notify();  // thread-safe
 
@@ -48,9 +49,11 @@ class FeedHub {
 // The stream ends when the organisation is revoked or loses feed access
 // (checked at every step; FeedHub::notify() after a trust reload wakes it).
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
-                                               const SigningKey& daemon, KeyId org, std::string org_tag,
-                                               std::uint64_t after, boost::asio::any_io_executor ex, Metrics& metrics,
-                                               std::chrono::milliseconds heartbeat, std::uint32_t max_streams);
+                                               const SigningKey& daemon, KeyId org,
+                                               std::string org_tag, std::uint64_t after,
+                                               boost::asio::any_io_executor ex, Metrics& metrics,
+                                               std::chrono::milliseconds heartbeat,
+                                               std::uint32_t max_streams);
 
 // "id: N\nevent: notification\ndata: <signed payload>\n\n"
 std::string sse_event(std::uint64_t seq, const std::string& signed_payload);

@@ -10,7 +10,9 @@ bool accepts(const std::vector<T>& filter, const T& v) {
   return filter.empty() || std::find(filter.begin(), filter.end(), v) != filter.end();
 }
 
-bool reachable(const OrgEntry& o) { return !o.revoked && (o.sub.feed || !o.sub.webhook_url.empty()); }
+bool reachable(const OrgEntry& o) {
+  return !o.revoked && (o.sub.feed || !o.sub.webhook_url.empty());
+}
 
 Recipient recipient(const OrgEntry& o, const OrgNamer& name) {
   return {name(o.key.id()), !o.sub.webhook_url.empty(), o.sub.cleared_private};
@@ -18,7 +20,8 @@ Recipient recipient(const OrgEntry& o, const OrgNamer& name) {
 
 }  // namespace
 
-std::vector<Recipient> route_new_case(const TrustView& trust, const OrgNamer& name, const CaseFacts& facts) {
+std::vector<Recipient> route_new_case(const TrustView& trust, const OrgNamer& name,
+                                      const CaseFacts& facts) {
   std::vector<Recipient> out;
   auto urgency = parse_urgency(facts.urgency);
   for (const auto& o : trust.store().orgs()) {

@@ -18,7 +18,8 @@ using OrgNamer = std::function<std::string(const KeyId&)>;
 
 // A new case: every active organisation whose filters match and - when the
 // family asked for privacy - that the operator cleared for private cases.
-std::vector<Recipient> route_new_case(const TrustView& trust, const OrgNamer& name, const CaseFacts& facts);
+std::vector<Recipient> route_new_case(const TrustView& trust, const OrgNamer& name,
+                                      const CaseFacts& facts);
 
 // A follow-up, given the case's facts after it: every active organisation
 // whose current subscription accepts this kind and the case's region, and,

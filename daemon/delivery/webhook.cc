@@ -4,7 +4,9 @@
 
 namespace cw::daemon {
 
-std::string webhook_id(std::uint64_t seq) { return "msg_" + std::to_string(seq); }
+std::string webhook_id(std::uint64_t seq) {
+  return "msg_" + std::to_string(seq);
+}
 
 std::string webhook_signature(std::string_view id, std::int64_t ts, std::string_view body,
                               const SecretBytes& secret, const SigningKey& daemon) {
@@ -16,7 +18,8 @@ std::string webhook_signature(std::string_view id, std::int64_t ts, std::string_
     crypto_auth_hmacsha256_state st;
     std::uint8_t mac[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_init(&st, secret.data(), secret.size());
-    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const std::uint8_t*>(content.data()), content.size());
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const std::uint8_t*>(content.data()),
+                                  content.size());
     crypto_auth_hmacsha256_final(&st, mac);
     sodium_memzero(&st, sizeof st);
     out = "v1," + to_base64(ByteView(mac, sizeof mac));

@@ -32,7 +32,8 @@ bool in_scope(const ContactEntry& c, const Alert& a) {
 // What the store keeps sealed: who sent it and everything they wrote.
 Bytes record_plaintext(const OpenedAlert& o) {
   ByteWriter w;
-  w.reserve(1 + o.sender.size() + o.alert_id.size() + 8 + 4 + o.canonical.size());  // no regrowth: no stale copy
+  w.reserve(1 + o.sender.size() + o.alert_id.size() + 8 + 4 +
+            o.canonical.size());  // no regrowth: no stale copy
   w.u8(1).raw(o.sender).raw(o.alert_id).u64(static_cast<std::uint64_t>(o.created_at));
   w.u32(static_cast<std::uint32_t>(o.canonical.size())).raw(o.canonical);
   return w.take();
@@ -42,7 +43,11 @@ Bytes record_plaintext(const OpenedAlert& o) {
 
 Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics,
                std::int64_t escalate_after_s)
-    : keys_(keys), trust_(trust), store_(store), metrics_(metrics), escalate_after_s_(escalate_after_s) {}
+    : keys_(keys),
+      trust_(trust),
+      store_(store),
+      metrics_(metrics),
+      escalate_after_s_(escalate_after_s) {}
 
 void Ingest::submit(const std::string& body, const boost::asio::any_io_executor& ex,
                     std::function<void(Response)> done) {
@@ -83,9 +88,10 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   if (!recorded) return reject(Errc::store_unavailable, "the store cannot be read; retry later");
   double retry_after = 0;
   const bool allowed =
-      *recorded ? repeat_buckets_.take(o.sender, std::max(600.0, 10.0 * contact->rate_per_hour), std::chrono::hours(1),
-                                       &retry_after)
-                : contact_buckets_.take(o.sender, contact->rate_per_hour, std::chrono::hours(1), &retry_after);
+      *recorded ? repeat_buckets_.take(o.sender, std::max(600.0, 10.0 * contact->rate_per_hour),
+                                       std::chrono::hours(1), &retry_after)
+                : contact_buckets_.take(o.sender, contact->rate_per_hour, std::chrono::hours(1),
+                                        &retry_after);
   if (!allowed)
     return reject(Errc::rate_limited, "too many alerts from this sender; retry later",
                   static_cast<std::uint32_t>(std::ceil(retry_after)));
@@ -123,7 +129,8 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
     na.event.route = [trust, org_tag, kind = o.alert.kind](const CaseFacts& merged) {
       return route_follow_up(*trust, org_tag, kind, merged);
     };
-    for (const auto& k : trust->lineage(o.sender)) na.event.owner_tags.push_back(keys_.owner_tag(k, *o.alert.case_ref));
+    for (const auto& k : trust->lineage(o.sender))
+      na.event.owner_tags.push_back(keys_.owner_tag(k, *o.alert.case_ref));
   }
   {
     Bytes plain = record_plaintext(o);
@@ -137,9 +144,11 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
                                       done = std::move(done)](Result<Recorded> r) mutable {
     // On the store's writer thread: hand over to the connection's executor
     // so the signature is computed off the writer.
-    boost::asio::post(ex, [this, alert_id, tag, facts, who, started, r = std::move(r), done = std::move(done)] {
+    boost::asio::post(ex, [this, alert_id, tag, facts, who, started, r = std::move(r),
+                           done = std::move(done)] {
       auto finish = [&](Response res) {
-        metrics_.ingest_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
+        metrics_.ingest_seconds.observe(
+            std::chrono::duration<double>(Clock::now() - started).count());
         done(std::move(res));
       };
       if (!r && r.code() != Errc::store_unavailable) {  // unknown_case, case_retracted
@@ -166,11 +175,13 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
         if (!stored) {
           metrics_.reject(Errc::internal_error);
           log_event("alert_store_failed", {LogField::code(Errc::internal_error)});
-          return finish(error_response(Errc::store_unavailable, "the alert could not be recorded; retry later"));
+          return finish(error_response(Errc::store_unavailable,
+                                       "the alert could not be recorded; retry later"));
         }
         f = *stored;
       }
-      auto receipt = sign_receipt(keys_.signing(), alert_id, f.envelope_hash, f.received_at, f.sequence);
+      auto receipt =
+          sign_receipt(keys_.signing(), alert_id, f.envelope_hash, f.received_at, f.sequence);
       if (r->duplicate) {
         metrics_.alerts_duplicate.fetch_add(1);
         log_event("alert_repeat", {LogField::sender(who)});
@@ -178,9 +189,11 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
         metrics_.alerts_accepted.fetch_add(1);
         metrics_.notifications_created.fetch_add(1);
         metrics_.deliveries_queued.fetch_add(r->deliveries);
-        log_event("alert_accepted", {LogField::sender(who), LogField::num("recipients", r->deliveries)});
+        log_event("alert_accepted",
+                  {LogField::sender(who), LogField::num("recipients", r->deliveries)});
       }
-      finish(json_response(r->duplicate ? http::status::ok : http::status::created, receipt_to_json(receipt)));
+      finish(json_response(r->duplicate ? http::status::ok : http::status::created,
+                           receipt_to_json(receipt)));
     });
   });
 }

@@ -29,7 +29,8 @@ class Ingest {
          std::int64_t escalate_after_s);
 
   // Runs the pipeline on `body`; `done` is called exactly once, on `ex`.
-  void submit(const std::string& body, const boost::asio::any_io_executor& ex, std::function<void(Response)> done);
+  void submit(const std::string& body, const boost::asio::any_io_executor& ex,
+              std::function<void(Response)> done);
 
  private:
   const Keyring& keys_;

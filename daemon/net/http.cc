@@ -8,31 +8,45 @@ namespace cw::daemon {
 http::status status_for(Errc code) {
   using S = http::status;
   switch (code) {
-    case Errc::ok: return S::ok;
+    case Errc::ok:
+      return S::ok;
     case Errc::unknown_sender:
     case Errc::bad_signature:
     case Errc::unauthorized:
     case Errc::bad_request_signature:
     case Errc::stale_request:
-    case Errc::replayed_request: return S::unauthorized;
+    case Errc::replayed_request:
+      return S::unauthorized;
     case Errc::revoked_sender:
-    case Errc::forbidden: return S::forbidden;
-    case Errc::not_found: return S::not_found;
-    case Errc::method_not_allowed: return S::method_not_allowed;
+    case Errc::forbidden:
+      return S::forbidden;
+    case Errc::not_found:
+      return S::not_found;
+    case Errc::method_not_allowed:
+      return S::method_not_allowed;
     case Errc::conflict:
-    case Errc::case_retracted: return S::conflict;
-    case Errc::body_too_large: return S::payload_too_large;
-    case Errc::unsupported_media_type: return S::unsupported_media_type;
+    case Errc::case_retracted:
+      return S::conflict;
+    case Errc::body_too_large:
+      return S::payload_too_large;
+    case Errc::unsupported_media_type:
+      return S::unsupported_media_type;
     case Errc::malformed_alert:
     case Errc::invalid_alert:
     case Errc::alert_too_large:
-    case Errc::unknown_case: return S::unprocessable_entity;
-    case Errc::rate_limited: return S::too_many_requests;
-    case Errc::headers_too_large: return S::request_header_fields_too_large;
+    case Errc::unknown_case:
+      return S::unprocessable_entity;
+    case Errc::rate_limited:
+      return S::too_many_requests;
+    case Errc::headers_too_large:
+      return S::request_header_fields_too_large;
     case Errc::store_unavailable:
-    case Errc::too_many_connections: return S::service_unavailable;
-    case Errc::internal_error: return S::internal_server_error;
-    default: return S::bad_request;
+    case Errc::too_many_connections:
+      return S::service_unavailable;
+    case Errc::internal_error:
+      return S::internal_server_error;
+    default:
+      return S::bad_request;
   }
 }
 

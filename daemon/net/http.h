@@ -71,7 +71,8 @@ class Handler {
   virtual std::size_t answer_size(const RequestHeader& /*head*/) const { return 0; }
   // Called once the head is read and before any body byte is: a returned
   // response is sent at once and the connection closed (e.g. 404, 413, 429).
-  virtual std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) = 0;
+  virtual std::optional<Response> precheck(const RequestHeader& head,
+                                           const RequestContext& ctx) = 0;
   virtual void handle(Request&& req, const RequestContext& ctx, Reply reply) = 0;
 };
 

@@ -37,8 +37,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(std::shared_ptr<Server::State> state, std::shared_ptr<tcp::acceptor> acceptor,
            std::shared_ptr<Handler> handler, std::shared_ptr<ssl::context> tls)
-      : state_(std::move(state)), acceptor_(std::move(acceptor)), handler_(std::move(handler)),
-        tls_(std::move(tls)), stats_(std::make_shared<ListenerStats>()) {
+      : state_(std::move(state)),
+        acceptor_(std::move(acceptor)),
+        handler_(std::move(handler)),
+        tls_(std::move(tls)),
+        stats_(std::make_shared<ListenerStats>()) {
     stats_->public_api = tls_ != nullptr;
   }
 
@@ -111,7 +114,9 @@ class DrainWaiter : public std::enable_shared_from_this<DrainWaiter> {
  public:
   DrainWaiter(std::shared_ptr<Server::State> st, std::chrono::milliseconds deadline,
               std::function<void()> done)
-      : st_(std::move(st)), timer_(st_->ioc), until_(std::chrono::steady_clock::now() + deadline),
+      : st_(std::move(st)),
+        timer_(st_->ioc),
+        until_(std::chrono::steady_clock::now() + deadline),
         done_(std::move(done)) {}
   void check() {
     if (st_->live() == 0 || std::chrono::steady_clock::now() >= until_) return done_();
@@ -137,14 +142,17 @@ Result<tcp::endpoint> Server::listen(const HostPort& where, std::shared_ptr<Hand
                                      std::shared_ptr<ssl::context> tls) {
   beast::error_code ec;
   auto addr = net::ip::make_address(where.host, ec);
-  if (ec) return make_error(Errc::bad_config, "listen address must be an IP address: " + where.host);
+  if (ec)
+    return make_error(Errc::bad_config, "listen address must be an IP address: " + where.host);
   tcp::endpoint ep(addr, where.port);
   auto acceptor = std::make_shared<tcp::acceptor>(net::make_strand(state_->ioc));
   acceptor->open(ep.protocol(), ec);
   if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(ep, ec);
   if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(Errc::io_error, "cannot listen on " + where.host + ":" + std::to_string(where.port) + ": " + ec.message());
+  if (ec)
+    return make_error(Errc::io_error, "cannot listen on " + where.host + ":" +
+                                          std::to_string(where.port) + ": " + ec.message());
   auto bound = acceptor->local_endpoint(ec);
   state_->acceptors.push_back(acceptor);
   std::make_shared<Listener>(state_, acceptor, std::move(handler), std::move(tls))->accept();

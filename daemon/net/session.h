@@ -4,9 +4,9 @@
 // the heaviest to compile, and build in parallel that way).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -94,8 +94,9 @@ struct ListenerStats {
   std::map<net::ip::address, std::uint32_t> per_address;
 };
 
-void start_tls_session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<Server::State> state,
-                       std::shared_ptr<Handler> handler, std::shared_ptr<ListenerStats> stats);
+void start_tls_session(tcp::socket&& socket, ssl::context& tls,
+                       std::shared_ptr<Server::State> state, std::shared_ptr<Handler> handler,
+                       std::shared_ptr<ListenerStats> stats);
 void start_plain_session(tcp::socket&& socket, std::shared_ptr<Server::State> state,
                          std::shared_ptr<Handler> handler, std::shared_ptr<ListenerStats> stats);
 

@@ -25,9 +25,9 @@ constexpr bool kIsTls = std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stre
 // Why an ignored error is ignored: a peer that times out, resets or sends
 // garbage is expected on the open internet; the session simply ends.
 inline void fail(beast::error_code ec, const char* what) {
-  if (ec == net::error::operation_aborted || ec == beast::error::timeout ||
-      ec == net::error::eof || ec == net::ssl::error::stream_truncated ||
-      ec == net::error::connection_reset || ec == http::error::end_of_stream)
+  if (ec == net::error::operation_aborted || ec == beast::error::timeout || ec == net::error::eof ||
+      ec == net::ssl::error::stream_truncated || ec == net::error::connection_reset ||
+      ec == http::error::end_of_stream)
     return;
   (void)what;  // other errors are also per-connection; nothing to log that could identify anyone
 }
@@ -37,8 +37,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  public:
   Session(tcp::socket&& socket, ssl::context* tls, std::shared_ptr<Server::State> state,
           std::shared_ptr<Handler> handler, std::shared_ptr<ListenerStats> stats)
-      : stream_(make_stream(std::move(socket), tls)), state_(std::move(state)),
-        handler_(std::move(handler)), stats_(std::move(stats)) {
+      : stream_(make_stream(std::move(socket), tls)),
+        state_(std::move(state)),
+        handler_(std::move(handler)),
+        stats_(std::move(stats)) {
     beast::error_code ec;
     ctx_.remote = lowest().socket().remote_endpoint(ec).address();
     listener = stats_.get();
@@ -81,8 +83,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   enum class Phase { handshake, head, body, processing, writing, streaming, closing };
 
   static Stream make_stream(tcp::socket&& s, ssl::context* tls) {
-    if constexpr (kIsTls<Stream>) return Stream(std::move(s), *tls);
-    else return Stream(std::move(s));
+    if constexpr (kIsTls<Stream>)
+      return Stream(std::move(s), *tls);
+    else
+      return Stream(std::move(s));
   }
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
   auto self() { return this->shared_from_this(); }
@@ -124,7 +128,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // Decided as soon as the head is known - before the body-limit check, so
     // a 413 is padded like every other answer to that route.
     // (A body_limit error means the head was parsed up to Content-Length.)
-    if (!ec || ec == http::error::body_limit) pad_to_ = handler_->answer_size(parser_->get().base());
+    if (!ec || ec == http::error::body_limit)
+      pad_to_ = handler_->answer_size(parser_->get().base());
     if (ec == http::error::header_limit) {
       state_->metrics.reject(Errc::headers_too_large);
       return send_final(error_response(Errc::headers_too_large, "request head is too large"));
@@ -143,7 +148,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     phase_ = Phase::body;
     lowest().expires_after(ms(limits().body_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, self()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_body, self()));
   }
 
   void on_body(beast::error_code ec, std::size_t) {
@@ -172,13 +178,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void start_stream(const Response& head, std::shared_ptr<StreamSource> src) {
     phase_ = Phase::streaming;
     source_ = std::move(src);
-    stream_head_ = std::make_unique<http::response<http::empty_body>>(head.result(), head.version());
+    stream_head_ =
+        std::make_unique<http::response<http::empty_body>>(head.result(), head.version());
     for (const auto& f : head) stream_head_->set(f.name_string(), f.value());
     stream_head_->chunked(true);
     stream_head_->keep_alive(false);
     stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*stream_head_);
     lowest().expires_after(ms(limits().write_timeout_ms));
-    http::async_write_header(stream_, *stream_sr_, beast::bind_front_handler(&Session::on_stream_write, self()));
+    http::async_write_header(stream_, *stream_sr_,
+                             beast::bind_front_handler(&Session::on_stream_write, self()));
   }
 
   void on_stream_write(beast::error_code ec, std::size_t) {
@@ -191,7 +199,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     lowest().expires_never();
     auto ex = stream_.get_executor();
     source_->next([self = self(), ex](std::optional<std::string> piece) {
-      net::post(ex, [self, piece = std::move(piece)]() mutable { self->on_piece(std::move(piece)); });
+      net::post(ex,
+                [self, piece = std::move(piece)]() mutable { self->on_piece(std::move(piece)); });
     });
   }
 
@@ -264,6 +273,5 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::size_t pad_to_ = 0;  // this request's answers are padded to this size (Handler::answer_size)
   Phase phase_ = Phase::handshake;
 };
-
 
 }  // namespace cw::daemon::detail

@@ -5,7 +5,9 @@ namespace cw::daemon {
 void start_plain_session(tcp::socket&& socket, std::shared_ptr<Server::State> state,
                          std::shared_ptr<Handler> handler, std::shared_ptr<ListenerStats> stats) {
   using S = detail::Session<boost::beast::tcp_stream>;
-  std::make_shared<S>(std::move(socket), nullptr, std::move(state), std::move(handler), std::move(stats))->run();
+  std::make_shared<S>(std::move(socket), nullptr, std::move(state), std::move(handler),
+                      std::move(stats))
+      ->run();
 }
 
 }  // namespace cw::daemon

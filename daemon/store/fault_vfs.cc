@@ -46,7 +46,7 @@ Plan parse_plan() {
 }
 
 bool cleared() {
-  struct stat st{};
+  struct stat st {};
   return !g_plan.clear_file.empty() && ::stat(g_plan.clear_file.c_str(), &st) == 0;
 }
 
@@ -60,41 +60,73 @@ int should_fail(Op op, int io_error) {
 }
 
 struct FaultFile {
-  sqlite3_file base;     // must be first: SQLite sees this
-  sqlite3_file* real;    // the default VFS's file, allocated after us
+  sqlite3_file base;   // must be first: SQLite sees this
+  sqlite3_file* real;  // the default VFS's file, allocated after us
 };
 
 sqlite3_io_methods g_methods;
 
-FaultFile* ff(sqlite3_file* f) { return reinterpret_cast<FaultFile*>(f); }
+FaultFile* ff(sqlite3_file* f) {
+  return reinterpret_cast<FaultFile*>(f);
+}
 
 int x_close(sqlite3_file* f) {
   int rc = ff(f)->real->pMethods ? ff(f)->real->pMethods->xClose(ff(f)->real) : SQLITE_OK;
   return rc;
 }
-int x_read(sqlite3_file* f, void* b, int n, sqlite3_int64 off) { return ff(f)->real->pMethods->xRead(ff(f)->real, b, n, off); }
+int x_read(sqlite3_file* f, void* b, int n, sqlite3_int64 off) {
+  return ff(f)->real->pMethods->xRead(ff(f)->real, b, n, off);
+}
 int x_write(sqlite3_file* f, const void* b, int n, sqlite3_int64 off) {
   if (int rc = should_fail(Op::write, SQLITE_IOERR_WRITE)) return rc;
   return ff(f)->real->pMethods->xWrite(ff(f)->real, b, n, off);
 }
-int x_truncate(sqlite3_file* f, sqlite3_int64 size) { return ff(f)->real->pMethods->xTruncate(ff(f)->real, size); }
+int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  return ff(f)->real->pMethods->xTruncate(ff(f)->real, size);
+}
 int x_sync(sqlite3_file* f, int flags) {
   if (int rc = should_fail(Op::sync, SQLITE_IOERR_FSYNC)) return rc;
   return ff(f)->real->pMethods->xSync(ff(f)->real, flags);
 }
-int x_size(sqlite3_file* f, sqlite3_int64* s) { return ff(f)->real->pMethods->xFileSize(ff(f)->real, s); }
-int x_lock(sqlite3_file* f, int l) { return ff(f)->real->pMethods->xLock(ff(f)->real, l); }
-int x_unlock(sqlite3_file* f, int l) { return ff(f)->real->pMethods->xUnlock(ff(f)->real, l); }
-int x_check(sqlite3_file* f, int* r) { return ff(f)->real->pMethods->xCheckReservedLock(ff(f)->real, r); }
-int x_fcntl(sqlite3_file* f, int op, void* a) { return ff(f)->real->pMethods->xFileControl(ff(f)->real, op, a); }
-int x_sector(sqlite3_file* f) { return ff(f)->real->pMethods->xSectorSize(ff(f)->real); }
-int x_dev(sqlite3_file* f) { return ff(f)->real->pMethods->xDeviceCharacteristics(ff(f)->real); }
-int x_shmmap(sqlite3_file* f, int pg, int sz, int ext, void volatile** pp) { return ff(f)->real->pMethods->xShmMap(ff(f)->real, pg, sz, ext, pp); }
-int x_shmlock(sqlite3_file* f, int off, int n, int flags) { return ff(f)->real->pMethods->xShmLock(ff(f)->real, off, n, flags); }
-void x_shmbarrier(sqlite3_file* f) { ff(f)->real->pMethods->xShmBarrier(ff(f)->real); }
-int x_shmunmap(sqlite3_file* f, int del) { return ff(f)->real->pMethods->xShmUnmap(ff(f)->real, del); }
-int x_fetch(sqlite3_file* f, sqlite3_int64 off, int amt, void** pp) { return ff(f)->real->pMethods->xFetch(ff(f)->real, off, amt, pp); }
-int x_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) { return ff(f)->real->pMethods->xUnfetch(ff(f)->real, off, p); }
+int x_size(sqlite3_file* f, sqlite3_int64* s) {
+  return ff(f)->real->pMethods->xFileSize(ff(f)->real, s);
+}
+int x_lock(sqlite3_file* f, int l) {
+  return ff(f)->real->pMethods->xLock(ff(f)->real, l);
+}
+int x_unlock(sqlite3_file* f, int l) {
+  return ff(f)->real->pMethods->xUnlock(ff(f)->real, l);
+}
+int x_check(sqlite3_file* f, int* r) {
+  return ff(f)->real->pMethods->xCheckReservedLock(ff(f)->real, r);
+}
+int x_fcntl(sqlite3_file* f, int op, void* a) {
+  return ff(f)->real->pMethods->xFileControl(ff(f)->real, op, a);
+}
+int x_sector(sqlite3_file* f) {
+  return ff(f)->real->pMethods->xSectorSize(ff(f)->real);
+}
+int x_dev(sqlite3_file* f) {
+  return ff(f)->real->pMethods->xDeviceCharacteristics(ff(f)->real);
+}
+int x_shmmap(sqlite3_file* f, int pg, int sz, int ext, void volatile** pp) {
+  return ff(f)->real->pMethods->xShmMap(ff(f)->real, pg, sz, ext, pp);
+}
+int x_shmlock(sqlite3_file* f, int off, int n, int flags) {
+  return ff(f)->real->pMethods->xShmLock(ff(f)->real, off, n, flags);
+}
+void x_shmbarrier(sqlite3_file* f) {
+  ff(f)->real->pMethods->xShmBarrier(ff(f)->real);
+}
+int x_shmunmap(sqlite3_file* f, int del) {
+  return ff(f)->real->pMethods->xShmUnmap(ff(f)->real, del);
+}
+int x_fetch(sqlite3_file* f, sqlite3_int64 off, int amt, void** pp) {
+  return ff(f)->real->pMethods->xFetch(ff(f)->real, off, amt, pp);
+}
+int x_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
+  return ff(f)->real->pMethods->xUnfetch(ff(f)->real, off, p);
+}
 
 int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   auto* file = ff(f);
@@ -107,10 +139,10 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int*
 
 void install() {
   g_base = sqlite3_vfs_find(nullptr);
-  g_methods = sqlite3_io_methods{3,        x_close,   x_read,     x_write,     x_truncate,  x_sync,
-                                 x_size,   x_lock,    x_unlock,   x_check,     x_fcntl,     x_sector,
-                                 x_dev,    x_shmmap,  x_shmlock,  x_shmbarrier, x_shmunmap, x_fetch,
-                                 x_unfetch};
+  g_methods =
+      sqlite3_io_methods{3,         x_close,      x_read,     x_write, x_truncate, x_sync, x_size,
+                         x_lock,    x_unlock,     x_check,    x_fcntl, x_sector,   x_dev,  x_shmmap,
+                         x_shmlock, x_shmbarrier, x_shmunmap, x_fetch, x_unfetch};
   g_vfs = *g_base;
   g_vfs.zName = "casewire-faulty";
   g_vfs.szOsFile = static_cast<int>(sizeof(FaultFile)) + g_base->szOsFile;
@@ -121,7 +153,9 @@ void install() {
 
 }  // namespace
 
-bool compiled_in() { return true; }
+bool compiled_in() {
+  return true;
+}
 
 const char* vfs_name() {
   static std::once_flag once;
@@ -137,17 +171,27 @@ bool ack_before_commit() {
   return v && std::strcmp(v, "1") == 0;
 }
 
-std::uint64_t injected() { return g_injected.load(); }
+std::uint64_t injected() {
+  return g_injected.load();
+}
 
 }  // namespace cw::daemon::fault
 
 #else  // production build: no hooks at all
 
 namespace cw::daemon::fault {
-bool compiled_in() { return false; }
-const char* vfs_name() { return nullptr; }
-bool ack_before_commit() { return false; }
-std::uint64_t injected() { return 0; }
+bool compiled_in() {
+  return false;
+}
+const char* vfs_name() {
+  return nullptr;
+}
+bool ack_before_commit() {
+  return false;
+}
+std::uint64_t injected() {
+  return 0;
+}
 }  // namespace cw::daemon::fault
 
 #endif

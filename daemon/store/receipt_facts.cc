@@ -17,7 +17,8 @@ Result<ReceiptFacts> decode_receipt_facts(ByteView plaintext) {
   f.sequence = r.u64();
   f.received_at = static_cast<std::int64_t>(r.u64());
   auto h = r.raw(32);
-  if (!r.ok() || version != 1 || r.remaining() != 0) return make_error(Errc::internal_error, "stored receipt is damaged");
+  if (!r.ok() || version != 1 || r.remaining() != 0)
+    return make_error(Errc::internal_error, "stored receipt is damaged");
   std::copy(h.begin(), h.end(), f.envelope_hash.begin());
   return f;
 }

@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -112,18 +112,21 @@ const char* const kMigrations[] = {
     )sql",
 };
 // Statements that finish a migration after its data step.
-const char* const kMigrationsAfterData[] = {nullptr, nullptr, nullptr,
-                                            "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;"};
+const char* const kMigrationsAfterData[] = {
+    nullptr, nullptr, nullptr, "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;"};
 static_assert(std::size(kMigrationsAfterData) == std::size(kMigrations));
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // After this many failed attempts in a row an organisation's webhook is shown
 // as failing (metrics, casewire-keys list). Deliveries are never dropped.
 constexpr int kFailingAfter = 3;
 
-std::int64_t to_hour(std::int64_t t) { return t - t % 3600; }
+std::int64_t to_hour(std::int64_t t) {
+  return t - t % 3600;
+}
 
 Error db_error(sqlite3* db, const std::string& what) {
-  return make_error(Errc::store_unavailable, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
+  return make_error(Errc::store_unavailable,
+                    what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
 }
 
 class Stmt {
@@ -139,9 +142,18 @@ class Stmt {
   explicit operator bool() const { return s_ != nullptr; }
   sqlite3_stmt* get() const { return s_; }
 
-  Stmt& bind(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); return *this; }
-  Stmt& bind(int i, std::uint64_t v) { sqlite3_bind_int64(s_, i, static_cast<std::int64_t>(v)); return *this; }
-  Stmt& bind(int i, int v) { sqlite3_bind_int(s_, i, v); return *this; }
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, std::uint64_t v) {
+    sqlite3_bind_int64(s_, i, static_cast<std::int64_t>(v));
+    return *this;
+  }
+  Stmt& bind(int i, int v) {
+    sqlite3_bind_int(s_, i, v);
+    return *this;
+  }
   Stmt& bind(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -154,7 +166,8 @@ class Stmt {
   std::int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
   std::string text(int c) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c))) : std::string();
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c)))
+             : std::string();
   }
   ByteView blob(int c) const {
     return {static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, c)),
@@ -183,7 +196,8 @@ Status run(sqlite3* db, Stmt& s, const char* what) {
 
 Result<sqlite3*> open_db(const std::string& path, int flags) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, fault::vfs_name()) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, fault::vfs_name()) !=
+      SQLITE_OK) {
     auto e = db_error(db, "open " + path);
     sqlite3_close(db);
     return e;
@@ -220,7 +234,8 @@ class SqliteStore final : public Store {
   // ---- writes -------------------------------------------------------------
 
   void record_alert(NewAlert alert, Callback<Recorded> done) override {
-    auto state = std::make_shared<std::pair<NewAlert, std::optional<Result<Recorded>>>>(std::move(alert), std::nullopt);
+    auto state = std::make_shared<std::pair<NewAlert, std::optional<Result<Recorded>>>>(
+        std::move(alert), std::nullopt);
     submit(Job{[this, state] {
                  auto r = write_alert(state->first);
                  if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
@@ -228,7 +243,9 @@ class SqliteStore final : public Store {
                  return Status::Ok();
                },
                [state, done = std::move(done)](bool committed) {
-                 if (!committed) return done(make_error(Errc::store_unavailable, "the alert could not be stored"));
+                 if (!committed)
+                   return done(
+                       make_error(Errc::store_unavailable, "the alert could not be stored"));
                  done(std::move(*state->second));
                }});
   }
@@ -243,7 +260,9 @@ class SqliteStore final : public Store {
                  return Status::Ok();
                },
                [out, done = std::move(done)](bool committed) {
-                 if (!committed) return done(make_error(Errc::store_unavailable, "the acknowledgement could not be stored"));
+                 if (!committed)
+                   return done(make_error(Errc::store_unavailable,
+                                          "the acknowledgement could not be stored"));
                  done(std::move(**out));
                }});
   }
@@ -258,7 +277,8 @@ class SqliteStore final : public Store {
                  return Status::Ok();
                },
                [count, done = std::move(done)](bool committed) {
-                 if (!committed) return done(make_error(Errc::store_unavailable, "escalation not stored"));
+                 if (!committed)
+                   return done(make_error(Errc::store_unavailable, "escalation not stored"));
                  done(*count);
                }});
   }
@@ -266,12 +286,14 @@ class SqliteStore final : public Store {
   void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) override {
     submit(Job{[this, results = std::move(results)] { return write_webhook_results(results); },
                [done = std::move(done)](bool committed) {
-                 if (!committed) return done(make_error(Errc::store_unavailable, "webhook results not stored"));
+                 if (!committed)
+                   return done(make_error(Errc::store_unavailable, "webhook results not stored"));
                  done(true);
                }});
   }
 
-  void revive_webhooks(std::vector<WebhookGeneration> current, Callback<std::uint32_t> done) override {
+  void revive_webhooks(std::vector<WebhookGeneration> current,
+                       Callback<std::uint32_t> done) override {
     auto count = std::make_shared<std::uint32_t>(0);
     submit(Job{[this, count, current = std::move(current)] {
                  auto r = write_revivals(current);
@@ -280,14 +302,16 @@ class SqliteStore final : public Store {
                  return Status::Ok();
                },
                [count, done = std::move(done)](bool committed) {
-                 if (!committed) return done(make_error(Errc::store_unavailable, "webhook revival not stored"));
+                 if (!committed)
+                   return done(make_error(Errc::store_unavailable, "webhook revival not stored"));
                  done(*count);
                }});
   }
 
   // ---- reads --------------------------------------------------------------
 
-  Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after, std::size_t limit) override {
+  Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
+                                     std::size_t limit) override {
     std::lock_guard lock(read_mu_);
     Stmt s(rdb_,
            "SELECT n.seq, n.body FROM deliveries d JOIN notifications n ON n.seq = d.seq "
@@ -303,7 +327,8 @@ class SqliteStore final : public Store {
                                                const std::vector<std::string>& paused) override {
     std::lock_guard lock(read_mu_);
     Stmt s(rdb_,
-           "SELECT d.seq, d.org, d.attempts, n.body FROM deliveries d JOIN notifications n ON n.seq = d.seq "
+           "SELECT d.seq, d.org, d.attempts, n.body FROM deliveries d JOIN notifications n ON "
+           "n.seq = d.seq "
            "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
            "AND d.org NOT IN (SELECT value FROM json_each(?)) "
            "ORDER BY d.seq LIMIT ?");
@@ -317,14 +342,16 @@ class SqliteStore final : public Store {
     s.bind(1, now).bind(2, std::string_view(list)).bind(3, static_cast<std::int64_t>(limit));
     std::vector<DueWebhook> out;
     while (s.step() == SQLITE_ROW)
-      out.push_back({static_cast<std::uint64_t>(s.i64(0)), s.text(1), static_cast<std::uint32_t>(s.i64(2)), s.text(3)});
+      out.push_back({static_cast<std::uint64_t>(s.i64(0)), s.text(1),
+                     static_cast<std::uint32_t>(s.i64(2)), s.text(3)});
     return out;
   }
 
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override {
     std::lock_guard lock(read_mu_);
     Stmt s(rdb_,
-           "SELECT c.pseudonym, c.state, c.escalated, (SELECT count(*) FROM acks a WHERE a.case_id = c.id), "
+           "SELECT c.pseudonym, c.state, c.escalated, (SELECT count(*) FROM acks a WHERE a.case_id "
+           "= c.id), "
            "c.owner_tag FROM cases c WHERE c.case_tag = ?");
     if (!s) return db_error(rdb_, "case status");
     s.bind(1, ByteView(case_tag));
@@ -340,7 +367,8 @@ class SqliteStore final : public Store {
     Stmt s(rdb_, "SELECT org, state, consecutive_failures FROM webhook_health ORDER BY org");
     if (!s) return db_error(rdb_, "webhook health");
     std::vector<WebhookHealth> out;
-    while (s.step() == SQLITE_ROW) out.push_back({s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(2))});
+    while (s.step() == SQLITE_ROW)
+      out.push_back({s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(2))});
     return out;
   }
 
@@ -474,8 +502,8 @@ class SqliteStore final : public Store {
     auto db = open_db(path_, SQLITE_OPEN_READWRITE);
     if (!db) return false;
     wdb_ = *db;
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                               "PRAGMA secure_delete=ON"})
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                               "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"})
       if (!exec(wdb_, pragma).ok()) return false;
     Stmt check(wdb_, "PRAGMA quick_check");
     if (!check || check.step() != SQLITE_ROW || check.text(0) != "ok") return false;
@@ -492,23 +520,34 @@ class SqliteStore final : public Store {
 
   // Adds one case event: the notification body and a delivery row per
   // recipient, and remembers the recipients as being on the case.
-  Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym, const CaseFacts& facts,
-                                  std::string_view event, const std::vector<Recipient>& to, std::int64_t now) {
+  Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym,
+                                  const CaseFacts& facts, std::string_view event,
+                                  const std::vector<Recipient>& to, std::int64_t now) {
     Stmt acks(wdb_, "SELECT count(*) FROM acks WHERE case_id = ?");
     if (!acks || acks.bind(1, case_id).step() != SQLITE_ROW) return db_error(wdb_, "count acks");
     const std::uint64_t seq = next_seq_;
-    auto body = encode_notification(
-        make_notification(facts, event, seq, pseudonym, static_cast<std::uint32_t>(acks.i64(0)), now));
-    if (!body) return make_error(Errc::store_unavailable, "notification encoding failed: " + body.error().message);
-    Stmt n(wdb_, "INSERT INTO notifications (seq, case_id, event, body, created_at) VALUES (?, ?, ?, ?, ?)");
-    n.bind(1, seq).bind(2, case_id).bind(3, event).bind(4, std::string_view(*body)).bind(5, to_hour(now));
+    auto body = encode_notification(make_notification(
+        facts, event, seq, pseudonym, static_cast<std::uint32_t>(acks.i64(0)), now));
+    if (!body)
+      return make_error(Errc::store_unavailable,
+                        "notification encoding failed: " + body.error().message);
+    Stmt n(
+        wdb_,
+        "INSERT INTO notifications (seq, case_id, event, body, created_at) VALUES (?, ?, ?, ?, ?)");
+    n.bind(1, seq)
+        .bind(2, case_id)
+        .bind(3, event)
+        .bind(4, std::string_view(*body))
+        .bind(5, to_hour(now));
     CW_TRY(run(wdb_, n, "insert notification"));
     next_seq_++;
     for (const auto& r : to) {
       // Due at once: 0, not the exact time of the event (which a seized
       // phone's receipt would match).
       Stmt d(wdb_, "INSERT INTO deliveries (seq, org, state, next_attempt_at) VALUES (?, ?, ?, 0)");
-      d.bind(1, seq).bind(2, std::string_view(r.org)).bind(3, std::string_view(r.webhook ? "pending" : "feed"));
+      d.bind(1, seq)
+          .bind(2, std::string_view(r.org))
+          .bind(3, std::string_view(r.webhook ? "pending" : "feed"));
       CW_TRY(run(wdb_, d, "insert delivery"));
       Stmt co(wdb_, "INSERT OR IGNORE INTO case_orgs (case_id, org) VALUES (?, ?)");
       co.bind(1, case_id).bind(2, std::string_view(r.org));
@@ -556,7 +595,8 @@ class SqliteStore final : public Store {
       const auto unknown = make_error(Errc::unknown_case, "no case of yours has this reference");
       if (c.step() != SQLITE_ROW) return unknown;
       Tag reporter{};
-      if (auto t = c.blob(4); t.size() == reporter.size()) std::copy(t.begin(), t.end(), reporter.begin());
+      if (auto t = c.blob(4); t.size() == reporter.size())
+        std::copy(t.begin(), t.end(), reporter.begin());
       if (!owns_case(reporter, a.event.owner_tags)) return unknown;
       // A retraction is final: organisations stood down on it.
       if (c.text(3) == "retracted")
@@ -581,10 +621,13 @@ class SqliteStore final : public Store {
 
     if (a.kind == AlertKind::new_case) {
       Stmt c(wdb_,
-             "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, owner_tag) "
+             "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, "
+             "owner_tag) "
              "VALUES (?, ?, ?, 'open', ?, ?, ?)");
       c.bind(1, ByteView(a.event.case_tag)).bind(2, std::string_view(a.event.case_id));
-      c.bind(3, std::string_view(facts.to_json())).bind(4, to_hour(a.received_at)).bind(5, a.event.escalate_at);
+      c.bind(3, std::string_view(facts.to_json()))
+          .bind(4, to_hour(a.received_at))
+          .bind(5, a.event.escalate_at);
       c.bind(6, ByteView(a.event.owner_tag));
       CW_TRY(run(wdb_, c, "insert case"));
       case_id = sqlite3_last_insert_rowid(wdb_);
@@ -594,7 +637,9 @@ class SqliteStore final : public Store {
                           : a.kind == AlertKind::retraction ? "retracted"
                                                             : "open";
       Stmt u(wdb_, "UPDATE cases SET facts = ?, state = ? WHERE id = ?");
-      u.bind(1, std::string_view(facts.to_json())).bind(2, std::string_view(state)).bind(3, case_id);
+      u.bind(1, std::string_view(facts.to_json()))
+          .bind(2, std::string_view(state))
+          .bind(3, case_id);
       CW_TRY(run(wdb_, u, "update case"));
     }
     auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, a.received_at);
@@ -632,7 +677,8 @@ class SqliteStore final : public Store {
       std::vector<Recipient> to;
       const bool private_case = facts.consent == "private";
       for (const auto& o : orgs)
-        if (o.org != org && on_case->count(o.org) && (!private_case || o.cleared_private)) to.push_back(o);
+        if (o.org != org && on_case->count(o.org) && (!private_case || o.cleared_private))
+          to.push_back(o);
       auto ev = add_event(case_id, pseudonym, facts, "acknowledged", to, now);
       if (!ev) return ev.error();
     }
@@ -653,7 +699,8 @@ class SqliteStore final : public Store {
       CaseFacts facts;
     };
     std::vector<Due> due;
-    while (s.step() == SQLITE_ROW) due.push_back({s.i64(0), s.text(1), CaseFacts::from_json(s.text(2))});
+    while (s.step() == SQLITE_ROW)
+      due.push_back({s.i64(0), s.text(1), CaseFacts::from_json(s.text(2))});
     for (const auto& d : due) {
       std::vector<Recipient> recipients;
       for (const auto& r : to) {
@@ -676,24 +723,26 @@ class SqliteStore final : public Store {
                           : r.outcome == WebhookOutcome::failed_for_good ? "dead"
                                                                          : "pending";
       Stmt u(wdb_,
-             "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ? "
+             "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, "
+             "last_status = ? "
              "WHERE seq = ? AND org = ?");
       u.bind(1, std::string_view(state)).bind(2, r.next_attempt_at).bind(3, r.http_status);
       u.bind(4, r.seq).bind(5, std::string_view(r.org));
       CW_TRY(run(wdb_, u, "update delivery"));
       // Health is kept by key id (for casewire-keys list) and to the hour, so
       // its update time does not point at the delivery rows just written.
-      Stmt h(wdb_,
-             "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at, generation) "
-             "VALUES (?1, ?2, ?3, ?4, ?8) "
-             "ON CONFLICT(org) DO UPDATE SET "
-             "consecutive_failures = CASE WHEN ?5 THEN 0 ELSE consecutive_failures + 1 END, "
-             "state = CASE WHEN ?6 THEN 'disabled' WHEN ?5 THEN 'ok' "
-             "  WHEN consecutive_failures + 1 >= ?7 THEN 'failing' ELSE state END, "
-             "updated_at = excluded.updated_at "
-             // An attempt still in flight when the endpoint was fixed must not
-             // disable the fixed one.
-             "WHERE generation <= ?8");
+      Stmt h(
+          wdb_,
+          "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at, generation) "
+          "VALUES (?1, ?2, ?3, ?4, ?8) "
+          "ON CONFLICT(org) DO UPDATE SET "
+          "consecutive_failures = CASE WHEN ?5 THEN 0 ELSE consecutive_failures + 1 END, "
+          "state = CASE WHEN ?6 THEN 'disabled' WHEN ?5 THEN 'ok' "
+          "  WHEN consecutive_failures + 1 >= ?7 THEN 'failing' ELSE state END, "
+          "updated_at = excluded.updated_at "
+          // An attempt still in flight when the endpoint was fixed must not
+          // disable the fixed one.
+          "WHERE generation <= ?8");
       const bool ok = r.outcome == WebhookOutcome::delivered;
       const bool gone = r.outcome == WebhookOutcome::gone;
       h.bind(1, std::string_view(r.org_id)).bind(2, std::string_view(gone ? "disabled" : "ok"));
@@ -718,9 +767,11 @@ class SqliteStore final : public Store {
       // The generation moves on even for a healthy endpoint, so that an
       // attempt still in flight under the old one cannot disable the new one.
       Stmt h(wdb_,
-             "UPDATE webhook_health SET state = 'ok', consecutive_failures = 0, generation = ?1, updated_at = ?2 "
+             "UPDATE webhook_health SET state = 'ok', consecutive_failures = 0, generation = ?1, "
+             "updated_at = ?2 "
              "WHERE org = ?3");
-      h.bind(1, static_cast<std::int64_t>(c.generation)).bind(2, to_hour(static_cast<std::int64_t>(std::time(nullptr))));
+      h.bind(1, static_cast<std::int64_t>(c.generation))
+          .bind(2, to_hour(static_cast<std::int64_t>(std::time(nullptr))));
       h.bind(3, std::string_view(c.org_id));
       CW_TRY(run(wdb_, h, "revive webhook"));
       Stmt d(wdb_,
@@ -739,12 +790,12 @@ class SqliteStore final : public Store {
   sqlite3* wdb_;
   sqlite3* rdb_;
   std::mutex read_mu_;
-  std::atomic<bool> failed_{false};  // written by the writer thread only
+  std::atomic<bool> failed_{false};                        // written by the writer thread only
   std::chrono::steady_clock::time_point next_recovery_{};  // writer thread only
   const std::uint32_t max_batch_;
   Metrics* metrics_;
-  std::uint64_t next_seq_ = 1;          // writer thread only
-  bool new_notifications_ = false;      // writer thread only
+  std::uint64_t next_seq_ = 1;      // writer thread only
+  bool new_notifications_ = false;  // writer thread only
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -765,23 +816,30 @@ Status migrate_v4_data(sqlite3* db, const Keyring* keys) {
   if (!any_orgs || any_orgs.step() != SQLITE_ROW) return db_error(db, "count deliveries");
   if (any.i64(0) + any_orgs.i64(0) == 0) return Status::Ok();
   if (!keys)
-    return make_error(Errc::store_unavailable,
-                      "this database needs the daemon's keys to upgrade to schema v4: start casewired on it");
+    return make_error(
+        Errc::store_unavailable,
+        "this database needs the daemon's keys to upgrade to schema v4: start casewired on it");
   {
-    Stmt rows(db, "SELECT seq, alert_tag, sender_tag, envelope_hash, received_at, kind, sealed FROM alerts");
+    Stmt rows(
+        db,
+        "SELECT seq, alert_tag, sender_tag, envelope_hash, received_at, kind, sealed FROM alerts");
     if (!rows) return db_error(db, "read alerts");
     while (rows.step() == SQLITE_ROW) {
       ReceiptFacts f;
       f.sequence = static_cast<std::uint64_t>(rows.i64(0));
       f.received_at = rows.i64(4);
       auto h = rows.blob(3);
-      if (h.size() == f.envelope_hash.size()) std::copy(h.begin(), h.end(), f.envelope_hash.begin());
+      if (h.size() == f.envelope_hash.size())
+        std::copy(h.begin(), h.end(), f.envelope_hash.begin());
       const Bytes tag(rows.blob(1).begin(), rows.blob(1).end());
       Bytes plain = encode_receipt_facts(f);
-      Stmt ins(db, "INSERT INTO alerts_v4 (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
-                   "VALUES (?, ?, ?, ?, ?, ?)");
+      Stmt ins(db,
+               "INSERT INTO alerts_v4 (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
+               "VALUES (?, ?, ?, ?, ?, ?)");
       ins.bind(1, ByteView(tag)).bind(2, rows.blob(2)).bind(3, std::string_view(rows.text(5)));
-      ins.bind(4, f.received_at / 86400).bind(5, rows.blob(6)).bind(6, ByteView(keys->seal_record(plain, tag)));
+      ins.bind(4, f.received_at / 86400)
+          .bind(5, rows.blob(6))
+          .bind(6, ByteView(keys->seal_record(plain, tag)));
       CW_TRY(run(db, ins, "copy alert"));
     }
   }
@@ -789,17 +847,21 @@ Status migrate_v4_data(sqlite3* db, const Keyring* keys) {
     // A case's new tags come from its first alert's sealed record, which
     // holds the reporter's key id and the alert id (ingest's record layout:
     // version u8 || sender[8] || alert id[16] || ...).
-    Stmt cases(db, "SELECT c.id, a.alert_tag, a.sealed FROM cases c JOIN alerts a ON a.alert_tag = c.case_tag");
+    Stmt cases(db,
+               "SELECT c.id, a.alert_tag, a.sealed FROM cases c JOIN alerts a ON a.alert_tag = "
+               "c.case_tag");
     if (!cases) return db_error(db, "read cases");
     while (cases.step() == SQLITE_ROW) {
       auto plain = keys->open_record(cases.blob(2), cases.blob(1));
-      if (!plain) return make_error(Errc::store_unavailable, "upgrade to v4: " + plain.error().message);
+      if (!plain)
+        return make_error(Errc::store_unavailable, "upgrade to v4: " + plain.error().message);
       ByteReader r(*plain);
       const auto version = r.u8();
       const auto sender = r.fixed<8>();
       const auto alert_id = r.fixed<16>();
       wipe(plain->data(), plain->size());
-      if (!r.ok() || version != 1) return make_error(Errc::store_unavailable, "upgrade to v4: a record is damaged");
+      if (!r.ok() || version != 1)
+        return make_error(Errc::store_unavailable, "upgrade to v4: a record is damaged");
       const Tag case_tag = keys->case_tag(alert_id);
       const Tag owner = keys->owner_tag(sender, alert_id);
       Stmt u(db, "UPDATE cases SET case_tag = ?, owner_tag = ? WHERE id = ?");
@@ -858,7 +920,9 @@ Status migrate(sqlite3* db, const Keyring* keys) {
 
 }  // namespace
 
-int sqlite_schema_version() { return kSchemaVersion; }
+int sqlite_schema_version() {
+  return kSchemaVersion;
+}
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& o) {
   // The database holds sealed records only, but its metadata (how many alerts,

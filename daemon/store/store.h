@@ -37,7 +37,7 @@ using Hash32 = std::array<std::uint8_t, 32>;
 // which organisation was told of, or acts on, which case. Webhook health
 // (not tied to any case) is kept by key id, for `casewire-keys list`.
 struct Recipient {
-  std::string org;   // organisation tag (Keyring::org_tag), 32 hex
+  std::string org;  // organisation tag (Keyring::org_tag), 32 hex
   bool webhook = false;
   bool cleared_private = false;  // may hear about consent=private cases
 };
@@ -49,10 +49,10 @@ struct Recipient {
 using FollowUpRouter = std::function<std::vector<Recipient>(const CaseFacts& merged)>;
 
 struct CaseEventDraft {
-  CaseFacts facts;            // anonymised facts of this alert
-  Tag case_tag{};             // Keyring::case_tag of the case's reference (its new_case alert id)
-  Tag owner_tag{};            // new_case: Keyring::owner_tag(reporter, case reference)
-  std::string case_id;        // the case pseudonym (hex)
+  CaseFacts facts;      // anonymised facts of this alert
+  Tag case_tag{};       // Keyring::case_tag of the case's reference (its new_case alert id)
+  Tag owner_tag{};      // new_case: Keyring::owner_tag(reporter, case reference)
+  std::string case_id;  // the case pseudonym (hex)
   // new_case: the matching subscriptions. Follow-ups: unused (see route).
   std::vector<Recipient> recipients;
   // Follow-ups: routes by the case's merged facts, so an update that makes
@@ -69,21 +69,21 @@ struct CaseEventDraft {
 };
 
 struct NewAlert {
-  Tag alert_tag{};       // keyed hash of the alert id (the idempotency key)
-  Tag sender_tag{};      // keyed hash of (sender, alert id)
+  Tag alert_tag{};   // keyed hash of the alert id (the idempotency key)
+  Tag sender_tag{};  // keyed hash of (sender, alert id)
   // When it arrived: the store keeps it no finer than the day (alerts) or
   // the hour (cases, notifications); the exact time is only in `receipt`.
   std::int64_t received_at = 0;
   AlertKind kind = AlertKind::new_case;
-  Bytes sealed;          // restricted data, encrypted under the storage key
-  Bytes receipt;         // the receipt's facts, sealed (receipt_facts.h)
+  Bytes sealed;   // restricted data, encrypted under the storage key
+  Bytes receipt;  // the receipt's facts, sealed (receipt_facts.h)
   CaseEventDraft event;
 };
 
 struct Recorded {
-  bool duplicate = false;        // this alert id was already recorded
-  bool sender_conflict = false;  // ...by a different sender
-  Bytes receipt;                 // duplicate: the sealed receipt facts recorded the first time
+  bool duplicate = false;          // this alert id was already recorded
+  bool sender_conflict = false;    // ...by a different sender
+  Bytes receipt;                   // duplicate: the sealed receipt facts recorded the first time
   std::uint64_t notification = 0;  // the case event's feed sequence (0 for a duplicate)
   std::size_t deliveries = 0;
 };
@@ -149,15 +149,15 @@ class Store {
   virtual void record_alert(NewAlert alert, Callback<Recorded> done) = 0;
   // Records `org`'s acknowledgement of the case behind notification `seq` and
   // tells the other organisations on the case (those of `orgs`, the active
-  // organisations, that are on it - and, for a private case, cleared). forbidden if `org` never received that
-  // notification; not_found if there is no such notification.
+  // organisations, that are on it - and, for a private case, cleared). forbidden if `org` never
+  // received that notification; not_found if there is no such notification.
   virtual void record_ack(std::uint64_t seq, std::string org, std::int64_t now,
                           std::vector<Recipient> orgs, Callback<AckResult> done) = 0;
   // Escalates every open new case older than its deadline that nobody has
   // acknowledged: an "escalation" event to `to` (filtered per case by consent:
   // private cases only to `cleared`). Returns how many cases were escalated.
-  virtual void escalate_due(std::int64_t now, std::vector<Recipient> to, std::vector<std::string> cleared,
-                            Callback<std::uint32_t> done) = 0;
+  virtual void escalate_due(std::int64_t now, std::vector<Recipient> to,
+                            std::vector<std::string> cleared, Callback<std::uint32_t> done) = 0;
   // Results from an attempt made under an older generation than the one
   // recorded leave the organisation's webhook health alone.
   virtual void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) = 0;
@@ -165,10 +165,12 @@ class Store {
   // generation: clears a disable or failing state and puts its notifications
   // that ran out of retries back in the queue (the operator fixed the
   // endpoint). Returns how many organisations were revived.
-  virtual void revive_webhooks(std::vector<WebhookGeneration> current, Callback<std::uint32_t> done) = 0;
+  virtual void revive_webhooks(std::vector<WebhookGeneration> current,
+                               Callback<std::uint32_t> done) = 0;
 
   // Reads (never block the writer; see committed data only).
-  virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after, std::size_t limit) = 0;
+  virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
+                                             std::size_t limit) = 0;
   // Pending webhook deliveries due by `now`, skipping organisations (tags)
   // in `paused` (disabled by a 410).
   virtual Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit,

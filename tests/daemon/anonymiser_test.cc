@@ -23,13 +23,15 @@ TEST(Anonymiser, HasARuleForExactlyTheNonRestrictedSchemaFields) {
   std::set<std::string_view> allowed;
   for (const auto& f : alert_fields())
     if (f.classification != Classification::restricted) allowed.insert(f.path);
-  EXPECT_EQ(rules, allowed) << "every public/generalised field needs a rule, and no restricted field may have one";
+  EXPECT_EQ(rules, allowed)
+      << "every public/generalised field needs a rule, and no restricted field may have one";
 }
 
 TEST(Anonymiser, NoRestrictedCanaryReachesFactsNotificationOrCap) {
   auto a = test::sample_alert(kNow);
   auto facts = anonymise(a);
-  auto body = encode_notification(make_notification(facts, "new_case", 7, std::string(32, 'a'), 0, kNow));
+  auto body =
+      encode_notification(make_notification(facts, "new_case", 7, std::string(32, 'a'), 0, kNow));
   ASSERT_TRUE(body.ok()) << body.error().message;
   auto cap = to_cap_xml(*decode_notification(*body), "0011223344556677");
   for (const char* c : test::kAllCanaries) {
@@ -82,9 +84,11 @@ TEST(Anonymiser, FollowUpsMergeIntoTheCase) {
 TEST(Notification, EveryNotificationHasTheSameSize) {
   Alert tiny;
   tiny.kind = AlertKind::retraction;
-  auto small = encode_notification(make_notification(anonymise(tiny), "retraction", 1, std::string(32, 'b'), 0, kNow));
-  auto big = encode_notification(make_notification(anonymise(test::sample_alert(kNow)), "acknowledged",
-                                                   123456789012ull, std::string(32, 'c'), 4000000000u, kNow));
+  auto small = encode_notification(
+      make_notification(anonymise(tiny), "retraction", 1, std::string(32, 'b'), 0, kNow));
+  auto big = encode_notification(make_notification(anonymise(test::sample_alert(kNow)),
+                                                   "acknowledged", 123456789012ull,
+                                                   std::string(32, 'c'), 4000000000u, kNow));
   ASSERT_TRUE(small.ok() && big.ok());
   EXPECT_EQ(small->size(), kNotificationBodySize);
   EXPECT_EQ(big->size(), kNotificationBodySize);
@@ -104,14 +108,17 @@ TEST(Notification, RefusesToCarryAnythingButCodes) {
 TEST(Cap, OutputValidatesAgainstTheCap12SchemaForEveryEvent) {
   test::TempDir dir;
   auto facts = anonymise(test::sample_alert(kNow));
-  for (const char* event : {"new_case", "update", "resolved", "retraction", "escalation", "acknowledged"}) {
-    auto n = *decode_notification(*encode_notification(make_notification(facts, event, 5, std::string(32, 'd'), 1, kNow)));
+  for (const char* event :
+       {"new_case", "update", "resolved", "retraction", "escalation", "acknowledged"}) {
+    auto n = *decode_notification(
+        *encode_notification(make_notification(facts, event, 5, std::string(32, 'd'), 1, kNow)));
     auto xml = to_cap_xml(n, "0011223344556677");
     EXPECT_EQ(xml.size(), kCapBodySize);
     ASSERT_TRUE(write_file_atomic(dir / "a.xml", as_bytes(xml), 0644, Overwrite::yes).ok());
     // tests/data/CAP-v1.2.xsd is the OASIS schema, unchanged.
-    auto r = test::run({"/usr/bin/xmllint", "--noout", "--schema",
-                        std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd", dir / "a.xml"});
+    auto r =
+        test::run({"/usr/bin/xmllint", "--noout", "--schema",
+                   std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd", dir / "a.xml"});
     EXPECT_EQ(r.status, 0) << event << ": " << r.err << "\n" << xml;
   }
 }

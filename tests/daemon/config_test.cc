@@ -40,7 +40,8 @@ TEST_F(ConfigTest, FlagsOverrideTheFile) {
 TEST_F(ConfigTest, RefusesTyposWrongTypesAndOutOfRangeValues) {
   EXPECT_EQ(load("[limit]\nmax_connections = 5\n").code(), Errc::bad_config);
   EXPECT_EQ(load("[limits]\nmax_connections = \"many\"\n").code(), Errc::bad_config);
-  EXPECT_EQ(load("[limits]\nmax_body_bytes = 100\n").code(), Errc::bad_config) << "smaller than an envelope";
+  EXPECT_EQ(load("[limits]\nmax_body_bytes = 100\n").code(), Errc::bad_config)
+      << "smaller than an envelope";
   EXPECT_EQ(load("[listen]\naddress = \"nohost\"\n").code(), Errc::bad_config);
   EXPECT_EQ(load("[listen]\naddress = \"1.2.3.4:99999\"\n").code(), Errc::bad_config);
   EXPECT_EQ(load("this is not toml").code(), Errc::bad_config);
@@ -49,7 +50,8 @@ TEST_F(ConfigTest, RefusesTyposWrongTypesAndOutOfRangeValues) {
 TEST_F(ConfigTest, UnknownKeysInKnownSectionsAreRefused) {
   auto r = load("[limits]\nmax_conections = 5\n");
   ASSERT_EQ(r.code(), Errc::bad_config) << "a typo must not leave the limit at its default";
-  EXPECT_NE(r.error().message.find("did you mean 'max_connections'"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("did you mean 'max_connections'"), std::string::npos)
+      << r.error().message;
   EXPECT_EQ(load("[keys]\npassfrase_file = \"x\"\n").code(), Errc::bad_config);
   EXPECT_EQ(load("listen = 5\n").code(), Errc::bad_config) << "a section name used as a key";
 }

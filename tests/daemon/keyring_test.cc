@@ -6,8 +6,8 @@ namespace cw::daemon {
 namespace {
 
 Keyring make(std::uint8_t seed) {
-  Identity id{Role::daemon, SigningKey::from_seed(Bytes(32, seed)), BoxKey::from_secret(Bytes(32, seed)),
-              SecretBytes::copy_of(Bytes(32, seed))};
+  Identity id{Role::daemon, SigningKey::from_seed(Bytes(32, seed)),
+              BoxKey::from_secret(Bytes(32, seed)), SecretBytes::copy_of(Bytes(32, seed))};
   return Keyring(std::move(id));
 }
 

@@ -23,9 +23,11 @@ TEST(NonceCache, AKeyFillingItsTableIsRefusedAndEvictsNobody) {
   NonceCache c(600, 100);
   EXPECT_EQ(c.insert("victim", "captured", 1000), V::fresh);
   EXPECT_EQ(c.insert("flooder", "first", 1000), V::fresh);
-  for (int i = 0; i < 99; ++i) EXPECT_EQ(c.insert("flooder", "n" + std::to_string(i), 1001), V::fresh);
+  for (int i = 0; i < 99; ++i)
+    EXPECT_EQ(c.insert("flooder", "n" + std::to_string(i), 1001), V::fresh);
   EXPECT_EQ(c.insert("flooder", "one-too-many", 1002), V::full);
-  EXPECT_EQ(c.insert("victim", "captured", 1002), V::replayed) << "the victim's nonce is still remembered";
+  EXPECT_EQ(c.insert("victim", "captured", 1002), V::replayed)
+      << "the victim's nonce is still remembered";
   EXPECT_EQ(c.insert("flooder", "first", 1002), V::replayed) << "and the flooder's own";
 }
 

@@ -47,27 +47,41 @@ void scan_and_free(void* p) noexcept {
 
 // libstdc++'s operator new uses malloc (and aligned_alloc for over-aligned
 // types), so std::free releases either.
-void operator delete(void* p) noexcept { scan_and_free(p); }
-void operator delete[](void* p) noexcept { scan_and_free(p); }
-void operator delete(void* p, std::size_t) noexcept { scan_and_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { scan_and_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { scan_and_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { scan_and_free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { scan_and_free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { scan_and_free(p); }
+void operator delete(void* p) noexcept {
+  scan_and_free(p);
+}
+void operator delete[](void* p) noexcept {
+  scan_and_free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  scan_and_free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  scan_and_free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  scan_and_free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  scan_and_free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  scan_and_free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  scan_and_free(p);
+}
 
 namespace cw::daemon {
 namespace {
 
 TEST(PlaintextAfterUse, NoReleasedBlockHoldsAnAlertsRestrictedContent) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "AddressSanitizer owns operator delete in this build; the normal build runs this test";
-#else
   test::TempDir dir;
   Keyring keys(Identity::generate(Role::daemon));
   auto contact = SigningKey::generate();
   TrustStore ts = TrustStore::empty();
-  ASSERT_TRUE(ts.enroll_contact({contact.public_key(), "c", {}, 1000, false, 0, 0, std::nullopt}).ok());
+  ASSERT_TRUE(
+      ts.enroll_contact({contact.public_key(), "c", {}, 1000, false, 0, 0, std::nullopt}).ok());
   TrustHolder trust(std::make_shared<const TrustView>(std::move(ts)));
   Metrics metrics;
   auto store = open_sqlite_store({dir / "t.db", 16, &metrics, &keys});
@@ -76,7 +90,8 @@ TEST(PlaintextAfterUse, NoReleasedBlockHoldsAnAlertsRestrictedContent) {
 
   // Sealed before watching: the client side is not what is measured here.
   const auto now = unix_now();
-  auto wire = seal_envelope(test::sample_alert(now), random_alert_id(), now, contact, keys.box().public_key());
+  auto wire = seal_envelope(test::sample_alert(now), random_alert_id(), now, contact,
+                            keys.box().public_key());
   ASSERT_TRUE(wire.ok());
   const std::string body(as_chars(*wire));
 
@@ -84,7 +99,8 @@ TEST(PlaintextAfterUse, NoReleasedBlockHoldsAnAlertsRestrictedContent) {
   int status = 0;
   g_hits = 0;
   g_watch = true;
-  ingest.submit(body, ioc.get_executor(), [&](Response r) { status = static_cast<int>(r.result_int()); });
+  ingest.submit(body, ioc.get_executor(),
+                [&](Response r) { status = static_cast<int>(r.result_int()); });
   // The answer comes back from the store's writer thread, posted to `ioc`.
   auto guard = boost::asio::make_work_guard(ioc);
   for (int i = 0; i < 500 && status == 0; ++i) ioc.run_one_for(std::chrono::milliseconds(10));
@@ -93,7 +109,6 @@ TEST(PlaintextAfterUse, NoReleasedBlockHoldsAnAlertsRestrictedContent) {
   EXPECT_EQ(status, 201);
   EXPECT_EQ(g_hits.load(), 0) << "a released heap block of " << g_hit_size.load()
                               << " bytes still held restricted alert content";
-#endif
 }
 
 }  // namespace

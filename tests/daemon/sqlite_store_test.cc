@@ -21,7 +21,8 @@ NewAlert alert_with(std::uint8_t tag, std::uint8_t sender = 1) {
   a.received_at = 1795000000 + tag;
   a.sealed = Bytes(40, 0xaa);
   a.receipt = Bytes(60, static_cast<std::uint8_t>(tag + 1));  // stands for the sealed receipt facts
-  a.event.case_tag.fill(static_cast<std::uint8_t>(tag ^ 0x5a));  // each new case has its own case tag
+  a.event.case_tag.fill(
+      static_cast<std::uint8_t>(tag ^ 0x5a));  // each new case has its own case tag
   return a;
 }
 
@@ -89,7 +90,8 @@ TEST_F(SqliteStoreTest, ConcurrentWritersShareCommits) {
         a.alert_tag[0] = static_cast<std::uint8_t>(i);
         a.alert_tag[1] = static_cast<std::uint8_t>(i >> 8);
         a.event.case_tag = a.alert_tag;
-        s->record_alert(std::move(a), [&ps, i](Result<Recorded> r) { ps[i].set_value(std::move(r)); });
+        s->record_alert(std::move(a),
+                        [&ps, i](Result<Recorded> r) { ps[i].set_value(std::move(r)); });
       }
     });
   for (auto& t : threads) t.join();
@@ -163,11 +165,15 @@ TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisa
   };
   auto due = [&] { return due_list().size(); };
   auto result = [&](WebhookOutcome outcome, std::uint32_t generation) {
-    WebhookResult r{1, org, org_id, outcome, 0, outcome == WebhookOutcome::gone ? 410 : 500, generation};
+    WebhookResult r{1,         org, org_id, outcome, 0, outcome == WebhookOutcome::gone ? 410 : 500,
+                    generation};
     return wait_for<bool>([&](auto cb) { s->record_webhook_results({r}, cb); });
   };
   auto revive = [&](std::uint32_t generation) {
-    return wait_for<std::uint32_t>([&](auto cb) { s->revive_webhooks({{org_id, org, generation}}, cb); }).value();
+    return wait_for<std::uint32_t>([&](auto cb) {
+             s->revive_webhooks({{org_id, org, generation}}, cb);
+           })
+        .value();
   };
   ASSERT_EQ(due(), 1u);
 
@@ -230,14 +236,20 @@ TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrg
   const Tag alert_tag = keys.alert_tag(id);
   Bytes hash(32, 0x42);
   ByteWriter plain;  // ingest's sealed record layout
-  plain.u8(1).raw(sender).raw(id).u64(static_cast<std::uint64_t>(t)).u32(2).raw(std::string_view("{}"));
+  plain.u8(1)
+      .raw(sender)
+      .raw(id)
+      .u64(static_cast<std::uint64_t>(t))
+      .u32(2)
+      .raw(std::string_view("{}"));
   const Bytes sealed = keys.seal_record(plain.bytes(), alert_tag);
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir / "t.db").c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, kSchemaV3, nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_stmt* s = nullptr;
-    sqlite3_prepare_v2(db, "INSERT INTO alerts VALUES (5, ?, ?, ?, ?, 'new_case', ?)", -1, &s, nullptr);
+    sqlite3_prepare_v2(db, "INSERT INTO alerts VALUES (5, ?, ?, ?, ?, 'new_case', ?)", -1, &s,
+                       nullptr);
     sqlite3_bind_blob(s, 1, alert_tag.data(), 32, SQLITE_STATIC);
     const Tag st = keys.sender_tag(sender, id);
     sqlite3_bind_blob(s, 2, st.data(), 32, SQLITE_STATIC);
@@ -246,16 +258,17 @@ TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrg
     sqlite3_bind_blob(s, 5, sealed.data(), static_cast<int>(sealed.size()), SQLITE_STATIC);
     ASSERT_EQ(sqlite3_step(s), SQLITE_DONE);
     sqlite3_finalize(s);
-    sqlite3_prepare_v2(db, "INSERT INTO cases VALUES (1, ?, 'p', '{}', 'open', ?, 0, 0)", -1, &s, nullptr);
+    sqlite3_prepare_v2(db, "INSERT INTO cases VALUES (1, ?, 'p', '{}', 'open', ?, 0, 0)", -1, &s,
+                       nullptr);
     sqlite3_bind_blob(s, 1, alert_tag.data(), 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, t);
     ASSERT_EQ(sqlite3_step(s), SQLITE_DONE);
     sqlite3_finalize(s);
     const std::string o = key_id_hex(org), ts = std::to_string(t);
-    const std::string rows = "INSERT INTO notifications VALUES (1, 1, 'new_case', '{}', " + ts + ");" +
-                             "INSERT INTO deliveries VALUES (1, '" + o + "', 'feed', 0, 0, 0);" +
-                             "INSERT INTO case_orgs VALUES (1, '" + o + "');" + "INSERT INTO acks VALUES (1, '" + o +
-                             "', " + ts + ");";
+    const std::string rows = "INSERT INTO notifications VALUES (1, 1, 'new_case', '{}', " + ts +
+                             ");" + "INSERT INTO deliveries VALUES (1, '" + o +
+                             "', 'feed', 0, 0, 0);" + "INSERT INTO case_orgs VALUES (1, '" + o +
+                             "');" + "INSERT INTO acks VALUES (1, '" + o + "', " + ts + ");";
     ASSERT_EQ(sqlite3_exec(db, rows.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
@@ -291,9 +304,11 @@ TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrg
   (*s)->close();
   test::DbReader db(dir / "t.db");
   EXPECT_EQ(db.scalar("PRAGMA user_version"), sqlite_schema_version());
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM pragma_table_info('alerts') WHERE name IN ('seq', 'envelope_hash', "
-                      "'received_at')"),
-            0);
+  EXPECT_EQ(
+      db.scalar(
+          "SELECT count(*) FROM pragma_table_info('alerts') WHERE name IN ('seq', 'envelope_hash', "
+          "'received_at')"),
+      0);
   EXPECT_EQ(db.scalar("SELECT opened_at FROM cases"), t - t % 3600);
   EXPECT_EQ(db.text("SELECT org FROM acks"), keys.org_tag(org));
 }

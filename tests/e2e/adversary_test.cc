@@ -5,19 +5,19 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <map>
 #include <thread>
 
 #include "keys/commands.h"
 #include "protocol/file_io.h"
-#include "tests/support/process.h"
 #include "protocol/signed_request.h"
 #include "tests/support/db_reader.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_client.h"
 
 namespace json = boost::json;
@@ -27,7 +27,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string str(const Bytes& b) { return std::string(as_chars(b)); }
+std::string str(const Bytes& b) {
+  return std::string(as_chars(b));
+}
 
 Alert follow_up(AlertKind kind, const AlertId& case_ref) {
   Alert a;
@@ -49,10 +51,12 @@ class Adversary : public ::testing::Test {
     wait_reloaded(1);
   }
   void wait_reloaded(std::uint64_t n) {
-    for (int i = 0; i < 200 && inst->metric("casewire_trust_reloads_total") < n; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 200 && inst->metric("casewire_trust_reloads_total") < n; ++i)
+      std::this_thread::sleep_for(10ms);
     ASSERT_GE(inst->metric("casewire_trust_reloads_total"), n);
   }
-  std::optional<HttpReply> post(const Contact& c, const Alert& a, const AlertId& id = random_alert_id()) {
+  std::optional<HttpReply> post(const Contact& c, const Alert& a,
+                                const AlertId& id = random_alert_id()) {
     return post_alert(inst->port(), str(inst->seal(c, a, id, unix_now())));
   }
   std::size_t notifications() {
@@ -131,7 +135,9 @@ TEST_F(Adversary, ANewKeyTakesOverCasesOnlyThroughEnrollReplaces) {
   keys::SecretFileOptions o;
   o.insecure_no_passphrase = true;
   ASSERT_TRUE(keys::new_identity(Role::contact, inst->dir() + "/thief.key", o, sink).ok());
-  auto st = keys::enroll({inst->keys_dir(), inst->dir() + "/thief.key.pub", "thief", {}, 60, key_id_hex(alice.id)}, sink);
+  auto st = keys::enroll(
+      {inst->keys_dir(), inst->dir() + "/thief.key.pub", "thief", {}, 60, key_id_hex(alice.id)},
+      sink);
   EXPECT_EQ(st.code(), Errc::already_exists);
 }
 
@@ -157,10 +163,11 @@ TEST_F(Adversary, ReplayingAnEnvelopeDoesNotLockTheContactOut) {
 }
 
 // Sends a signed GET or POST on a fresh TLS connection.
-std::optional<HttpReply> signed_call(std::uint16_t port, const std::string& method, const std::string& target,
-                                     const std::string& auth) {
+std::optional<HttpReply> signed_call(std::uint16_t port, const std::string& method,
+                                     const std::string& target, const std::string& auth) {
   auto c = RawClient::connect(port, true);
-  c->send(method + " " + target + " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: " + auth + "\r\n\r\n");
+  c->send(method + " " + target +
+          " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: " + auth + "\r\n\r\n");
   return c->read_reply();
 }
 
@@ -173,14 +180,16 @@ TEST_F(Adversary, ARequestSignedForAnotherDaemonIsRefused) {
   Instance hostile;  // daemon A, run by someone else; `inst` is daemon B
   hostile.start();
   const std::string target = "/v1/notifications/1/ack";
-  const auto for_a = sign_request(org.identity->sign, hostile.invite().daemon_sign.id(), "POST", target, "", unix_now());
+  const auto for_a = sign_request(org.identity->sign, hostile.invite().daemon_sign.id(), "POST",
+                                  target, "", unix_now());
   auto r = signed_call(inst->port(), "POST", target, for_a);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
   EXPECT_NE(r->body.find("bad_request_signature"), std::string::npos) << r->body;
   EXPECT_EQ(inst->metric("casewire_acks_total"), 0u) << "no false acknowledgement";
   // The same organisation, signing for this daemon, is heard.
-  const auto for_b = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "POST", target, "", unix_now());
+  const auto for_b = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "POST",
+                                  target, "", unix_now());
   auto ok = signed_call(inst->port(), "POST", target, for_b);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
@@ -192,12 +201,15 @@ TEST_F(Adversary, ARequestSignedForAnotherDaemonIsRefused) {
 TEST_F(Adversary, ARequestCapturedBeforeARestartCannotBeReplayedAfterIt) {
   const std::string target = "/v1/notifications?after=0";
   const auto signed_at = unix_now();
-  const auto auth = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", target, "", signed_at);
+  const auto auth = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", target,
+                                 "", signed_at);
   auto first = signed_call(inst->port(), "GET", target, auth);
   ASSERT_TRUE(first && first->status == 200) << (first ? first->body : "");
-  EXPECT_EQ(signed_call(inst->port(), "GET", target, auth)->status, 401) << "replay before the restart";
+  EXPECT_EQ(signed_call(inst->port(), "GET", target, auth)->status, 401)
+      << "replay before the restart";
   inst->stop();
-  while (unix_now() <= signed_at) std::this_thread::sleep_for(50ms);  // the restart is in a later second
+  while (unix_now() <= signed_at)
+    std::this_thread::sleep_for(50ms);  // the restart is in a later second
   inst->start();
   auto replay = signed_call(inst->port(), "GET", target, auth);
   ASSERT_TRUE(replay);
@@ -212,12 +224,14 @@ TEST(Intake, OneHostHoldingIdleSocketsDoesNotBlockOtherContacts) {
   inst.start();
   auto alice = inst.add_contact("alice");
   inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
+    std::this_thread::sleep_for(10ms);
   std::vector<std::unique_ptr<RawClient>> held;
   for (int i = 0; i < 300; ++i) held.push_back(RawClient::idle(inst.port(), "127.0.0.1"));
   for (int i = 0; i < 200 && inst.metric("casewire_connections_refused_total") < 292; ++i)
     std::this_thread::sleep_for(10ms);
-  EXPECT_GE(inst.metric("casewire_connections_refused_total"), 292u) << "all but 8 refused at accept";
+  EXPECT_GE(inst.metric("casewire_connections_refused_total"), 292u)
+      << "all but 8 refused at accept";
   EXPECT_LE(inst.metric("casewire_open_connections"), 8u);
   // A contact from another address gets through at once.
   auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())), "127.0.0.2");
@@ -233,10 +247,12 @@ TEST(Intake, WhenFullIdleConnectionsAreShedOldestFirst) {
   inst.start();
   auto alice = inst.add_contact("alice");
   inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
+    std::this_thread::sleep_for(10ms);
   std::vector<std::unique_ptr<RawClient>> held;
   for (int i = 0; i < 64; ++i) held.push_back(RawClient::idle(inst.port()));
-  for (int i = 0; i < 200 && inst.metric("casewire_connections_shed_total") < 48; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && inst.metric("casewire_connections_shed_total") < 48; ++i)
+    std::this_thread::sleep_for(10ms);
   EXPECT_GE(inst.metric("casewire_connections_shed_total"), 48u);
   EXPECT_TRUE(held.front()->closed_within(2s)) << "the oldest idle connection was shed";
   auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
@@ -253,7 +269,8 @@ TEST_F(Adversary, FeedStreamsAreCappedPerOrganisation) {
   for (int i = 0; i < 6; ++i) {
     auto c = RawClient::connect(inst->port(), true);
     c->send("GET " + target + " HTTP/1.1\r\nHost: t\r\nAuthorization: " +
-            sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", target, "", unix_now()) +
+            sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", target, "",
+                         unix_now()) +
             "\r\n\r\n");
     auto r = c->read_reply();
     if (r && r->status == 429) ++refused;
@@ -270,8 +287,10 @@ TEST_F(Adversary, FeedStreamsAreCappedPerOrganisation) {
   std::ostringstream sink;
   ASSERT_TRUE(keys::set_org(so, sink).ok());
   inst->sighup();
-  EXPECT_TRUE(streams.front()->closed_within(5s)) << "the stream outlived the withdrawal of feed access";
-  for (int i = 0; i < 200 && inst->metric("casewire_feed_streams") > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(streams.front()->closed_within(5s))
+      << "the stream outlived the withdrawal of feed access";
+  for (int i = 0; i < 200 && inst->metric("casewire_feed_streams") > 0; ++i)
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(inst->metric("casewire_feed_streams"), 0u);
 }
 
@@ -283,9 +302,12 @@ TEST_F(Adversary, AProbingScannerSeesAGenericWebServer) {
     const char* target;
     std::string extra;
   };
-  const std::vector<Probe> probes = {{"GET", "/", ""},          {"GET", "/robots.txt", ""},
-                                     {"GET", "/v1/alerts", ""}, {"POST", "/admin", ""},
-                                     {"GET", "/v1/feed", ""},   {"GET", "/v1/notifications?after=0", ""},
+  const std::vector<Probe> probes = {{"GET", "/", ""},
+                                     {"GET", "/robots.txt", ""},
+                                     {"GET", "/v1/alerts", ""},
+                                     {"POST", "/admin", ""},
+                                     {"GET", "/v1/feed", ""},
+                                     {"GET", "/v1/notifications?after=0", ""},
                                      {"POST", "/v1/notifications/1/ack", ""}};
   std::optional<std::string> first_body;
   for (const auto& p : probes) {
@@ -321,11 +343,13 @@ TEST(KeyFiles, AnUnprotectedKeyIsRefusedUnlessExplicitlyAllowed) {
   const std::string allow = "insecure_unencrypted_key = true\n";
   ASSERT_NE(config.find(allow), std::string::npos);
   config.erase(config.find(allow), allow.size());
-  ASSERT_TRUE(write_file_atomic(inst.dir() + "/strict.toml", as_bytes(config), 0600, Overwrite::yes).ok());
+  ASSERT_TRUE(
+      write_file_atomic(inst.dir() + "/strict.toml", as_bytes(config), 0600, Overwrite::yes).ok());
   auto strict = run({bin("casewired"), "--config", inst.dir() + "/strict.toml", "--check-config"});
   EXPECT_EQ(strict.status, 1);
   EXPECT_NE(strict.err.find("WITHOUT a passphrase"), std::string::npos) << strict.err;
-  auto allowed = run({bin("casewired"), "--config", inst.dir() + "/casewired.toml", "--check-config"});
+  auto allowed =
+      run({bin("casewired"), "--config", inst.dir() + "/casewired.toml", "--check-config"});
   EXPECT_EQ(allowed.status, 0) << allowed.err;
 
   // The client: init refuses the file; a home whose key was swapped for an
@@ -333,17 +357,19 @@ TEST(KeyFiles, AnUnprotectedKeyIsRefusedUnlessExplicitlyAllowed) {
   inst.start();
   auto c = inst.add_contact("c");
   const std::string home = inst.dir() + "/strict-home";
-  auto init = run({bin("casewire"), "--home", home, "init", "--invite", inst.invite_path(), "--key", c.key_path});
+  auto init = run({bin("casewire"), "--home", home, "init", "--invite", inst.invite_path(), "--key",
+                   c.key_path});
   EXPECT_EQ(init.status, 1);
   EXPECT_NE(init.err.find("no passphrase"), std::string::npos) << init.err;
-  auto ok = run({bin("casewire"), "--home", home, "init", "--insecure-no-passphrase", "--invite", inst.invite_path(),
-                 "--key", c.key_path});
+  auto ok = run({bin("casewire"), "--home", home, "init", "--insecure-no-passphrase", "--invite",
+                 inst.invite_path(), "--key", c.key_path});
   EXPECT_EQ(ok.status, 0) << ok.err;
   EXPECT_NE(ok.err.find("warning"), std::string::npos) << "says so";
-  EXPECT_NE(read_text(home + "/client.toml").find("insecure_unencrypted_key = true"), std::string::npos);
+  EXPECT_NE(read_text(home + "/client.toml").find("insecure_unencrypted_key = true"),
+            std::string::npos);
   ASSERT_EQ(::unlink((home + "/client.toml").c_str()), 0);
-  auto send = run({bin("casewire"), "--home", home, "send", "--people", "1", "--arrest-place", "CN-JL", "--urgency",
-                   "high", "--consent", "private"});
+  auto send = run({bin("casewire"), "--home", home, "send", "--people", "1", "--arrest-place",
+                   "CN-JL", "--urgency", "high", "--consent", "private"});
   EXPECT_EQ(send.status, 1);
   EXPECT_NE(send.err.find("WITHOUT a passphrase"), std::string::npos) << send.err;
 }
@@ -355,7 +381,8 @@ TEST(SideChannels, EveryAnswerToAnAlertHasTheSameSize) {
   inst.start();
   auto alice = inst.add_contact("alice", 2);
   inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
+    std::this_thread::sleep_for(10ms);
   std::map<std::string, std::size_t> sizes;
   auto record = [&](const std::string& what, const std::optional<HttpReply>& r, int status) {
     ASSERT_TRUE(r) << what;
@@ -365,7 +392,9 @@ TEST(SideChannels, EveryAnswerToAnAlertHasTheSameSize) {
   const auto wire = str(inst.seal(alice, sample_alert()));
   record("new", post_alert(inst.port(), wire), 201);
   record("repeat", post_alert(inst.port(), wire), 200);
-  record("unknown case", post_alert(inst.port(), str(inst.seal(alice, follow_up(AlertKind::update, random_alert_id())))),
+  record("unknown case",
+         post_alert(inst.port(),
+                    str(inst.seal(alice, follow_up(AlertKind::update, random_alert_id())))),
          422);
   record("rate limited", post_alert(inst.port(), str(inst.seal(alice, sample_alert()))), 429);
   std::string junk = wire;
@@ -387,7 +416,8 @@ TEST(SideChannels, EveryAnswerToAnAlertHasTheSameSize) {
 // about the case now - current consent, clearance and subscription - not
 // every organisation that was once on it.
 TEST_F(Adversary, FollowUpsHonourTheCurrentConsentAndClearance) {
-  auto cleared = inst->add_org("cleared", OrgOptions{.regions = {"CN-JL"}, .cleared_private = true});
+  auto cleared =
+      inst->add_org("cleared", OrgOptions{.regions = {"CN-JL"}, .cleared_private = true});
   inst->sighup();
   wait_reloaded(2);
   auto count = [&](const Org& o) {
@@ -422,8 +452,9 @@ TEST_F(Adversary, FollowUpsHonourTheCurrentConsentAndClearance) {
 // private or link-local addresses (its own services, cloud metadata) unless
 // the operator opted in - also when a public-looking name resolves there.
 TEST(WebhookTargets, InternalAddressesAreRefusedAtDeliveryUnlessAllowed) {
-  Instance inst("", "[delivery]\nallow_private_webhooks = false\npoll_interval_ms = 100\n"
-                    "retry_schedule_ms = [100, 100]\n");
+  Instance inst("",
+                "[delivery]\nallow_private_webhooks = false\npoll_interval_ms = 100\n"
+                "retry_schedule_ms = [100, 100]\n");
   Receiver rx(inst.dir(), "rx", "");
   rx.start();
   auto by_ip = inst.add_org("by-ip", OrgOptions{.webhook_url = rx.url(), .regions = {"CN-JL"}});
@@ -432,11 +463,13 @@ TEST(WebhookTargets, InternalAddressesAreRefusedAtDeliveryUnlessAllowed) {
   // http is only ever allowed to a loopback literal).
   std::string by_name_url = rx.url();
   by_name_url.replace(by_name_url.find("http://127.0.0.1"), 16, "https://localhost");
-  auto by_name = inst.add_org("by-name", OrgOptions{.webhook_url = by_name_url, .regions = {"CN-JL"}});
+  auto by_name =
+      inst.add_org("by-name", OrgOptions{.webhook_url = by_name_url, .regions = {"CN-JL"}});
   inst.start();
   auto alice = inst.add_contact("alice");
   inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
+    std::this_thread::sleep_for(10ms);
   ASSERT_EQ(post_alert(inst.port(), str(inst.seal(alice, sample_alert())))->status, 201);
   for (int i = 0; i < 300 && inst.metric("casewire_webhook_targets_refused_total") < 2; ++i)
     std::this_thread::sleep_for(10ms);
@@ -456,8 +489,8 @@ TEST_F(Adversary, ASeizedServerAndASeizedPhoneDoNotJoin) {
   wait_reloaded(2);
   std::vector<std::string> receipts;
   for (int i = 0; i < 3; ++i) {
-    auto r = inst->client(alice, {"--json", "send", "--people", "2", "--arrest-place", "CN-JL", "--urgency", "high",
-                                  "--consent", "advocacy"});
+    auto r = inst->client(alice, {"--json", "send", "--people", "2", "--arrest-place", "CN-JL",
+                                  "--urgency", "high", "--consent", "advocacy"});
     ASSERT_EQ(r.status, 0) << r.err;
     receipts.push_back(r.out);
   }
@@ -466,7 +499,8 @@ TEST_F(Adversary, ASeizedServerAndASeizedPhoneDoNotJoin) {
   ASSERT_EQ(inst->client(cleared, {"ack", "1"}).status, 0);
   // The seizure: files copied while the daemon runs (the WAL still holds
   // the recent pages), logs as they are.
-  const std::string db_bytes = read_text(inst->db_path()), wal_bytes = read_text(inst->db_path() + "-wal");
+  const std::string db_bytes = read_text(inst->db_path()),
+                    wal_bytes = read_text(inst->db_path() + "-wal");
   ASSERT_FALSE(wal_bytes.empty()) << "the WAL must be read before a clean stop checkpoints it away";
   const std::string seized = db_bytes + wal_bytes + inst->log();
   for (const auto& text : receipts) {
@@ -477,30 +511,36 @@ TEST_F(Adversary, ASeizedServerAndASeizedPhoneDoNotJoin) {
     const auto received_at = o.at("received_at").to_number<std::int64_t>();
     const std::string hash(o.at("envelope_hash").as_string());
     for (const std::string& needle :
-         {alert_id, std::string(as_chars(ByteView(raw_id))), hash, std::string(as_chars(*from_hex(hash))),
-          "seq=" + std::to_string(seq)})
-      EXPECT_EQ(seized.find(needle), std::string::npos) << "a receipt's value is on the seized server";
+         {alert_id, std::string(as_chars(ByteView(raw_id))), hash,
+          std::string(as_chars(*from_hex(hash))), "seq=" + std::to_string(seq)})
+      EXPECT_EQ(seized.find(needle), std::string::npos)
+          << "a receipt's value is on the seized server";
     // No integer anywhere in the database equals the receipt's number or
     // its exact time.
     DbReader db(inst->db_path());
     for (const auto& [table, column] : db.columns()) {
       for (std::int64_t v : {seq, received_at})
-        EXPECT_EQ(db.scalar_i64("SELECT count(*) FROM " + table + " WHERE " + column + " = ?", v), 0)
+        EXPECT_EQ(db.scalar_i64("SELECT count(*) FROM " + table + " WHERE " + column + " = ?", v),
+                  0)
             << table << "." << column << " holds a value from the receipt";
     }
   }
   DbReader db(inst->db_path());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts a JOIN cases c ON c.case_tag = a.alert_tag"), 0)
       << "alerts and cases join without the key";
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts a JOIN cases c ON c.owner_tag = a.sender_tag"), 0);
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE opened_at % 3600 != 0"), 0) << "case times to the hour";
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE escalate_at % 300 != 0"), 0) << "deadlines to 5 minutes";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts a JOIN cases c ON c.owner_tag = a.sender_tag"),
+            0);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE opened_at % 3600 != 0"), 0)
+      << "case times to the hour";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE escalate_at % 300 != 0"), 0)
+      << "deadlines to 5 minutes";
   EXPECT_EQ(db.scalar("SELECT count(*) FROM notifications WHERE created_at % 3600 != 0"), 0);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM acks WHERE acked_at % 3600 != 0"), 0);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM acks"), 1);
   for (const auto& o : {org, cleared}) {
     const auto id = key_id_hex(o.id);
-    EXPECT_EQ(seized.find(id), std::string::npos) << "an organisation's key id is on the seized server";
+    EXPECT_EQ(seized.find(id), std::string::npos)
+        << "an organisation's key id is on the seized server";
     EXPECT_EQ(seized.find(std::string(as_chars(ByteView(o.id)))), std::string::npos);
   }
   EXPECT_EQ(inst->log().find("notification="), std::string::npos);

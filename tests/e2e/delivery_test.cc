@@ -23,7 +23,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string str(const Bytes& b) { return std::string(as_chars(b)); }
+std::string str(const Bytes& b) {
+  return std::string(as_chars(b));
+}
 
 // Waits until `pred` holds (polling), up to `timeout`.
 template <class F>
@@ -45,9 +47,12 @@ std::vector<json::object> json_lines(const std::string& out) {
   return v;
 }
 
-std::string field(const json::object& o, const char* k) { return std::string(o.at(k).as_string()); }
+std::string field(const json::object& o, const char* k) {
+  return std::string(o.at(k).as_string());
+}
 
-Alert new_case(const char* region, Consent consent = Consent::advocacy, Urgency u = Urgency::immediate) {
+Alert new_case(const char* region, Consent consent = Consent::advocacy,
+               Urgency u = Urgency::immediate) {
   auto a = sample_alert();
   a.arrest_place = Place{region, kCanaryDetail};
   a.held_place.reset();
@@ -59,8 +64,11 @@ Alert new_case(const char* region, Consent consent = Consent::advocacy, Urgency 
 class Delivery : public ::testing::Test {
  protected:
   void make(const std::string& extra = "") {
-    inst = std::make_unique<Instance>("", "[delivery]\nretry_schedule_ms = [200, 300, 400, 500, 600, 700]\n"
-                                          "poll_interval_ms = 100\nfeed_heartbeat_ms = 500\n" + extra);
+    inst = std::make_unique<Instance>(
+        "",
+        "[delivery]\nretry_schedule_ms = [200, 300, 400, 500, 600, 700]\n"
+        "poll_interval_ms = 100\nfeed_heartbeat_ms = 500\n" +
+            extra);
   }
   void start() {
     inst->start();
@@ -100,7 +108,8 @@ TEST_F(Delivery, WebhookOutageLosesNothingAndEverySignatureVerifies) {
   // Bring the receiver back on the same URL.
   back.start();
   ASSERT_EQ(back.url(), url) << "receiver must come back on the same port";
-  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 5; }, 30s))
+  ASSERT_TRUE(
+      eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 5; }, 30s))
       << inst->metrics();
   std::set<std::string> ids;
   for (const auto& line : back.lines()) {
@@ -112,7 +121,8 @@ TEST_F(Delivery, WebhookOutageLosesNothingAndEverySignatureVerifies) {
     ASSERT_NE(pos, std::string::npos);
     auto raw = from_base64(sig.substr(pos + 4));
     ASSERT_TRUE(raw);
-    const std::string content = field(o, "id") + "." + field(o, "timestamp") + "." + field(o, "body");
+    const std::string content =
+        field(o, "id") + "." + field(o, "timestamp") + "." + field(o, "body");
     EXPECT_TRUE(verify_signature(inst->invite().daemon_sign, as_bytes(content), *raw));
     auto body = open_payload(field(o, "body"), kNotificationDomain, inst->invite().daemon_sign);
     ASSERT_TRUE(body.ok()) << body.error().message;
@@ -127,13 +137,16 @@ TEST_F(Delivery, WebhookOutageLosesNothingAndEverySignatureVerifies) {
 TEST_F(Delivery, FeedSubscribersGetExactlyWhatTheirFiltersMatch) {
   make();
   auto jl = inst->add_org("jilin", OrgOptions{.regions = {"CN-JL"}});
-  auto ln_cleared = inst->add_org("liaoning", OrgOptions{.regions = {"CN-LN"}, .cleared_private = true});
-  auto urgent = inst->add_org("urgent", OrgOptions{.urgencies = {"immediate"}, .cleared_private = true});
+  auto ln_cleared =
+      inst->add_org("liaoning", OrgOptions{.regions = {"CN-LN"}, .cleared_private = true});
+  auto urgent =
+      inst->add_org("urgent", OrgOptions{.urgencies = {"immediate"}, .cleared_private = true});
   start();
   send(new_case("CN-JL", Consent::advocacy, Urgency::immediate));  // jilin, urgent
   send(new_case("CN-LN", Consent::private_only, Urgency::high));   // liaoning (cleared)
-  send(new_case("CN-JL", Consent::private_only, Urgency::immediate));  // urgent only (jilin not cleared)
-  send(new_case("CN-YN", Consent::advocacy, Urgency::normal));     // nobody
+  send(new_case("CN-JL", Consent::private_only,
+                Urgency::immediate));                           // urgent only (jilin not cleared)
+  send(new_case("CN-YN", Consent::advocacy, Urgency::normal));  // nobody
   auto a = pull(jl), b = pull(ln_cleared), c = pull(urgent);
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(field(a[0], "region"), "CN-JL");
@@ -156,7 +169,8 @@ TEST_F(Delivery, AStreamingSubscriberThatReconnectsWithLastEventIdMissesNothing)
   // While it is away, three more.
   for (int i = 0; i < 3; ++i) send(new_case("CN-JL"));
   // A streaming reader started before the next event must also see it live.
-  Process live({bin("casewire"), "--home", org.home, "--json", "feed", "--count", "4"}, inst->dir() + "/live");
+  Process live({bin("casewire"), "--home", org.home, "--json", "feed", "--count", "4"},
+               inst->dir() + "/live");
   std::this_thread::sleep_for(500ms);
   send(new_case("CN-JL"));
   ASSERT_TRUE(live.wait(20s).has_value()) << "the live feed did not get the new event";
@@ -166,7 +180,8 @@ TEST_F(Delivery, AStreamingSubscriberThatReconnectsWithLastEventIdMissesNothing)
   std::vector<std::uint64_t> seqs;
   for (const auto& v : {a, b})
     for (const auto& n : v) seqs.push_back(n.at("id").to_number<std::uint64_t>());
-  for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], seqs[i - 1] + 1) << "gap or duplicate";
+  for (std::size_t i = 1; i < seqs.size(); ++i)
+    EXPECT_EQ(seqs[i], seqs[i - 1] + 1) << "gap or duplicate";
 }
 
 TEST_F(Delivery, RawFeedRequestsAreAuthenticatedAndReplaysRefused) {
@@ -175,10 +190,12 @@ TEST_F(Delivery, RawFeedRequestsAreAuthenticatedAndReplaysRefused) {
   start();
   auto get = [&](const std::string& auth) {
     auto c = RawClient::connect(inst->port(), true);
-    c->send("GET /v1/notifications?after=0 HTTP/1.1\r\nHost: t\r\nAuthorization: " + auth + "\r\n\r\n");
+    c->send("GET /v1/notifications?after=0 HTTP/1.1\r\nHost: t\r\nAuthorization: " + auth +
+            "\r\n\r\n");
     return c->read_reply();
   };
-  auto auth = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now());
+  auto auth = sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET",
+                           "/v1/notifications?after=0", "", unix_now());
   auto ok = get(auth);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
@@ -186,11 +203,14 @@ TEST_F(Delivery, RawFeedRequestsAreAuthenticatedAndReplaysRefused) {
   ASSERT_TRUE(replay);
   EXPECT_EQ(replay->status, 401);
   EXPECT_NE(replay->body.find("replayed_request"), std::string::npos);
-  auto stale = get(sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now() - 3600));
+  auto stale = get(sign_request(org.identity->sign, inst->invite().daemon_sign.id(), "GET",
+                                "/v1/notifications?after=0", "", unix_now() - 3600));
   EXPECT_NE(stale->body.find("stale_request"), std::string::npos);
-  auto stranger = get(sign_request(SigningKey::generate(), inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now()));
+  auto stranger = get(sign_request(SigningKey::generate(), inst->invite().daemon_sign.id(), "GET",
+                                   "/v1/notifications?after=0", "", unix_now()));
   EXPECT_EQ(stranger->status, 401);
-  auto contact_as_org = get(sign_request(alice.identity->sign, inst->invite().daemon_sign.id(), "GET", "/v1/notifications?after=0", "", unix_now()));
+  auto contact_as_org = get(sign_request(alice.identity->sign, inst->invite().daemon_sign.id(),
+                                         "GET", "/v1/notifications?after=0", "", unix_now()));
   EXPECT_EQ(contact_as_org->status, 401) << "a contact key is not an organisation key";
 }
 
@@ -199,7 +219,8 @@ TEST_F(Delivery, AcknowledgementsReachTheOtherOrganisationsAndTheContact) {
   auto a = inst->add_org("a", OrgOptions{});
   auto b = inst->add_org("b", OrgOptions{});
   start();
-  auto sent = inst->client(alice, {"--json", "send", "--people", "2", "--arrest-place", "CN-JL", "--urgency", "immediate", "--consent", "advocacy"});
+  auto sent = inst->client(alice, {"--json", "send", "--people", "2", "--arrest-place", "CN-JL",
+                                   "--urgency", "immediate", "--consent", "advocacy"});
   ASSERT_EQ(sent.status, 0) << sent.err;
   const auto case_ref = field(json::parse(sent.out).as_object(), "alert_id");
   auto before = inst->client(alice, {"--json", "status", case_ref});
@@ -280,7 +301,9 @@ TEST_F(Delivery, UnacknowledgedCasesAreEscalated) {
   send(new_case("CN-JL"));
   auto a = pull(regular);
   ASSERT_EQ(a.size(), 1u);
-  ASSERT_EQ(inst->client(regular, {"ack", std::to_string(a[0].at("id").to_number<std::uint64_t>())}).status, 0);
+  ASSERT_EQ(inst->client(regular, {"ack", std::to_string(a[0].at("id").to_number<std::uint64_t>())})
+                .status,
+            0);
   send(new_case("CN-JL"));
   ASSERT_TRUE(eventually([&] { return inst->metric("casewire_escalations_total") >= 1; }, 20s));
   std::this_thread::sleep_for(500ms);
@@ -326,14 +349,17 @@ TEST_F(Delivery, ReenablingADisabledEndpointDeliversWhatWaited) {
   ASSERT_EQ(rx.lines().size(), 1u);
   // The receiver is fixed; the operator says so.
   rx.answer(200);
-  auto set = run({bin("casewire-keys"), "set-org", "--dir", inst->keys_dir(), key_id_hex(org.id), "--reenable"});
+  auto set = run({bin("casewire-keys"), "set-org", "--dir", inst->keys_dir(), key_id_hex(org.id),
+                  "--reenable"});
   ASSERT_EQ(set.status, 0) << set.err;
-  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=disabled(retried after SIGHUP)"),
+  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()})
+                .out.find("webhook=disabled(retried after SIGHUP)"),
             std::string::npos);
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(rx.lines().size(), 1u) << "nothing changes before the daemon reloads";
   inst->sighup();
-  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 2; })) << inst->metrics();
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 2; }))
+      << inst->metrics();
   EXPECT_EQ(inst->metric("casewire_webhooks_revived_total"), 1u);
   EXPECT_NE(inst->log().find("event=webhooks_revived count=1"), std::string::npos);
   std::set<std::string> delivered;
@@ -345,7 +371,8 @@ TEST_F(Delivery, ReenablingADisabledEndpointDeliversWhatWaited) {
     }
   }
   EXPECT_EQ(delivered.size(), 2u) << "both notifications, the one answered 410 included";
-  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=ok"), std::string::npos);
+  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=ok"),
+            std::string::npos);
   // A second SIGHUP with nothing changed revives nothing.
   inst->sighup();
   std::this_thread::sleep_for(500ms);
@@ -360,15 +387,18 @@ TEST_F(Delivery, AMovedEndpointGetsWhatTheOldOneGaveUpOn) {
   auto org = inst->add_org("moving", OrgOptions{.webhook_url = old_rx.url()});
   start();
   send(new_case("CN-JL"));
-  ASSERT_TRUE(eventually([&] { return old_rx.lines().size() >= 7; }, 30s)) << "first attempt and six retries";
+  ASSERT_TRUE(eventually([&] { return old_rx.lines().size() >= 7; }, 30s))
+      << "first attempt and six retries";
   std::this_thread::sleep_for(1500ms);
   ASSERT_EQ(old_rx.lines().size(), 7u) << "given up after the schedule";
-  EXPECT_NE(run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=failing"), std::string::npos);
+  EXPECT_NE(
+      run({bin("casewire-keys"), "list", "--dir", inst->keys_dir()}).out.find("webhook=failing"),
+      std::string::npos);
 
   Receiver new_rx(inst->dir(), "new", "");
   new_rx.start();
-  auto set = run({bin("casewire-keys"), "set-org", "--dir", inst->keys_dir(), key_id_hex(org.id), "--webhook",
-                  new_rx.url(), "--rotate-secret", "--allow-private-webhook"});
+  auto set = run({bin("casewire-keys"), "set-org", "--dir", inst->keys_dir(), key_id_hex(org.id),
+                  "--webhook", new_rx.url(), "--rotate-secret", "--allow-private-webhook"});
   ASSERT_EQ(set.status, 0) << set.err;
   auto pos = set.out.find("whsec_");
   ASSERT_NE(pos, std::string::npos) << "the new secret is shown once";
@@ -376,10 +406,12 @@ TEST_F(Delivery, AMovedEndpointGetsWhatTheOldOneGaveUpOn) {
   EXPECT_NE(secret, org.webhook_secret);
   new_rx.set_secret(secret);
   inst->sighup();
-  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 1; })) << inst->metrics();
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_webhook_delivered_total") >= 1; }))
+      << inst->metrics();
   auto lines = new_rx.lines();
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_TRUE(json::parse(lines[0]).as_object().at("hmac_ok").as_bool()) << "signed with the rotated secret";
+  EXPECT_TRUE(json::parse(lines[0]).as_object().at("hmac_ok").as_bool())
+      << "signed with the rotated secret";
   EXPECT_EQ(old_rx.lines().size(), 7u) << "the old endpoint is not called again";
 }
 
@@ -410,14 +442,17 @@ TEST_F(Delivery, ACrashBetweenRecordAndDeliveryLosesNoNotification) {
   inst->kill9();  // recorded, not delivered
   rx.answer(200);
   inst->start();
-  ASSERT_TRUE(eventually([&] {
-    std::set<std::string> ok;
-    for (const auto& l : rx.lines()) {
-      auto o = json::parse(l).as_object();
-      if (o.at("answered").as_int64() == 200) ok.insert(field(o, "id"));
-    }
-    return ok.size() == 4;
-  }, 30s)) << inst->log();
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::set<std::string> ok;
+        for (const auto& l : rx.lines()) {
+          auto o = json::parse(l).as_object();
+          if (o.at("answered").as_int64() == 200) ok.insert(field(o, "id"));
+        }
+        return ok.size() == 4;
+      },
+      30s))
+      << inst->log();
 }
 
 TEST_F(Delivery, CapSubscribersGetValidCap) {
@@ -430,8 +465,11 @@ TEST_F(Delivery, CapSubscribersGetValidCap) {
   ASSERT_TRUE(eventually([&] { return !rx.lines().empty(); }));
   auto o = json::parse(rx.lines()[0]).as_object();
   EXPECT_EQ(field(o, "content_type"), "application/cap+xml");
-  ASSERT_TRUE(write_file_atomic(inst->dir() + "/cap.xml", as_bytes(field(o, "body")), 0644, Overwrite::yes).ok());
-  auto r = run({"/usr/bin/xmllint", "--noout", "--schema", std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd",
+  ASSERT_TRUE(
+      write_file_atomic(inst->dir() + "/cap.xml", as_bytes(field(o, "body")), 0644, Overwrite::yes)
+          .ok());
+  auto r = run({"/usr/bin/xmllint", "--noout", "--schema",
+                std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd",
                 inst->dir() + "/cap.xml"});
   EXPECT_EQ(r.status, 0) << r.err;
 }
@@ -440,7 +478,8 @@ TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {
   make("escalate_after_s = 1\n");
   Receiver rx(inst->dir(), "canary", "");
   rx.start();
-  auto org = inst->add_org("canary", OrgOptions{.webhook_url = rx.url(), .cleared_private = true, .escalation = true});
+  auto org = inst->add_org(
+      "canary", OrgOptions{.webhook_url = rx.url(), .cleared_private = true, .escalation = true});
   start();
   auto ref = *parse_alert_id(send(sample_alert()));
   Alert upd = sample_alert();
@@ -451,14 +490,17 @@ TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {
   auto bad = sample_alert();
   bad.people->children = 99;  // a rejection must not echo content either
   auto rej = post_alert(inst->port(), str(inst->seal(alice, bad)));
-  ASSERT_TRUE(eventually([&] { return rx.lines().size() >= 2 && inst->metric("casewire_escalations_total") >= 1; }));
+  ASSERT_TRUE(eventually(
+      [&] { return rx.lines().size() >= 2 && inst->metric("casewire_escalations_total") >= 1; }));
   auto feed = inst->client(org, {"--json", "feed", "--pull", "--from-start"});
   auto metrics = inst->metrics();
   inst->stop();
-  std::string everything = read_text(inst->dir() + "/canary.hooks") + feed.out + feed.err + metrics + inst->log() +
-                           (rej ? rej->body : "") + read_text(inst->db_path()) + read_text(inst->db_path() + "-wal");
+  std::string everything = read_text(inst->dir() + "/canary.hooks") + feed.out + feed.err +
+                           metrics + inst->log() + (rej ? rej->body : "") +
+                           read_text(inst->db_path()) + read_text(inst->db_path() + "-wal");
   for (const char* c : kAllCanaries) EXPECT_EQ(everything.find(c), std::string::npos) << c;
-  EXPECT_EQ(everything.find(key_id_hex(alice.id)), std::string::npos) << "the sender's key id leaked";
+  EXPECT_EQ(everything.find(key_id_hex(alice.id)), std::string::npos)
+      << "the sender's key id leaked";
 }
 
 }  // namespace

@@ -17,8 +17,8 @@
 
 #include "daemon/keyring.h"
 #include "protocol/file_io.h"
-#include "tests/support/fixtures.h"
 #include "tests/support/db_reader.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
 #include "tests/support/raw_client.h"
 
@@ -117,14 +117,16 @@ LoopResult crash_loop(Instance& inst, const Contact& alice, int kills, bool stop
     // Transactional outbox: every recorded new case has its case, its
     // notification and its delivery row (one subscribed organisation).
     const auto alerts = db.scalar("SELECT count(*) FROM alerts WHERE kind = 'new_case'");
-    res.consistent = alerts == db.scalar("SELECT count(*) FROM cases") &&
-                     alerts == db.scalar("SELECT count(*) FROM notifications WHERE event = 'new_case'") &&
-                     alerts == db.scalar("SELECT count(*) FROM deliveries");
+    res.consistent =
+        alerts == db.scalar("SELECT count(*) FROM cases") &&
+        alerts == db.scalar("SELECT count(*) FROM notifications WHERE event = 'new_case'") &&
+        alerts == db.scalar("SELECT count(*) FROM deliveries");
     res.integrity_ok = db.text("PRAGMA integrity_check") == "ok";
     if (res.lost || res.duplicated || !res.consistent || !res.integrity_ok) {
       if (stop_at_first_loss) return res;
-      ADD_FAILURE() << "after kill " << k + 1 << ": lost " << res.lost << " duplicated " << res.duplicated
-                    << " consistent " << res.consistent << " integrity " << res.integrity_ok;
+      ADD_FAILURE() << "after kill " << k + 1 << ": lost " << res.lost << " duplicated "
+                    << res.duplicated << " consistent " << res.consistent << " integrity "
+                    << res.integrity_ok;
       return res;
     }
   }
@@ -144,11 +146,13 @@ TEST(Durability, CrashLoopLosesNoAcknowledgedAlert) {
   EXPECT_TRUE(r.consistent);
   EXPECT_TRUE(r.integrity_ok);
   EXPECT_GE(r.rows, r.acked) << "rows the daemon recorded but could not acknowledge are fine";
-  std::cout << "[ crash loop ] kills=" << kills << " acknowledged=" << r.acked << " rows=" << r.rows << "\n";
+  std::cout << "[ crash loop ] kills=" << kills << " acknowledged=" << r.acked << " rows=" << r.rows
+            << "\n";
 }
 
 TEST(Durability, NegativeControlAcknowledgingBeforeCommitIsCaught) {
-  if (!fault_build()) GTEST_SKIP() << "needs the fault-injection build (deploy/test.sh sanitizer pass)";
+  if (!fault_build())
+    GTEST_SKIP() << "needs the fault-injection build (deploy/test.sh sanitizer pass)";
   Instance inst;
   auto alice = inst.add_contact("alice", 1000000);
   inst.add_org("ngo", OrgOptions{});
@@ -162,7 +166,8 @@ TEST(Durability, NegativeControlAcknowledgingBeforeCommitIsCaught) {
 class StoreFaults : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(StoreFaults, NoReceiptForAFaultedCommitAndRecoveryWhenItClears) {
-  if (!fault_build()) GTEST_SKIP() << "needs the fault-injection build (deploy/test.sh sanitizer pass)";
+  if (!fault_build())
+    GTEST_SKIP() << "needs the fault-injection build (deploy/test.sh sanitizer pass)";
   Instance inst;
   auto alice = inst.add_contact("alice", 1000000);
   const std::string clear = inst.dir() + "/fault-clear";
@@ -172,7 +177,8 @@ TEST_P(StoreFaults, NoReceiptForAFaultedCommitAndRecoveryWhenItClears) {
   inst.start();
   auto keys = daemon::Keyring::load(inst.keys_dir(), PassphraseSource{"", true});
   auto post = [&](const AlertId& id) {
-    auto r = post_alert(inst.port(), std::string(as_chars(inst.seal(alice, sample_alert(), id, unix_now()))));
+    auto r = post_alert(inst.port(),
+                        std::string(as_chars(inst.seal(alice, sample_alert(), id, unix_now()))));
     return r ? r->status : 0;
   };
   std::vector<AlertId> acked, refused;
@@ -217,11 +223,13 @@ TEST_P(StoreFaults, NoReceiptForAFaultedCommitAndRecoveryWhenItClears) {
   inst.stop();
   Db db(inst.db_path());
   EXPECT_EQ(db.text("PRAGMA integrity_check"), "ok");
-  for (const auto& id : acked) EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts WHERE alert_tag = ?", keys->alert_tag(id)), 1);
+  for (const auto& id : acked)
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts WHERE alert_tag = ?", keys->alert_tag(id)), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, StoreFaults,
-                         ::testing::Values("sync:0:once", "sync:0:persistent", "write:0:persistent", "write:0:enospc"),
+                         ::testing::Values("sync:0:once", "sync:0:persistent", "write:0:persistent",
+                                           "write:0:enospc"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            for (auto& c : n)

@@ -37,10 +37,12 @@ struct Helper {
   }
 };
 
-std::string script(const char* name) { return std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/" + name; }
+std::string script(const char* name) {
+  return std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/" + name;
+}
 
-const std::vector<std::string> kFlags = {"--people", "3", "--arrest-place", "CN-JL", "--urgency", "immediate",
-                                         "--consent", "advocacy"};
+const std::vector<std::string> kFlags = {"--people",  "3",         "--arrest-place", "CN-JL",
+                                         "--urgency", "immediate", "--consent",      "advocacy"};
 
 std::vector<std::string> send_args(std::vector<std::string> pre = {}) {
   pre.push_back("send");
@@ -61,7 +63,8 @@ class FieldClient : public ::testing::Test {
     inv.urls = urls;
     auto path = inst->dir() + "/custom-invite.json";
     ASSERT_TRUE(write_file_atomic(path, as_bytes(invite_to_json(inv)), 0644, Overwrite::yes).ok());
-    auto r = inst->client(alice, {"init", "--force", "--insecure-no-passphrase", "--invite", path, "--key", alice.key_path});
+    auto r = inst->client(alice, {"init", "--force", "--insecure-no-passphrase", "--invite", path,
+                                  "--key", alice.key_path});
     ASSERT_EQ(r.status, 0) << r.err;
   }
   std::vector<std::string> outbox() {
@@ -90,9 +93,11 @@ std::uint16_t free_port() {
 
 TEST_F(FieldClient, DeliversThroughARealSocks5Proxy) {
   const auto port = free_port();
-  Process socks({"/usr/bin/microsocks", "-i", "127.0.0.1", "-p", std::to_string(port)}, inst->dir() + "/microsocks");
+  Process socks({"/usr/bin/microsocks", "-i", "127.0.0.1", "-p", std::to_string(port)},
+                inst->dir() + "/microsocks");
   std::this_thread::sleep_for(300ms);
-  auto r = inst->client(alice, send_args({"--proxy", "socks5h://127.0.0.1:" + std::to_string(port)}));
+  auto r =
+      inst->client(alice, send_args({"--proxy", "socks5h://127.0.0.1:" + std::to_string(port)}));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(inst->count_alerts(), 1u);
 }
@@ -102,21 +107,25 @@ TEST_F(FieldClient, WithAProxyTheNameIsResolvedByTheProxyAndNeverLocally) {
   // the proxy knows it. If the alert arrives, the client neither looked it up
   // nor connected to the daemon directly.
   const std::string name = "daemon-" + to_hex(random_alert_id()).substr(0, 8) + ".casewire.invalid";
-  Helper proxy({"/usr/bin/python3", script("socks5_proxy.py"), "--log", inst->dir() + "/socks.log", "--map",
-                name + "=127.0.0.1"},
+  Helper proxy({"/usr/bin/python3", script("socks5_proxy.py"), "--log", inst->dir() + "/socks.log",
+                "--map", name + "=127.0.0.1"},
                inst->dir() + "/socks");
   use_urls({"https://" + name + ":" + std::to_string(inst->port())});
 
   auto direct = inst->client(alice, send_args());
-  EXPECT_EQ(direct.status, 3) << "without the proxy the name cannot even be resolved: " << direct.err;
+  EXPECT_EQ(direct.status, 3) << "without the proxy the name cannot even be resolved: "
+                              << direct.err;
 
-  auto r = inst->client(alice, send_args({"--proxy", "socks5h://127.0.0.1:" + std::to_string(proxy.port)}));
+  auto r = inst->client(
+      alice, send_args({"--proxy", "socks5h://127.0.0.1:" + std::to_string(proxy.port)}));
   ASSERT_EQ(r.status, 0) << r.err;
   auto log = read_text(inst->dir() + "/socks.log");
-  EXPECT_NE(log.find("\"atyp\": 3"), std::string::npos) << "the client must hand the NAME to the proxy: " << log;
+  EXPECT_NE(log.find("\"atyp\": 3"), std::string::npos)
+      << "the client must hand the NAME to the proxy: " << log;
   EXPECT_NE(log.find(name), std::string::npos);
   // The queued alert from the first try went out through the proxy too.
-  auto flushed = inst->client(alice, {"--proxy", "socks5h://127.0.0.1:" + std::to_string(proxy.port), "outbox", "flush"});
+  auto flushed = inst->client(
+      alice, {"--proxy", "socks5h://127.0.0.1:" + std::to_string(proxy.port), "outbox", "flush"});
   EXPECT_EQ(flushed.status, 0) << flushed.err;
   EXPECT_EQ(inst->count_alerts(), 2u);
   EXPECT_TRUE(outbox().empty());
@@ -151,17 +160,21 @@ TEST_F(FieldClient, AnOnionNameIsNeverResolvedLocally) {
   // The watcher works: a name it should see, it sees.
   use_urls({"https://localhost:" + std::to_string(free_port())});
   inst->client(alice, send_args(), env);
-  ASSERT_NE(read_text(log).find("localhost"), std::string::npos) << "the resolver watcher is not working";
+  ASSERT_NE(read_text(log).find("localhost"), std::string::npos)
+      << "the resolver watcher is not working";
 
-  for (const auto& host : {onion, std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ23.ONION."),
-                           std::string("www.") + onion}) {
+  for (const auto& host :
+       {onion, std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ23.ONION."),
+        std::string("www.") + onion}) {
     use_urls({"https://127.0.0.1:" + std::to_string(free_port()), "https://" + host});
     auto r = inst->client(alice, send_args(), env);
     EXPECT_EQ(r.status, 3) << r.err;
     EXPECT_NE(r.err.find("through Tor"), std::string::npos) << r.err;
   }
   auto names = read_text(log);
-  EXPECT_EQ(names.find("onion"), std::string::npos) << "an onion name reached the system resolver:\n" << names;
+  EXPECT_EQ(names.find("onion"), std::string::npos)
+      << "an onion name reached the system resolver:\n"
+      << names;
   EXPECT_EQ(names.find("ONION"), std::string::npos) << names;
 }
 
@@ -197,7 +210,8 @@ TEST_F(FieldClient, DaemonDownQueuesThenFlushDeliversExactlyOnce) {
 TEST_F(FieldClient, FlushWatchKeepsTryingUntilTheDaemonIsBack) {
   inst->stop();
   ASSERT_EQ(inst->client(alice, send_args()).status, 3);
-  Process watcher({bin("casewire"), "--home", alice.home, "outbox", "flush", "--watch"}, inst->dir() + "/watch");
+  Process watcher({bin("casewire"), "--home", alice.home, "outbox", "flush", "--watch"},
+                  inst->dir() + "/watch");
   std::this_thread::sleep_for(1500ms);
   inst->start();  // same port is not guaranteed; re-pointed home is read at each round
   auto st = watcher.wait(60s);
@@ -212,8 +226,8 @@ TEST_F(FieldClient, AClientKilledMidSendStillDeliversExactlyOnce) {
   Helper tarpit({"/usr/bin/python3", script("tarpit.py")}, inst->dir() + "/tarpit");
   use_urls({"https://127.0.0.1:" + std::to_string(tarpit.port)});
   for (int i = 0; i < 3; ++i) {
-    Process send({bin("casewire"), "--home", alice.home, "send", "--people", "2", "--arrest-place", "CN-JL",
-                  "--urgency", "high", "--consent", "private"},
+    Process send({bin("casewire"), "--home", alice.home, "send", "--people", "2", "--arrest-place",
+                  "CN-JL", "--urgency", "high", "--consent", "private"},
                  inst->dir() + "/killed" + std::to_string(i));
     std::this_thread::sleep_for(400ms);
     send.signal(SIGKILL);
@@ -230,8 +244,8 @@ TEST_F(FieldClient, RandomKillsAgainstTheRealDaemonNeverDuplicateOrLose) {
   // Kill at arbitrary points of a real send; afterwards every alert the
   // client still knows of (receipt or outbox) is recorded exactly once.
   for (int delay_ms : {0, 10, 30, 60, 100, 150}) {
-    Process send({bin("casewire"), "--home", alice.home, "send", "--people", "2", "--arrest-place", "CN-JL",
-                  "--urgency", "high", "--consent", "private"},
+    Process send({bin("casewire"), "--home", alice.home, "send", "--people", "2", "--arrest-place",
+                  "CN-JL", "--urgency", "high", "--consent", "private"},
                  inst->dir() + "/rk" + std::to_string(delay_ms));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     send.signal(SIGKILL);
@@ -242,7 +256,8 @@ TEST_F(FieldClient, RandomKillsAgainstTheRealDaemonNeverDuplicateOrLose) {
   auto receipts = inst->client(alice, {"--json", "receipts"});
   std::set<std::string> known;
   std::istringstream in(receipts.out);
-  for (std::string l; std::getline(in, l);) known.insert(std::string(json::parse(l).as_object().at("alert_id").as_string()));
+  for (std::string l; std::getline(in, l);)
+    known.insert(std::string(json::parse(l).as_object().at("alert_id").as_string()));
   // The daemon may hold alerts whose receipt the client never saw (killed
   // after the daemon answered): resending is what recovers those, and a
   // killed client that had not yet written its outbox never sent anything.
@@ -254,9 +269,11 @@ TEST_F(FieldClient, ReceiptsListShowsCaseReferencesAndUpdatesFollowTheCase) {
   auto first = inst->client(alice, send_args({"--json"}));
   ASSERT_EQ(first.status, 0) << first.err;
   const std::string case_ref(json::parse(first.out).as_object().at("alert_id").as_string());
-  auto upd = inst->client(alice, {"send", "--update", case_ref, "--status", "transferred", "--held-place", "CN-LN-F01"});
+  auto upd = inst->client(alice, {"send", "--update", case_ref, "--status", "transferred",
+                                  "--held-place", "CN-LN-F01"});
   ASSERT_EQ(upd.status, 0) << upd.err;
-  auto resolved = inst->client(alice, {"send", "--update", case_ref, "--kind", "resolved", "--status", "released"});
+  auto resolved = inst->client(
+      alice, {"send", "--update", case_ref, "--kind", "resolved", "--status", "released"});
   ASSERT_EQ(resolved.status, 0) << resolved.err;
   auto r = inst->client(alice, {"receipts"});
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3);
@@ -269,7 +286,8 @@ TEST_F(FieldClient, ReceiptsListShowsCaseReferencesAndUpdatesFollowTheCase) {
 }
 
 TEST_F(FieldClient, AFinalRefusalKeepsTheAlertMarkedUntilTheContactDropsIt) {
-  auto r = inst->client(alice, {"send", "--update", to_hex(random_alert_id()), "--status", "released"});
+  auto r =
+      inst->client(alice, {"send", "--update", to_hex(random_alert_id()), "--status", "released"});
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("unknown_case"), std::string::npos);
   EXPECT_NE(r.err.find("stays in your outbox"), std::string::npos) << r.err;
@@ -321,7 +339,8 @@ TEST_F(FieldClient, AConflictingAlertIdDoesNotSilentlyDeleteTheQueuedAlert) {
   ASSERT_EQ(listed.size(), 1u);
   auto id = parse_alert_id(listed[0].substr(0, 32));
   ASSERT_TRUE(id);
-  auto front_run = post_alert(inst->port(), std::string(as_chars(inst->seal(mallory, sample_alert(), *id, unix_now()))));
+  auto front_run = post_alert(
+      inst->port(), std::string(as_chars(inst->seal(mallory, sample_alert(), *id, unix_now()))));
   ASSERT_TRUE(front_run && front_run->status == 201);
   use_urls({inst->url()});
   auto f = inst->client(alice, {"outbox", "flush"});
@@ -334,15 +353,19 @@ TEST_F(FieldClient, AConflictingAlertIdDoesNotSilentlyDeleteTheQueuedAlert) {
 
 TEST_F(FieldClient, AnExportedEnvelopeIsDeliveredByACourierWithoutAKey) {
   const auto file = inst->dir() + "/carried.cwe";
-  auto exported = inst->client(alice, {"--json", "export", "--alert", std::string(CASEWIRE_SOURCE_DIR) + "/deploy/examples/alert.json", "-o", file});
+  auto exported = inst->client(
+      alice, {"--json", "export", "--alert",
+              std::string(CASEWIRE_SOURCE_DIR) + "/deploy/examples/alert.json", "-o", file});
   ASSERT_EQ(exported.status, 0) << exported.err;
   const std::string alert_id(json::parse(exported.out).as_object().at("alert_id").as_string());
   auto bytes = read_text(file);
   EXPECT_EQ(bytes.size(), 8253u);
-  for (const char* c : {"Example Person One", "CN-JL"}) EXPECT_EQ(bytes.find(c), std::string::npos) << "sealed: " << c;
+  for (const char* c : {"Example Person One", "CN-JL"})
+    EXPECT_EQ(bytes.find(c), std::string::npos) << "sealed: " << c;
   // The courier: a home with only the invite, no key.
   const auto courier = inst->dir() + "/home-courier";
-  ASSERT_EQ(run({bin("casewire"), "--home", courier, "init", "--invite", inst->invite_path()}).status, 0);
+  ASSERT_EQ(
+      run({bin("casewire"), "--home", courier, "init", "--invite", inst->invite_path()}).status, 0);
   auto d1 = run({bin("casewire"), "--home", courier, "--json", "deliver", file});
   ASSERT_EQ(d1.status, 0) << d1.err;
   EXPECT_EQ(std::string(json::parse(d1.out).as_object().at("alert_id").as_string()), alert_id);
@@ -368,7 +391,9 @@ TEST_F(FieldClient, WipeShredsKeyOutboxAndReceipts) {
   // A crash mid-write leaves a .tmp- file (here: a copy of the key) that
   // wipe must find too.
   const std::string key_text = read_text(alice.home + "/identity.key");
-  ASSERT_TRUE(write_file_atomic(alice.home + "/identity.key.tmp-crash1", as_bytes(key_text), 0600, Overwrite::yes).ok());
+  ASSERT_TRUE(write_file_atomic(alice.home + "/identity.key.tmp-crash1", as_bytes(key_text), 0600,
+                                Overwrite::yes)
+                  .ok());
   // A second name for the key's blocks (a hard link) shows what wipe did to
   // the data itself: overwritten before the name was removed.
   const std::string witness = inst->dir() + "/key-witness";
@@ -376,7 +401,8 @@ TEST_F(FieldClient, WipeShredsKeyOutboxAndReceipts) {
   auto r = inst->client(alice, {"wipe", "--yes"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("2 key file, 1 queued alert(s), 1 receipt(s)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("shell history"), std::string::npos) << "says what it cannot reach: " << r.out;
+  EXPECT_NE(r.out.find("shell history"), std::string::npos)
+      << "says what it cannot reach: " << r.out;
   EXPECT_NE(r.out.find("the alert file you sent from"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(alice.home));
   const std::string after = read_text(witness);
@@ -387,15 +413,21 @@ TEST_F(FieldClient, WipeShredsKeyOutboxAndReceipts) {
 TEST_F(FieldClient, APassphraseProtectedKeyWorksFromAFileAndTheWrongOneIsRefused) {
   const auto key = inst->dir() + "/protected.key";
   const auto pass = inst->dir() + "/pass.txt";
-  ASSERT_TRUE(write_file_atomic(pass, as_bytes("correct horse battery staple\n"), 0600, Overwrite::yes).ok());
+  ASSERT_TRUE(
+      write_file_atomic(pass, as_bytes("correct horse battery staple\n"), 0600, Overwrite::yes)
+          .ok());
   auto made = run({bin("casewire-keys"), "new-contact", "--out", key, "--passphrase-file", pass});
   ASSERT_EQ(made.status, 0) << made.err;
   EXPECT_EQ(read_text(key).find("NOT ENCRYPTED"), std::string::npos);
-  auto enrolled = run({bin("casewire-keys"), "enroll", "--dir", inst->keys_dir(), "--pub", key + ".pub", "--label", "p"});
+  auto enrolled = run({bin("casewire-keys"), "enroll", "--dir", inst->keys_dir(), "--pub",
+                       key + ".pub", "--label", "p"});
   ASSERT_EQ(enrolled.status, 0) << enrolled.err;
   inst->sighup();
   const auto home = inst->dir() + "/home-protected";
-  ASSERT_EQ(run({bin("casewire"), "--home", home, "init", "--invite", inst->invite_path(), "--key", key}).status, 0);
+  ASSERT_EQ(
+      run({bin("casewire"), "--home", home, "init", "--invite", inst->invite_path(), "--key", key})
+          .status,
+      0);
   std::vector<std::string> args{bin("casewire"), "--home", home, "--passphrase-file", pass};
   auto a = send_args(args);
   auto ok = run(a);
@@ -404,9 +436,10 @@ TEST_F(FieldClient, APassphraseProtectedKeyWorksFromAFileAndTheWrongOneIsRefused
   auto bad = run(a);
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("wrong_passphrase"), std::string::npos) << bad.err;
-  auto none = run({bin("casewire"), "--home", home, "send", "--people", "1", "--arrest-place", "CN-JL", "--urgency",
-                   "high", "--consent", "private"});
-  EXPECT_NE(none.err.find("no_passphrase"), std::string::npos) << "no terminal, no file: fail, never hang";
+  auto none = run({bin("casewire"), "--home", home, "send", "--people", "1", "--arrest-place",
+                   "CN-JL", "--urgency", "high", "--consent", "private"});
+  EXPECT_NE(none.err.find("no_passphrase"), std::string::npos)
+      << "no terminal, no file: fail, never hang";
 }
 
 }  // namespace

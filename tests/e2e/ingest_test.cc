@@ -4,14 +4,14 @@
 // nothing, and leave the daemon serving.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <sys/stat.h>
+#include <boost/json.hpp>
 
 #include <thread>
 
 #include "protocol/envelope_format.h"
-#include "protocol/file_io.h"
 #include "protocol/envelope_testing.h"
+#include "protocol/file_io.h"
 #include "protocol/receipt.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -27,7 +27,9 @@ std::string error_code_of(const HttpReply& r) {
   return std::string(v.as_object().at("error").as_string());
 }
 
-std::string str(const Bytes& b) { return std::string(as_chars(b)); }
+std::string str(const Bytes& b) {
+  return std::string(as_chars(b));
+}
 
 class Ingest : public ::testing::Test {
  protected:
@@ -61,7 +63,8 @@ class Ingest : public ::testing::Test {
 };
 
 TEST_F(Ingest, ClientSendsAndHoldsAVerifiedReceiptAndOneRowExists) {
-  auto r = inst->client(alice, {"--json", "send", "--alert", std::string(CASEWIRE_SOURCE_DIR) + "/deploy/examples/alert.json"});
+  auto r = inst->client(alice, {"--json", "send", "--alert",
+                                std::string(CASEWIRE_SOURCE_DIR) + "/deploy/examples/alert.json"});
   ASSERT_EQ(r.status, 0) << r.err;
   auto receipt = receipt_from_json(r.out.substr(0, r.out.find('\n')));
   ASSERT_TRUE(receipt.ok()) << r.out;
@@ -74,18 +77,21 @@ TEST_F(Ingest, ClientSendsAndHoldsAVerifiedReceiptAndOneRowExists) {
 }
 
 TEST_F(Ingest, FlagsFormSendsTheCommonFields) {
-  auto r = inst->client(alice, {"send", "--people", "3", "--children", "1", "--arrest-place", "CN-JL",
-                                "--held-place", "CN-JL-F01", "--urgency", "immediate", "--consent", "private"});
+  auto r = inst->client(
+      alice, {"send", "--people", "3", "--children", "1", "--arrest-place", "CN-JL", "--held-place",
+              "CN-JL-F01", "--urgency", "immediate", "--consent", "private"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("delivered"), std::string::npos);
   EXPECT_EQ(inst->count_alerts(), 1u);
 }
 
 TEST_F(Ingest, InvalidAlertIsRefusedLocallyAndNothingIsSent) {
-  auto r = inst->client(alice, {"send", "--people", "0", "--arrest-place", "CN-JL", "--urgency", "high", "--consent", "private"});
+  auto r = inst->client(alice, {"send", "--people", "0", "--arrest-place", "CN-JL", "--urgency",
+                                "high", "--consent", "private"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("invalid_alert"), std::string::npos) << r.err;
-  EXPECT_EQ(inst->metric("casewire_connections_total"), 0u) << "the client must not connect for a bad alert";
+  EXPECT_EQ(inst->metric("casewire_connections_total"), 0u)
+      << "the client must not connect for a bad alert";
 }
 
 TEST_F(Ingest, ARepeatGetsTheByteIdenticalReceiptAndStillOneRow) {
@@ -117,7 +123,8 @@ TEST_F(Ingest, KeepAliveServesSeveralRequestsOnOneConnection) {
   auto c = RawClient::connect(inst->port(), true);
   ASSERT_TRUE(c->handshake_ok());
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(c->send(http_request("POST", "/v1/alerts", str(inst->seal(alice, sample_alert())))));
+    ASSERT_TRUE(
+        c->send(http_request("POST", "/v1/alerts", str(inst->seal(alice, sample_alert())))));
     auto r = c->read_reply();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 201);
@@ -136,11 +143,16 @@ TEST_F(Ingest, WrongPinIsRefusedByTheClientAndTheAlertStaysQueued) {
   auto inv = inst->invite();
   inv.tls_pin = "sha256/" + to_base64(Bytes(32, 7));
   auto bad_invite = inst->dir() + "/bad-invite.json";
-  ASSERT_TRUE(write_file_atomic(bad_invite, as_bytes(invite_to_json(inv)), 0644, Overwrite::yes).ok());
+  ASSERT_TRUE(
+      write_file_atomic(bad_invite, as_bytes(invite_to_json(inv)), 0644, Overwrite::yes).ok());
   Contact mallory_view = alice;
   mallory_view.home = inst->dir() + "/home-badpin";
-  ASSERT_EQ(inst->client(mallory_view, {"init", "--insecure-no-passphrase", "--invite", bad_invite, "--key", alice.key_path}).status, 0);
-  auto r = inst->client(mallory_view, {"send", "--people", "1", "--arrest-place", "CN-JL", "--urgency", "high", "--consent", "private"});
+  ASSERT_EQ(inst->client(mallory_view, {"init", "--insecure-no-passphrase", "--invite", bad_invite,
+                                        "--key", alice.key_path})
+                .status,
+            0);
+  auto r = inst->client(mallory_view, {"send", "--people", "1", "--arrest-place", "CN-JL",
+                                       "--urgency", "high", "--consent", "private"});
   EXPECT_EQ(r.status, 4) << r.err;
   EXPECT_NE(r.err.find("pin_mismatch"), std::string::npos) << r.err;
   EXPECT_EQ(inst->count_alerts(), 0u);
@@ -203,8 +215,9 @@ TEST_F(Ingest, WrongRecipient) {
 
 TEST_F(Ingest, ResealedForAnotherDaemonIsRefused) {
   auto other = BoxKey::generate();
-  auto p = *cw::testing::build_padded_plaintext(canonical_alert(sample_alert()), random_alert_id(), unix_now(),
-                                                alice.identity->sign, other.public_key());
+  auto p =
+      *cw::testing::build_padded_plaintext(canonical_alert(sample_alert()), random_alert_id(),
+                                           unix_now(), alice.identity->sign, other.public_key());
   expect_rejected(cw::testing::seal_raw(p, inst->invite().daemon_box), 400, "header_mismatch");
 }
 
@@ -232,8 +245,8 @@ TEST_F(Ingest, RevokedSenderAfterSighup) {
 TEST_F(Ingest, MalformedAlert) {
   std::string spaced = canonical_alert(sample_alert());
   spaced.insert(1, " ");
-  auto p = *cw::testing::build_padded_plaintext(spaced, random_alert_id(), unix_now(), alice.identity->sign,
-                                                inst->invite().daemon_box);
+  auto p = *cw::testing::build_padded_plaintext(spaced, random_alert_id(), unix_now(),
+                                                alice.identity->sign, inst->invite().daemon_box);
   expect_rejected(cw::testing::seal_raw(p, inst->invite().daemon_box), 422, "malformed_alert");
 }
 
@@ -246,7 +259,8 @@ TEST_F(Ingest, SchemaViolatingAlert) {
 }
 
 TEST_F(Ingest, FutureDatedEnvelope) {
-  expect_rejected(inst->seal(alice, sample_alert(), random_alert_id(), unix_now() + 3600), 400, "future_timestamp");
+  expect_rejected(inst->seal(alice, sample_alert(), random_alert_id(), unix_now() + 3600), 400,
+                  "future_timestamp");
 }
 
 TEST_F(Ingest, SameAlertIdFromAnotherSenderIsAConflict) {
@@ -290,7 +304,8 @@ TEST_F(Ingest, SlowLorisIsCutOffAtTheHeaderDeadlineWhileOthersAreServed) {
   std::atomic<bool> cut{false};
   std::chrono::steady_clock::duration cut_after{};
   std::thread dribble([&] {
-    const std::string head = "POST /v1/alerts HTTP/1.1\r\nHost: t\r\nX-Slow: " + std::string(200, 'a');
+    const std::string head =
+        "POST /v1/alerts HTTP/1.1\r\nHost: t\r\nX-Slow: " + std::string(200, 'a');
     for (char ch : head) {
       if (!slow->send(std::string(1, ch))) {
         cut_after = std::chrono::steady_clock::now() - started;
@@ -345,8 +360,10 @@ TEST_F(Ingest, NoCanaryReachesLogsMetricsOrTheDatabaseFile) {
   bad.people->children = 99;  // rejected alerts must not echo content either
   post_alert(inst->port(), str(inst->seal(alice, bad)));
   inst->stop();
-  std::string everything = inst->log() + read_text(inst->db_path()) + read_text(inst->db_path() + "-wal");
-  for (const char* canary : kAllCanaries) EXPECT_EQ(everything.find(canary), std::string::npos) << canary;
+  std::string everything =
+      inst->log() + read_text(inst->db_path()) + read_text(inst->db_path() + "-wal");
+  for (const char* canary : kAllCanaries)
+    EXPECT_EQ(everything.find(canary), std::string::npos) << canary;
   EXPECT_EQ(everything.find(key_id_hex(alice.id)), std::string::npos) << "sender key id leaked";
 }
 
@@ -360,7 +377,8 @@ TEST(IngestLimits, ConnectionFloodPastTheCapIsClosedAndServiceResumes) {
   for (int i = 0; i < 4; ++i) {
     held.push_back(RawClient::connect(inst.port(), true));
     ASSERT_TRUE(held.back()->handshake_ok());
-    ASSERT_TRUE(held.back()->send("POST /v1/alerts HTTP/1.1\r\nHost: t\r\nContent-Length: 8253\r\n\r\n"));
+    ASSERT_TRUE(
+        held.back()->send("POST /v1/alerts HTTP/1.1\r\nHost: t\r\nContent-Length: 8253\r\n\r\n"));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the heads arrive
   auto extra = RawClient::connect(inst.port(), true, std::chrono::seconds(2));
@@ -379,13 +397,16 @@ TEST(Daemon, CheckConfigValidatesEverythingAStartWouldLoad) {
   EXPECT_EQ(ok.status, 0) << ok.err;
   EXPECT_NE(ok.out.find("configuration ok"), std::string::npos);
   ASSERT_TRUE(write_file_atomic(inst.dir() + "/typo.toml",
-                                as_bytes("[keys]\ndir = \"" + inst.keys_dir() + "\"\n[limts]\nmax_connections = 1\n"), 0644,
-                                Overwrite::yes).ok());
+                                as_bytes("[keys]\ndir = \"" + inst.keys_dir() +
+                                         "\"\n[limts]\nmax_connections = 1\n"),
+                                0644, Overwrite::yes)
+                  .ok());
   auto typo = run({bin("casewired"), "--config", inst.dir() + "/typo.toml", "--check-config"});
   EXPECT_EQ(typo.status, 1);
   EXPECT_NE(typo.err.find("bad_config"), std::string::npos) << typo.err;
   ::chmod((inst.keys_dir() + "/daemon.key").c_str(), 0644);
-  auto loose = run({bin("casewired"), "--config", inst.dir() + "/casewired.toml", "--check-config"});
+  auto loose =
+      run({bin("casewired"), "--config", inst.dir() + "/casewired.toml", "--check-config"});
   EXPECT_EQ(loose.status, 1) << "a world-readable daemon key is refused";
   EXPECT_NE(loose.err.find("readable by others"), std::string::npos) << loose.err;
 }

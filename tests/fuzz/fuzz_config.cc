@@ -9,7 +9,8 @@
 #include "daemon/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::string path = "/tmp/casewire-fuzz-config-" + std::to_string(::getpid()) + ".toml";
+  static const std::string path =
+      "/tmp/casewire-fuzz-config-" + std::to_string(::getpid()) + ".toml";
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return 0;
   std::fwrite(data, 1, size, f);

@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parse_public_key(text);
   (void)parse_public_key_file(text);
   (void)identity_file_is_insecure(text);
-  (void)open_identity(text, [] { return Result<SecretBytes>(make_error(Errc::no_passphrase, "fuzz")); });
+  (void)open_identity(text,
+                      [] { return Result<SecretBytes>(make_error(Errc::no_passphrase, "fuzz")); });
   return 0;
 }

@@ -26,7 +26,7 @@ class KeysCommands : public ::testing::Test {
   }
   std::string inst() { return dir / "inst"; }
   mode_t mode(const std::string& p) {
-    struct stat st{};
+    struct stat st {};
     ::stat(p.c_str(), &st);
     return st.st_mode & 0777;
   }
@@ -94,10 +94,13 @@ TEST_F(KeysCommands, EnrollRevokeAndListTellTheStory) {
 }
 
 TEST_F(KeysCommands, EnrollRefusesMalformedKeysAndUnknownRegions) {
-  ASSERT_TRUE(write_file_atomic(dir / "bad.pub", as_bytes("cwk1 sign 0011223344556677 AAAA\n"), 0644, Overwrite::yes).ok());
+  ASSERT_TRUE(write_file_atomic(dir / "bad.pub", as_bytes("cwk1 sign 0011223344556677 AAAA\n"),
+                                0644, Overwrite::yes)
+                  .ok());
   EXPECT_EQ(enroll({inst(), dir / "bad.pub", "x", {}, 10, ""}, out).code(), Errc::bad_key_file);
   ASSERT_TRUE(new_identity(Role::contact, dir / "c.key", insecure, out).ok());
-  EXPECT_EQ(enroll({inst(), dir / "c.key.pub", "x", {"ATLANTIS"}, 10, ""}, out).code(), Errc::bad_request);
+  EXPECT_EQ(enroll({inst(), dir / "c.key.pub", "x", {"ATLANTIS"}, 10, ""}, out).code(),
+            Errc::bad_request);
 }
 
 TEST_F(KeysCommands, AddOrgPrintsAGeneratedWebhookSecretOnceAndStoresIt) {
@@ -127,10 +130,11 @@ TEST_F(KeysCommands, AddOrgRefusesPlainHttpToANonLoopbackHost) {
 // Issue 9 §8: a subscription must not point the daemon at its own services
 // or the cloud metadata endpoint unless the operator says so.
 TEST_F(KeysCommands, AddOrgRefusesInternalWebhookTargetsUnlessAllowed) {
-  for (const char* url : {"https://169.254.169.254/latest/meta-data", "https://10.0.0.5:6443/",
-                          "http://localhost:9443/metrics", "https://[::1]:8443/", "https://[fd00:ec2::254]/",
-                          "https://[::ffff:127.0.0.1]/", "https://192.168.1.1/", "https://100.64.0.1/",
-                          "https://0.0.0.0/", "https://admin.localhost/"}) {
+  for (const char* url :
+       {"https://169.254.169.254/latest/meta-data", "https://10.0.0.5:6443/",
+        "http://localhost:9443/metrics", "https://[::1]:8443/", "https://[fd00:ec2::254]/",
+        "https://[::ffff:127.0.0.1]/", "https://192.168.1.1/", "https://100.64.0.1/",
+        "https://0.0.0.0/", "https://admin.localhost/"}) {
     auto o = org_options(std::string("Org ") + url);
     o.webhook_url = url;
     EXPECT_EQ(add_org(o, out).code(), Errc::bad_request) << url;
@@ -154,9 +158,12 @@ TEST_F(KeysCommands, SetOrgChangesOnlyWhatIsGivenAndBumpsTheGenerationForEndpoin
   a.allow_private_webhook = true;
   ASSERT_TRUE(add_org(a, out).ok());
   const auto id = key_id_of(dir / "o.key.pub");
-  auto load = [&] { return TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_generation; };
+  auto load = [&] {
+    return TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_generation;
+  };
   auto secret = [&] {
-    return format_webhook_secret(TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_secret);
+    return format_webhook_secret(
+        TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_secret);
   };
   const auto first_secret = secret();
 
@@ -222,19 +229,31 @@ TEST_F(KeysCommands, SetOrgRefusesWhatItCannotDo) {
     return set_org(o, out).code();
   };
   EXPECT_EQ(attempt([](SetOrgOptions&) {}), Errc::bad_request) << "nothing to change";
-  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.reenable = true; }), Errc::bad_request) << "no webhook";
-  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.rotate_secret = true; }), Errc::bad_request) << "no webhook";
-  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.webhook_url = "http://example.org/hook"; }), Errc::bad_request);
-  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.regions = std::vector<std::string>{"XX-NOPE"}; }), Errc::bad_request);
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.reenable = true; }), Errc::bad_request)
+      << "no webhook";
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.rotate_secret = true; }), Errc::bad_request)
+      << "no webhook";
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.webhook_url = "http://example.org/hook"; }),
+            Errc::bad_request);
+  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.regions = std::vector<std::string>{"XX-NOPE"}; }),
+            Errc::bad_request);
   EXPECT_EQ(attempt([](SetOrgOptions& o) { o.format = "xml"; }), Errc::bad_request);
-  EXPECT_EQ(attempt([](SetOrgOptions& o) { o.key_id = "0000000000000000"; o.feed = false; }), Errc::not_found);
-  EXPECT_EQ(read_file(DaemonDir{inst()}.trust()).value(), before) << "a refused change writes nothing";
+  EXPECT_EQ(attempt([](SetOrgOptions& o) {
+              o.key_id = "0000000000000000";
+              o.feed = false;
+            }),
+            Errc::not_found);
+  EXPECT_EQ(read_file(DaemonDir{inst()}.trust()).value(), before)
+      << "a refused change writes nothing";
   ASSERT_TRUE(revoke(inst(), id, out).ok());
   EXPECT_EQ(attempt([](SetOrgOptions& o) { o.feed = false; }), Errc::forbidden);
 }
 
 TEST_F(KeysCommands, InviteCarriesUrlsPinAndDaemonKeys) {
-  ASSERT_TRUE(invite({inst(), {"https://127.0.0.1:8443", "https://abc.onion"}, dir / "invite.json", false}, out).ok());
+  ASSERT_TRUE(
+      invite({inst(), {"https://127.0.0.1:8443", "https://abc.onion"}, dir / "invite.json", false},
+             out)
+          .ok());
   auto text = read_file(dir / "invite.json");
   auto inv = invite_from_json(as_chars(*text));
   ASSERT_TRUE(inv.ok()) << inv.error().message;
@@ -244,7 +263,8 @@ TEST_F(KeysCommands, InviteCarriesUrlsPinAndDaemonKeys) {
   auto keys = parse_public_key_file(as_chars(*pub));
   EXPECT_EQ(inv->daemon_sign, keys->sign);
   EXPECT_EQ(inv->daemon_box, *keys->box);
-  EXPECT_EQ(invite({inst(), {"http://plain"}, dir / "i2.json", false}, out).code(), Errc::bad_invite);
+  EXPECT_EQ(invite({inst(), {"http://plain"}, dir / "i2.json", false}, out).code(),
+            Errc::bad_invite);
 }
 
 }  // namespace

@@ -10,14 +10,27 @@ namespace cw {
 namespace {
 
 ContactEntry contact(std::uint8_t seed, std::string label) {
-  return ContactEntry{SigningKey::from_seed(Bytes(32, seed)).public_key(), std::move(label), {"CN-JL"}, 30, false, 1795000000, 0, std::nullopt};
+  return ContactEntry{SigningKey::from_seed(Bytes(32, seed)).public_key(),
+                      std::move(label),
+                      {"CN-JL"},
+                      30,
+                      false,
+                      1795000000,
+                      0,
+                      std::nullopt};
 }
 
 TEST(TrustStore, SavesAndLoadsContactsAndOrgs) {
   test::TempDir dir;
   auto ts = TrustStore::empty();
   ASSERT_TRUE(ts.enroll_contact(contact(1, "guide")).ok());
-  OrgEntry org{SigningKey::from_seed(Bytes(32, 9)).public_key(), std::nullopt, "Org", false, 1795000000, 0, {}};
+  OrgEntry org{SigningKey::from_seed(Bytes(32, 9)).public_key(),
+               std::nullopt,
+               "Org",
+               false,
+               1795000000,
+               0,
+               {}};
   org.sub.regions = {"CN-LN"};
   org.sub.urgencies = {Urgency::immediate};
   org.sub.cleared_private = true;
@@ -28,7 +41,7 @@ TEST(TrustStore, SavesAndLoadsContactsAndOrgs) {
   ASSERT_TRUE(ts.add_org(std::move(org)).ok());
   ASSERT_TRUE(ts.save(dir / "trust.json").ok());
 
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir / "trust.json").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "trust store holds webhook secrets";
 
@@ -50,7 +63,8 @@ TEST(TrustStore, RefusesDuplicateEnrolmentAcrossContactsAndOrgs) {
   auto ts = TrustStore::empty();
   ASSERT_TRUE(ts.enroll_contact(contact(1, "a")).ok());
   EXPECT_EQ(ts.enroll_contact(contact(1, "b")).code(), Errc::already_exists);
-  OrgEntry org{SigningKey::from_seed(Bytes(32, 1)).public_key(), std::nullopt, "Org", false, 0, 0, {}};
+  OrgEntry org{
+      SigningKey::from_seed(Bytes(32, 1)).public_key(), std::nullopt, "Org", false, 0, 0, {}};
   EXPECT_EQ(ts.add_org(std::move(org)).code(), Errc::already_exists);
 }
 
@@ -79,8 +93,8 @@ TEST(WebhookSecret, FormatsAndParsesStrictly) {
 
 TEST(TrustStore, DamagedFileIsRefusedNotGuessed) {
   test::TempDir dir;
-  for (std::string_view bad : {"", "{}", R"({"version":2})",
-                               R"({"version":1,"contacts":[{"key":"cwk1 sign 00 AA"}]})"}) {
+  for (std::string_view bad :
+       {"", "{}", R"({"version":2})", R"({"version":1,"contacts":[{"key":"cwk1 sign 00 AA"}]})"}) {
     ASSERT_TRUE(write_file_atomic(dir / "t.json", as_bytes(bad), 0600, Overwrite::yes).ok());
     EXPECT_EQ(TrustStore::load(dir / "t.json").code(), Errc::bad_config) << bad;
   }

@@ -47,11 +47,12 @@ TEST(Alert, ParsesAnyFormattingButCanonicalParseRefusesIt) {
 TEST(Alert, UnknownFieldsAreRefused) {
   EXPECT_EQ(parse_alert_json(R"({"kind":"new_case","gps":"41.1,129.2"})", kNow).code(),
             Errc::malformed_alert);
-  EXPECT_EQ(parse_alert_json(
-                R"({"kind":"retraction","case_ref":"00112233445566778899aabbccddeeff","people":{"count":1,"x":2}})",
-                kNow)
-                .code(),
-            Errc::malformed_alert);
+  EXPECT_EQ(
+      parse_alert_json(
+          R"({"kind":"retraction","case_ref":"00112233445566778899aabbccddeeff","people":{"count":1,"x":2}})",
+          kNow)
+          .code(),
+      Errc::malformed_alert);
 }
 
 TEST(Alert, NotJsonOrWrongTypesAreMalformed) {
@@ -90,18 +91,27 @@ INSTANTIATE_TEST_SUITE_P(
         RuleCase{"no urgency", [](Alert& a) { a.urgency.reset(); }},
         RuleCase{"no consent", [](Alert& a) { a.consent.reset(); }},
         RuleCase{"new case with case_ref", [](Alert& a) { a.case_ref = AlertId{}; }},
-        RuleCase{"update without case_ref", [](Alert& a) { a.kind = AlertKind::update; a.status = CaseStatus::transferred; }},
-        RuleCase{"update without status", [](Alert& a) { a.kind = AlertKind::update; a.case_ref = AlertId{}; }},
+        RuleCase{"update without case_ref",
+                 [](Alert& a) {
+                   a.kind = AlertKind::update;
+                   a.status = CaseStatus::transferred;
+                 }},
+        RuleCase{"update without status",
+                 [](Alert& a) {
+                   a.kind = AlertKind::update;
+                   a.case_ref = AlertId{};
+                 }},
         RuleCase{"control character in a name", [](Alert& a) { a.names[0] += '\x07'; }},
         RuleCase{"newline in contact details", [](Alert& a) { a.contact_details += "\n"; }},
         RuleCase{"empty name", [](Alert& a) { a.names.push_back(""); }},
         RuleCase{"too many names", [](Alert& a) { a.names.assign(21, "n"); }},
         RuleCase{"notes too long", [](Alert& a) { a.notes.assign(2001, 'x'); }},
         RuleCase{"detail too long", [](Alert& a) { a.held_place->detail.assign(201, 'x'); }},
-        RuleCase{"too large overall", [](Alert& a) {
-          a.notes.assign(2000, '"');  // each quote escapes to two bytes
-          a.names.assign(20, std::string(128, '"'));
-        }}),
+        RuleCase{"too large overall",
+                 [](Alert& a) {
+                   a.notes.assign(2000, '"');  // each quote escapes to two bytes
+                   a.names.assign(20, std::string(128, '"'));
+                 }}),
     [](const auto& param_info) {
       std::string n = param_info.param.name;
       for (auto& c : n)

@@ -24,9 +24,9 @@ TEST(Base64, IsStrict) {
   Bytes b{'h', 'i', '!'};
   EXPECT_EQ(to_base64(b), "aGkh");
   EXPECT_EQ(from_base64("aGkh"), b);
-  EXPECT_FALSE(from_base64("aGk"));       // missing padding
-  EXPECT_FALSE(from_base64("aGkh\n"));    // trailing whitespace
-  EXPECT_FALSE(from_base64("aGl="));      // non-canonical trailing bits ("hi" is aGk=)
+  EXPECT_FALSE(from_base64("aGk"));     // missing padding
+  EXPECT_FALSE(from_base64("aGkh\n"));  // trailing whitespace
+  EXPECT_FALSE(from_base64("aGl="));    // non-canonical trailing bits ("hi" is aGk=)
   EXPECT_TRUE(from_base64("aGk="));
 }
 

@@ -36,7 +36,8 @@ class EnvelopeTest : public ::testing::Test {
   }
   // Signs and pads arbitrary alert bytes, then seals them properly.
   Bytes seal_alert_bytes(std::string_view alert_bytes, std::int64_t created_at = kNow) {
-    auto p = testing::build_padded_plaintext(alert_bytes, id, created_at, contact, daemon.public_key());
+    auto p =
+        testing::build_padded_plaintext(alert_bytes, id, created_at, contact, daemon.public_key());
     return testing::seal_raw(*p, daemon.public_key());
   }
 };
@@ -107,9 +108,9 @@ TEST_F(EnvelopeTest, TrailingBytes) {
 TEST_F(EnvelopeTest, DecryptFailedForAnyFlippedByteInTheSealedPart) {
   Bytes wire = seal();
   // ephemeral key, first ciphertext byte, middle, MAC region, last byte.
-  for (std::size_t off : {kOuterHeaderSize, kOuterHeaderSize + 31, kOuterHeaderSize + 32,
-                          kOuterHeaderSize + 40, kOuterHeaderSize + 48, wire.size() / 2,
-                          wire.size() - 1}) {
+  for (std::size_t off :
+       {kOuterHeaderSize, kOuterHeaderSize + 31, kOuterHeaderSize + 32, kOuterHeaderSize + 40,
+        kOuterHeaderSize + 48, wire.size() / 2, wire.size() - 1}) {
     Bytes t = wire;
     t[off] ^= 0x01;
     EXPECT_EQ(open(t).code(), Errc::decrypt_failed) << off;
@@ -134,7 +135,8 @@ TEST_F(EnvelopeTest, MalformedEnvelopeWhenTheSignedMessageIsTooShortOrMislabelle
 
 TEST_F(EnvelopeTest, BadSignatureForAnyFlippedByteOfTheSignedMessageOrSignature) {
   const auto canonical = canonical_alert(alert);
-  const auto p = *testing::build_padded_plaintext(canonical, id, kNow, contact, daemon.public_key());
+  const auto p =
+      *testing::build_padded_plaintext(canonical, id, kNow, contact, daemon.public_key());
   const std::size_t sig_off = kInnerHeaderSize + canonical.size();
   // alert id, created_at, schema length region, alert body, signature.
   for (std::size_t off : {std::size_t{67}, std::size_t{90}, kInnerHeaderSize + 3, sig_off - 1,
@@ -215,8 +217,10 @@ TEST_F(EnvelopeTest, CheapChecksNeverReachSignatureVerification) {
 
 TEST_F(EnvelopeTest, TestSeamProducesEnvelopesTheRealOpenerAccepts) {
   auto eph = BoxKey::from_secret(Bytes(32, 0x55));
-  auto a = *testing::seal_envelope_with_ephemeral(alert, id, kNow, contact, daemon.public_key(), eph);
-  auto b = *testing::seal_envelope_with_ephemeral(alert, id, kNow, contact, daemon.public_key(), eph);
+  auto a =
+      *testing::seal_envelope_with_ephemeral(alert, id, kNow, contact, daemon.public_key(), eph);
+  auto b =
+      *testing::seal_envelope_with_ephemeral(alert, id, kNow, contact, daemon.public_key(), eph);
   EXPECT_EQ(a, b) << "fixed ephemeral key must make sealing deterministic";
   EXPECT_TRUE(open(a).ok());
 }

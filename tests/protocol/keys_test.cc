@@ -7,7 +7,9 @@
 namespace cw {
 namespace {
 
-Bytes seed_of(std::uint8_t v) { return Bytes(32, v); }
+Bytes seed_of(std::uint8_t v) {
+  return Bytes(32, v);
+}
 
 TEST(KeyId, IsStableAndBoundToKind) {
   auto k = SigningKey::from_seed(seed_of(7));
@@ -48,9 +50,9 @@ TEST(PublicKeyLine, CatchesATypoThroughTheKeyId) {
 }
 
 TEST(PublicKeyLine, RejectsMalformedLines) {
-  for (const char* bad : {"", "cwk1 sign", "cwk2 sign 0011223344556677 AAAA",
-                          "cwk1 rsa 0011223344556677 AAAA", "cwk1 sign 00112233 AAAA",
-                          "cwk1 sign 0011223344556677 !!!!"})
+  for (const char* bad :
+       {"", "cwk1 sign", "cwk2 sign 0011223344556677 AAAA", "cwk1 rsa 0011223344556677 AAAA",
+        "cwk1 sign 00112233 AAAA", "cwk1 sign 0011223344556677 !!!!"})
     EXPECT_EQ(parse_public_key(bad).code(), Errc::bad_key_file) << bad;
 }
 
@@ -64,7 +66,9 @@ TEST(PublicKeyFile, HoldsSignAndOptionalBoxKey) {
   EXPECT_EQ(*back->box, id.box->public_key());
 }
 
-SecretBytes pass(std::string_view s) { return SecretBytes::copy_of(as_bytes(s)); }
+SecretBytes pass(std::string_view s) {
+  return SecretBytes::copy_of(as_bytes(s));
+}
 
 TEST(SecretKeyFile, RoundTripsWithPassphrase) {
   auto id = Identity::generate(Role::daemon);

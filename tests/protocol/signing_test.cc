@@ -26,7 +26,8 @@ TEST(SignedPayload, TamperingOrAnotherKeyFails) {
   auto t = s;
   t.replace(t.find("1}"), 1, "9");
   EXPECT_FALSE(open_payload(t, kNotificationDomain, k.public_key()).ok());
-  EXPECT_FALSE(open_payload(s, kNotificationDomain, SigningKey::from_seed(Bytes(32, 2)).public_key()).ok());
+  EXPECT_FALSE(
+      open_payload(s, kNotificationDomain, SigningKey::from_seed(Bytes(32, 2)).public_key()).ok());
 }
 
 TEST(SignedRequest, VerifiesForTheSignedRequestOnly) {
@@ -41,16 +42,23 @@ TEST(SignedRequest, VerifiesForTheSignedRequestOnly) {
   EXPECT_EQ(verify_request(*a, k.public_key(), other_daemon, "GET", "/v1/feed", "", now).code(),
             Errc::bad_request_signature)
       << "a request signed for one daemon does not verify at another";
-  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/notifications", "", now).code(), Errc::bad_request_signature);
-  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "POST", "/v1/feed", "", now).code(), Errc::bad_request_signature);
-  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/feed", "x", now).code(), Errc::bad_request_signature);
-  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/feed", "", now + kRequestSkew + 1).code(), Errc::stale_request);
+  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/notifications", "", now).code(),
+            Errc::bad_request_signature);
+  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "POST", "/v1/feed", "", now).code(),
+            Errc::bad_request_signature);
+  EXPECT_EQ(verify_request(*a, k.public_key(), daemon, "GET", "/v1/feed", "x", now).code(),
+            Errc::bad_request_signature);
+  EXPECT_EQ(
+      verify_request(*a, k.public_key(), daemon, "GET", "/v1/feed", "", now + kRequestSkew + 1)
+          .code(),
+      Errc::stale_request);
 }
 
 TEST(SignedRequest, MalformedHeadersAreRefused) {
-  for (const char* h : {"", "Bearer x", "CW2 key=zz,ts=1,nonce=00,sig=AA", "CW2 key=0011223344556677",
-                        "CW2 key=0011223344556677,ts=1,nonce=00112233445566778899aabbccddeeff,sig=AAAA,extra=1",
-                        "CW1 key=0011223344556677,ts=1,nonce=00112233445566778899aabbccddeeff,sig=AAAA"})
+  for (const char* h :
+       {"", "Bearer x", "CW2 key=zz,ts=1,nonce=00,sig=AA", "CW2 key=0011223344556677",
+        "CW2 key=0011223344556677,ts=1,nonce=00112233445566778899aabbccddeeff,sig=AAAA,extra=1",
+        "CW1 key=0011223344556677,ts=1,nonce=00112233445566778899aabbccddeeff,sig=AAAA"})
     EXPECT_EQ(parse_request_auth(h).code(), Errc::bad_request_signature) << h;
 }
 

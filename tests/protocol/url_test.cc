@@ -14,10 +14,11 @@ TEST(Url, DaemonUrlsHoldOnlyAHostAndAPort) {
   EXPECT_EQ(u->host, "daemon.example");
   EXPECT_EQ(u->port, 8443);
   EXPECT_EQ(parse_daemon_url("https://daemon.example")->port, 443);
-  for (const char* bad : {"http://daemon.example", "https://daemon.example/path", "https://daemon.example/?q=1",
-                          "https://user:pw@daemon.example", "https://daemon.example:0", "https://daemon.example:99999",
-                          "https://daemon.example:8x", "https://", "https://daemon.example#f", "daemon.example:8443",
-                          "https://bad name.example"})
+  for (const char* bad :
+       {"http://daemon.example", "https://daemon.example/path", "https://daemon.example/?q=1",
+        "https://user:pw@daemon.example", "https://daemon.example:0",
+        "https://daemon.example:99999", "https://daemon.example:8x", "https://",
+        "https://daemon.example#f", "daemon.example:8443", "https://bad name.example"})
     EXPECT_FALSE(parse_daemon_url(bad).ok()) << bad;
 }
 
@@ -42,7 +43,8 @@ TEST(Url, WebhookUrlsKeepPathAndQueryAndAllowHttpOnlyToLoopbackLiterals) {
   EXPECT_EQ(w->target, "/in/casewire?token=1");
   EXPECT_EQ(w->port, 443);
   EXPECT_TRUE(parse_webhook_url("http://127.0.0.1:9000/hook").ok());
-  EXPECT_FALSE(parse_webhook_url("http://localhost:9000/hook").ok()) << "a name could resolve anywhere";
+  EXPECT_FALSE(parse_webhook_url("http://localhost:9000/hook").ok())
+      << "a name could resolve anywhere";
   EXPECT_FALSE(parse_webhook_url("http://example.org/hook").ok());
   EXPECT_FALSE(parse_webhook_url("https://u:p@example.org/hook").ok());
   EXPECT_FALSE(parse_webhook_url("ftp://example.org/").ok());
@@ -51,7 +53,8 @@ TEST(Url, WebhookUrlsKeepPathAndQueryAndAllowHttpOnlyToLoopbackLiterals) {
 TEST(Url, ProxyAndListenAddresses) {
   EXPECT_EQ(parse_proxy_url_text("socks5h://127.0.0.1")->port, 9050);
   EXPECT_TRUE(parse_proxy_url_text("socks5h://localhost:9150").ok());
-  EXPECT_FALSE(parse_proxy_url_text("socks5h://tor.example:9050").ok()) << "the proxy is never looked up";
+  EXPECT_FALSE(parse_proxy_url_text("socks5h://tor.example:9050").ok())
+      << "the proxy is never looked up";
   auto plain = parse_proxy_url_text("socks5://127.0.0.1:9050");
   ASSERT_FALSE(plain.ok());
   EXPECT_NE(plain.error().message.find("socks5h"), std::string::npos);
@@ -62,12 +65,13 @@ TEST(Url, ProxyAndListenAddresses) {
 }
 
 TEST(Url, InternalAddresses) {
-  for (const char* a : {"127.0.0.1", "127.8.9.10", "10.0.0.5", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-                        "169.254.169.254", "100.64.0.1", "0.0.0.0", "255.255.255.255", "224.0.0.1", "::1", "::",
-                        "fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:10.1.2.3", "ff02::1"})
+  for (const char* a : {"127.0.0.1", "127.8.9.10", "10.0.0.5", "172.16.0.1", "172.31.255.255",
+                        "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+                        "255.255.255.255", "224.0.0.1", "::1", "::", "fe80::1", "fc00::1",
+                        "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:10.1.2.3", "ff02::1"})
     EXPECT_TRUE(is_internal_address(ip::make_address(a))) << a;
-  for (const char* a : {"8.8.8.8", "172.32.0.1", "100.128.0.1", "193.0.6.139", "2001:db8::1", "2a00:1450::1",
-                        "::ffff:8.8.8.8"})
+  for (const char* a : {"8.8.8.8", "172.32.0.1", "100.128.0.1", "193.0.6.139", "2001:db8::1",
+                        "2a00:1450::1", "::ffff:8.8.8.8"})
     EXPECT_FALSE(is_internal_address(ip::make_address(a))) << a;
 }
 

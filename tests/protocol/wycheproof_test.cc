@@ -21,7 +21,9 @@ json::object load() {
   auto text = read_file(std::string(CASEWIRE_SOURCE_DIR) + "/tests/vectors/wycheproof_subset.json");
   return json::parse(as_chars(*text)).as_object();
 }
-Bytes hex(const json::value& v) { return *from_hex(std::string(v.as_string())); }
+Bytes hex(const json::value& v) {
+  return *from_hex(std::string(v.as_string()));
+}
 
 TEST(Wycheproof, Ed25519VerifyAcceptsExactlyTheValidSignatures) {
   auto v = load().at("ed25519").as_object();
@@ -32,7 +34,8 @@ TEST(Wycheproof, Ed25519VerifyAcceptsExactlyTheValidSignatures) {
   for (const auto& t : v.at("tests").as_array()) {
     const auto& o = t.as_object();
     const bool expect = o.at("result").as_string() == "valid";
-    EXPECT_EQ(verify_signature(pk, hex(o.at("msg")), hex(o.at("sig"))), expect) << "tcId " << o.at("tcId").as_int64();
+    EXPECT_EQ(verify_signature(pk, hex(o.at("msg")), hex(o.at("sig"))), expect)
+        << "tcId " << o.at("tcId").as_int64();
     ++n;
   }
   EXPECT_GE(n, 40);
@@ -45,7 +48,8 @@ TEST(Wycheproof, X25519SharedSecrets) {
     auto priv = hex(o.at("private")), pub = hex(o.at("public"));
     std::uint8_t shared[32];
     ASSERT_EQ(crypto_scalarmult(shared, priv.data(), pub.data()), 0) << o.at("tcId").as_int64();
-    EXPECT_EQ(to_hex(ByteView(shared, 32)), std::string(o.at("shared").as_string())) << o.at("tcId").as_int64();
+    EXPECT_EQ(to_hex(ByteView(shared, 32)), std::string(o.at("shared").as_string()))
+        << o.at("tcId").as_int64();
   }
 }
 
@@ -66,7 +70,8 @@ TEST(Wycheproof, LowOrderPointsAreRefusedAndAnEnvelopeUsingOneDoesNotOpen) {
   for (const auto& p : all.at("x25519").as_object().at("low_order_public").as_array()) {
     auto point = hex(p);
     std::uint8_t shared[32];
-    EXPECT_NE(crypto_scalarmult(shared, daemon.secret().data(), point.data()), 0) << "all-zero secret must be refused";
+    EXPECT_NE(crypto_scalarmult(shared, daemon.secret().data(), point.data()), 0)
+        << "all-zero secret must be refused";
     // An envelope whose ephemeral key is that point: refused as undecryptable.
     Bytes wire(envelope::kWireSize, 0);
     std::copy(envelope::kMagic.begin(), envelope::kMagic.end(), wire.begin());
@@ -74,8 +79,10 @@ TEST(Wycheproof, LowOrderPointsAreRefusedAndAnEnvelopeUsingOneDoesNotOpen) {
     auto id = daemon.id();
     std::copy(id.begin(), id.end(), wire.begin() + 5);
     std::copy(point.begin(), point.end(), wire.begin() + envelope::kOuterHeaderSize);
-    auto r = open_envelope(wire, daemon, [](const KeyId&) -> Result<PublicKey> { return make_error(Errc::unknown_sender, ""); },
-                           OpenOptions{0, nullptr});
+    auto r = open_envelope(
+        wire, daemon,
+        [](const KeyId&) -> Result<PublicKey> { return make_error(Errc::unknown_sender, ""); },
+        OpenOptions{0, nullptr});
     EXPECT_EQ(r.code(), Errc::decrypt_failed);
   }
 }
@@ -84,27 +91,31 @@ TEST(Wycheproof, XChaCha20Poly1305DecryptsValidAndRefusesEveryModifiedTag) {
   const auto all = load();
   for (const auto& t : all.at("xchacha20_poly1305").as_object().at("tests").as_array()) {
     const auto& o = t.as_object();
-    auto key = hex(o.at("key")), iv = hex(o.at("iv")), aad = hex(o.at("aad")), msg = hex(o.at("msg"));
+    auto key = hex(o.at("key")), iv = hex(o.at("iv")), aad = hex(o.at("aad")),
+         msg = hex(o.at("msg"));
     Bytes ct = hex(o.at("ct"));
     auto tag = hex(o.at("tag"));
     ct.insert(ct.end(), tag.begin(), tag.end());
     Bytes out(msg.size() + 1);
     unsigned long long len = 0;
-    ASSERT_EQ(crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &len, nullptr, ct.data(), ct.size(), aad.data(),
-                                                         aad.size(), iv.data(), key.data()),
-              0)
+    ASSERT_EQ(
+        crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &len, nullptr, ct.data(), ct.size(),
+                                                   aad.data(), aad.size(), iv.data(), key.data()),
+        0)
         << o.at("tcId").as_int64();
     out.resize(len);
     EXPECT_EQ(out, msg);
     Bytes enc(msg.size() + 16);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(enc.data(), nullptr, msg.data(), msg.size(), aad.data(), aad.size(),
-                                               nullptr, iv.data(), key.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(enc.data(), nullptr, msg.data(), msg.size(),
+                                               aad.data(), aad.size(), nullptr, iv.data(),
+                                               key.data());
     EXPECT_EQ(enc, ct) << "encryption reproduces the vector";
     for (std::size_t bit = 0; bit < 128; bit += 9) {  // the ModifiedTag class
       Bytes bad = ct;
       bad[bad.size() - 16 + bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
-      EXPECT_NE(crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &len, nullptr, bad.data(), bad.size(),
-                                                           aad.data(), aad.size(), iv.data(), key.data()),
+      EXPECT_NE(crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &len, nullptr, bad.data(),
+                                                           bad.size(), aad.data(), aad.size(),
+                                                           iv.data(), key.data()),
                 0);
     }
   }

@@ -14,7 +14,9 @@ namespace cw::test {
 
 class DbReader {
  public:
-  explicit DbReader(const std::string& path) { sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr); }
+  explicit DbReader(const std::string& path) {
+    sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr);
+  }
   ~DbReader() { sqlite3_close(db_); }
   DbReader(const DbReader&) = delete;
   DbReader& operator=(const DbReader&) = delete;
@@ -22,7 +24,8 @@ class DbReader {
   // The first column of the first row, with one optional blob parameter.
   std::int64_t scalar(const char* sql, ByteView bind = {}) {
     return first(sql, [&](sqlite3_stmt* s) {
-      if (!bind.empty()) sqlite3_bind_blob(s, 1, bind.data(), static_cast<int>(bind.size()), SQLITE_STATIC);
+      if (!bind.empty())
+        sqlite3_bind_blob(s, 1, bind.data(), static_cast<int>(bind.size()), SQLITE_STATIC);
     });
   }
   // The same with one integer parameter.
@@ -41,10 +44,11 @@ class DbReader {
   std::vector<std::pair<std::string, std::string>> columns() {
     std::vector<std::pair<std::string, std::string>> out;
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_,
-                           "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
-                           "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
-                           -1, &s, nullptr) == SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db_,
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
+            "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+            -1, &s, nullptr) == SQLITE_OK)
       while (sqlite3_step(s) == SQLITE_ROW)
         out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
                          reinterpret_cast<const char*>(sqlite3_column_text(s, 1)));

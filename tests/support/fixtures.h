@@ -33,7 +33,7 @@ inline Alert sample_alert(std::int64_t now = unix_now()) {
   return a;
 }
 
-inline const char* const kAllCanaries[] = {kCanaryName, kCanaryName2, kCanaryPhone,
+inline const char* const kAllCanaries[] = {kCanaryName,  kCanaryName2,  kCanaryPhone,
                                            kCanaryNotes, kCanaryDetail, kCanaryHeld};
 
 }  // namespace cw::test

@@ -5,10 +5,10 @@
 
 #include <sstream>
 
+#include <thread>
 #include "keys/commands.h"
 #include "keys/daemon_dir.h"
 #include "keys/trust_store.h"
-#include <thread>
 #include "protocol/file_io.h"
 #include "protocol/timefmt.h"
 #include "tests/support/raw_client.h"
@@ -31,7 +31,9 @@ Instance::Instance(std::string limits_toml, std::string extra_toml) {
   auto st = keys::init(o, sink);
   EXPECT_TRUE(st.ok()) << st.error().message;
   config_ = dir_ / "casewired.toml";
-  std::string c = "[keys]\ndir = \"" + keys_dir() + "\"\ninsecure_unencrypted_key = true\n[listen]\naddress = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n";
+  std::string c = "[keys]\ndir = \"" + keys_dir() +
+                  "\"\ninsecure_unencrypted_key = true\n[listen]\naddress = \"127.0.0.1:0\"\nadmin "
+                  "= \"127.0.0.1:0\"\n";
   // Test webhook receivers listen on 127.0.0.1: allowed explicitly here.
   const std::string allow = "allow_private_webhooks = true\n";
   if (extra_toml.find("allow_private_webhooks") != std::string::npos) {
@@ -46,7 +48,15 @@ Instance::Instance(std::string limits_toml, std::string extra_toml) {
 }
 
 Instance::~Instance() {
-  if (proc_ && proc_->running()) kill9();
+  // Stopped as an operator would (SIGTERM, drain), not killed: a leak or a
+  // race at shutdown then shows up as a sanitizer report in the daemon's
+  // stderr - and fails the test that ran it.
+  if (proc_ && proc_->running()) stop();
+  const std::string logs = log();
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             "runtime error:", "WARNING: ThreadSanitizer"})
+    if (auto at = logs.find(marker); at != std::string::npos)
+      ADD_FAILURE() << "casewired reported a sanitizer finding:\n" << logs.substr(at, 3000);
 }
 
 void Instance::start() {
@@ -62,7 +72,9 @@ void Instance::start() {
       << "casewired did not start: " << proc_->err();
   std::istringstream lines(proc_->out());
   for (std::string line; std::getline(lines, line);) {
-    auto port_of = [&] { return static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1))); };
+    auto port_of = [&] {
+      return static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    };
     if (line.rfind("listening on ", 0) == 0) port_ = port_of();
     if (line.rfind("admin listening on ", 0) == 0) admin_port_ = port_of();
   }
@@ -74,8 +86,8 @@ void Instance::start() {
 }
 
 void Instance::init_home(const std::string& home, const std::string& key) {
-  auto r = run({bin("casewire"), "--home", home, "init", "--force", "--insecure-no-passphrase", "--invite",
-                invite_path(), "--key", key});
+  auto r = run({bin("casewire"), "--home", home, "init", "--force", "--insecure-no-passphrase",
+                "--invite", invite_path(), "--key", key});
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
@@ -88,7 +100,8 @@ void Instance::write_invite() {
 
 std::string Instance::log() const {
   std::string all;
-  for (int i = 1; i <= starts_; ++i) all += read_text(dir_ / ("daemon-run" + std::to_string(i) + ".err"));
+  for (int i = 1; i <= starts_; ++i)
+    all += read_text(dir_ / ("daemon-run" + std::to_string(i) + ".err"));
   return all;
 }
 
@@ -112,8 +125,8 @@ void Instance::sighup() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-Contact Instance::add_contact(const std::string& label, std::uint32_t rate, std::vector<std::string> regions,
-                              const std::string& replaces) {
+Contact Instance::add_contact(const std::string& label, std::uint32_t rate,
+                              std::vector<std::string> regions, const std::string& replaces) {
   Contact c;
   c.key_path = dir_ / (label + ".key");
   c.home = dir_ / ("home-" + label);
@@ -121,9 +134,11 @@ Contact Instance::add_contact(const std::string& label, std::uint32_t rate, std:
   keys::SecretFileOptions o;
   o.insecure_no_passphrase = true;
   EXPECT_TRUE(keys::new_identity(Role::contact, c.key_path, o, sink).ok());
-  auto st = keys::enroll({keys_dir(), c.key_path + ".pub", label, std::move(regions), rate, replaces}, sink);
+  auto st = keys::enroll(
+      {keys_dir(), c.key_path + ".pub", label, std::move(regions), rate, replaces}, sink);
   EXPECT_TRUE(st.ok()) << st.error().message;
-  auto id = open_identity(as_chars(*read_file(c.key_path)), [] { return Result<SecretBytes>(SecretBytes()); });
+  auto id = open_identity(as_chars(*read_file(c.key_path)),
+                          [] { return Result<SecretBytes>(SecretBytes()); });
   c.identity = std::make_shared<Identity>(std::move(*id));
   c.id = c.identity->sign.id();
   homes_.emplace_back(c.home, c.key_path);
@@ -142,7 +157,8 @@ Org Instance::add_org(const std::string& name, const OrgOptions& oo) {
   auto secret = SecretBytes::random(32);
   g.webhook_secret = format_webhook_secret(secret);
   const std::string secret_file = dir_ / (name + ".whsec");
-  EXPECT_TRUE(write_file_atomic(secret_file, as_bytes(g.webhook_secret), 0600, Overwrite::yes).ok());
+  EXPECT_TRUE(
+      write_file_atomic(secret_file, as_bytes(g.webhook_secret), 0600, Overwrite::yes).ok());
   keys::AddOrgOptions a;
   a.allow_private_webhook = true;  // test receivers listen on 127.0.0.1
   a.dir = keys_dir();
@@ -159,7 +175,8 @@ Org Instance::add_org(const std::string& name, const OrgOptions& oo) {
   a.format = oo.format;
   auto st = keys::add_org(a, sink);
   EXPECT_TRUE(st.ok()) << st.error().message;
-  auto id = open_identity(as_chars(*read_file(g.key_path)), [] { return Result<SecretBytes>(SecretBytes()); });
+  auto id = open_identity(as_chars(*read_file(g.key_path)),
+                          [] { return Result<SecretBytes>(SecretBytes()); });
   g.identity = std::make_shared<Identity>(std::move(*id));
   g.id = g.identity->sign.id();
   homes_.emplace_back(g.home, g.key_path);
@@ -179,14 +196,24 @@ Receiver::Receiver(const std::string& dir, const std::string& name, std::string 
 }
 
 void Receiver::set_secret(const std::string& secret) {
-  ASSERT_TRUE(write_file_atomic(dir_ + "/" + name_ + ".secret", as_bytes(secret), 0600, Overwrite::yes).ok());
+  ASSERT_TRUE(
+      write_file_atomic(dir_ + "/" + name_ + ".secret", as_bytes(secret), 0600, Overwrite::yes)
+          .ok());
 }
 
 void Receiver::start() {
   ++runs_;
-  std::vector<std::string> argv{"/usr/bin/python3", std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/webhook_receiver.py",
-                                "--port", std::to_string(port_), "--log", dir_ + "/" + name_ + ".hooks",
-                                "--secret-file", dir_ + "/" + name_ + ".secret", "--status-file", dir_ + "/" + name_ + ".status"};
+  std::vector<std::string> argv{
+      "/usr/bin/python3",
+      std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/webhook_receiver.py",
+      "--port",
+      std::to_string(port_),
+      "--log",
+      dir_ + "/" + name_ + ".hooks",
+      "--secret-file",
+      dir_ + "/" + name_ + ".secret",
+      "--status-file",
+      dir_ + "/" + name_ + ".status"};
   // Port 0 the first time; then the same port, as a restarted receiver would.
   for (int attempt = 0; attempt < 50; ++attempt) {
     proc_ = std::make_unique<Process>(argv, dir_ + "/" + name_ + "-run" + std::to_string(runs_));
@@ -206,7 +233,8 @@ void Receiver::stop() {
 
 void Receiver::answer(int status) {
   auto s = std::to_string(status);
-  ASSERT_TRUE(write_file_atomic(dir_ + "/" + name_ + ".status", as_bytes(s), 0600, Overwrite::yes).ok());
+  ASSERT_TRUE(
+      write_file_atomic(dir_ + "/" + name_ + ".status", as_bytes(s), 0600, Overwrite::yes).ok());
 }
 
 std::vector<std::string> Receiver::lines() const {
@@ -222,7 +250,8 @@ void Instance::revoke(const KeyId& id) {
   EXPECT_TRUE(keys::revoke(keys_dir(), key_id_hex(id), sink).ok());
 }
 
-Bytes Instance::seal(const Contact& c, const Alert& a, const AlertId& id, std::int64_t created_at) const {
+Bytes Instance::seal(const Contact& c, const Alert& a, const AlertId& id,
+                     std::int64_t created_at) const {
   auto pub = parse_public_key_file(as_chars(*read_file(DaemonDir{keys_dir()}.public_keys())));
   return *seal_envelope(a, id, created_at, c.identity->sign, *pub->box);
 }

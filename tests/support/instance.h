@@ -50,9 +50,9 @@ class Receiver {
   void start();
   void stop();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  void answer(int status);  // what it answers from now on
+  void answer(int status);                     // what it answers from now on
   void set_secret(const std::string& secret);  // takes effect with the next request
-  std::vector<std::string> lines() const;  // one JSON object per request received
+  std::vector<std::string> lines() const;      // one JSON object per request received
  private:
   std::string dir_, name_;
   std::uint16_t port_ = 0;
@@ -68,8 +68,8 @@ class Instance {
 
   void start();
   void set_env(std::string key, std::string value) { env_[std::move(key)] = std::move(value); }
-  void stop();      // SIGTERM and wait
-  void kill9();     // SIGKILL and wait
+  void stop();   // SIGTERM and wait
+  void kill9();  // SIGKILL and wait
   void sighup();
   bool running() { return proc_ && proc_->running(); }
 
@@ -107,7 +107,8 @@ class Instance {
   void init_home(const std::string& home, const std::string& key);
   TempDir dir_;
   std::vector<std::pair<std::string, std::string>> homes_;
-  std::map<std::string, std::string> env_;  // for the daemon process  // (home, key): re-pointed at every start
+  std::map<std::string, std::string>
+      env_;  // for the daemon process  // (home, key): re-pointed at every start
   std::string config_;
   std::unique_ptr<Process> proc_;
   std::uint16_t port_ = 0, admin_port_ = 0;

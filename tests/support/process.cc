@@ -8,7 +8,6 @@
 #include <sstream>
 #include <thread>
 
-
 namespace cw::test {
 
 std::string read_text(const std::string& path) {

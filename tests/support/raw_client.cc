@@ -44,7 +44,8 @@ std::unique_ptr<RawClient> RawClient::idle(std::uint16_t port, const char* sourc
   return c;
 }
 
-std::unique_ptr<RawClient> RawClient::connect(std::uint16_t port, bool tls, std::chrono::milliseconds timeout,
+std::unique_ptr<RawClient> RawClient::connect(std::uint16_t port, bool tls,
+                                              std::chrono::milliseconds timeout,
                                               const char* source) {
   auto c = std::unique_ptr<RawClient>(new RawClient());
   c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -54,7 +55,8 @@ std::unique_ptr<RawClient> RawClient::connect(std::uint16_t port, bool tls, std:
     ::inet_pton(AF_INET, source, &local.sin_addr);
     ::bind(c->fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
   }
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(c->fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(c->fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   int one = 1;
@@ -87,8 +89,10 @@ RawClient::~RawClient() {
 bool RawClient::send(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
-    int n = ssl_ ? SSL_write(static_cast<SSL*>(ssl_), bytes.data() + off, static_cast<int>(bytes.size() - off))
-                 : static_cast<int>(::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL));
+    int n =
+        ssl_ ? SSL_write(static_cast<SSL*>(ssl_), bytes.data() + off,
+                         static_cast<int>(bytes.size() - off))
+             : static_cast<int>(::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL));
     if (n <= 0) return false;
     off += static_cast<std::size_t>(n);
   }
@@ -139,17 +143,19 @@ bool RawClient::closed_within(std::chrono::milliseconds timeout) {
   return false;
 }
 
-std::string http_request(const std::string& method, const std::string& target, const std::string& body,
-                         const std::string& extra_headers) {
+std::string http_request(const std::string& method, const std::string& target,
+                         const std::string& body, const std::string& extra_headers) {
   std::string r = method + " " + target + " HTTP/1.1\r\nHost: test\r\n";
-  if (!body.empty() || method == "POST") r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST")
+    r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   r += extra_headers;
   r += "\r\n";
   r += body;
   return r;
 }
 
-std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope, const char* source) {
+std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope,
+                                    const char* source) {
   auto c = RawClient::connect(port, true, std::chrono::seconds(5), source);
   if (!c->handshake_ok()) return std::nullopt;
   if (!c->send(http_request("POST", "/v1/alerts", envelope))) return std::nullopt;

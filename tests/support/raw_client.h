@@ -23,9 +23,9 @@ class RawClient {
   // TLS 1.3 without certificate checks (tests check pins elsewhere).
   // `source`: a local IPv4 address to connect from (any of 127.0.0.0/8 is
   // this machine), so one test can play several hosts.
-  static std::unique_ptr<RawClient> connect(std::uint16_t port, bool tls,
-                                            std::chrono::milliseconds timeout = std::chrono::seconds(5),
-                                            const char* source = nullptr);
+  static std::unique_ptr<RawClient> connect(
+      std::uint16_t port, bool tls, std::chrono::milliseconds timeout = std::chrono::seconds(5),
+      const char* source = nullptr);
   // A TCP connection that never starts TLS or sends anything.
   static std::unique_ptr<RawClient> idle(std::uint16_t port, const char* source = nullptr);
   ~RawClient();
@@ -45,11 +45,12 @@ class RawClient {
   std::string pending_;
 };
 
-std::string http_request(const std::string& method, const std::string& target, const std::string& body,
-                         const std::string& extra_headers = "");
+std::string http_request(const std::string& method, const std::string& target,
+                         const std::string& body, const std::string& extra_headers = "");
 
 // One request on a fresh TLS connection.
-std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope, const char* source = nullptr);
+std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope,
+                                    const char* source = nullptr);
 // GET on the plain admin listener.
 std::optional<HttpReply> admin_get(std::uint16_t port, const std::string& target);
 

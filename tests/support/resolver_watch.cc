@@ -21,7 +21,8 @@ void note(const char* name) {
 
 extern "C" {
 
-int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints, struct addrinfo** res) {
+int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
+                struct addrinfo** res) {
   typedef int (*fn)(const char*, const char*, const struct addrinfo*, struct addrinfo**);
   static fn real = nullptr;
   if (!real) real = reinterpret_cast<fn>(dlsym(RTLD_NEXT, "getaddrinfo"));
