@@ -72,6 +72,7 @@ class Instance {
   void kill9();  // SIGKILL and wait
   void sighup();
   bool running() { return proc_ && proc_->running(); }
+  pid_t pid() const { return proc_ ? proc_->pid() : -1; }
 
   // `replaces`: key id (hex) of a lost key this contact's new key replaces.
   Contact add_contact(const std::string& label, std::uint32_t rate_per_hour = 1000,
