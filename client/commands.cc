@@ -261,6 +261,7 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
     if (!ctx) return fail(err, ctx.error());
     Outbox outbox(ctx->home.outbox_dir());
     ReceiptStore receipts(ctx->home.receipts_dir());
+    outbox.sweep();
     auto list = outbox.list();
     if (!list) return fail(err, list.error());
     int worst = kExitOk;

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "protocol/file_io.h"
@@ -13,7 +16,8 @@ namespace json = boost::json;
 namespace cw::client {
 namespace {
 constexpr mode_t kMode = S_IRUSR | S_IWUSR;
-}
+constexpr const char* kShredSuffix = ".shred";
+}  // namespace
 
 std::string Outbox::envelope_path(const AlertId& id) const {
   return dir_ + "/" + to_hex(id) + ".cwe";
@@ -83,12 +87,32 @@ Result<std::vector<OutboxEntry>> Outbox::list() const {
   return out;
 }
 
+// Shredding overwrites a file in place before unlinking it. Done on the
+// queued name, a crash in between would leave random bytes queued as an
+// alert (the next flush sent them and got bad_magic). So the entry first
+// leaves the queue by an atomic rename, and only the renamed file is shredded;
+// sweep() finishes what a crash interrupted.
 Status Outbox::remove(const AlertId& id) {
-  auto st = shred_file(envelope_path(id));
-  if (!st.ok() && st.code() != Errc::not_found) return st;
-  auto mt = shred_file(meta_path(id));
-  if (!mt.ok() && mt.code() != Errc::not_found) return mt;
+  for (const auto& path : {envelope_path(id), meta_path(id)}) {
+    const std::string doomed = path + kShredSuffix;
+    if (::rename(path.c_str(), doomed.c_str()) != 0) {
+      if (errno == ENOENT) continue;
+      return make_error(Errc::io_error, "cannot remove " + path + ": " + std::strerror(errno));
+    }
+    auto st = shred_file(doomed);
+    if (!st.ok() && st.code() != Errc::not_found) return st;
+  }
   return Status::Ok();
+}
+
+void Outbox::sweep() const {
+  std::error_code ec;
+  std::vector<std::string> doomed;
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+    const auto name = e.path().filename().string();
+    if (name.ends_with(kShredSuffix)) doomed.push_back(e.path().string());
+  }
+  for (const auto& d : doomed) (void)shred_file(d);
 }
 
 }  // namespace cw::client

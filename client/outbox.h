@@ -42,8 +42,11 @@ class Outbox {
   // Oldest first. An envelope whose metadata is missing is still listed.
   Result<std::vector<OutboxEntry>> list() const;
   Status update(const OutboxEntry& meta);
-  // Shreds the envelope, then its metadata.
+  // Takes the entry out of the queue (atomic rename), then shreds the
+  // envelope and its metadata.
   Status remove(const AlertId& id);
+  // Shreds what a crash left half-removed.
+  void sweep() const;
 
  private:
   std::string envelope_path(const AlertId& id) const;

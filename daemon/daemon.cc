@@ -8,14 +8,15 @@
 #include <iostream>
 #include <thread>
 
-#include "daemon/api.h"
+#include "daemon/api/admin.h"
+#include "daemon/api/api.h"
+#include "daemon/api/feed.h"
 #include "daemon/delivery/dispatcher.h"
-#include "daemon/delivery/feed.h"
+#include "daemon/event_loop.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
-#include "daemon/net/event_loop.h"
 #include "daemon/net/server.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/sqlite_store.h"

@@ -18,10 +18,10 @@
 #include <thread>
 
 #include "daemon/delivery/cap.h"
-#include "daemon/delivery/routing.h"
+#include "daemon/delivery/escalation.h"
 #include "daemon/delivery/webhook.h"
+#include "daemon/event_loop.h"
 #include "daemon/log.h"
-#include "daemon/net/event_loop.h"
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
 #include "protocol/timefmt.h"
@@ -161,12 +161,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void escalate() {
     if (escalating || cfg.escalate_after_s == 0) return;
     escalating = true;
-    auto route =
-        route_escalation(*trust.get(), [this](const KeyId& id) { return keys.org_tag(id); });
     // The store answers on its own thread, possibly after this dispatcher
     // stopped: hold it weakly there (a strong reference parked in a stopped
     // io_context would keep both alive forever).
-    store.escalate_due(unix_now(), std::move(route.to), std::move(route.cleared),
+    escalate_due_cases(store, *trust.get(), keys, unix_now(),
                        [weak = weak_from_this()](Result<std::uint32_t> n) {
                          post_weak(weak, [n = std::move(n)](Impl& self) {
                            self.escalating = false;

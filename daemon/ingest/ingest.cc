@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "daemon/anon/anonymiser.h"
-#include "daemon/delivery/routing.h"
 #include "daemon/log.h"
+#include "daemon/routing/routing.h"
 #include "daemon/store/receipt_facts.h"
 #include "protocol/envelope.h"
 #include "protocol/gazetteer.h"
@@ -39,6 +39,10 @@ Bytes record_plaintext(const OpenedAlert& o) {
   return w.take();
 }
 
+IngestOutcome refusal(Errc code, std::string message) {
+  return IngestOutcome{code, std::move(message), std::nullopt, false, {}};
+}
+
 }  // namespace
 
 Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics,
@@ -50,7 +54,7 @@ Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metr
       escalate_after_s_(escalate_after_s) {}
 
 void Ingest::submit(const std::string& body, const boost::asio::any_io_executor& ex,
-                    std::function<void(Response)> done) {
+                    std::function<void(IngestOutcome)> done) {
   const auto started = Clock::now();
   const auto now = unix_now();
   // No alert id, sequence or notification number is ever logged: a seized
@@ -58,7 +62,7 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   auto reject = [&](Errc code, std::string_view message, std::optional<std::uint32_t> retry = {}) {
     metrics_.reject(code);
     log_event("alert_rejected", {LogField::code(code)});
-    done(error_response(code, message, 11, retry));
+    done(IngestOutcome{code, std::string(message), retry, false, {}});
   };
 
   auto trust = trust_.get();
@@ -146,7 +150,7 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
     // so the signature is computed off the writer.
     boost::asio::post(ex, [this, alert_id, tag, facts, who, started, r = std::move(r),
                            done = std::move(done)] {
-      auto finish = [&](Response res) {
+      auto finish = [&](IngestOutcome res) {
         metrics_.ingest_seconds.observe(
             std::chrono::duration<double>(Clock::now() - started).count());
         done(std::move(res));
@@ -154,17 +158,17 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
       if (!r && r.code() != Errc::store_unavailable) {  // unknown_case, case_retracted
         metrics_.reject(r.code());
         log_event("alert_rejected", {LogField::code(r.code())});
-        return finish(error_response(r.code(), r.error().message));
+        return finish(refusal(r.code(), r.error().message));
       }
       if (!r) {
         metrics_.reject(r.code());
         log_event("alert_store_failed", {LogField::code(r.code())});
-        return finish(error_response(r.code(), "the alert could not be recorded; retry later"));
+        return finish(refusal(r.code(), "the alert could not be recorded; retry later"));
       }
       if (r->sender_conflict) {
         metrics_.reject(Errc::conflict);
         log_event("alert_rejected", {LogField::code(Errc::conflict)});
-        return finish(error_response(Errc::conflict, "this alert id was used by another sender"));
+        return finish(refusal(Errc::conflict, "this alert id was used by another sender"));
       }
       // A repeat is answered with the facts recorded the first time, so its
       // receipt is byte for byte the first one.
@@ -175,8 +179,8 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
         if (!stored) {
           metrics_.reject(Errc::internal_error);
           log_event("alert_store_failed", {LogField::code(Errc::internal_error)});
-          return finish(error_response(Errc::store_unavailable,
-                                       "the alert could not be recorded; retry later"));
+          return finish(
+              refusal(Errc::store_unavailable, "the alert could not be recorded; retry later"));
         }
         f = *stored;
       }
@@ -192,8 +196,7 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
         log_event("alert_accepted",
                   {LogField::sender(who), LogField::num("recipients", r->deliveries)});
       }
-      finish(json_response(r->duplicate ? http::status::ok : http::status::created,
-                           receipt_to_json(receipt)));
+      finish(IngestOutcome{Errc::ok, {}, std::nullopt, r->duplicate, receipt_to_json(receipt)});
     });
   });
 }

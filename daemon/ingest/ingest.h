@@ -14,12 +14,21 @@
 
 #include "daemon/keyring.h"
 #include "daemon/metrics.h"
-#include "daemon/net/http.h"
 #include "daemon/rate_limit.h"
 #include "daemon/store/store.h"
 #include "daemon/trust.h"
 
 namespace cw::daemon {
+
+// What became of one submission. Ingest knows nothing of HTTP: the API layer
+// maps this to a status and a body (daemon/api/).
+struct IngestOutcome {
+  Errc code = Errc::ok;                        // ok: recorded (now, or earlier: `repeat`)
+  std::string message;                         // for a refusal: names the rule, never a value
+  std::optional<std::uint32_t> retry_after_s;  // rate_limited
+  bool repeat = false;                         // the alert id was recorded before
+  std::string receipt_json;                    // ok: the signed receipt (receipt_to_json)
+};
 
 class Ingest {
  public:
@@ -30,7 +39,7 @@ class Ingest {
 
   // Runs the pipeline on `body`; `done` is called exactly once, on `ex`.
   void submit(const std::string& body, const boost::asio::any_io_executor& ex,
-              std::function<void(Response)> done);
+              std::function<void(IngestOutcome)> done);
 
  private:
   const Keyring& keys_;

@@ -68,6 +68,11 @@ void pad_response(Response& res, std::size_t total) {
   res.set("X-Pad", std::string(total - now - kLine, '0'));
 }
 
+std::string_view target_path(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
 Response generic_not_found(unsigned version) {
   Response res{http::status::not_found, version};
   res.set(http::field::content_type, "text/plain; charset=utf-8");

@@ -35,6 +35,9 @@ Response json_response(http::status status, std::string body, unsigned version =
 // what a prober who knows the protocol can still tell.
 Response generic_not_found(unsigned version = 11);
 
+// The path of a request target, without its query.
+std::string_view target_path(std::string_view target);
+
 // Adds an `X-Pad` header so the serialized response is exactly `total`
 // bytes; leaves it as it is if it is already larger. Call after every other
 // header (Connection, Content-Length) is final.

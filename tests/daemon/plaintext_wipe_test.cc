@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include "daemon/ingest/ingest.h"
 #include "daemon/store/sqlite_store.h"
@@ -96,17 +97,18 @@ TEST(PlaintextAfterUse, NoReleasedBlockHoldsAnAlertsRestrictedContent) {
   const std::string body(as_chars(*wire));
 
   boost::asio::io_context ioc;
-  int status = 0;
+  std::optional<IngestOutcome> outcome;
   g_hits = 0;
   g_watch = true;
-  ingest.submit(body, ioc.get_executor(),
-                [&](Response r) { status = static_cast<int>(r.result_int()); });
+  ingest.submit(body, ioc.get_executor(), [&](IngestOutcome o) { outcome = std::move(o); });
   // The answer comes back from the store's writer thread, posted to `ioc`.
   auto guard = boost::asio::make_work_guard(ioc);
-  for (int i = 0; i < 500 && status == 0; ++i) ioc.run_one_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !outcome; ++i) ioc.run_one_for(std::chrono::milliseconds(10));
   (*store)->close();
   g_watch = false;
-  EXPECT_EQ(status, 201);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->code, Errc::ok) << outcome->message;
+  EXPECT_FALSE(outcome->repeat);
   EXPECT_EQ(g_hits.load(), 0) << "a released heap block of " << g_hit_size.load()
                               << " bytes still held restricted alert content";
 }

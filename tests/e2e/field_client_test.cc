@@ -251,7 +251,8 @@ TEST_F(FieldClient, RandomKillsAgainstTheRealDaemonNeverDuplicateOrLose) {
     send.signal(SIGKILL);
     send.wait(5s);
   }
-  ASSERT_EQ(inst->client(alice, {"outbox", "flush"}).status, 0);
+  auto flushed = inst->client(alice, {"outbox", "flush"});
+  ASSERT_EQ(flushed.status, 0) << flushed.out << flushed.err;
   EXPECT_TRUE(outbox().empty());
   auto receipts = inst->client(alice, {"--json", "receipts"});
   std::set<std::string> known;

@@ -1,4 +1,4 @@
-#include "daemon/delivery/feed.h"
+#include "daemon/api/feed.h"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -1,4 +1,4 @@
-#include "daemon/delivery/routing.h"
+#include "daemon/routing/routing.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "daemon/net/event_loop.h"
+#include "daemon/event_loop.h"
 
 #include <exception>
 #include <new>

@@ -1,10 +1,10 @@
-#include "daemon/api.h"
+#include "daemon/api/api.h"
 
 #include <boost/json.hpp>
 #include <cmath>
 
-#include "daemon/delivery/routing.h"
 #include "daemon/log.h"
+#include "daemon/routing/routing.h"
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
@@ -14,11 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxSmallBody = 1024;  // every request but an envelope is tiny
 constexpr std::size_t kPageLimit = 100;
-
-std::string_view path_of(std::string_view target) {
-  auto q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
 
 // Value of `key` in the query string, or "".
 std::string_view query_param(std::string_view target, std::string_view key) {
@@ -67,7 +62,7 @@ ApiHandler::ApiHandler(ApiDeps deps)
 
 std::size_t ApiHandler::answer_size(const RequestHeader& head) const {
   constexpr std::size_t kAlertAnswerSize = 1024;
-  return path_of(head.target()) == "/v1/alerts" ? kAlertAnswerSize : 0;
+  return target_path(head.target()) == "/v1/alerts" ? kAlertAnswerSize : 0;
 }
 
 std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const RequestContext& ctx) {
@@ -88,7 +83,7 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
     return cl.empty() ? std::optional<std::uint64_t>(0) : parse_u64(cl);
   }();
   if (!content_length) return error_response(Errc::bad_request, "invalid Content-Length", v);
-  const auto path = path_of(head.target());
+  const auto path = target_path(head.target());
   const auto method = head.method();
   auto too_large = [&](std::uint64_t limit) -> std::optional<Response> {
     if (*content_length <= limit) return std::nullopt;
@@ -110,12 +105,13 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
 
 void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   const unsigned v = req.version();
-  const auto path = std::string(path_of(req.target()));
+  const auto path = std::string(target_path(req.target()));
   if (path == "/v1/alerts") {
     // The envelope carries its own signature: no request signature here.
-    d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v](Response res) {
-      res.version(v);
-      send(std::move(res));
+    d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v](IngestOutcome o) {
+      send(o.code == Errc::ok ? json_response(o.repeat ? http::status::ok : http::status::created,
+                                              std::move(o.receipt_json), v)
+                              : error_response(o.code, o.message, v, o.retry_after_s));
     });
     return;
   }
@@ -255,31 +251,6 @@ void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned
   reply.send(
       json_response(http::status::ok,
                     sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
-}
-
-std::optional<Response> AdminHandler::precheck(const RequestHeader& head, const RequestContext&) {
-  const auto path = path_of(head.target());
-  if (path != "/healthz" && path != "/metrics")
-    return error_response(Errc::not_found, "no such endpoint", head.version());
-  if (head.method() != http::verb::get)
-    return error_response(Errc::method_not_allowed, "use GET", head.version());
-  return std::nullopt;
-}
-
-void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
-  if (path_of(req.target()) == "/healthz") {
-    // A store that refuses writes means alerts cannot be acknowledged: an
-    // operator's monitoring must see that, not a green light.
-    if (!store_.healthy())
-      return reply.send(json_response(http::status::service_unavailable,
-                                      R"({"status":"store_unavailable"})", req.version()));
-    return reply.send(json_response(http::status::ok, R"({"status":"ok"})", req.version()));
-  }
-  Response res{http::status::ok, req.version()};
-  res.set(http::field::content_type, "text/plain; version=0.0.4");
-  res.body() = metrics_.render();
-  res.prepare_payload();
-  reply.send(std::move(res));
 }
 
 }  // namespace cw::daemon

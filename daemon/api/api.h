@@ -1,19 +1,19 @@
-// Request routing: the public API (TLS listener) and the admin endpoints
-// (/healthz, /metrics; plain HTTP, loopback by default).
+// The public API (TLS listener), docs/PROTOCOL.md §6. It maps what the
+// layers below answer (ingest outcomes, store results) to HTTP; they know
+// nothing of HTTP themselves.
 //
-// Public API (docs/PROTOCOL.md §6):
-//   POST /v1/alerts                      envelope -> receipt (no request signature: the envelope is
-//   signed) GET  /v1/feed                        SSE feed            (organisation-signed) GET
-//   /v1/notifications?after=N       pull, paged         (organisation-signed) POST
-//   /v1/notifications/{id}/ack      acknowledgement     (organisation-signed) GET
-//   /v1/cases/{case}/status         case status         (contact-signed; only the case's reporter)
+//   POST /v1/alerts                  envelope -> receipt (the envelope is signed; the request is
+//   not) GET  /v1/feed                    SSE feed             (organisation-signed) GET
+//   /v1/notifications?after=N   pull, paged          (organisation-signed) POST
+//   /v1/notifications/{id}/ack  acknowledgement      (organisation-signed) GET
+//   /v1/cases/{case}/status     case status          (contact-signed; only the case's reporter)
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
+#include "daemon/api/feed.h"
 #include "daemon/config.h"
-#include "daemon/delivery/feed.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/keyring.h"
 #include "daemon/metrics.h"
@@ -70,17 +70,6 @@ class ApiHandler final : public Handler {
   // starts empty, so without this a request captured before a restart could
   // be replayed after it, within the skew window.
   const std::int64_t started_at_;
-};
-
-class AdminHandler final : public Handler {
- public:
-  AdminHandler(Metrics& metrics, const Store& store) : metrics_(metrics), store_(store) {}
-  std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) override;
-  void handle(Request&& req, const RequestContext& ctx, Reply reply) override;
-
- private:
-  Metrics& metrics_;
-  const Store& store_;
 };
 
 }  // namespace cw::daemon

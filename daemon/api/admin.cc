@@ -1,0 +1,30 @@
+#include "daemon/api/admin.h"
+
+namespace cw::daemon {
+
+std::optional<Response> AdminHandler::precheck(const RequestHeader& head, const RequestContext&) {
+  const auto path = target_path(head.target());
+  if (path != "/healthz" && path != "/metrics")
+    return error_response(Errc::not_found, "no such endpoint", head.version());
+  if (head.method() != http::verb::get)
+    return error_response(Errc::method_not_allowed, "use GET", head.version());
+  return std::nullopt;
+}
+
+void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
+  if (target_path(req.target()) == "/healthz") {
+    // A store that refuses writes means alerts cannot be acknowledged: an
+    // operator's monitoring must see that, not a green light.
+    if (!store_.healthy())
+      return reply.send(json_response(http::status::service_unavailable,
+                                      R"({"status":"store_unavailable"})", req.version()));
+    return reply.send(json_response(http::status::ok, R"({"status":"ok"})", req.version()));
+  }
+  Response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, "text/plain; version=0.0.4");
+  res.body() = metrics_.render();
+  res.prepare_payload();
+  reply.send(std::move(res));
+}
+
+}  // namespace cw::daemon
