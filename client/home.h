@@ -36,6 +36,9 @@ class ClientHome {
   std::string settings_path() const { return dir_ + "/client.toml"; }
   std::string outbox_dir() const { return dir_ + "/outbox"; }
   std::string receipts_dir() const { return dir_ + "/receipts"; }
+  std::string feed_cursor_path() const {
+    return dir_ + "/feed.cursor";
+  }  // organisations' feed position
 
   // Copies the invite (validated) and, if given, the secret key file. A key
   // file stored without a passphrase is refused unless `allow_unencrypted`,

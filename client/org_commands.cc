@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client/context.h"
+#include "client/delivery.h"
 #include "client/sse.h"
 #include "protocol/file_io.h"
 #include "protocol/notification.h"
@@ -19,7 +20,7 @@ namespace cw::client {
 namespace {
 
 std::string cursor_path(const ClientHome& home) {
-  return home.dir() + "/feed.cursor";
+  return home.feed_cursor_path();
 }
 
 std::uint64_t load_cursor(const ClientHome& home) {
@@ -114,7 +115,7 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
       req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
                                                              "GET", target, "", unix_now()));
       auto res = request_any(*ctx, req);
-      if (!res) return fail(err, res.error(), 3);
+      if (!res) return fail(err, res.error(), kExitQueued);
       if (res->status != 200)
         return fail(err,
                     make_error(Errc::bad_response,
@@ -123,17 +124,17 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
       std::error_code ec;
       auto v = json::parse(res->body, ec);
       if (ec || !v.is_object() || !v.as_object().if_contains("notifications"))
-        return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+        return fail(err, make_error(Errc::bad_response, "unexpected answer"), kExitUntrusted);
       const auto& arr = v.as_object().at("notifications").as_array();
       for (const auto& item : arr) {
         std::uint64_t seq = 0;
         if (show(json::serialize(item), ctx->invite, g.json, out, err, &seq)) {
           cursor = std::max(cursor, seq);
           save_cursor(ctx->home, cursor);
-          if (o.count && ++shown >= o.count) return 0;
+          if (o.count && ++shown >= o.count) return kExitOk;
         }
       }
-      if (arr.empty()) return 0;
+      if (arr.empty()) return kExitOk;
     }
   }
 
@@ -169,8 +170,8 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
                         [&](std::string_view bytes) { return parser.feed(bytes); });
       if (st || st.code() == Errc::pin_mismatch) break;
     }
-    if (done) return 0;
-    if (!st && st.code() == Errc::pin_mismatch) return fail(err, st.error(), 4);
+    if (done) return kExitOk;
+    if (!st && st.code() == Errc::pin_mismatch) return fail(err, st.error(), kExitUntrusted);
     if (st && *st != 200)
       return fail(err,
                   make_error(Errc::bad_response,
@@ -195,21 +196,22 @@ int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::os
   req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
                                                          "POST", req.target, "", unix_now()));
   auto res = request_any(*ctx, req);
-  if (!res) return fail(err, res.error(), 3);
-  if (res->status != 200) return fail(err, make_error(Errc::bad_response, res->body), 2);
+  if (!res) return fail(err, res.error(), kExitQueued);
+  if (res->status != 200)
+    return fail(err, make_error(Errc::bad_response, res->body), kExitRejected);
   auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
-  if (!payload) return fail(err, payload.error(), 4);
+  if (!payload) return fail(err, payload.error(), kExitUntrusted);
   std::error_code ec;
   auto v = json::parse(*payload, ec);
   if (ec || !v.is_object())
-    return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+    return fail(err, make_error(Errc::bad_response, "unexpected answer"), kExitUntrusted);
   if (g.json)
     out << *payload << "\n";
   else
     out << "acknowledged notification " << nid
         << "; organisations acting on this case: " << json::serialize(v.as_object().at("acks"))
         << "\n";
-  return 0;
+  return kExitOk;
 }
 
 int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref,
@@ -229,25 +231,26 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
   req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
                                                          "GET", req.target, "", unix_now()));
   auto res = request_any(*ctx, req);
-  if (!res) return fail(err, res.error(), 3);
+  if (!res) return fail(err, res.error(), kExitQueued);
   if (res->status != 200) {
     std::error_code ec;
     auto v = json::parse(res->body, ec);
     std::string code = !ec && v.is_object() && v.as_object().if_contains("error")
                            ? std::string(v.as_object().at("error").as_string())
                            : "bad_response";
-    return fail(err, make_error(code_from_name(code), "the daemon refused: " + code), 2);
+    return fail(err, make_error(code_from_name(code), "the daemon refused: " + code),
+                kExitRejected);
   }
   auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
-  if (!payload) return fail(err, payload.error(), 4);
+  if (!payload) return fail(err, payload.error(), kExitUntrusted);
   std::error_code ec;
   auto v = json::parse(*payload, ec);
   if (ec || !v.is_object())
-    return fail(err, make_error(Errc::bad_response, "unexpected answer"), 4);
+    return fail(err, make_error(Errc::bad_response, "unexpected answer"), kExitUntrusted);
   const auto& o = v.as_object();
   if (g.json) {
     out << *payload << "\n";
-    return 0;
+    return kExitOk;
   }
   out << "case " << case_ref << "\n"
       << "  state         " << json::value_to<std::string>(o.at("state")) << "\n"
@@ -255,7 +258,7 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
       << json::serialize(o.at("organisations_acting")) << " organisation(s) acting)\n"
       << "  escalated     " << (o.at("escalated").as_bool() ? "yes" : "no") << "\n"
       << "  (answer signed by the daemon, verified)\n";
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace cw::client

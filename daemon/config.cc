@@ -192,7 +192,7 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   if (ov.db_path) c.db_path = *ov.db_path;
 
   if (c.keys_dir.empty()) return bad("[keys] dir is required");
-  if (c.db_path.empty()) c.db_path = c.keys_dir + "/casewired.db";
+  if (c.db_path.empty()) c.db_path = DaemonDir{c.keys_dir}.database();
   if (auto hp = parse_host_port(c.listen); !hp) return hp.error();
   if (auto hp = parse_host_port(c.admin_listen); !hp) return hp.error();
   // The non-throwing overload: a path longer than PATH_MAX, or one we may not

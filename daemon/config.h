@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocol/error.h"
+#include "trust/daemon_dir.h"
 
 namespace cw::daemon {
 
@@ -52,8 +53,8 @@ struct Config {
   // Run with a daemon.key stored without a passphrase: tests and demos only.
   // Without it such a key is refused at start.
   bool insecure_unencrypted_key = false;
-  std::string listen = "127.0.0.1:8443";
-  std::string admin_listen = "127.0.0.1:9443";
+  std::string listen = kDefaultListen;
+  std::string admin_listen = kDefaultAdminListen;
   std::string db_path;            // default: <keys_dir>/casewired.db
   std::uint32_t threads = 2;      // I/O threads (TLS, crypto)
   std::uint32_t max_batch = 256;  // alerts per group commit

@@ -21,7 +21,7 @@
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/sqlite_store.h"
 #include "daemon/trust.h"
-#include "keys/daemon_dir.h"
+#include "trust/daemon_dir.h"
 
 namespace cw::daemon {
 

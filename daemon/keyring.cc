@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include "keys/daemon_dir.h"
 #include "protocol/file_io.h"
+#include "trust/daemon_dir.h"
 
 namespace cw::daemon {
 namespace {

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "keys/trust_store.h"
 #include "protocol/keys.h"
+#include "trust/trust_store.h"
 
 namespace cw::daemon {
 

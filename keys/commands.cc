@@ -10,15 +10,15 @@
 #include <map>
 #include <ostream>
 
-#include "keys/daemon_dir.h"
 #include "keys/tls_cert.h"
-#include "keys/trust_store.h"
 #include "protocol/file_io.h"
 #include "protocol/gazetteer.h"
 #include "protocol/invite.h"
 #include "protocol/timefmt.h"
 #include "protocol/tls_pin.h"
 #include "protocol/url.h"
+#include "trust/daemon_dir.h"
+#include "trust/trust_store.h"
 
 namespace cw::keys {
 namespace {
@@ -95,7 +95,7 @@ std::string starter_config(const InitOptions& o, const std::string& abs_dir) {
   c += "address = \"" + o.listen + "\"\n";
   c += "admin = \"" + o.admin_listen + "\"\n\n";
   c += "[store]\n";
-  c += "path = \"" + abs_dir + "/casewired.db\"\n\n";
+  c += "path = \"" + DaemonDir{abs_dir}.database() + "\"\n\n";
   c += "[limits]\n";
   c += "# max_connections = 256\n";
   c += "# header_timeout_ms = 10000\n";

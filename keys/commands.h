@@ -3,6 +3,8 @@
 // failed Status to "error: <code>: <message>" on stderr and exit status 1.
 #pragma once
 
+#include "trust/daemon_dir.h"
+
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -23,8 +25,8 @@ struct SecretFileOptions {
 struct InitOptions {
   std::string dir;
   std::vector<std::string> tls_names = {"localhost", "127.0.0.1"};
-  std::string listen = "127.0.0.1:8443";
-  std::string admin_listen = "127.0.0.1:9443";
+  std::string listen = kDefaultListen;
+  std::string admin_listen = kDefaultAdminListen;
   SecretFileOptions secret;
 };
 Status init(const InitOptions& o, std::ostream& out);

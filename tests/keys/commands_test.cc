@@ -5,12 +5,12 @@
 
 #include <sstream>
 
-#include "keys/daemon_dir.h"
-#include "keys/trust_store.h"
 #include "protocol/file_io.h"
 #include "protocol/invite.h"
 #include "protocol/tls_pin.h"
 #include "tests/support/temp_dir.h"
+#include "trust/daemon_dir.h"
+#include "trust/trust_store.h"
 
 namespace cw::keys {
 namespace {

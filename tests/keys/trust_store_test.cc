@@ -1,4 +1,4 @@
-#include "keys/trust_store.h"
+#include "trust/trust_store.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -7,11 +7,11 @@
 
 #include <thread>
 #include "keys/commands.h"
-#include "keys/daemon_dir.h"
-#include "keys/trust_store.h"
 #include "protocol/file_io.h"
 #include "protocol/timefmt.h"
 #include "tests/support/raw_client.h"
+#include "trust/daemon_dir.h"
+#include "trust/trust_store.h"
 
 namespace cw::test {
 

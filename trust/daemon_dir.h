@@ -1,9 +1,15 @@
-// The files of a daemon instance directory, as created by casewire-keys init.
+// The files of a daemon instance directory, as created by casewire-keys init,
+// and the daemon's default addresses: one home for both, shared by the key
+// tool (which writes the starter config) and the daemon (which reads it).
 #pragma once
 
 #include <string>
 
 namespace cw {
+
+// Loopback by default: exposing the API is the operator's decision.
+inline constexpr const char* kDefaultListen = "127.0.0.1:8443";
+inline constexpr const char* kDefaultAdminListen = "127.0.0.1:9443";
 
 struct DaemonDir {
   std::string dir;
