@@ -104,6 +104,17 @@ std::string Metrics::render() const {
   line(out, "casewire_acks_total", "Acknowledgements recorded.", "counter", acks);
   line(out, "casewire_feed_streams", "Open feed (SSE) streams.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, feed_streams.load())));
+  {
+    static constexpr const char* kStages[] = {"handshake", "read", "write"};
+    static_assert(std::size(kStages) == static_cast<std::size_t>(ConnectionStage::count_));
+    out +=
+        "# HELP casewire_connection_errors_total Connections ended by an unexpected error, by "
+        "stage.\n"
+        "# TYPE casewire_connection_errors_total counter\n";
+    for (std::size_t i = 0; i < std::size(kStages); ++i)
+      out += "casewire_connection_errors_total{stage=\"" + std::string(kStages[i]) + "\"} " +
+             std::to_string(connection_errors[i].load()) + "\n";
+  }
   line(out, "casewire_internal_errors_total",
        "Exceptions caught at the event loop (a bug: report it).", "counter", internal_errors);
   ingest_seconds.render(out, "casewire_ingest_seconds", "Time from request body to response.");

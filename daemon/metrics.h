@@ -53,8 +53,12 @@ struct Metrics {
   std::atomic<std::uint64_t> acks{0};
   std::atomic<std::int64_t> feed_streams{0};
   std::atomic<std::uint64_t> internal_errors{0};  // exceptions caught at the event loop
-  Histogram ingest_seconds;                       // request body received -> response queued
-  Histogram store_commit_seconds;                 // one group commit
+  // Connections that ended on an unexpected error, by stage.
+  enum class ConnectionStage : std::size_t { handshake, read, write, count_ };
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ConnectionStage::count_)>
+      connection_errors{};
+  Histogram ingest_seconds;        // request body received -> response queued
+  Histogram store_commit_seconds;  // one group commit
   Histogram store_batch_size;
 
   void reject(Errc code) {

@@ -137,14 +137,18 @@ std::string CaseFacts::to_json() const {
   return json::serialize(o);
 }
 
-CaseFacts CaseFacts::from_json(std::string_view text) {
+Result<CaseFacts> CaseFacts::from_json(std::string_view text) {
+  const auto damaged = make_error(Errc::store_unavailable, "stored case facts are damaged");
   CaseFacts c;
   std::error_code ec;
   auto v = json::parse(json::string_view(text.data(), text.size()), ec);
-  if (ec || !v.is_object()) return c;
-  for (const auto& f : kFactFields)
-    if (auto* s = v.as_object().if_contains(f.key); s && s->is_string())
-      c.*(f.member) = std::string(s->as_string());
+  if (ec || !v.is_object()) return damaged;
+  for (const auto& f : kFactFields) {
+    auto* s = v.as_object().if_contains(f.key);
+    if (!s) continue;  // a fact the case never had
+    if (!s->is_string()) return damaged;
+    c.*(f.member) = std::string(s->as_string());
+  }
   return c;
 }
 

@@ -26,7 +26,9 @@ struct CaseFacts {
   // A follow-up changes only what it says; the rest stays as the case knew it.
   void merge_from(const CaseFacts& update);
   std::string to_json() const;
-  static CaseFacts from_json(std::string_view json);
+  // Refuses (store_unavailable) stored facts that are not what to_json wrote:
+  // damaged facts must not silently become an empty case.
+  static Result<CaseFacts> from_json(std::string_view json);
   bool operator==(const CaseFacts&) const = default;
 };
 

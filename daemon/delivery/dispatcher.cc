@@ -207,15 +207,29 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     if (org) result.generation = org->sub.webhook_generation;
     auto target = org ? parse_webhook_url(org->sub.webhook_url)
                       : Result<ParsedUrl>(make_error(Errc::not_found, ""));
-    if (!org || org->revoked || org->sub.webhook_url.empty() || !target) {
+    // A CAP subscriber gets the body re-encoded; a stored body we cannot
+    // decode is a bug or damage, never something to send as an empty CAP
+    // message: counted, logged, and no longer pushed.
+    std::optional<Notification> cap_source;
+    bool damaged = false;
+    if (org && org->sub.format == NotificationFormat::cap) {
+      auto n = decode_notification(d.body);
+      if (n) {
+        cap_source = std::move(*n);
+      } else {
+        damaged = true;
+        metrics.internal_errors.fetch_add(1);
+        log_event("notification_damaged", {LogField::code(n.code())});
+      }
+    }
+    if (!org || org->revoked || org->sub.webhook_url.empty() || !target || damaged) {
       // No endpoint any more (revoked, or the webhook was removed): the
       // notification stays readable on the feed; stop pushing it.
       result.outcome = WebhookOutcome::failed_for_good;
     } else {
       std::string body, content_type;
-      if (org->sub.format == NotificationFormat::cap) {
-        auto n = decode_notification(d.body);
-        body = n ? to_cap_xml(*n, key_id_hex(keys.signing().id())) : "";
+      if (cap_source) {
+        body = to_cap_xml(*cap_source, key_id_hex(keys.signing().id()));
         content_type = "application/cap+xml";
       } else {
         body = sign_payload(keys.signing(), kNotificationDomain, d.body);

@@ -24,12 +24,10 @@ constexpr bool kIsTls = std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stre
 
 // Why an ignored error is ignored: a peer that times out, resets or sends
 // garbage is expected on the open internet; the session simply ends.
-inline void fail(beast::error_code ec, const char* what) {
-  if (ec == net::error::operation_aborted || ec == beast::error::timeout || ec == net::error::eof ||
-      ec == net::ssl::error::stream_truncated || ec == net::error::connection_reset ||
-      ec == http::error::end_of_stream)
-    return;
-  (void)what;  // other errors are also per-connection; nothing to log that could identify anyone
+inline bool expected_end(beast::error_code ec) {
+  return ec == net::error::operation_aborted || ec == beast::error::timeout ||
+         ec == net::error::eof || ec == net::ssl::error::stream_truncated ||
+         ec == net::error::connection_reset || ec == http::error::end_of_stream;
 }
 
 template <class Stream>
@@ -104,8 +102,17 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
+  // Every error ends this connection only. The expected ones (above) are
+  // not counted; any other is counted by stage in metrics
+  // (casewire_connection_errors_total) - never logged with detail, which
+  // could carry an address.
+  void fail(beast::error_code ec, Metrics::ConnectionStage stage) {
+    if (!expected_end(ec))
+      state_->metrics.connection_errors[static_cast<std::size_t>(stage)].fetch_add(1);
+  }
+
   void on_handshake(beast::error_code ec) {
-    if (ec) return fail(ec, "handshake");
+    if (ec) return fail(ec, Metrics::ConnectionStage::handshake);
     do_read();
   }
 
@@ -138,7 +145,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       state_->metrics.reject(Errc::body_too_large);
       return send_final(error_response(Errc::body_too_large, "request body is too large"));
     }
-    if (ec) return fail(ec, "read head");
+    if (ec) return fail(ec, Metrics::ConnectionStage::read);
     proven = true;
     keep_alive_ = parser_->get().keep_alive();
     if (auto early = handler_->precheck(parser_->get().base(), ctx_)) {
@@ -157,7 +164,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       state_->metrics.reject(Errc::body_too_large);
       return send_final(error_response(Errc::body_too_large, "request body is too large"));
     }
-    if (ec) return fail(ec, "read body");
+    if (ec) return fail(ec, Metrics::ConnectionStage::read);
     lowest().expires_never();
     phase_ = Phase::processing;
     auto ex = stream_.get_executor();
@@ -194,7 +201,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       // A subscriber too slow to take a piece within the write deadline is
       // dropped; it resumes later with Last-Event-ID and misses nothing.
       if (source_) source_->cancel();
-      return fail(ec, "stream write");
+      return fail(ec, Metrics::ConnectionStage::write);
     }
     lowest().expires_never();
     auto ex = stream_.get_executor();
@@ -233,7 +240,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void on_write(bool close, beast::error_code ec, std::size_t) {
-    if (ec) return fail(ec, "write");
+    if (ec) return fail(ec, Metrics::ConnectionStage::write);
     res_.reset();
     if (close) return do_close();
     do_read();

@@ -603,7 +603,9 @@ class SqliteStore final : public Store {
         return make_error(Errc::case_retracted, "this case was retracted; a retraction is final");
       case_id = c.i64(0);
       pseudonym = c.text(1);
-      facts = CaseFacts::from_json(c.text(2));
+      auto stored = CaseFacts::from_json(c.text(2));
+      if (!stored) return stored.error();
+      facts = std::move(*stored);
       facts.merge_from(a.event.facts);
       to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
       auto on_case = orgs_on_case(case_id);
@@ -661,7 +663,9 @@ class SqliteStore final : public Store {
     if (n.i64(3) == 0) return make_error(Errc::forbidden, "this notification was not sent to you");
     const std::int64_t case_id = n.i64(0);
     const std::string pseudonym = n.text(1);
-    const CaseFacts facts = CaseFacts::from_json(n.text(2));
+    auto stored_facts = CaseFacts::from_json(n.text(2));
+    if (!stored_facts) return stored_facts.error();
+    const CaseFacts facts = std::move(*stored_facts);
     Stmt ins(wdb_, "INSERT OR IGNORE INTO acks (case_id, org, acked_at) VALUES (?, ?, ?)");
     ins.bind(1, case_id).bind(2, std::string_view(org)).bind(3, to_hour(now));
     CW_TRY(run(wdb_, ins, "insert ack"));
@@ -699,8 +703,11 @@ class SqliteStore final : public Store {
       CaseFacts facts;
     };
     std::vector<Due> due;
-    while (s.step() == SQLITE_ROW)
-      due.push_back({s.i64(0), s.text(1), CaseFacts::from_json(s.text(2))});
+    while (s.step() == SQLITE_ROW) {
+      auto facts = CaseFacts::from_json(s.text(2));
+      if (!facts) return facts.error();
+      due.push_back({s.i64(0), s.text(1), std::move(*facts)});
+    }
     for (const auto& d : due) {
       std::vector<Recipient> recipients;
       for (const auto& r : to) {

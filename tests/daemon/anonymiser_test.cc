@@ -78,7 +78,10 @@ TEST(Anonymiser, FollowUpsMergeIntoTheCase) {
   EXPECT_EQ(c.status, "transferred");
   EXPECT_EQ(c.held_at, "CN-LN-F01");
   EXPECT_EQ(c.region, "CN-JL") << "unchanged facts stay";
-  EXPECT_EQ(CaseFacts::from_json(c.to_json()), c);
+  EXPECT_EQ(*CaseFacts::from_json(c.to_json()), c);
+  EXPECT_EQ(CaseFacts::from_json("not json").code(), Errc::store_unavailable)
+      << "damaged facts are an error";
+  EXPECT_EQ(CaseFacts::from_json(R"({"region":5})").code(), Errc::store_unavailable);
 }
 
 TEST(Notification, EveryNotificationHasTheSameSize) {

@@ -137,6 +137,9 @@ TEST_F(Ingest, NotTlsIsClosed) {
   c->send(http_request("POST", "/v1/alerts", "hello"));
   EXPECT_FALSE(c->read_reply()) << "plain HTTP on the TLS port must get no HTTP answer";
   expect_serving_with_rows(0);
+  // Not silently dropped either: counted by stage (issue 16).
+  EXPECT_GE(inst->metric("casewire_connection_errors_total{stage=\"handshake\"}"), 1u)
+      << inst->metrics();
 }
 
 TEST_F(Ingest, WrongPinIsRefusedByTheClientAndTheAlertStaysQueued) {
