@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "client/context.h"
-#include "client/delivery.h"
 #include "client/home.h"
 #include "client/outbox.h"
 #include "client/receipts.h"
+#include "client/submit.h"
 #include "protocol/envelope.h"
 #include "protocol/file_io.h"
 #include "protocol/timefmt.h"

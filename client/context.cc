@@ -1,5 +1,7 @@
 #include "client/context.h"
 
+#include <boost/json.hpp>
+
 #include <ostream>
 
 #include "protocol/file_io.h"
@@ -59,6 +61,22 @@ Result<Identity> load_identity(const Globals& g, const ClientHome& home,
   auto id = open_identity_file(as_chars(*text), source, "casewire key passphrase: ");
   wipe(text->data(), text->size());
   return id;
+}
+
+Error error_from_body(unsigned status, const std::string& body) {
+  std::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.as_object();
+    auto* e = o.if_contains("error");
+    auto* m = o.if_contains("message");
+    if (e && e->is_string()) {
+      return make_error(code_from_name(std::string(e->as_string())),
+                        m && m->is_string() ? std::string(m->as_string()) : "");
+    }
+  }
+  return make_error(status >= 500 ? Errc::internal_error : Errc::bad_response,
+                    "HTTP " + std::to_string(status));
 }
 
 }  // namespace cw::client

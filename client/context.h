@@ -26,6 +26,11 @@ Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req)
 Result<Identity> load_identity(const Globals& g, const ClientHome& home,
                                const std::string& key_file);
 
+// The daemon's error answer ({"error": code, "message": text}) as an Error;
+// anything else (not JSON, wrong types) as bad_response / internal_error by
+// HTTP status. Never throws.
+Error error_from_body(unsigned status, const std::string& body);
+
 // Prints "error: <code>: <message>" and returns `status`.
 int fail(std::ostream& err, const Error& e, int status = 1);
 

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "client/context.h"
-#include "client/delivery.h"
 #include "client/sse.h"
+#include "client/submit.h"
 #include "protocol/file_io.h"
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
@@ -233,12 +233,8 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
   auto res = request_any(*ctx, req);
   if (!res) return fail(err, res.error(), kExitQueued);
   if (res->status != 200) {
-    std::error_code ec;
-    auto v = json::parse(res->body, ec);
-    std::string code = !ec && v.is_object() && v.as_object().if_contains("error")
-                           ? std::string(v.as_object().at("error").as_string())
-                           : "bad_response";
-    return fail(err, make_error(code_from_name(code), "the daemon refused: " + code),
+    const auto e = error_from_body(res->status, res->body);
+    return fail(err, make_error(e.code, "the daemon refused: " + std::string(code_name(e.code))),
                 kExitRejected);
   }
   auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);

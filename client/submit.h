@@ -1,4 +1,4 @@
-// Delivering one sealed envelope: try each daemon URL in the invite's order,
+// Submitting one sealed envelope (POST /v1/alerts): try each daemon URL in the invite's order,
 // verify the receipt, and classify the outcome for the outbox and the exit
 // status.
 #pragma once

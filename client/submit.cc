@@ -1,4 +1,6 @@
-#include "client/delivery.h"
+#include "client/submit.h"
+
+#include "client/context.h"
 
 #include <boost/json.hpp>
 #include <optional>
@@ -15,22 +17,6 @@ bool transient(Errc code) {
   return code == Errc::rate_limited || code == Errc::store_unavailable ||
          code == Errc::too_many_connections || code == Errc::internal_error ||
          code == Errc::unknown_sender || code == Errc::future_timestamp;
-}
-
-Error error_from_body(unsigned status, const std::string& body) {
-  std::error_code ec;
-  auto v = boost::json::parse(body, ec);
-  if (!ec && v.is_object()) {
-    const auto& o = v.as_object();
-    auto* e = o.if_contains("error");
-    auto* m = o.if_contains("message");
-    if (e && e->is_string()) {
-      return make_error(code_from_name(std::string(e->as_string())),
-                        m && m->is_string() ? std::string(m->as_string()) : "");
-    }
-  }
-  return make_error(status >= 500 ? Errc::internal_error : Errc::bad_response,
-                    "HTTP " + std::to_string(status));
 }
 
 }  // namespace
