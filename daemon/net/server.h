@@ -38,7 +38,7 @@ class Server {
   // `deadline` passes, whichever comes first.
   void drain(std::chrono::milliseconds deadline, std::function<void()> on_drained);
 
-  struct State;  // shared with the sessions; defined in server.cc
+  struct State;  // shared with the sessions; defined in session.h
 
  private:
   std::shared_ptr<State> state_;
