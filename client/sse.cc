@@ -5,7 +5,7 @@ namespace cw::client {
 bool SseParser::feed(std::string_view bytes) {
   buf_.append(bytes);
   // Bound the buffer: a notification line is about 1.2 KB.
-  if (buf_.size() > (1 << 20)) buf_.clear();
+  if (buf_.size() > kMaxEventBytes) buf_.clear();
   std::size_t start = 0;
   for (;;) {
     auto nl = buf_.find('\n', start);
@@ -38,6 +38,13 @@ bool SseParser::line(std::string_view l) {
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   }
   if (field == "data") {
+    // Bounded too: many data lines must not grow one event without limit
+    // (a hostile proxy in front of the daemon). An oversized event is dropped.
+    if (cur_.data.size() + value.size() + 1 > kMaxEventBytes) {
+      cur_ = SseEvent{};
+      has_data_ = false;
+      return true;
+    }
     if (has_data_) cur_.data += '\n';
     cur_.data.append(value);
     has_data_ = true;

@@ -17,6 +17,9 @@ struct SseEvent {
 
 class SseParser {
  public:
+  // No line and no event is kept beyond this (a notification is ~1.5 KB).
+  static constexpr std::size_t kMaxEventBytes = std::size_t{1} << 20;
+
   // Return false from the callback to stop; feed() then returns false too.
   explicit SseParser(std::function<bool(const SseEvent&)> on_event)
       : on_event_(std::move(on_event)) {}
