@@ -42,10 +42,19 @@ Result<ClientContext> load_context(const Globals& g) {
   return c;
 }
 
+bool try_each_url(const std::vector<std::string>& urls,
+                  const std::function<bool(const std::string&)>& attempt) {
+  for (const auto& url : urls)
+    if (attempt(url)) return true;
+  return false;
+}
+
 Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req) {
   Result<HttpResult> res = make_error(Errc::unreachable, "no daemon URL");
-  for (const auto& url : ctx.invite.urls)
-    if ((res = https_request(url, req, ctx.transport))) break;
+  try_each_url(ctx.invite.urls, [&](const std::string& url) {
+    res = https_request(url, req, ctx.transport);
+    return res.ok();
+  });
   return res;
 }
 

@@ -2,7 +2,10 @@
 // options (proxy, timeouts) from client.toml and the command line.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
+#include <string>
+#include <vector>
 
 #include "client/commands.h"
 #include "client/home.h"
@@ -17,6 +20,13 @@ struct ClientContext {
 };
 
 Result<ClientContext> load_context(const Globals& g);
+
+// The client's one failover loop: tries `urls` in order; `attempt(url)`
+// returns true when that outcome is final (an answer to keep, or an error not
+// to fail over from, such as a pin mismatch), false to try the next URL.
+// Returns whether some attempt was final.
+bool try_each_url(const std::vector<std::string>& urls,
+                  const std::function<bool(const std::string&)>& attempt);
 
 // Sends `req` to the invite's URLs in order and returns the first answer
 // (any HTTP status); a transport error only when no URL answered.

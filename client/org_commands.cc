@@ -165,11 +165,11 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
     });
     auto transport = ctx->transport;
     Result<unsigned> st = make_error(Errc::unreachable, "no daemon URL");
-    for (const auto& url : ctx->invite.urls) {
+    try_each_url(ctx->invite.urls, [&](const std::string& url) {
       st = https_stream(url, req, transport,
                         [&](std::string_view bytes) { return parser.feed(bytes); });
-      if (st || st.code() == Errc::pin_mismatch) break;
-    }
+      return st.ok() || st.code() == Errc::pin_mismatch;
+    });
     if (done) return kExitOk;
     if (!st && st.code() == Errc::pin_mismatch) return fail(err, st.error(), kExitUntrusted);
     if (st && *st != 200)

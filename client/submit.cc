@@ -75,12 +75,13 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
   HttpRequest req;
   req.target = "/v1/alerts";
   req.body.assign(as_chars(wire));
-  for (const auto& url : list) {
+  std::optional<DeliveryResult> final_result;
+  try_each_url(list, [&](const std::string& url) {
     auto res = https_request(url, req, transport);
     if (!res) {
       if (res.code() == Errc::pin_mismatch) pin_failure = res.error();
       last = DeliveryResult{Outcome::deferred, {}, false, res.error(), ""};
-      continue;  // failover: the next URL may work
+      return false;  // failover: the next URL may work
     }
     if (res->status == 200 || res->status == 201) {
       auto r = receipt_from_json(res->body);
@@ -89,16 +90,19 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
         ok = make_error(Errc::bad_receipt, "receipt is for another alert");
       if (ok.ok() && r->envelope_hash != envelope_hash(wire))
         ok = make_error(Errc::bad_receipt, "receipt is for another envelope of this alert");
-      if (!ok.ok()) return DeliveryResult{Outcome::untrusted, {}, false, ok.error(), ""};
-      return DeliveryResult{Outcome::receipted, *r, res->status == 200, {}, ""};
+      final_result = ok.ok() ? DeliveryResult{Outcome::receipted, *r, res->status == 200, {}, ""}
+                             : DeliveryResult{Outcome::untrusted, {}, false, ok.error(), ""};
+      return true;
     }
     auto err = error_from_body(res->status, res->body);
     if (transient(err.code)) {
       last = DeliveryResult{Outcome::deferred, {}, false, err, res->retry_after};
-      continue;
+      return false;
     }
-    return DeliveryResult{Outcome::rejected, {}, false, err, ""};
-  }
+    final_result = DeliveryResult{Outcome::rejected, {}, false, err, ""};
+    return true;
+  });
+  if (final_result) return *final_result;
   // Nobody answered with a receipt. If any server presented the wrong
   // certificate, say so loudly: that is interception, not a bad network.
   if (pin_failure) return DeliveryResult{Outcome::untrusted, {}, false, *pin_failure, ""};
