@@ -17,6 +17,7 @@
 
 #include "daemon/keyring.h"
 #include "protocol/file_io.h"
+#include "protocol/receipt.h"
 #include "tests/support/db_reader.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -88,6 +89,8 @@ class Load {
 
 struct LoopResult {
   std::size_t acked = 0, lost = 0, duplicated = 0, rows = 0;
+  std::size_t sql_errors = 0;    // a failed query is a failure, never "present"
+  std::size_t bad_receipts = 0;  // every acknowledgement must be a receipt that verifies
   bool consistent = true, integrity_ok = true;
 };
 
@@ -102,15 +105,25 @@ LoopResult crash_loop(Instance& inst, const Contact& alice, int kills, bool stop
     Load load(inst, alice, 32);
     std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 250));
     inst.kill9();
-    for (auto& [id, body] : load.finish()) acked.emplace(id, body);
+    for (auto& [id, body] : load.finish()) {
+      // An acknowledgement counts only as a verified receipt for this alert.
+      auto r = receipt_from_json(body);
+      if (!r || !verify_receipt(*r, inst.invite().daemon_sign).ok() || r->alert_id != id)
+        ++res.bad_receipts;
+      acked.emplace(id, body);
+    }
     inst.start();
     Db db(inst.db_path());
-    res.lost = res.duplicated = 0;
+    res.lost = res.duplicated = res.sql_errors = 0;
     for (const auto& [id, body] : acked) {
       auto tag = keys->alert_tag(id);
       auto n = db.scalar("SELECT count(*) FROM alerts WHERE alert_tag = ?", tag);
-      if (n == 0) ++res.lost;
-      if (n > 1) ++res.duplicated;
+      if (n < 0)
+        ++res.sql_errors;
+      else if (n == 0)
+        ++res.lost;
+      else if (n > 1)
+        ++res.duplicated;
     }
     res.acked = acked.size();
     res.rows = static_cast<std::size_t>(db.scalar("SELECT count(*) FROM alerts"));
@@ -122,11 +135,13 @@ LoopResult crash_loop(Instance& inst, const Contact& alice, int kills, bool stop
         alerts == db.scalar("SELECT count(*) FROM notifications WHERE event = 'new_case'") &&
         alerts == db.scalar("SELECT count(*) FROM deliveries");
     res.integrity_ok = db.text("PRAGMA integrity_check") == "ok";
-    if (res.lost || res.duplicated || !res.consistent || !res.integrity_ok) {
-      if (stop_at_first_loss) return res;
+    if (res.lost || res.duplicated || res.sql_errors || res.bad_receipts || !res.consistent ||
+        !res.integrity_ok) {
+      if (stop_at_first_loss && !res.sql_errors && !res.bad_receipts) return res;
       ADD_FAILURE() << "after kill " << k + 1 << ": lost " << res.lost << " duplicated "
-                    << res.duplicated << " consistent " << res.consistent << " integrity "
-                    << res.integrity_ok;
+                    << res.duplicated << " sql errors " << res.sql_errors
+                    << " unverifiable receipts " << res.bad_receipts << " consistent "
+                    << res.consistent << " integrity " << res.integrity_ok;
       return res;
     }
   }
@@ -140,9 +155,12 @@ TEST(Durability, CrashLoopLosesNoAcknowledgedAlert) {
   inst.add_org("ngo", OrgOptions{});
   inst.start();
   auto r = crash_loop(inst, alice, kills, false);
-  EXPECT_GT(r.acked, 0u);
+  EXPECT_GE(r.acked, static_cast<std::size_t>(kills))
+      << "too little load to prove anything: fewer receipts than kills";
   EXPECT_EQ(r.lost, 0u);
   EXPECT_EQ(r.duplicated, 0u);
+  EXPECT_EQ(r.sql_errors, 0u);
+  EXPECT_EQ(r.bad_receipts, 0u);
   EXPECT_TRUE(r.consistent);
   EXPECT_TRUE(r.integrity_ok);
   EXPECT_GE(r.rows, r.acked) << "rows the daemon recorded but could not acknowledge are fine";
