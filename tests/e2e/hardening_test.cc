@@ -25,7 +25,7 @@ std::string proc_file(pid_t pid, const char* name) {
 }
 
 // The value of a "Key:   N kB" line of /proc/PID/status, or -1.
-long status_kb(const std::string& status, const std::string& key) {
+[[maybe_unused]] long status_kb(const std::string& status, const std::string& key) {
   auto at = status.find("\n" + key + ":");
   if (at == std::string::npos) return -1;
   return std::stol(status.substr(at + key.size() + 2));
