@@ -10,14 +10,21 @@
 namespace cw {
 namespace {
 
+// Plain operator new/delete for every ordinary alignment (Boost.JSON asks for
+// at most alignof(std::max_align_t)); the aligned forms only beyond that.
+// Mixing an aligned new with a plain delete (or the reverse) is undefined -
+// AddressSanitizer's new-delete-type-mismatch, found by fuzz_alert.
 class WipingResource final : public boost::json::memory_resource {
+  static bool over_aligned(std::size_t align) { return align > __STDCPP_DEFAULT_NEW_ALIGNMENT__; }
   void* do_allocate(std::size_t n, std::size_t align) override {
-    return ::operator new(n, std::align_val_t(align));
+    return over_aligned(align) ? ::operator new(n, std::align_val_t(align)) : ::operator new(n);
   }
   void do_deallocate(void* p, std::size_t n, std::size_t align) override {
     wipe(p, n);
-    ::operator delete(
-        p, std::align_val_t(align));  // unsized: clang does not declare the sized one by default
+    if (over_aligned(align))
+      ::operator delete(p, std::align_val_t(align));
+    else
+      ::operator delete(p);
   }
   bool do_is_equal(const boost::json::memory_resource& other) const noexcept override {
     return this == &other;
