@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -26,6 +27,11 @@ namespace cw::test {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Polls a daemon metric until it reaches `at_least` (or 2 s pass).
+void wait_metric(const Instance& inst, const std::string& name, std::uint64_t at_least) {
+  for (int i = 0; i < 200 && inst.metric(name) < at_least; ++i) std::this_thread::sleep_for(10ms);
+}
 
 std::string str(const Bytes& b) {
   return std::string(as_chars(b));
@@ -58,6 +64,16 @@ class Adversary : public ::testing::Test {
   std::optional<HttpReply> post(const Contact& c, const Alert& a,
                                 const AlertId& id = random_alert_id()) {
     return post_alert(inst->port(), str(inst->seal(c, a, id, unix_now())));
+  }
+  // The operator changes an organisation's subscription, and reloads.
+  void change_org(const Org& o, const std::function<void(keys::SetOrgOptions&)>& edit) {
+    keys::SetOrgOptions so;
+    so.dir = inst->keys_dir();
+    so.key_id = key_id_hex(o.id);
+    edit(so);
+    std::ostringstream sink;
+    ASSERT_TRUE(keys::set_org(so, sink).ok());
+    inst->sighup();  // returns once the daemon has reloaded
   }
   std::size_t notifications() {
     auto r = inst->client(org, {"--json", "feed", "--pull", "--from-start"});
@@ -223,13 +239,10 @@ TEST(Intake, OneHostHoldingIdleSocketsDoesNotBlockOtherContacts) {
   Instance inst("max_connections = 64\nmax_connections_per_ip = 8\n");
   inst.start();
   auto alice = inst.add_contact("alice");
-  inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
-    std::this_thread::sleep_for(10ms);
+  inst.sighup();  // returns once the daemon has reloaded
   std::vector<std::unique_ptr<RawClient>> held;
   for (int i = 0; i < 300; ++i) held.push_back(RawClient::idle(inst.port(), "127.0.0.1"));
-  for (int i = 0; i < 200 && inst.metric("casewire_connections_refused_total") < 292; ++i)
-    std::this_thread::sleep_for(10ms);
+  wait_metric(inst, "casewire_connections_refused_total", 292);
   EXPECT_GE(inst.metric("casewire_connections_refused_total"), 292u)
       << "all but 8 refused at accept";
   EXPECT_LE(inst.metric("casewire_open_connections"), 8u);
@@ -246,13 +259,10 @@ TEST(Intake, WhenFullIdleConnectionsAreShedOldestFirst) {
   Instance inst("max_connections = 16\nmax_connections_per_ip = 0\n");
   inst.start();
   auto alice = inst.add_contact("alice");
-  inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
-    std::this_thread::sleep_for(10ms);
+  inst.sighup();  // returns once the daemon has reloaded
   std::vector<std::unique_ptr<RawClient>> held;
   for (int i = 0; i < 64; ++i) held.push_back(RawClient::idle(inst.port()));
-  for (int i = 0; i < 200 && inst.metric("casewire_connections_shed_total") < 48; ++i)
-    std::this_thread::sleep_for(10ms);
+  wait_metric(inst, "casewire_connections_shed_total", 48);
   EXPECT_GE(inst.metric("casewire_connections_shed_total"), 48u);
   EXPECT_TRUE(held.front()->closed_within(2s)) << "the oldest idle connection was shed";
   auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
@@ -280,13 +290,7 @@ TEST_F(Adversary, FeedStreamsAreCappedPerOrganisation) {
   EXPECT_EQ(inst->metric("casewire_feed_streams"), 4u);
 
   // Withdrawing feed access ends the open streams (not only revocation).
-  keys::SetOrgOptions so;
-  so.dir = inst->keys_dir();
-  so.key_id = key_id_hex(org.id);
-  so.feed = false;
-  std::ostringstream sink;
-  ASSERT_TRUE(keys::set_org(so, sink).ok());
-  inst->sighup();
+  change_org(org, [](keys::SetOrgOptions& so) { so.feed = false; });
   EXPECT_TRUE(streams.front()->closed_within(5s))
       << "the stream outlived the withdrawal of feed access";
   for (int i = 0; i < 200 && inst->metric("casewire_feed_streams") > 0; ++i)
@@ -380,9 +384,7 @@ TEST(SideChannels, EveryAnswerToAnAlertHasTheSameSize) {
   Instance inst("per_ip_per_minute = 1000\n");
   inst.start();
   auto alice = inst.add_contact("alice", 2);
-  inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
-    std::this_thread::sleep_for(10ms);
+  inst.sighup();  // returns once the daemon has reloaded
   std::map<std::string, std::size_t> sizes;
   auto record = [&](const std::string& what, const std::optional<HttpReply>& r, int status) {
     ASSERT_TRUE(r) << what;
@@ -435,14 +437,7 @@ TEST_F(Adversary, FollowUpsHonourTheCurrentConsentAndClearance) {
   EXPECT_EQ(count(org), 1) << "an uncleared organisation must not hear about a case made private";
   EXPECT_EQ(count(cleared), 2);
   // The cleared organisation loses its clearance: the next follow-up skips it.
-  keys::SetOrgOptions so;
-  so.dir = inst->keys_dir();
-  so.key_id = key_id_hex(cleared.id);
-  so.cleared_private = false;
-  std::ostringstream sink;
-  ASSERT_TRUE(keys::set_org(so, sink).ok());
-  inst->sighup();
-  wait_reloaded(3);
+  change_org(cleared, [](keys::SetOrgOptions& so) { so.cleared_private = false; });
   ASSERT_EQ(post(alice, follow_up(AlertKind::resolved, case_ref))->status, 201);
   EXPECT_EQ(count(cleared), 2) << "clearance withdrawn: no more events of a private case";
   EXPECT_EQ(count(org), 1);
@@ -467,9 +462,7 @@ TEST(WebhookTargets, InternalAddressesAreRefusedAtDeliveryUnlessAllowed) {
       inst.add_org("by-name", OrgOptions{.webhook_url = by_name_url, .regions = {"CN-JL"}});
   inst.start();
   auto alice = inst.add_contact("alice");
-  inst.sighup();
-  for (int i = 0; i < 200 && inst.metric("casewire_trust_reloads_total") < 1; ++i)
-    std::this_thread::sleep_for(10ms);
+  inst.sighup();  // returns once the daemon has reloaded
   ASSERT_EQ(post_alert(inst.port(), str(inst.seal(alice, sample_alert())))->status, 201);
   for (int i = 0; i < 300 && inst.metric("casewire_webhook_targets_refused_total") < 2; ++i)
     std::this_thread::sleep_for(10ms);

@@ -27,15 +27,26 @@ std::string HttpReply::header(const std::string& name) const {
   return v;
 }
 
-std::unique_ptr<RawClient> RawClient::idle(std::uint16_t port, const char* source) {
-  auto c = std::unique_ptr<RawClient>(new RawClient());
-  c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// A TCP socket, bound to the local address `source` when given (any of
+// 127.0.0.0/8 is this machine, so one test can play several hosts).
+int tcp_socket_from(const char* source) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (source) {
     sockaddr_in local{};
     local.sin_family = AF_INET;
     ::inet_pton(AF_INET, source, &local.sin_addr);
-    ::bind(c->fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
   }
+  return fd;
+}
+
+}  // namespace
+
+std::unique_ptr<RawClient> RawClient::idle(std::uint16_t port, const char* source) {
+  auto c = std::unique_ptr<RawClient>(new RawClient());
+  c->fd_ = tcp_socket_from(source);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
@@ -48,13 +59,7 @@ std::unique_ptr<RawClient> RawClient::connect(std::uint16_t port, bool tls,
                                               std::chrono::milliseconds timeout,
                                               const char* source) {
   auto c = std::unique_ptr<RawClient>(new RawClient());
-  c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (source) {
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &local.sin_addr);
-    ::bind(c->fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
-  }
+  c->fd_ = tcp_socket_from(source);
   timeval tv{static_cast<time_t>(timeout.count() / 1000),
              static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(c->fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
