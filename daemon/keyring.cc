@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <map>
+#include <mutex>
+
 #include "protocol/file_io.h"
 #include "trust/daemon_dir.h"
 
@@ -61,7 +64,8 @@ Keyring::Keyring(Identity identity)
       case_(derive(id_.master, kCase)),
       case_tag_(derive(id_.master, kCaseTag)),
       owner_tag_(derive(id_.master, kOwnerTag)),
-      org_tag_(derive(id_.master, kOrgTag)) {}
+      org_tag_(derive(id_.master, kOrgTag)),
+      org_tags_(std::make_shared<OrgTagMemo>()) {}
 
 Tag Keyring::alert_tag(const AlertId& id) const {
   return keyed(alert_tag_, id);
@@ -90,9 +94,21 @@ Tag Keyring::owner_tag(const KeyId& sender, const AlertId& case_ref) const {
   return keyed(owner_tag_, sender, case_ref);
 }
 
+struct Keyring::OrgTagMemo {
+  std::mutex mu;
+  std::map<KeyId, std::string> tags;
+};
+
 std::string Keyring::org_tag(const KeyId& org) const {
+  {
+    std::lock_guard lock(org_tags_->mu);
+    if (auto it = org_tags_->tags.find(org); it != org_tags_->tags.end()) return it->second;
+  }
   const Tag t = keyed(org_tag_, org);
-  return to_hex(ByteView(t.data(), 16));
+  std::string tag = to_hex(ByteView(t.data(), 16));
+  std::lock_guard lock(org_tags_->mu);
+  org_tags_->tags.emplace(org, tag);
+  return tag;
 }
 
 Bytes Keyring::seal_record(ByteView plaintext, ByteView ad) const {

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,10 @@ class Keyring {
   Tag case_pseudonym(const AlertId& case_id) const;
   Tag case_tag(const AlertId& case_ref) const;
   Tag owner_tag(const KeyId& sender, const AlertId& case_ref) const;
-  std::string org_tag(const KeyId& org) const;  // 32 hex
+  // 32 hex. Memoised: routing asks for every organisation on every alert.
+  // Thread-safe; the memo holds tags of enrolled organisations only (the
+  // callers pass trust-store keys or authenticated signers).
+  std::string org_tag(const KeyId& org) const;
 
   // Encrypts restricted data for the store; `ad` binds it to its row.
   Bytes seal_record(ByteView plaintext, ByteView ad) const;
@@ -65,6 +69,8 @@ class Keyring {
  private:
   Identity id_;
   SecretBytes storage_, alert_tag_, sender_tag_, log_, case_, case_tag_, owner_tag_, org_tag_;
+  struct OrgTagMemo;
+  std::shared_ptr<OrgTagMemo> org_tags_;  // a pointer: the Keyring stays movable
 };
 
 }  // namespace cw::daemon

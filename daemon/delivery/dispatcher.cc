@@ -134,7 +134,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     if (stopping) return;
     escalate();
     auto due = store.due_webhooks(now_ms(), 1000, disabled_tags);
-    if (due) {
+    if (due && !due->empty()) {
       auto snapshot = trust.get();
       // The store names organisations by tag; the trust store by key id.
       std::map<std::string, KeyId> by_tag;

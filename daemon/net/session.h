@@ -76,10 +76,7 @@ struct ListenerStats {
   bool admit(const net::ip::address& a, std::uint32_t cap) {
     std::lock_guard lock(mu);
     auto& n = per_address[a];
-    if (cap > 0 && n >= cap) {
-      if (n == 0) per_address.erase(a);
-      return false;
-    }
+    if (cap > 0 && n >= cap) return false;  // n >= 1 here: the entry is live
     ++n;
     return true;
   }

@@ -47,3 +47,21 @@ TEST(Keyring, SealedRecordsAreBoundToTheirRow) {
 
 }  // namespace
 }  // namespace cw::daemon
+
+namespace cw::daemon {
+namespace {
+
+TEST(Keyring, OrganisationTagsAreKeyedStableAndDistinct) {
+  Keyring k(Identity::generate(Role::daemon)), other(Identity::generate(Role::daemon));
+  KeyId a{}, b{};
+  b[0] = 1;
+  const auto first = k.org_tag(a);  // computed
+  EXPECT_EQ(k.org_tag(a), first) << "memoised value equals the computed one";
+  EXPECT_EQ(first.size(), 32u);
+  EXPECT_NE(k.org_tag(b), first);
+  EXPECT_NE(other.org_tag(a), first) << "keyed: another daemon's tag differs";
+  EXPECT_EQ(first.find(key_id_hex(a)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cw::daemon
