@@ -39,19 +39,20 @@ std::string readable(const Notification& n) {
   std::string s =
       format_rfc3339(unix_now()).substr(11, 8) + "  #" + std::to_string(n.id) + "  " + n.event;
   s += "  case " + n.case_id.substr(0, 12);
-  if (!n.status.empty()) s += "  status=" + n.status;
-  if (!n.people.empty()) {
-    s += "  people=" + n.people;
-    if (n.children != "0" && !n.children.empty()) s += " (children " + n.children + ")";
-    if (n.elderly != "0" && !n.elderly.empty()) s += " (elderly " + n.elderly + ")";
-    if (n.sick != "0" && !n.sick.empty()) s += " (sick " + n.sick + ")";
+  const CaseFacts& f = n.facts;
+  if (!f.status.empty()) s += "  status=" + f.status;
+  if (!f.people.empty()) {
+    s += "  people=" + f.people;
+    if (f.children != "0" && !f.children.empty()) s += " (children " + f.children + ")";
+    if (f.elderly != "0" && !f.elderly.empty()) s += " (elderly " + f.elderly + ")";
+    if (f.sick != "0" && !f.sick.empty()) s += " (sick " + f.sick + ")";
   }
-  if (!n.region.empty()) s += "  region=" + n.region;
-  if (!n.held_at.empty()) s += "  held_at=" + n.held_at;
-  if (!n.arrested_at.empty()) s += "  arrested~" + n.arrested_at;
-  if (!n.expected_transfer.empty()) s += "  transfer~" + n.expected_transfer;
-  if (!n.urgency.empty()) s += "  urgency=" + n.urgency;
-  if (!n.consent.empty()) s += "  consent=" + n.consent;
+  if (!f.region.empty()) s += "  region=" + f.region;
+  if (!f.held_at.empty()) s += "  held_at=" + f.held_at;
+  if (!f.arrested_at.empty()) s += "  arrested~" + f.arrested_at;
+  if (!f.expected_transfer.empty()) s += "  transfer~" + f.expected_transfer;
+  if (!f.urgency.empty()) s += "  urgency=" + f.urgency;
+  if (!f.consent.empty()) s += "  consent=" + f.consent;
   s += "  acting=" + std::to_string(n.acks) + "  [signature verified]";
   return s;
 }
@@ -61,17 +62,7 @@ std::string as_json_line(const Notification& n) {
   o["id"] = n.id;
   o["event"] = n.event;
   o["case"] = n.case_id;
-  o["status"] = n.status;
-  o["people"] = n.people;
-  o["children"] = n.children;
-  o["elderly"] = n.elderly;
-  o["sick"] = n.sick;
-  o["region"] = n.region;
-  o["held_at"] = n.held_at;
-  o["arrested_at"] = n.arrested_at;
-  o["expected_transfer"] = n.expected_transfer;
-  o["urgency"] = n.urgency;
-  o["consent"] = n.consent;
+  for (const auto& f : case_fact_fields()) o[f.key] = n.facts.*(f.member);
   o["acks"] = n.acks;
   o["issued_at"] = n.issued_at;
   o["verified"] = true;

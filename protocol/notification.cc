@@ -1,6 +1,8 @@
 #include "protocol/notification.h"
 
 #include <boost/json.hpp>
+#include <utility>
+#include <vector>
 
 namespace json = boost::json;
 
@@ -16,25 +18,17 @@ bool safe(std::string_view s) {
   return s.size() <= 64;
 }
 
-struct StrField {
-  const char* key;
-  std::string Notification::*member;
-};
-constexpr StrField kStrFields[] = {
-    {"event", &Notification::event},
-    {"case", &Notification::case_id},
-    {"status", &Notification::status},
-    {"people", &Notification::people},
-    {"children", &Notification::children},
-    {"elderly", &Notification::elderly},
-    {"sick", &Notification::sick},
-    {"region", &Notification::region},
-    {"held_at", &Notification::held_at},
-    {"arrested_at", &Notification::arrested_at},
-    {"expected_transfer", &Notification::expected_transfer},
-    {"urgency", &Notification::urgency},
-    {"consent", &Notification::consent},
-};
+// The string fields by wire name, in wire order: event and case, then the
+// case facts in their table's order (protocol/case_facts.h).
+template <typename N>  // Notification or const Notification
+auto string_fields(N& n) {
+  std::vector<std::pair<std::string_view, decltype(&n.event)>> v;
+  v.reserve(2 + case_fact_fields().size());
+  v.emplace_back("event", &n.event);
+  v.emplace_back("case", &n.case_id);
+  for (const auto& f : case_fact_fields()) v.emplace_back(f.key, &(n.facts.*(f.member)));
+  return v;
+}
 
 }  // namespace
 
@@ -42,12 +36,11 @@ Result<std::string> encode_notification(const Notification& n) {
   json::object o;
   o["v"] = 1;
   o["id"] = n.id;
-  for (const auto& f : kStrFields) {
-    const std::string& v = n.*(f.member);
-    if (!safe(v))
+  for (const auto& [key, value] : string_fields(n)) {
+    if (!safe(*value))
       return make_error(Errc::internal_error,
-                        std::string("notification field ") + f.key + " is not a code");
-    o[f.key] = v;
+                        "notification field " + std::string(key) + " is not a code");
+    o[key] = *value;
   }
   o["acks"] = n.acks;
   if (!safe(n.issued_at))
@@ -79,10 +72,10 @@ Result<Notification> decode_notification(std::string_view body) {
     return bad("notification lacks id or acks");
   n.id = id->is_uint64() ? id->as_uint64() : static_cast<std::uint64_t>(id->as_int64());
   n.acks = static_cast<std::uint32_t>(acks->as_int64());
-  for (const auto& f : kStrFields) {
-    auto* s = o.if_contains(f.key);
+  for (const auto& [key, value] : string_fields(n)) {
+    auto* s = o.if_contains(key);
     if (!s || !s->is_string()) return bad("notification lacks a field");
-    n.*(f.member) = std::string(s->as_string());
+    *value = std::string(s->as_string());
   }
   auto* issued = o.if_contains("issued_at");
   if (!issued || !issued->is_string()) return bad("notification lacks issued_at");

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "protocol/case_facts.h"
 #include "protocol/error.h"
 
 namespace cw {
@@ -18,22 +19,12 @@ namespace cw {
 inline constexpr std::size_t kNotificationBodySize = 1024;
 
 struct Notification {
-  std::uint64_t id = 0;  // feed sequence; also what an organisation acknowledges
-  std::string event;     // new_case | update | resolved | retraction | escalation | acknowledged
-  std::string case_id;   // case pseudonym, 32 hex, stable across the case's events
-  std::string status;    // detained | transferred | released | returned | ""
-  std::string people;    // count bucket: "1" | "2-4" | "5-9" | "10+" | ""
-  std::string children;  // "0" | "1" | "2-4" | "5-9" | "10+" | ""
-  std::string elderly;
-  std::string sick;
-  std::string region;             // ISO 3166-2 region of the arrest | ""
-  std::string held_at;            // facility code, or region, where held | ""
-  std::string arrested_at;        // RFC 3339, truncated to the hour | ""
-  std::string expected_transfer;  // RFC 3339, truncated to the hour | ""
-  std::string urgency;            // immediate | high | normal
-  std::string consent;            // private | advocacy
-  std::uint32_t acks = 0;         // organisations acting on the case when this was issued
-  std::string issued_at;          // RFC 3339, truncated to the hour
+  std::uint64_t id = 0;    // feed sequence; also what an organisation acknowledges
+  std::string event;       // new_case | update | resolved | retraction | escalation | acknowledged
+  std::string case_id;     // case pseudonym, 32 hex, stable across the case's events
+  CaseFacts facts;         // the case as it stands after this event
+  std::uint32_t acks = 0;  // organisations acting on the case when this was issued
+  std::string issued_at;   // RFC 3339, truncated to the hour
 
   bool operator==(const Notification&) const = default;
 };

@@ -1,12 +1,9 @@
 #include "daemon/anon/anonymiser.h"
 
 #include <array>
-#include <boost/json.hpp>
 
 #include "protocol/gazetteer.h"
 #include "protocol/timefmt.h"
-
-namespace json = boost::json;
 
 namespace cw::daemon {
 namespace {
@@ -85,24 +82,6 @@ constexpr auto kRulePaths = [] {
   return p;
 }();
 
-struct FactField {
-  const char* key;
-  std::string CaseFacts::*member;
-};
-constexpr FactField kFactFields[] = {
-    {"status", &CaseFacts::status},
-    {"people", &CaseFacts::people},
-    {"children", &CaseFacts::children},
-    {"elderly", &CaseFacts::elderly},
-    {"sick", &CaseFacts::sick},
-    {"region", &CaseFacts::region},
-    {"held_at", &CaseFacts::held_at},
-    {"arrested_at", &CaseFacts::arrested_at},
-    {"expected_transfer", &CaseFacts::expected_transfer},
-    {"urgency", &CaseFacts::urgency},
-    {"consent", &CaseFacts::consent},
-};
-
 }  // namespace
 
 std::string count_bucket(std::uint32_t n) {
@@ -126,49 +105,13 @@ std::span<const std::string_view> anonymiser_rule_paths() {
   return kRulePaths;
 }
 
-void CaseFacts::merge_from(const CaseFacts& u) {
-  for (const auto& f : kFactFields)
-    if (!(u.*(f.member)).empty()) this->*(f.member) = u.*(f.member);
-}
-
-std::string CaseFacts::to_json() const {
-  json::object o;
-  for (const auto& f : kFactFields) o[f.key] = this->*(f.member);
-  return json::serialize(o);
-}
-
-Result<CaseFacts> CaseFacts::from_json(std::string_view text) {
-  const auto damaged = make_error(Errc::store_unavailable, "stored case facts are damaged");
-  CaseFacts c;
-  std::error_code ec;
-  auto v = json::parse(json::string_view(text.data(), text.size()), ec);
-  if (ec || !v.is_object()) return damaged;
-  for (const auto& f : kFactFields) {
-    auto* s = v.as_object().if_contains(f.key);
-    if (!s) continue;  // a fact the case never had
-    if (!s->is_string()) return damaged;
-    c.*(f.member) = std::string(s->as_string());
-  }
-  return c;
-}
-
 Notification make_notification(const CaseFacts& f, std::string_view event, std::uint64_t id,
                                std::string_view case_id, std::uint32_t acks, std::int64_t now) {
   Notification n;
   n.id = id;
   n.event = event;
   n.case_id = case_id;
-  n.status = f.status;
-  n.people = f.people;
-  n.children = f.children;
-  n.elderly = f.elderly;
-  n.sick = f.sick;
-  n.region = f.region;
-  n.held_at = f.held_at;
-  n.arrested_at = f.arrested_at;
-  n.expected_transfer = f.expected_transfer;
-  n.urgency = f.urgency;
-  n.consent = f.consent;
+  n.facts = f;
   n.acks = acks;
   n.issued_at = to_hour(now);
   return n;

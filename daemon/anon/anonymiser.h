@@ -13,24 +13,12 @@
 #include <string_view>
 
 #include "protocol/alert.h"
+#include "protocol/case_facts.h"
 #include "protocol/notification.h"
 
 namespace cw::daemon {
 
-// Anonymised, generalised facts about one case event. Safe to keep in the
-// clear (they are what every subscribed organisation receives anyway).
-struct CaseFacts {
-  std::string status, people, children, elderly, sick, region, held_at, arrested_at,
-      expected_transfer, urgency, consent;
-
-  // A follow-up changes only what it says; the rest stays as the case knew it.
-  void merge_from(const CaseFacts& update);
-  std::string to_json() const;
-  // Refuses (store_unavailable) stored facts that are not what to_json wrote:
-  // damaged facts must not silently become an empty case.
-  static Result<CaseFacts> from_json(std::string_view json);
-  bool operator==(const CaseFacts&) const = default;
-};
+using cw::CaseFacts;
 
 CaseFacts anonymise(const Alert& alert);
 

@@ -49,9 +49,9 @@ std::string to_cap_xml(const Notification& n, const std::string& daemon_key_id) 
   const char* msg_type = n.event == "new_case" || n.event == "escalation" ? "Alert"
                          : n.event == "retraction"                        ? "Cancel"
                                                                           : "Update";
-  const char* urgency = n.urgency == "immediate" ? "Immediate"
-                        : n.urgency == "high"    ? "Expected"
-                                                 : "Future";
+  const char* urgency = n.facts.urgency == "immediate" ? "Immediate"
+                        : n.facts.urgency == "high"    ? "Expected"
+                                                       : "Future";
   std::string x = R"(<?xml version="1.0" encoding="UTF-8"?>)";
   x += R"(<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">)";
   x += element("identifier", "casewire-" + n.case_id + "-" + std::to_string(n.id));
@@ -60,7 +60,7 @@ std::string to_cap_xml(const Notification& n, const std::string& daemon_key_id) 
   x += element("status", "Actual");
   x += element("msgType", msg_type);
   x += element("scope", "Restricted");
-  x += element("restriction", n.consent == "private"
+  x += element("restriction", n.facts.consent == "private"
                                   ? "Private case: cleared organisations only; no publicity."
                                   : "Advocacy: the family consents to public use.");
   x += element("code", "casewire-v1");
@@ -73,21 +73,21 @@ std::string to_cap_xml(const Notification& n, const std::string& daemon_key_id) 
   x += element("headline", "casewire case " + n.case_id.substr(0, 8) + ": " + n.event);
   x += parameter("casewire:case", n.case_id);
   x += parameter("casewire:event", n.event);
-  x += parameter("casewire:status", n.status);
-  x += parameter("casewire:people", n.people);
-  x += parameter("casewire:children", n.children);
-  x += parameter("casewire:elderly", n.elderly);
-  x += parameter("casewire:sick", n.sick);
-  x += parameter("casewire:held_at", n.held_at);
-  x += parameter("casewire:arrested_at", n.arrested_at);
-  x += parameter("casewire:expected_transfer", n.expected_transfer);
-  x += parameter("casewire:consent", n.consent);
+  x += parameter("casewire:status", n.facts.status);
+  x += parameter("casewire:people", n.facts.people);
+  x += parameter("casewire:children", n.facts.children);
+  x += parameter("casewire:elderly", n.facts.elderly);
+  x += parameter("casewire:sick", n.facts.sick);
+  x += parameter("casewire:held_at", n.facts.held_at);
+  x += parameter("casewire:arrested_at", n.facts.arrested_at);
+  x += parameter("casewire:expected_transfer", n.facts.expected_transfer);
+  x += parameter("casewire:consent", n.facts.consent);
   x += parameter("casewire:acks", std::to_string(n.acks));
-  if (!n.region.empty()) {
-    auto place = find_place(n.region);
+  if (!n.facts.region.empty()) {
+    auto place = find_place(n.facts.region);
     x += "<area>";
-    x += element("areaDesc", place ? place->name : n.region);
-    x += "<geocode>" + element("valueName", "ISO 3166-2") + element("value", n.region) +
+    x += element("areaDesc", place ? place->name : n.facts.region);
+    x += "<geocode>" + element("valueName", "ISO 3166-2") + element("value", n.facts.region) +
          "</geocode>";
     x += "</area>";
   }

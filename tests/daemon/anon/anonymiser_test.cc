@@ -8,10 +8,7 @@
 #include <set>
 
 #include "daemon/delivery/cap.h"
-#include "protocol/file_io.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/process.h"
-#include "tests/support/temp_dir.h"
 
 namespace cw::daemon {
 namespace {
@@ -82,48 +79,6 @@ TEST(Anonymiser, FollowUpsMergeIntoTheCase) {
   EXPECT_EQ(CaseFacts::from_json("not json").code(), Errc::store_unavailable)
       << "damaged facts are an error";
   EXPECT_EQ(CaseFacts::from_json(R"({"region":5})").code(), Errc::store_unavailable);
-}
-
-TEST(Notification, EveryNotificationHasTheSameSize) {
-  Alert tiny;
-  tiny.kind = AlertKind::retraction;
-  auto small = encode_notification(
-      make_notification(anonymise(tiny), "retraction", 1, std::string(32, 'b'), 0, kNow));
-  auto big = encode_notification(make_notification(anonymise(test::sample_alert(kNow)),
-                                                   "acknowledged", 123456789012ull,
-                                                   std::string(32, 'c'), 4000000000u, kNow));
-  ASSERT_TRUE(small.ok() && big.ok());
-  EXPECT_EQ(small->size(), kNotificationBodySize);
-  EXPECT_EQ(big->size(), kNotificationBodySize);
-  auto back = decode_notification(*big);
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->id, 123456789012ull);
-  EXPECT_EQ(back->acks, 4000000000u);
-}
-
-TEST(Notification, RefusesToCarryAnythingButCodes) {
-  Notification n;
-  n.event = "new_case";
-  n.region = "Kim's \"house\"";
-  EXPECT_FALSE(encode_notification(n).ok());
-}
-
-TEST(Cap, OutputValidatesAgainstTheCap12SchemaForEveryEvent) {
-  test::TempDir dir;
-  auto facts = anonymise(test::sample_alert(kNow));
-  for (const char* event :
-       {"new_case", "update", "resolved", "retraction", "escalation", "acknowledged"}) {
-    auto n = *decode_notification(
-        *encode_notification(make_notification(facts, event, 5, std::string(32, 'd'), 1, kNow)));
-    auto xml = to_cap_xml(n, "0011223344556677");
-    EXPECT_EQ(xml.size(), kCapBodySize);
-    ASSERT_TRUE(write_file_atomic(dir / "a.xml", as_bytes(xml), 0644, Overwrite::yes).ok());
-    // tests/data/CAP-v1.2.xsd is the OASIS schema, unchanged.
-    auto r =
-        test::run({"/usr/bin/xmllint", "--noout", "--schema",
-                   std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd", dir / "a.xml"});
-    EXPECT_EQ(r.status, 0) << event << ": " << r.err << "\n" << xml;
-  }
 }
 
 }  // namespace
