@@ -114,6 +114,12 @@ std::string Metrics::render() const {
     for (std::size_t i = 0; i < std::size(kStages); ++i)
       out += "casewire_connection_errors_total{stage=\"" + std::string(kStages[i]) + "\"} " +
              std::to_string(connection_errors[i].load()) + "\n";
+    out +=
+        "# HELP casewire_connection_deadlines_total Connections cut at a deadline, by stage.\n"
+        "# TYPE casewire_connection_deadlines_total counter\n";
+    for (std::size_t i = 0; i < std::size(kStages); ++i)
+      out += "casewire_connection_deadlines_total{stage=\"" + std::string(kStages[i]) + "\"} " +
+             std::to_string(connection_deadlines[i].load()) + "\n";
   }
   line(out, "casewire_internal_errors_total",
        "Exceptions caught at the event loop (a bug: report it).", "counter", internal_errors);

@@ -57,6 +57,10 @@ struct Metrics {
   enum class ConnectionStage : std::size_t { handshake, read, write, count_ };
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ConnectionStage::count_)>
       connection_errors{};
+  // Connections cut at a deadline (handshake, head or body, write): a slow
+  // client, a bad network, or someone holding sockets on purpose.
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ConnectionStage::count_)>
+      connection_deadlines{};
   Histogram ingest_seconds;        // request body received -> response queued
   Histogram store_commit_seconds;  // one group commit
   Histogram store_batch_size;

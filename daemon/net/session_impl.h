@@ -102,13 +102,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
-  // Every error ends this connection only. The expected ones (above) are
-  // not counted; any other is counted by stage in metrics
+  // Every error ends this connection only. Deadlines are counted by stage
+  // (casewire_connection_deadlines_total); other expected ends (above) are
+  // not; any other error is counted by stage
   // (casewire_connection_errors_total) - never logged with detail, which
   // could carry an address.
   void fail(beast::error_code ec, Metrics::ConnectionStage stage) {
-    if (!expected_end(ec))
-      state_->metrics.connection_errors[static_cast<std::size_t>(stage)].fetch_add(1);
+    const auto i = static_cast<std::size_t>(stage);
+    if (ec == beast::error::timeout) state_->metrics.connection_deadlines[i].fetch_add(1);
+    if (!expected_end(ec)) state_->metrics.connection_errors[i].fetch_add(1);
   }
 
   void on_handshake(beast::error_code ec) {

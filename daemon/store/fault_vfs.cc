@@ -2,13 +2,18 @@
 
 #ifdef CASEWIRE_FAULT_INJECTION
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+
+#include "daemon/store/power_loss_vfs.h"
 
 namespace cw::daemon::fault {
 namespace {
@@ -158,6 +163,12 @@ bool compiled_in() {
 }
 
 const char* vfs_name() {
+  if (const char* pl = std::getenv("CASEWIRE_POWER_LOSS_VFS"); pl && *pl) {
+    char* rest = nullptr;
+    const auto leak = std::strtoul(pl, &rest, 10);
+    const auto sync_us = *rest == ':' ? std::strtoul(rest + 1, nullptr, 10) : 2000;
+    return power_loss_vfs(static_cast<unsigned>(leak), static_cast<unsigned>(sync_us));
+  }
   static std::once_flag once;
   std::call_once(once, [] {
     g_plan = parse_plan();
@@ -173,6 +184,30 @@ bool ack_before_commit() {
 
 std::uint64_t injected() {
   return g_injected.load();
+}
+
+const char* synchronous_pragma() {
+  const char* v = std::getenv("CASEWIRE_FAULT_SYNCHRONOUS_OFF");
+  return v && std::strcmp(v, "1") == 0 ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL";
+}
+
+void mark(Phase p) {
+  // A shared mapping: the byte is in the page cache the moment it is stored,
+  // so it survives the SIGKILL whose landing place it records.
+  static volatile char* byte = []() -> volatile char* {
+    const char* path = std::getenv("CASEWIRE_FAULT_PHASE_FILE");
+    if (!path || !*path) return nullptr;
+    int fd = ::open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || ::ftruncate(fd, 1) != 0) {
+      if (fd >= 0) ::close(fd);
+      return nullptr;
+    }
+    void* m = ::mmap(nullptr, 1, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::close(fd);
+    return m == MAP_FAILED ? nullptr : static_cast<volatile char*>(m);
+  }
+  ();
+  if (byte) *byte = static_cast<char>(p);
 }
 
 }  // namespace cw::daemon::fault
@@ -192,6 +227,10 @@ bool ack_before_commit() {
 std::uint64_t injected() {
   return 0;
 }
+const char* synchronous_pragma() {
+  return "PRAGMA synchronous=FULL";
+}
+void mark(Phase) {}
 }  // namespace cw::daemon::fault
 
 #endif

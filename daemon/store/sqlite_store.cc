@@ -194,6 +194,16 @@ Status run(sqlite3* db, Stmt& s, const char* what) {
   return s.step() == SQLITE_DONE ? Status::Ok() : db_error(db, what);
 }
 
+// WAL: readers never block the writer. synchronous=FULL: the WAL is fsync'd
+// at every commit, which is what makes a receipt a promise (only a
+// fault-injection build's negative control can turn that off).
+Status set_writer_pragmas(sqlite3* db) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", fault::synchronous_pragma(),
+                             "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"})
+    if (auto st = exec(db, pragma); !st.ok()) return st;
+  return Status::Ok();
+}
+
 Result<sqlite3*> open_db(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, fault::vfs_name()) !=
@@ -446,6 +456,7 @@ class SqliteStore final : public Store {
     }
     const auto start = std::chrono::steady_clock::now();
     new_notifications_ = false;
+    fault::mark(fault::Phase::writing);
     Status st = exec(wdb_, "BEGIN IMMEDIATE");
     // A job that throws (allocation failure, a bug) aborts the batch like a
     // failed statement; nothing may end the writer thread with callers waiting.
@@ -457,16 +468,19 @@ class SqliteStore final : public Store {
     }
     if (st.ok() && fault::ack_before_commit()) {
       // NEGATIVE CONTROL ONLY (fault-injection builds): tell callers their
-      // writes are safe before they are, and linger, so a crash test that is
-      // working must see acknowledged alerts go missing.
+      // writes are safe before they are, so a crash test that is working
+      // must see acknowledged alerts go missing.
       for (auto& j : batch) j.finish(true);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      fault::mark(fault::Phase::committing);
       (void)exec(wdb_, "COMMIT");
+      fault::mark(fault::Phase::idle);
       return;
     }
     // COMMIT is where SQLite fsyncs the WAL (synchronous=FULL). Only when it
     // succeeds may anyone in this batch be told their write is safe.
+    fault::mark(fault::Phase::committing);
     if (st.ok()) st = exec(wdb_, "COMMIT");
+    fault::mark(fault::Phase::idle);
     if (!st.ok()) {
       (void)exec(wdb_, "ROLLBACK");
       failed_ = true;
@@ -502,9 +516,7 @@ class SqliteStore final : public Store {
     auto db = open_db(path_, SQLITE_OPEN_READWRITE);
     if (!db) return false;
     wdb_ = *db;
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"})
-      if (!exec(wdb_, pragma).ok()) return false;
+    if (!set_writer_pragmas(wdb_).ok()) return false;
     Stmt check(wdb_, "PRAGMA quick_check");
     if (!check || check.step() != SQLITE_ROW || check.text(0) != "ok") return false;
     reset_next_seq();
@@ -943,12 +955,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& o) {
     sqlite3_close(wdb);
     return e;
   };
-  // WAL: readers never block the writer. synchronous=FULL: the WAL is fsync'd
-  // at every commit, which is what makes a receipt a promise.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"}) {
-    if (auto st = exec(wdb, pragma); !st.ok()) return fail(st.error());
-  }
+  if (auto st = set_writer_pragmas(wdb); !st.ok()) return fail(st.error());
   {
     Stmt jm(wdb, "PRAGMA journal_mode");
     if (!jm || jm.step() != SQLITE_ROW || jm.text(0) != "wal")

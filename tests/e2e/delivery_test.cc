@@ -12,9 +12,12 @@
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/seized.h"
 
 namespace json = boost::json;
 
@@ -25,17 +28,6 @@ using namespace std::chrono_literals;
 
 std::string str(const Bytes& b) {
   return std::string(as_chars(b));
-}
-
-// Waits until `pred` holds (polling), up to `timeout`.
-template <class F>
-bool eventually(F pred, std::chrono::milliseconds timeout = 20s) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
 }
 
 // Feed output lines (--json) parsed.
@@ -60,6 +52,46 @@ Alert new_case(const char* region, Consent consent = Consent::advocacy,
   a.urgency = u;
   return a;
 }
+
+// A throwaway certificate authority made with the openssl tool, so HTTPS
+// webhook tests check the daemon's verification against certificates it has
+// never seen: `leaf` issues a certificate for `name`, signed by this CA.
+class TestCa {
+ public:
+  TestCa(std::string dir, const std::string& name) : dir_(std::move(dir)), name_(name) {
+    key_and_cert("/CN=casewire test CA " + name, name_ + "-ca", "");
+  }
+  std::string cert() const { return dir_ + "/" + name_ + "-ca.pem"; }
+  // Returns {certificate, key} paths of a leaf for host `host`.
+  std::pair<std::string, std::string> leaf(const std::string& host) {
+    const std::string base = name_ + "-" + host;
+    key_and_cert("/CN=" + host, base, host);
+    return {dir_ + "/" + base + ".pem", dir_ + "/" + base + ".key"};
+  }
+
+ private:
+  void key_and_cert(const std::string& subject, const std::string& base, const std::string& host) {
+    const std::string key = dir_ + "/" + base + ".key", pem = dir_ + "/" + base + ".pem";
+    if (host.empty()) {
+      expect_ok(run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", pem, "-days", "2",
+                     "-subj", subject}));
+      return;
+    }
+    const std::string csr = dir_ + "/" + base + ".csr", ext = dir_ + "/" + base + ".ext";
+    ASSERT_TRUE(
+        write_file_atomic(ext, as_bytes("subjectAltName=DNS:" + host + "\n"), 0600, Overwrite::yes)
+            .ok());
+    expect_ok(
+        run({"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", key, "-out", csr, "-subj", subject}));
+    expect_ok(run({"/usr/bin/openssl", "x509", "-req", "-in", csr, "-CA", cert(), "-CAkey",
+                   dir_ + "/" + name_ + "-ca.key", "-CAcreateserial", "-out", pem, "-days", "2",
+                   "-extfile", ext}));
+  }
+  static void expect_ok(const RunResult& r) { ASSERT_EQ(r.status, 0) << r.err; }
+  std::string dir_, name_;
+};
 
 class Delivery : public ::testing::Test {
  protected:
@@ -474,6 +506,46 @@ TEST_F(Delivery, CapSubscribersGetValidCap) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
+// Claim: an HTTPS webhook is delivered only to the receiver whose certificate
+// chains to a trusted CA and names the host in the URL. The daemon trusts the
+// test CA through OpenSSL's SSL_CERT_FILE (the system store otherwise).
+TEST_F(Delivery, HttpsWebhooksVerifyTheReceiversCertificateAndHostName) {
+  make();
+  TestCa trusted(inst->dir(), "trusted"), stranger(inst->dir(), "stranger");
+  struct Case {
+    const char* name;
+    std::pair<std::string, std::string> cert;
+    bool delivered;
+  };
+  std::vector<Case> cases = {
+      {"good", trusted.leaf("localhost"), true},
+      {"wronghost", trusted.leaf("wrong.example"), false},
+      {"unknownca", stranger.leaf("localhost"), false},
+  };
+  std::vector<std::unique_ptr<Receiver>> rx;
+  for (auto& c : cases) {
+    rx.push_back(std::make_unique<Receiver>(inst->dir(), c.name, ""));
+    rx.back()->use_tls(c.cert.first, c.cert.second);
+    rx.back()->start();
+    auto org = inst->add_org(c.name, OrgOptions{.webhook_url = rx.back()->url()});
+    rx.back()->set_secret(org.webhook_secret);
+  }
+  inst->set_env("SSL_CERT_FILE", trusted.cert());
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return rx[0]->lines().size() == 1; }))
+      << "a receiver with a good certificate is delivered to";
+  auto got = json::parse(rx[0]->lines()[0]).as_object();
+  EXPECT_TRUE(got.at("hmac_ok").as_bool());
+  EXPECT_EQ(got.at("path").as_string(), "/hook");
+  // The other two are tried (and retried) but never receive a byte of it.
+  ASSERT_TRUE(
+      eventually([&] { return inst->metric("casewire_webhook_failed_attempts_total") >= 4; }));
+  EXPECT_TRUE(rx[1]->lines().empty()) << "a certificate for another host name was accepted";
+  EXPECT_TRUE(rx[2]->lines().empty()) << "a certificate from an unknown CA was accepted";
+  EXPECT_EQ(inst->metric("casewire_webhook_delivered_total"), 1u);
+}
+
 TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {
   make("escalate_after_s = 1\n");
   Receiver rx(inst->dir(), "canary", "");
@@ -493,14 +565,20 @@ TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {
   ASSERT_TRUE(eventually(
       [&] { return rx.lines().size() >= 2 && inst->metric("casewire_escalations_total") >= 1; }));
   auto feed = inst->client(org, {"--json", "feed", "--pull", "--from-start"});
-  auto metrics = inst->metrics();
-  inst->stop();
+  ASSERT_EQ(feed.status, 0) << feed.err;
+  ASSERT_GE(json_lines(feed.out).size(), 2u) << "the canary case must have reached the feed";
+  ASSERT_TRUE(rej);
+  EXPECT_EQ(rej->status, 422);
+  // Every header and path of every webhook request, the feed, metrics, the
+  // log, the rejection, and the files both while running (WAL) and after.
   std::string everything = read_text(inst->dir() + "/canary.hooks") + feed.out + feed.err +
-                           metrics + inst->log() + (rej ? rej->body : "") +
-                           read_text(inst->db_path()) + read_text(inst->db_path() + "-wal");
+                           inst->metrics() + rej->body + seized_files(*inst);
+  inst->stop();
+  everything += seized_files(*inst);
   for (const char* c : kAllCanaries) EXPECT_EQ(everything.find(c), std::string::npos) << c;
-  EXPECT_EQ(everything.find(key_id_hex(alice.id)), std::string::npos)
-      << "the sender's key id leaked";
+  expect_absent(everything, alice.id, "the sender's key id");
+  expect_absent(everything, alice.identity->sign.public_key().bytes, "the sender's public key");
+  expect_absent(everything, ref, "the alert id");
 }
 
 }  // namespace

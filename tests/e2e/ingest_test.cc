@@ -13,9 +13,11 @@
 #include "protocol/envelope_testing.h"
 #include "protocol/file_io.h"
 #include "protocol/receipt.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/seized.h"
 
 namespace cw::test {
 namespace {
@@ -324,6 +326,60 @@ TEST_F(Ingest, SlowLorisIsCutOffAtTheHeaderDeadlineWhileOthersAreServed) {
   EXPECT_LT(cut_after, std::chrono::seconds(5)) << "header deadline is 1.5 s";
 }
 
+TEST_F(Ingest, ADribbledBodyIsCutOffAtTheBodyDeadlineWhileOthersAreServed) {
+  auto slow = RawClient::connect(inst->port(), true, std::chrono::seconds(1));
+  ASSERT_TRUE(slow->handshake_ok());
+  // A complete head at once (the header deadline is met), then the body a
+  // byte every 250 ms: only the body deadline (1.5 s here) can end it.
+  ASSERT_TRUE(slow->send("POST /v1/alerts HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                         std::to_string(envelope::kWireSize) + "\r\n\r\n"));
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<bool> cut{false};
+  std::chrono::steady_clock::duration cut_after{};
+  std::thread dribble([&] {
+    for (std::size_t i = 0; i < 200; ++i) {
+      if (!slow->send("x")) {
+        cut_after = std::chrono::steady_clock::now() - started;
+        cut = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
+  expect_serving_with_rows(0);
+  dribble.join();
+  EXPECT_TRUE(cut) << "the dribbling client was never cut off";
+  EXPECT_LT(cut_after, std::chrono::seconds(8)) << "body deadline is 1.5 s";
+  EXPECT_TRUE(eventually([&] {
+    return inst->metric("casewire_connection_deadlines_total{stage=\"read\"}") >= 1;
+  })) << "the connection ended some other way than the body deadline";
+}
+
+// A client that sends requests but never reads the answers: once the socket
+// buffers are full the daemon's write cannot finish, and the write deadline
+// (1.5 s here) must free the connection.
+TEST(IngestLimits, AReaderThatNeverReadsIsCutOffAtTheWriteDeadline) {
+  // No per-address request budget: its 429 would close the connection first.
+  Instance inst("write_timeout_ms = 1500\nper_ip_per_minute = 0\n");
+  auto alice = inst.add_contact("alice");
+  inst.start();
+  auto stuck = RawClient::connect(inst.port(), true, std::chrono::seconds(30), nullptr, 1024);
+  ASSERT_TRUE(stuck->handshake_ok());
+  // Right-sized junk: each is answered (1024 bytes, connection kept open).
+  const std::string junk =
+      http_request("POST", "/v1/alerts", std::string(envelope::kWireSize, 'x'));
+  bool cut = false;
+  for (int i = 0; i < 20000 && !cut; ++i) cut = !stuck->send(junk);
+  EXPECT_TRUE(cut) << "the daemon kept a connection whose reader never reads";
+  // The daemon counts the cut just after closing the socket.
+  EXPECT_TRUE(eventually([&] {
+    return inst.metric("casewire_connection_deadlines_total{stage=\"write\"}") >= 1;
+  })) << "the connection ended some other way than the write deadline";
+  auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+}
+
 TEST_F(Ingest, SigtermDrainsAndExitsCleanly) {
   expect_serving_with_rows(0);
   inst->stop();
@@ -358,16 +414,34 @@ TEST_F(Ingest, CheapChecksCostNoSignatureVerification) {
 }
 
 TEST_F(Ingest, NoCanaryReachesLogsMetricsOrTheDatabaseFile) {
-  for (int i = 0; i < 3; ++i) post_alert(inst->port(), str(inst->seal(alice, sample_alert())));
+  std::vector<AlertId> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(random_alert_id());
+    auto r =
+        post_alert(inst->port(), str(inst->seal(alice, sample_alert(), ids.back(), unix_now())));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << "the canaries must be inside accepted alerts to prove anything";
+  }
   auto bad = sample_alert();
   bad.people->children = 99;  // rejected alerts must not echo content either
-  post_alert(inst->port(), str(inst->seal(alice, bad)));
+  const auto bad_id = random_alert_id();
+  auto rej = post_alert(inst->port(), str(inst->seal(alice, bad, bad_id, unix_now())));
+  ASSERT_TRUE(rej);
+  EXPECT_EQ(rej->status, 422);
+  EXPECT_EQ(error_code_of(*rej), "invalid_alert");
+  ASSERT_EQ(inst->count_alerts(), 3u);
+  // The WAL as it is while the daemon runs (a clean stop empties it), then
+  // the files after the stop's checkpoint.
+  ASSERT_GT(read_text(inst->db_path() + "-wal").size(), 0u) << "the WAL holds the alerts now";
+  std::string everything = seized_files(*inst) + inst->metrics() + rej->body;
   inst->stop();
-  std::string everything =
-      inst->log() + read_text(inst->db_path()) + read_text(inst->db_path() + "-wal");
+  everything += seized_files(*inst);
   for (const char* canary : kAllCanaries)
     EXPECT_EQ(everything.find(canary), std::string::npos) << canary;
-  EXPECT_EQ(everything.find(key_id_hex(alice.id)), std::string::npos) << "sender key id leaked";
+  expect_absent(everything, alice.id, "the sender's key id");
+  expect_absent(everything, alice.identity->sign.public_key().bytes, "the sender's public key");
+  for (const auto& id : ids) expect_absent(everything, id, "an accepted alert's id");
+  expect_absent(everything, bad_id, "a rejected alert's id");
 }
 
 TEST(IngestLimits, ConnectionFloodPastTheCapIsClosedAndServiceResumes) {

@@ -32,6 +32,9 @@ class DbReader {
   std::int64_t scalar_i64(const std::string& sql, std::int64_t bind) {
     return first(sql.c_str(), [&](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, bind); });
   }
+  // Why the last query that returned -1 failed.
+  const std::string& last_error() const { return last_error_; }
+
   std::string text(const char* sql) {
     sqlite3_stmt* s = nullptr;
     std::string v;
@@ -65,9 +68,11 @@ class DbReader {
       bind(s);
       if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
     }
+    if (v < 0) last_error_ = sqlite3_errmsg(db_);
     sqlite3_finalize(s);
     return v;
   }
+  std::string last_error_;
   sqlite3* db_ = nullptr;
 };
 

@@ -214,6 +214,7 @@ void Receiver::start() {
       dir_ + "/" + name_ + ".secret",
       "--status-file",
       dir_ + "/" + name_ + ".status"};
+  if (!tls_cert_.empty()) argv.insert(argv.end(), {"--tls-cert", tls_cert_, "--tls-key", tls_key_});
   // Port 0 the first time; then the same port, as a restarted receiver would.
   for (int attempt = 0; attempt < 50; ++attempt) {
     proc_ = std::make_unique<Process>(argv, dir_ + "/" + name_ + "-run" + std::to_string(runs_));
@@ -222,6 +223,11 @@ void Receiver::start() {
   }
   auto out = proc_->out();
   port_ = static_cast<std::uint16_t>(std::stoi(out.substr(out.find("listening on ") + 13)));
+}
+
+void Receiver::use_tls(std::string cert_file, std::string key_file) {
+  tls_cert_ = std::move(cert_file);
+  tls_key_ = std::move(key_file);
 }
 
 void Receiver::stop() {

@@ -47,14 +47,22 @@ struct Org {
 class Receiver {
  public:
   Receiver(const std::string& dir, const std::string& name, std::string secret);
+  // Serve HTTPS with this certificate chain and key (PEM files) from the next start.
+  void use_tls(std::string cert_file, std::string key_file);
   void start();
   void stop();
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  // http://127.0.0.1:PORT/hook, or https://localhost:PORT/hook with TLS (a
+  // name, so the sender has a host name to check the certificate against).
+  std::string url() const {
+    return (tls_cert_.empty() ? "http://127.0.0.1:" : "https://localhost:") +
+           std::to_string(port_) + "/hook";
+  }
   void answer(int status);                     // what it answers from now on
   void set_secret(const std::string& secret);  // takes effect with the next request
   std::vector<std::string> lines() const;      // one JSON object per request received
  private:
   std::string dir_, name_;
+  std::string tls_cert_, tls_key_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Process> proc_;
   int runs_ = 0;

@@ -56,10 +56,13 @@ std::unique_ptr<RawClient> RawClient::idle(std::uint16_t port, const char* sourc
 }
 
 std::unique_ptr<RawClient> RawClient::connect(std::uint16_t port, bool tls,
-                                              std::chrono::milliseconds timeout,
-                                              const char* source) {
+                                              std::chrono::milliseconds timeout, const char* source,
+                                              int receive_buffer) {
   auto c = std::unique_ptr<RawClient>(new RawClient());
   c->fd_ = tcp_socket_from(source);
+  // Before connect, so the window the daemon sees is small from the start.
+  if (receive_buffer > 0)
+    ::setsockopt(c->fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   timeval tv{static_cast<time_t>(timeout.count() / 1000),
              static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(c->fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -22,10 +22,11 @@ class RawClient {
  public:
   // TLS 1.3 without certificate checks (tests check pins elsewhere).
   // `source`: a local IPv4 address to connect from (any of 127.0.0.0/8 is
-  // this machine), so one test can play several hosts.
+  // this machine), so one test can play several hosts. `receive_buffer`
+  // (bytes, 0 = the system's) plays a reader on a narrow link.
   static std::unique_ptr<RawClient> connect(
       std::uint16_t port, bool tls, std::chrono::milliseconds timeout = std::chrono::seconds(5),
-      const char* source = nullptr);
+      const char* source = nullptr, int receive_buffer = 0);
   // A TCP connection that never starts TLS or sends anything.
   static std::unique_ptr<RawClient> idle(std::uint16_t port, const char* source = nullptr);
   ~RawClient();

@@ -3,9 +3,11 @@
 
 Listens on loopback, verifies the Standard Webhooks v1 HMAC signature with
 Python's own hmac module (an implementation independent of casewired's), and
-appends one JSON line per request to --log. The status it answers is read from
---status-file on each request (default 200), so a test can make it fail,
-answer 410, or ask the sender to slow down, while it runs.
+appends one JSON line per request to --log: the path, every header as sent,
+the body and the verdict. The status it answers is read from --status-file on
+each request (default 200), so a test can make it fail, answer 410, or ask the
+sender to slow down, while it runs. With --tls-cert/--tls-key it serves HTTPS
+(a test CA's certificate), so a test can check the sender verifies it.
 """
 import argparse
 import base64
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import ssl
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +26,8 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--secret-file", default="", help="whsec_ secret, re-read on every request")
     ap.add_argument("--status-file", default="")
+    ap.add_argument("--tls-cert", default="")
+    ap.add_argument("--tls-key", default="")
     args = ap.parse_args()
 
     def current_key():
@@ -52,6 +57,9 @@ def main():
                     text = f.read().strip()
                     status = int(text) if text else 200
             record = {
+                "path": self.path,
+                "method": self.command,
+                "headers": [[k, v] for k, v in self.headers.items()],
                 "id": wid,
                 "timestamp": ts,
                 "signature": sig,
@@ -73,6 +81,10 @@ def main():
             pass
 
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print(f"listening on {srv.server_address[1]}", flush=True)
     srv.serve_forever()
 
