@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libsodium-dev libssl-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcli11-dev libtomlplusplus-dev
-  libxml2-utils microsocks python3 curl openssl procps iproute2
+  libxml2-utils microsocks python3 python3-nacl curl openssl procps iproute2
   clang libclang-rt-14-dev clang-format
 )
 
