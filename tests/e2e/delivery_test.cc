@@ -135,8 +135,8 @@ TEST_F(Delivery, WebhookOutageLosesNothingAndEverySignatureVerifies) {
   // The receiver is down: alerts are still accepted and queued.
   std::set<std::string> sent;
   for (int i = 0; i < 5; ++i) sent.insert(send(new_case("CN-JL")));
-  std::this_thread::sleep_for(800ms);
-  EXPECT_GT(inst->metric("casewire_webhook_failed_attempts_total"), 0u);
+  EXPECT_TRUE(
+      eventually([&] { return inst->metric("casewire_webhook_failed_attempts_total") > 0; }));
   // Bring the receiver back on the same URL.
   back.start();
   ASSERT_EQ(back.url(), url) << "receiver must come back on the same port";
@@ -203,7 +203,8 @@ TEST_F(Delivery, AStreamingSubscriberThatReconnectsWithLastEventIdMissesNothing)
   // A streaming reader started before the next event must also see it live.
   Process live({bin("casewire"), "--home", org.home, "--json", "feed", "--count", "4"},
                inst->dir() + "/live");
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(eventually([&] { return inst->metric("casewire_feed_streams") >= 1; }))
+      << "the live reader never connected";
   send(new_case("CN-JL"));
   ASSERT_TRUE(live.wait(20s).has_value()) << "the live feed did not get the new event";
   auto a = json_lines(first.out), b = json_lines(live.out());

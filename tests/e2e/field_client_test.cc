@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "protocol/file_io.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
 #include "tests/support/raw_client.h"
@@ -105,7 +106,8 @@ TEST_F(FieldClient, DeliversThroughARealSocks5Proxy) {
   const auto port = free_port();
   Process socks({"/usr/bin/microsocks", "-i", "127.0.0.1", "-p", std::to_string(port)},
                 inst->dir() + "/microsocks");
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(eventually([&] { return RawClient::idle(port)->handshake_ok(); }, 10s))
+      << "microsocks is not listening";
   auto r =
       inst->client(alice, send_args({"--proxy", "socks5h://127.0.0.1:" + std::to_string(port)}));
   EXPECT_EQ(r.status, 0) << r.err;
@@ -232,7 +234,8 @@ TEST_F(FieldClient, FlushWatchKeepsTryingUntilTheDaemonIsBack) {
   ASSERT_EQ(inst->client(alice, send_args()).status, 3);
   Process watcher({bin("casewire"), "--home", alice.home, "outbox", "flush", "--watch"},
                   inst->dir() + "/watch");
-  std::this_thread::sleep_for(1500ms);
+  // One round has failed against the stopped daemon before it comes back.
+  ASSERT_TRUE(watcher.wait_for_output("still in the outbox", 20s)) << watcher.err();
   inst->start();  // same port is not guaranteed; re-pointed home is read at each round
   auto st = watcher.wait(60s);
   ASSERT_TRUE(st.has_value()) << "flush --watch did not finish";
@@ -249,7 +252,15 @@ TEST_F(FieldClient, AClientKilledMidSendStillDeliversExactlyOnce) {
     Process send({bin("casewire"), "--home", alice.home, "send", "--people", "2", "--arrest-place",
                   "CN-JL", "--urgency", "high", "--consent", "private"},
                  inst->dir() + "/killed" + std::to_string(i));
-    std::this_thread::sleep_for(400ms);
+    // Killed while its connection hangs in the tarpit (the alert is already
+    // in the outbox by then: it is written before the first byte is sent).
+    ASSERT_TRUE(eventually([&] {
+      const auto o = tarpit.proc->out();
+      std::size_t n = 0;
+      for (auto at = o.find("accepted"); at != std::string::npos; at = o.find("accepted", at + 1))
+        ++n;
+      return n > static_cast<std::size_t>(i);
+    }));
     send.signal(SIGKILL);
     send.wait(5s);
   }

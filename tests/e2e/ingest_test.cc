@@ -451,18 +451,23 @@ TEST(IngestLimits, ConnectionFloodPastTheCapIsClosedAndServiceResumes) {
   // Four connections busy with a request (head sent, body pending): real
   // work, which is never shed to make room.
   std::vector<std::unique_ptr<RawClient>> held;
+  const std::string junk =
+      http_request("POST", "/v1/alerts", std::string(envelope::kWireSize, 'x'));
   for (int i = 0; i < 4; ++i) {
     held.push_back(RawClient::connect(inst.port(), true));
     ASSERT_TRUE(held.back()->handshake_ok());
+    // One answered request first: when its answer is read, the daemon has
+    // certainly seen a request on this connection (no sleep and hope).
+    ASSERT_TRUE(held.back()->send(junk));
+    ASSERT_TRUE(held.back()->read_reply().has_value());
     ASSERT_TRUE(
         held.back()->send("POST /v1/alerts HTTP/1.1\r\nHost: t\r\nContent-Length: 8253\r\n\r\n"));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the heads arrive
   auto extra = RawClient::connect(inst.port(), true, std::chrono::seconds(2));
   EXPECT_FALSE(extra->handshake_ok()) << "the connection past the cap must be closed";
   EXPECT_GE(inst.metric("casewire_connections_refused_total"), 1u);
   held.clear();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(eventually([&] { return inst.metric("casewire_open_connections") == 0; }));
   auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 201);

@@ -13,7 +13,7 @@ CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -D
 cmake --build "$build" -j"$(nproc)" >/dev/null
 work=$(mktemp -d /tmp/casewire-fuzz-XXXXXX)
 status=0
-for t in envelope alert signed keyfile request config url sse; do
+for t in envelope alert signed keyfile request config url sse api; do
   mkdir -p "$work/$t"
   cp tests/fuzz/corpus/$t/* "$work/$t/"
   echo "== fuzz_$t for ${seconds}s"

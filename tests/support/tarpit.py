@@ -13,3 +13,4 @@ held = []
 while True:
     c, _ = srv.accept()
     held.append(c)
+    print("accepted", flush=True)  # tests wait for this rather than sleep
