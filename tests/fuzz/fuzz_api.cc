@@ -74,15 +74,15 @@ struct World {
     store = std::move(*s);
     ingest = std::make_unique<Ingest>(*keys, *trust, *store, metrics, 1800);
     Limits limits;
-    limits.per_ip_per_minute = 0;      // every input comes from 127.0.0.1
+    limits.per_ip_per_minute = 0;  // every input comes from 127.0.0.1
     limits.max_connections_per_ip = 0;
     limits.header_timeout_ms = 2000;
     limits.body_timeout_ms = 2000;
     limits.write_timeout_ms = 2000;
     server = std::make_unique<Server>(ioc, limits, metrics);
-    auto api = std::make_shared<ApiHandler>(ApiDeps{limits, metrics, *ingest, *store, hub, *trust,
-                                                    *keys, ioc.get_executor(),
-                                                    std::chrono::milliseconds(500)});
+    auto api =
+        std::make_shared<ApiHandler>(ApiDeps{limits, metrics, *ingest, *store, hub, *trust, *keys,
+                                             ioc.get_executor(), std::chrono::milliseconds(500)});
     auto ep = server->listen(*parse_host_port("127.0.0.1:0"), api, nullptr);
     if (!ep) std::abort();
     port = ep->port();
