@@ -6,12 +6,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
+#include <ostream>
 #include <thread>
 
 #include "daemon/api/admin.h"
 #include "daemon/api/api.h"
 #include "daemon/api/feed.h"
 #include "daemon/delivery/dispatcher.h"
+#include "daemon/deployment_audit.h"
 #include "daemon/event_loop.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/keyring.h"
@@ -20,6 +22,7 @@
 #include "daemon/net/server.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/sqlite_store.h"
+#include "daemon/systemd.h"
 #include "daemon/trust.h"
 #include "trust/daemon_dir.h"
 
@@ -66,8 +69,12 @@ struct Loaded {
 
 Result<Loaded> load_keys_and_trust(const Config& c) {
   DaemonDir d{c.keys_dir};
+  // Under systemd the passphrase comes as a credential (LoadCredential=
+  // passphrase:...) unless the config names a file.
+  const std::string passphrase_file =
+      c.passphrase_file.empty() ? service_credential("passphrase") : c.passphrase_file;
   auto keys =
-      Keyring::load(c.keys_dir, PassphraseSource{c.passphrase_file, c.insecure_unencrypted_key});
+      Keyring::load(c.keys_dir, PassphraseSource{passphrase_file, c.insecure_unencrypted_key});
   if (!keys) return keys.error();
   auto trust = TrustView::load(d.trust());
   if (!trust) return trust.error();
@@ -76,9 +83,17 @@ Result<Loaded> load_keys_and_trust(const Config& c) {
 
 }  // namespace
 
-Status check_config(const Config& config) {
+Status check_config(const Config& config, std::ostream& report) {
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
+  std::size_t errors = 0;
+  for (const auto& f : audit_deployment(config, loaded->trust->store())) {
+    const bool error = f.severity == Finding::Severity::error;
+    errors += error ? 1 : 0;
+    report << (error ? "error: " : "warning: ") << f.message << "\n";
+  }
+  if (errors)
+    return make_error(Errc::bad_config, std::to_string(errors) + " problem(s) listed above");
   DaemonDir d{config.keys_dir};
   auto tls = make_tls_context(d.tls_cert(), d.tls_key());
   if (!tls) return tls.error();
@@ -144,6 +159,7 @@ int Daemon::run() {
             << "admin listening on " << admin_ep->address().to_string() << ":" << admin_ep->port()
             << std::endl;
   d.dispatcher->start();
+  notify_service_manager("READY=1\nSTATUS=serving");
   if (fault::compiled_in()) log_event("fault_injection_build");
   log_event("started", {LogField::num("threads", d.config.threads)});
   if (d.config.insecure_unencrypted_key) log_event("insecure_unencrypted_key_allowed");
@@ -153,6 +169,7 @@ int Daemon::run() {
   on_signal = [&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
+      notify_service_manager("RELOADING=1");
       auto fresh = TrustView::load(d.dir.trust());
       if (fresh) {
         d.trust.set(std::move(*fresh));
@@ -164,9 +181,11 @@ int Daemon::run() {
         // Keep serving with the old trust store rather than none.
         log_event("trust_reload_failed", {LogField::code(fresh.code())});
       }
+      notify_service_manager("READY=1\nSTATUS=serving");
       signals.async_wait(on_signal);
       return;
     }
+    notify_service_manager("STOPPING=1");
     log_event("draining");
     d.server->drain(std::chrono::seconds(10), [&] {
       signals.cancel();

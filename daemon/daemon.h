@@ -2,6 +2,7 @@
 // and runs until SIGTERM (drain) - reloading the trust store on SIGHUP.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 
 #include "daemon/config.h"
@@ -22,8 +23,10 @@ class Daemon {
   std::unique_ptr<Impl> impl_;
 };
 
-// Loads keys, trust store and database exactly as run() would, then returns:
-// what --check-config does.
-Status check_config(const Config& config);
+// Loads keys, trust store and database exactly as run() would, and audits
+// the deployment (deployment_audit.h), writing each finding to `report`:
+// what --check-config does. Fails on the first load error or on any
+// error-severity finding; warnings alone pass.
+Status check_config(const Config& config, std::ostream& report);
 
 }  // namespace cw::daemon

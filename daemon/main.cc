@@ -49,7 +49,7 @@ int real_main(int argc, char** argv) {
     return 1;
   }
   if (check) {
-    auto st = cw::daemon::check_config(*config);
+    auto st = cw::daemon::check_config(*config, std::cerr);
     if (!st.ok()) {
       std::cerr << "error: " << cw::code_name(st.code()) << ": " << st.error().message << "\n";
       return 1;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what casewire needs and runs the whole test suite:
-#   1. build with -Werror (RelWithDebInfo) and run every test with CTest
+#   1. build with -Werror (RelWithDebInfo) and run every test with CTest; package it
+#      as a .deb, install, check and remove it (root only)
 #   2. build with AddressSanitizer + UndefinedBehaviorSanitizer and run every test again
 #   3. run each libFuzzer target briefly from its committed seed corpus (needs clang)
 # Exits non-zero on any failure. Usage: deploy/test.sh [--no-sanitize] [--no-fuzz]
@@ -35,6 +36,11 @@ cmake --build build -j"$jobs"
 
 stage "tests"
 ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
+
+stage "Debian package: build, install, check owners and modes, remove"
+# Packages what was just tested (deploy/package.sh alone makes a Release build).
+deb=$(deploy/package.sh build | tail -1)
+tests/package/deb_test.sh "$deb"
 
 if ((sanitize)); then
   stage "build (AddressSanitizer + UndefinedBehaviorSanitizer)"

@@ -23,6 +23,12 @@ void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   Response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   res.body() = metrics_.render();
+  // The same verdict as /healthz, for alerting rules (deploy/prometheus/).
+  res.body() +=
+      "# HELP casewire_store_healthy 1 while the store accepts writes, 0 while it refuses them.\n"
+      "# TYPE casewire_store_healthy gauge\n"
+      "casewire_store_healthy " +
+      std::string(store_.healthy() ? "1" : "0") + "\n";
   res.prepare_payload();
   reply.send(std::move(res));
 }

@@ -355,6 +355,7 @@ TEST_P(StoreFaults, NoReceiptForAFaultedCommitAndRecoveryWhenItClears) {
     auto health = admin_get(inst.admin_port(), "/healthz");
     ASSERT_TRUE(health);
     EXPECT_EQ(health->status, 503) << "a store refusing writes is not healthy";
+    EXPECT_EQ(inst.metric("casewire_store_healthy"), 0u) << "the alerting rules' signal";
   }
   ASSERT_TRUE(write_file_atomic(clear, as_bytes("x"), 0600, Overwrite::yes).ok());  // fault clears
   int status = 0;

@@ -390,6 +390,7 @@ TEST_F(Ingest, HealthAndMetricsOnTheAdminListener) {
   auto h = admin_get(inst->admin_port(), "/healthz");
   ASSERT_TRUE(h);
   EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(inst->metric("casewire_store_healthy"), 1u);
   expect_serving_with_rows(0);
   auto bad = inst->seal(alice, sample_alert());
   bad[0] = 'Z';
