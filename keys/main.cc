@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "keys/backup.h"
 #include "keys/commands.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
@@ -60,6 +61,52 @@ int real_main(int argc, char** argv) {
   add_secret_options(c_org, org_secret);
   c_org->callback(
       [&] { status = cw::keys::new_identity(cw::Role::org, org_out, org_secret, std::cout); });
+
+  std::string backup_key_out;
+  cw::keys::SecretFileOptions backup_key_secret;
+  auto* c_backup_key = app.add_subcommand(
+      "new-backup-key",
+      "create a key to encrypt backups to (FILE and FILE.pub); keep FILE offline");
+  c_backup_key->add_option("--out", backup_key_out, "secret key file")->required();
+  add_secret_options(c_backup_key, backup_key_secret);
+  c_backup_key->callback([&] {
+    status = cw::keys::new_identity(cw::Role::backup, backup_key_out, backup_key_secret, std::cout);
+  });
+
+  cw::keys::BackupOptions backup;
+  auto* c_backup = app.add_subcommand(
+      "backup", "write an encrypted, verified backup of a (running) daemon's keys and store");
+  c_backup->add_option("--dir", backup.dir, "instance directory")->required();
+  c_backup->add_option("--db", backup.db, "database (default: DIR/casewired.db)");
+  c_backup->add_option("--to", backup.backup_pub, "the backup key's .pub file")->required();
+  c_backup->add_option("--out", backup.out, "backup file to write")->required();
+  c_backup->callback([&] { status = cw::keys::backup(backup, std::cout); });
+
+  cw::keys::OpenBackupOptions opened;
+  bool restore_insecure = false;
+  auto add_open_options = [&](CLI::App* cmd) {
+    cmd->add_option("--from", opened.from, "backup file")->required();
+    cmd->add_option("--key", opened.backup_key, "the backup key's secret file")->required();
+    cmd->add_option("--passphrase-file", opened.passphrase.file,
+                    "read the backup key's passphrase from this file");
+    cmd->add_flag("--insecure-no-passphrase", restore_insecure,
+                  "the backup key is stored unencrypted (tests and demos only)");
+  };
+  auto* c_verify = app.add_subcommand(
+      "verify-backup", "decrypt a backup and check it (every message, the database's integrity)");
+  add_open_options(c_verify);
+  c_verify->callback([&] {
+    opened.passphrase.allow_unencrypted = restore_insecure;
+    status = cw::keys::verify_backup(opened, std::cout);
+  });
+  auto* c_restore = app.add_subcommand(
+      "restore", "verify a backup and restore it into a new or empty instance directory");
+  add_open_options(c_restore);
+  c_restore->add_option("--dir", opened.dir, "new or empty instance directory")->required();
+  c_restore->callback([&] {
+    opened.passphrase.allow_unencrypted = restore_insecure;
+    status = cw::keys::restore(opened, std::cout);
+  });
 
   cw::keys::EnrollOptions enroll;
   auto* c_enroll = app.add_subcommand("enroll", "enrol a contact's public key in the trust store");

@@ -43,6 +43,7 @@ constexpr std::array kNames = {
     Name{Errc::bad_invite, "bad_invite"},
     Name{Errc::bad_config, "bad_config"},
     Name{Errc::io_error, "io_error"},
+    Name{Errc::bad_backup, "bad_backup"},
     Name{Errc::rate_limited, "rate_limited"},
     Name{Errc::too_many_connections, "too_many_connections"},
     Name{Errc::body_too_large, "body_too_large"},

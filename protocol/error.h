@@ -53,6 +53,7 @@ enum class Errc {
   bad_invite,
   bad_config,
   io_error,
+  bad_backup,
   // Service.
   rate_limited,
   too_many_connections,

@@ -33,6 +33,7 @@ std::size_t payload_size(Role role) {
     case Role::contact:
       return 32;
     case Role::org:
+    case Role::backup:
       return 64;
     case Role::daemon:
       return 96;
@@ -152,6 +153,8 @@ std::string_view role_name(Role role) {
       return "organisation";
     case Role::daemon:
       return "daemon";
+    case Role::backup:
+      return "backup";
   }
   return "unknown";
 }
@@ -234,7 +237,7 @@ Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& p
   if (r.u8() != kSecretVersion)
     return make_error(Errc::bad_key_file, "unsupported secret key file version");
   const auto role_byte = r.u8();
-  if (role_byte < 1 || role_byte > 3) return make_error(Errc::bad_key_file, "unknown key role");
+  if (role_byte < 1 || role_byte > 4) return make_error(Errc::bad_key_file, "unknown key role");
   const Role role = static_cast<Role>(role_byte);
   const auto kdf = r.u8();
   const auto ops = r.u64();

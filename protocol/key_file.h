@@ -38,7 +38,9 @@ struct PublicKeySet {
 std::string format_public_key_file(const PublicKeySet& keys, std::string_view comment);
 Result<PublicKeySet> parse_public_key_file(std::string_view text);
 
-enum class Role : std::uint8_t { contact = 1, org = 2, daemon = 3 };
+// backup: a key made only to encrypt backups to (keys/backup.h), kept
+// offline; its box key is what matters.
+enum class Role : std::uint8_t { contact = 1, org = 2, daemon = 3, backup = 4 };
 std::string_view role_name(Role role);
 
 // A secret identity. Move-only: all secret parts live in SecretBytes.
