@@ -86,7 +86,8 @@ std::string starter_config(const InitOptions& o, const std::string& abs_dir) {
   c += "# Every setting is explained in docs/OPERATOR.md.\n\n";
   c += "[keys]\n";
   c += "dir = \"" + abs_dir + "\"\n";
-  c += "# passphrase_file = \"/run/credentials/casewired/passphrase\"\n";
+  c += "# passphrase_file = \"/path/to/passphrase\"   # under systemd, leave unset: the daemon\n";
+  c += "#   reads the LoadCredential=passphrase:... credential by itself\n";
   if (o.secret.insecure_no_passphrase)
     c += "insecure_unencrypted_key = true   # daemon.key has NO passphrase "
          "(--insecure-no-passphrase): demos only\n";
