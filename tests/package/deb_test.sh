@@ -28,6 +28,7 @@ expect /usr/bin/casewired root:root 755
 expect /usr/bin/casewire root:root 755
 expect /usr/bin/casewire-keys root:root 755
 expect /usr/lib/systemd/system/casewired.service root:root 644
+expect /usr/lib/systemd/system/casewire-backup.timer root:root 644
 expect /usr/share/casewire/tor/casewired.torrc root:root 644
 expect /usr/share/casewire/prometheus/casewire-rules.yml root:root 644
 expect /usr/share/doc/casewire/OPERATIONS.md root:root 644
