@@ -122,6 +122,17 @@ int real_main(int argc, char** argv) {
   ack->add_option("--key", ack_key, "organisation key file");
   ack->callback([&] { rc = cw::client::cmd_ack(g, ack_key, ack_id, std::cout, std::cerr); });
 
+  std::string secret_key, secret_file;
+  auto* webhook_secret = app.add_subcommand(
+      "webhook-secret",
+      "organisations: open the webhook secret the operator sealed to your key, print it");
+  webhook_secret->add_option("FILE", secret_file, "the .webhook-secret file")->required();
+  webhook_secret->add_option("--key", secret_key,
+                             "organisation key file (default: the one set up by init)");
+  webhook_secret->callback([&] {
+    rc = cw::client::cmd_webhook_secret(g, secret_key, secret_file, std::cout, std::cerr);
+  });
+
   std::string status_key, status_case;
   auto* status = app.add_subcommand("status", "contacts: is anyone acting on a case you reported?");
   status->add_option("CASE", status_case, "the case's alert id (see 'casewire receipts')")

@@ -13,6 +13,7 @@
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
+#include "protocol/webhook_secret.h"
 
 namespace json = boost::json;
 
@@ -172,6 +173,30 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
     std::this_thread::sleep_for(backoff);
     backoff = std::min<std::chrono::seconds>(backoff * 2, std::chrono::seconds(60));
   }
+}
+
+int cmd_webhook_secret(const Globals& g, const std::string& key, const std::string& file,
+                       std::ostream& out, std::ostream& err) {
+  Result<Identity> id = make_error(Errc::bad_request, "");
+  if (key.empty()) {
+    auto ctx = load_context(g);
+    if (!ctx) return fail(err, ctx.error());
+    id = load_identity(g, ctx->home, "");
+  } else {
+    auto text = read_file(key, 64 << 10);
+    if (!text) return fail(err, text.error());
+    id = open_identity_file(as_chars(*text),
+                            PassphraseSource{g.passphrase_file, g.insecure_no_passphrase},
+                            "casewire key passphrase: ");
+    wipe(text->data(), text->size());
+  }
+  if (!id) return fail(err, id.error());
+  auto sealed = read_file(file, 64 << 10);
+  if (!sealed) return fail(err, sealed.error());
+  auto secret = open_webhook_secret(as_chars(*sealed), *id);
+  if (!secret) return fail(err, secret.error());
+  out << format_webhook_secret(*secret) << "\n";
+  return kExitOk;
 }
 
 int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::ostream& out,

@@ -19,6 +19,11 @@ struct FeedOptions {
 };
 
 int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ostream& err);
+// Opens a webhook secret the operator sealed to this organisation's key
+// (protocol/sealed_secret.h) and prints it (whsec_...) for the receiver's
+// configuration. Needs only the key file, not a set-up home.
+int cmd_webhook_secret(const Globals& g, const std::string& key, const std::string& file,
+                       std::ostream& out, std::ostream& err);
 int cmd_ack(const Globals& g, const std::string& key, std::uint64_t id, std::ostream& out,
             std::ostream& err);
 int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref,

@@ -28,7 +28,7 @@ constexpr std::size_t kSealedKeySize =
     crypto_box_SEALBYTES + crypto_secretstream_xchacha20poly1305_KEYBYTES;
 constexpr std::size_t kHeaderSize =
     4 + 1 + 8 + kSealedKeySize + crypto_secretstream_xchacha20poly1305_HEADERBYTES;
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = std::size_t{64} * 1024;
 constexpr std::size_t kMaxMessage = kChunk + 1 + crypto_secretstream_xchacha20poly1305_ABYTES;
 constexpr std::uint64_t kMaxFile = std::uint64_t{1} << 34;  // 16 GiB: far above any real store
 

@@ -17,6 +17,7 @@
 #include "protocol/timefmt.h"
 #include "protocol/tls_pin.h"
 #include "protocol/url.h"
+#include "protocol/webhook_secret.h"
 #include "trust/daemon_dir.h"
 #include "trust/trust_store.h"
 
@@ -239,9 +240,24 @@ Result<SecretBytes> read_webhook_secret(const std::string& path) {
   return s;
 }
 
-void print_new_secret(std::ostream& out, const std::string& secret_text) {
-  out << "webhook secret (shown once; configure it in the organisation's receiver):\n"
-      << secret_text << "\n";
+// A new webhook secret reaches the organisation sealed to its box key in a
+// file (protocol/sealed_secret.h), never on this terminal; only an
+// organisation key without a box key gets it printed, once.
+Status hand_over_secret(std::ostream& out, const OrgEntry& org, const std::string& secret_out) {
+  if (!org.box_key) {
+    out << "webhook secret (shown once; this organisation's key has no box key to seal it to - "
+           "prefer a key made with casewire-keys new-org):\n"
+        << format_webhook_secret(org.sub.webhook_secret) << "\n";
+    return Status::Ok();
+  }
+  const std::string path = secret_out.empty() ? org.name + ".webhook-secret" : secret_out;
+  CW_TRY(write_file_atomic(
+      path, as_bytes(seal_webhook_secret(org.sub.webhook_secret, org.key, *org.box_key)), 0600,
+      Overwrite::no));
+  out << "webhook secret sealed to organisation " << key_id_hex(org.key.id()) << " in " << path
+      << "\ngive them this file; they open it with: casewire webhook-secret --key ORG.key " << path
+      << "\n";
+  return Status::Ok();
 }
 
 // {"all"} clears a filter (empty = everything).
@@ -286,11 +302,12 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
       print_secret = true;
     }
   }
-  const std::string secret_text = print_secret ? format_webhook_secret(e.sub.webhook_secret) : "";
   CW_TRY(ts->add_org(std::move(e)));
+  // Handed over before the trust store is saved: if the file cannot be
+  // written, nothing changed.
+  if (print_secret) CW_TRY(hand_over_secret(out, *ts->find_org(pub->sign.id()), o.secret_out));
   CW_TRY(ts->save(d.trust()));
   out << "added organisation " << key_id_hex(pub->sign.id()) << " (" << o.name << ")\n";
-  if (print_secret) print_new_secret(out, secret_text);
   out << "a running casewired picks this up on SIGHUP\n";
   return Status::Ok();
 }
@@ -391,12 +408,11 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
   if (changed.empty()) return usage("nothing to change (see casewire-keys set-org --help)");
   if (endpoint_changed || o.reenable) ++sub.webhook_generation;
 
-  const std::string secret_text = print_secret ? format_webhook_secret(sub.webhook_secret) : "";
+  if (print_secret) CW_TRY(hand_over_secret(out, *e, o.secret_out));
   CW_TRY(ts->save(d.trust()));
   out << "updated organisation " << o.key_id << ":";
   for (std::size_t i = 0; i < changed.size(); ++i) out << (i ? ", " : " ") << changed[i];
   out << "\n";
-  if (print_secret) print_new_secret(out, secret_text);
   if (endpoint_changed || o.reenable)
     out << "on SIGHUP a running casewired retries this webhook, including notifications it had "
            "given up on\n";

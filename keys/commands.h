@@ -52,7 +52,10 @@ struct AddOrgOptions {
   std::string pub_file;
   std::string name;
   std::string webhook_url;
-  std::string webhook_secret_file;  // else a new secret is generated and printed once
+  std::string webhook_secret_file;  // else a new secret is generated and handed over:
+  // sealed to the organisation's box key in secret_out (default
+  // NAME.webhook-secret), or - for a key without a box key - printed once.
+  std::string secret_out;
   std::vector<std::string> regions;
   std::vector<std::string> urgencies;
   std::vector<std::string> kinds;
@@ -76,6 +79,7 @@ struct SetOrgOptions {
   std::optional<std::string> webhook_url;  // "" = remove the webhook
   std::string webhook_secret_file;
   bool rotate_secret = false;
+  std::string secret_out;  // where a new secret is written sealed (as in AddOrgOptions)
   std::optional<std::vector<std::string>> regions;    // {"all"} = all
   std::optional<std::vector<std::string>> urgencies;  // {"all"} = all
   std::optional<std::vector<std::string>> kinds;      // {"all"} = all

@@ -133,6 +133,9 @@ int real_main(int argc, char** argv) {
   c_add->add_option("--name", add_org.name, "organisation name")->required();
   c_add->add_option("--webhook", add_org.webhook_url, "webhook URL (https://)");
   c_add->add_option("--webhook-secret-file", add_org.webhook_secret_file, "whsec_ secret to use");
+  c_add->add_option("--secret-out", add_org.secret_out,
+                    "write a new secret here, sealed to the organisation's key "
+                    "(default NAME.webhook-secret)");
   c_add->add_flag("--allow-private-webhook", add_org.allow_private_webhook,
                   "allow a webhook to a loopback/private/link-local address (a local relay)");
   c_add->add_option("--regions", add_org.regions, "region codes to receive (default all)");
@@ -160,6 +163,9 @@ int real_main(int argc, char** argv) {
   c_set->add_flag("--no-webhook", so.no_webhook, "remove the webhook (the feed stays)")
       ->excludes(o_webhook);
   c_set->add_option("--webhook-secret-file", set_org.webhook_secret_file, "whsec_ secret to use");
+  c_set->add_option("--secret-out", set_org.secret_out,
+                    "write a new secret here, sealed to the organisation's key "
+                    "(default NAME.webhook-secret)");
   c_set->add_flag("--allow-private-webhook", set_org.allow_private_webhook,
                   "allow a webhook to a loopback/private/link-local address (a local relay)");
   c_set->add_flag("--rotate-secret", set_org.rotate_secret,

@@ -78,21 +78,6 @@ Result<std::vector<E>> get_enums(const json::object& o, const char* key, F parse
 
 }  // namespace
 
-std::string format_webhook_secret(const SecretBytes& secret) {
-  return "whsec_" + to_base64(secret.view());
-}
-
-Result<SecretBytes> parse_webhook_secret(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  if (text.substr(0, 6) != "whsec_") return bad("webhook secret must start with whsec_");
-  auto raw = from_base64(text.substr(6));
-  if (!raw || raw->size() < 24 || raw->size() > 64)
-    return bad("webhook secret must be whsec_ + base64 of 24 to 64 bytes");
-  auto s = SecretBytes::copy_of(*raw);
-  wipe(raw->data(), raw->size());
-  return s;
-}
-
 Result<TrustStore> TrustStore::load(const std::string& path) {
   auto content = read_file(path, 16 << 20);
   if (!content) return content.error();

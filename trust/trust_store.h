@@ -19,6 +19,7 @@
 #include "protocol/error.h"
 #include "protocol/keys.h"
 #include "protocol/secret.h"
+#include "protocol/webhook_secret.h"
 
 namespace cw {
 
@@ -91,9 +92,5 @@ class TrustStore {
   std::vector<ContactEntry> contacts_;
   std::vector<OrgEntry> orgs_;
 };
-
-// "whsec_" + base64 of the secret bytes (Standard Webhooks).
-std::string format_webhook_secret(const SecretBytes& secret);
-Result<SecretBytes> parse_webhook_secret(std::string_view text);
 
 }  // namespace cw

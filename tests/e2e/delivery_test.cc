@@ -430,12 +430,16 @@ TEST_F(Delivery, AMovedEndpointGetsWhatTheOldOneGaveUpOn) {
 
   Receiver new_rx(inst->dir(), "new", "");
   new_rx.start();
+  const std::string sealed = inst->dir() + "/moving.webhook-secret";
   auto set = run({bin("casewire-keys"), "set-org", "--dir", inst->keys_dir(), key_id_hex(org.id),
-                  "--webhook", new_rx.url(), "--rotate-secret", "--allow-private-webhook"});
+                  "--webhook", new_rx.url(), "--rotate-secret", "--allow-private-webhook",
+                  "--secret-out", sealed});
   ASSERT_EQ(set.status, 0) << set.err;
-  auto pos = set.out.find("whsec_");
-  ASSERT_NE(pos, std::string::npos) << "the new secret is shown once";
-  const std::string secret = set.out.substr(pos, set.out.find('\n', pos) - pos);
+  EXPECT_EQ(set.out.find("whsec_"), std::string::npos) << "the new secret travels sealed";
+  auto opened = run({bin("casewire"), "webhook-secret", sealed, "--key", org.key_path,
+                     "--insecure-no-passphrase"});
+  ASSERT_EQ(opened.status, 0) << opened.err;
+  const std::string secret = opened.out.substr(0, opened.out.find('\n'));
   EXPECT_NE(secret, org.webhook_secret);
   new_rx.set_secret(secret);
   inst->sighup();
@@ -505,6 +509,43 @@ TEST_F(Delivery, CapSubscribersGetValidCap) {
                 std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd",
                 inst->dir() + "/cap.xml"});
   EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// Claim: a new webhook secret reaches the organisation sealed to its key in
+// a file - never on the operator's terminal - and what the organisation's
+// client opens is what the daemon signs with.
+TEST_F(Delivery, TheWebhookSecretTravelsSealedAndTheReceiverVerifiesWithIt) {
+  make();
+  Receiver rx(inst->dir(), "sealed", "");
+  rx.start();
+  const std::string org_key = inst->dir() + "/ngo-own.key", sealed = inst->dir() + "/ngo.secret";
+  ASSERT_EQ(
+      run({bin("casewire-keys"), "new-org", "--out", org_key, "--insecure-no-passphrase"}).status,
+      0);
+  auto added = run({bin("casewire-keys"), "add-org", "--dir", inst->keys_dir(), "--pub",
+                    org_key + ".pub", "--name", "ngo", "--webhook", rx.url(),
+                    "--allow-private-webhook", "--secret-out", sealed});
+  ASSERT_EQ(added.status, 0) << added.err;
+  EXPECT_EQ((added.out + added.err).find("whsec_"), std::string::npos) << added.out;
+  EXPECT_EQ(read_text(sealed).find("whsec_"), std::string::npos);
+  auto opened = run(
+      {bin("casewire"), "webhook-secret", sealed, "--key", org_key, "--insecure-no-passphrase"});
+  ASSERT_EQ(opened.status, 0) << opened.err;
+  ASSERT_EQ(opened.out.rfind("whsec_", 0), 0u) << opened.out;
+  rx.set_secret(opened.out.substr(0, opened.out.find('\n')));
+  // Another organisation's key cannot open it.
+  const std::string other = inst->dir() + "/other.key";
+  ASSERT_EQ(
+      run({bin("casewire-keys"), "new-org", "--out", other, "--insecure-no-passphrase"}).status, 0);
+  auto refused =
+      run({bin("casewire"), "webhook-secret", sealed, "--key", other, "--insecure-no-passphrase"});
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.err.find("bad_key_file"), std::string::npos) << refused.err;
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return !rx.lines().empty(); }));
+  EXPECT_TRUE(json::parse(rx.lines()[0]).as_object().at("hmac_ok").as_bool())
+      << "the opened secret is the one the daemon signs with";
 }
 
 // Claim: an HTTPS webhook is delivered only to the receiver whose certificate

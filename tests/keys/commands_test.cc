@@ -8,6 +8,7 @@
 #include "protocol/file_io.h"
 #include "protocol/invite.h"
 #include "protocol/tls_pin.h"
+#include "protocol/webhook_secret.h"
 #include "tests/support/temp_dir.h"
 #include "trust/daemon_dir.h"
 #include "trust/trust_store.h"
@@ -39,8 +40,12 @@ class KeysCommands : public ::testing::Test {
     o.dir = inst();
     o.pub_file = dir / "o.key.pub";
     o.name = name;
+    // New secrets are sealed into a file: into this test's directory, never
+    // the working directory.
+    o.secret_out = dir / ("org" + std::to_string(++orgs_made) + ".webhook-secret");
     return o;
   }
+  int orgs_made = 0;
   std::string key_id_of(const std::string& pub) {
     auto text = read_file(pub);
     return key_id_hex(parse_public_key_file(as_chars(*text))->sign.id());
@@ -103,18 +108,35 @@ TEST_F(KeysCommands, EnrollRefusesMalformedKeysAndUnknownRegions) {
             Errc::bad_request);
 }
 
-TEST_F(KeysCommands, AddOrgPrintsAGeneratedWebhookSecretOnceAndStoresIt) {
+TEST_F(KeysCommands, AddOrgSealsAGeneratedWebhookSecretToTheOrganisationAndPrintsNone) {
   auto o = org_options("Org A");
   o.webhook_url = "http://127.0.0.1:1/hook";
   o.allow_private_webhook = true;
+  o.secret_out = dir / "org-a.webhook-secret";
   std::ostringstream printed;
   ASSERT_TRUE(add_org(o, printed).ok());
-  auto pos = printed.str().find("whsec_");
-  ASSERT_NE(pos, std::string::npos);
-  auto secret_text = printed.str().substr(pos, printed.str().find('\n', pos) - pos);
+  EXPECT_EQ(printed.str().find("whsec_"), std::string::npos) << "never on the terminal";
   auto ts = TrustStore::load(DaemonDir{inst()}.trust());
   ASSERT_EQ(ts->orgs().size(), 1u);
-  EXPECT_EQ(format_webhook_secret(ts->orgs()[0].sub.webhook_secret), secret_text);
+  const auto stored = format_webhook_secret(ts->orgs()[0].sub.webhook_secret);
+  const std::string sealed(as_chars(*read_file(o.secret_out)));
+  EXPECT_EQ(sealed.find(stored), std::string::npos) << "the file holds it sealed";
+  // Only the organisation's own key opens it.
+  auto org = open_identity(as_chars(*read_file(dir / "o.key")),
+                           [] { return Result<SecretBytes>(SecretBytes()); });
+  ASSERT_TRUE(org.ok());
+  auto opened = open_webhook_secret(sealed, *org);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(format_webhook_secret(*opened), stored);
+  auto stranger = Identity::generate(Role::org);
+  EXPECT_EQ(open_webhook_secret(sealed, stranger).code(), Errc::bad_key_file);
+  // A second add with the same output path changes nothing: no file is overwritten.
+  auto again = org_options("Org B");
+  again.webhook_url = "http://127.0.0.1:1/hook";
+  again.allow_private_webhook = true;
+  again.secret_out = o.secret_out;
+  EXPECT_EQ(add_org(again, printed).code(), Errc::file_exists);
+  EXPECT_EQ(TrustStore::load(DaemonDir{inst()}.trust())->orgs().size(), 1u);
 
   std::ostringstream listing;
   ASSERT_TRUE(list(inst(), listing).ok());
@@ -156,6 +178,7 @@ TEST_F(KeysCommands, SetOrgChangesOnlyWhatIsGivenAndBumpsTheGenerationForEndpoin
   a.regions = {"CN-JL"};
   a.webhook_url = "http://127.0.0.1:1/hook";
   a.allow_private_webhook = true;
+  a.secret_out = dir / "first.webhook-secret";
   ASSERT_TRUE(add_org(a, out).ok());
   const auto id = key_id_of(dir / "o.key.pub");
   auto load = [&] {
@@ -196,16 +219,18 @@ TEST_F(KeysCommands, SetOrgChangesOnlyWhatIsGivenAndBumpsTheGenerationForEndpoin
   EXPECT_EQ(secret(), first_secret);
   EXPECT_EQ(printed.str().find("whsec_"), std::string::npos) << "no new secret, none printed";
 
-  // A rotated secret is printed once and is a new generation too.
+  // A rotated secret is handed over sealed, and is a new generation too.
   SetOrgOptions r;
   r.dir = inst();
   r.key_id = id;
   r.rotate_secret = true;
+  r.secret_out = dir / "rotated.webhook-secret";
   std::ostringstream rotated;
   ASSERT_TRUE(set_org(r, rotated).ok());
   EXPECT_EQ(load(), 2u);
   EXPECT_NE(secret(), first_secret);
-  EXPECT_NE(rotated.str().find(secret()), std::string::npos);
+  EXPECT_EQ(rotated.str().find("whsec_"), std::string::npos);
+  EXPECT_NE(rotated.str().find(r.secret_out), std::string::npos) << rotated.str();
 
   // --reenable alone.
   SetOrgOptions e;
