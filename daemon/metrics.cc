@@ -94,6 +94,9 @@ std::string Metrics::render() const {
        "Webhook attempts refused: the target resolved only to loopback/private/link-local "
        "addresses.",
        "counter", webhook_targets_refused);
+  line(out, "casewire_webhook_pin_mismatches_total",
+       "Webhook attempts refused because a pinned receiver presented another key.", "counter",
+       webhook_pin_mismatches);
   line(out, "casewire_webhooks_revived_total",
        "Webhook endpoints revived after casewire-keys set-org changed them.", "counter",
        webhooks_revived);

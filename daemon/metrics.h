@@ -47,7 +47,8 @@ struct Metrics {
   std::atomic<std::uint64_t> webhook_failed_attempts{0};
   std::atomic<std::uint64_t> webhooks_disabled{0};
   std::atomic<std::uint64_t> webhooks_revived{0};
-  std::atomic<std::uint64_t> webhook_targets_refused{0};  // resolved only to internal addresses
+  std::atomic<std::uint64_t> webhook_targets_refused{0};
+  std::atomic<std::uint64_t> webhook_pin_mismatches{0};  // resolved only to internal addresses
   std::atomic<std::int64_t> webhook_orgs_failing{0};
   std::atomic<std::uint64_t> escalations{0};
   std::atomic<std::uint64_t> acks{0};

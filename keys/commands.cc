@@ -215,6 +215,19 @@ Result<NotificationFormat> parse_format(const std::string& f) {
   return usage("--format must be json or cap");
 }
 
+// A pin replaces the CA and host-name check for one receiver: only over
+// https, and only a well-formed SPKI pin.
+Status check_webhook_pin(const std::string& pin, const std::string& url) {
+  if (pin.empty()) return Status::Ok();
+  if (!is_spki_pin(pin))
+    return usage(
+        "--webhook-pin must be sha256/ + base64 of the receiver key's SHA-256 "
+        "(openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | "
+        "openssl dgst -sha256 -binary | base64)");
+  if (url.rfind("https://", 0) != 0) return usage("--webhook-pin needs an https:// webhook");
+  return Status::Ok();
+}
+
 Status check_webhook_url(const std::string& url, bool allow_private) {
   auto t = parse_webhook_url(url);
   if (!t)
@@ -292,7 +305,9 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
   bool print_secret = false;
   if (!o.webhook_url.empty()) {
     CW_TRY(check_webhook_url(o.webhook_url, o.allow_private_webhook));
+    CW_TRY(check_webhook_pin(o.webhook_pin, o.webhook_url));
     e.sub.webhook_url = o.webhook_url;
+    e.sub.webhook_pin = o.webhook_pin;
     if (!o.webhook_secret_file.empty()) {
       auto s = read_webhook_secret(o.webhook_secret_file);
       if (!s) return s.error();
@@ -335,6 +350,7 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
             "--no-webhook cannot be combined with --rotate-secret or --webhook-secret-file");
       sub.webhook_url.clear();
       sub.webhook_secret = SecretBytes();
+      sub.webhook_pin.clear();
       changed.emplace_back("webhook removed");
     } else {
       CW_TRY(check_webhook_url(*o.webhook_url, o.allow_private_webhook));
@@ -347,6 +363,16 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
         print_secret = true;
       }
     }
+  }
+  if (o.webhook_pin) {
+    if (sub.webhook_url.empty())
+      return usage("this organisation has no webhook (give --webhook URL)");
+    CW_TRY(check_webhook_pin(*o.webhook_pin, sub.webhook_url));
+    endpoint_changed = endpoint_changed || sub.webhook_pin != *o.webhook_pin;
+    sub.webhook_pin = *o.webhook_pin;
+    changed.emplace_back(o.webhook_pin->empty() ? "webhook pin removed" : "webhook pin");
+  } else if (o.webhook_url && !o.webhook_url->empty() && !sub.webhook_pin.empty()) {
+    CW_TRY(check_webhook_pin(sub.webhook_pin, sub.webhook_url));  // a pin needs https
   }
   if (o.rotate_secret || !o.webhook_secret_file.empty()) {
     if (sub.webhook_url.empty())

@@ -52,6 +52,7 @@ struct AddOrgOptions {
   std::string pub_file;
   std::string name;
   std::string webhook_url;
+  std::string webhook_pin;          // sha256/... of the receiver's key, instead of a public CA
   std::string webhook_secret_file;  // else a new secret is generated and handed over:
   // sealed to the organisation's box key in secret_out (default
   // NAME.webhook-secret), or - for a key without a box key - printed once.
@@ -77,6 +78,7 @@ struct SetOrgOptions {
   std::string dir;
   std::string key_id;
   std::optional<std::string> webhook_url;  // "" = remove the webhook
+  std::optional<std::string> webhook_pin;  // "" = trust a public CA again
   std::string webhook_secret_file;
   bool rotate_secret = false;
   std::string secret_out;  // where a new secret is written sealed (as in AddOrgOptions)

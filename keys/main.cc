@@ -132,6 +132,9 @@ int real_main(int argc, char** argv) {
   c_add->add_option("--pub", add_org.pub_file, "the organisation's .pub file")->required();
   c_add->add_option("--name", add_org.name, "organisation name")->required();
   c_add->add_option("--webhook", add_org.webhook_url, "webhook URL (https://)");
+  c_add->add_option("--webhook-pin", add_org.webhook_pin,
+                    "sha256/... of the receiver's certificate key: trust it instead of a "
+                    "public CA (a self-signed or internal receiver)");
   c_add->add_option("--webhook-secret-file", add_org.webhook_secret_file, "whsec_ secret to use");
   c_add->add_option("--secret-out", add_org.secret_out,
                     "write a new secret here, sealed to the organisation's key "
@@ -150,7 +153,7 @@ int real_main(int argc, char** argv) {
 
   cw::keys::SetOrgOptions set_org;
   struct {
-    std::string webhook, cleared_private, escalation, feed, format;
+    std::string webhook, cleared_private, escalation, feed, format, webhook_pin;
     std::vector<std::string> regions, urgencies, kinds;
     bool no_webhook = false;
   } so;
@@ -166,6 +169,9 @@ int real_main(int argc, char** argv) {
   c_set->add_option("--secret-out", set_org.secret_out,
                     "write a new secret here, sealed to the organisation's key "
                     "(default NAME.webhook-secret)");
+  auto* o_pin = c_set->add_option("--webhook-pin", so.webhook_pin,
+                                  "sha256/... of the receiver's certificate key, or 'none' to "
+                                  "trust a public CA again");
   c_set->add_flag("--allow-private-webhook", set_org.allow_private_webhook,
                   "allow a webhook to a loopback/private/link-local address (a local relay)");
   c_set->add_flag("--rotate-secret", set_org.rotate_secret,
@@ -192,6 +198,8 @@ int real_main(int argc, char** argv) {
     set_org.escalation = yes_no(o_esc, so.escalation);
     set_org.feed = yes_no(o_feed, so.feed);
     if (o_format->count()) set_org.format = so.format;
+    if (o_pin->count())
+      set_org.webhook_pin = so.webhook_pin == "none" ? std::string() : so.webhook_pin;
     status = cw::keys::set_org(set_org, std::cout);
   });
 

@@ -33,4 +33,10 @@ Result<std::string> spki_pin_of_pem_file(const std::string& path) {
   return spki_pin(cert.get());
 }
 
+bool is_spki_pin(std::string_view pin) {
+  if (pin.substr(0, 7) != "sha256/") return false;
+  auto raw = from_base64(pin.substr(7));
+  return raw && raw->size() == SHA256_DIGEST_LENGTH;
+}
+
 }  // namespace cw

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "protocol/error.h"
 
@@ -14,5 +15,7 @@ namespace cw {
 // "sha256/" + base64(SHA-256(DER SPKI)).
 Result<std::string> spki_pin(X509* cert);
 Result<std::string> spki_pin_of_pem_file(const std::string& path);
+// True for "sha256/" + base64 of exactly 32 bytes.
+bool is_spki_pin(std::string_view pin);
 
 }  // namespace cw

@@ -1,5 +1,7 @@
 #include "trust/trust_store.h"
 
+#include "protocol/tls_pin.h"
+
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
@@ -146,6 +148,9 @@ Result<TrustStore> TrustStore::load(const std::string& path) {
         if (!s) return s.error();
         e.sub.webhook_secret = std::move(*s);
       }
+      e.sub.webhook_pin = get_str(o, "webhook_pin");
+      if (!e.sub.webhook_pin.empty() && !is_spki_pin(e.sub.webhook_pin))
+        return bad("organisation webhook_pin must be sha256/ + base64 of 32 bytes");
       auto gen = get_u32(o, "webhook_generation", 0);
       if (!gen) return gen.error();
       e.sub.webhook_generation = *gen;
@@ -197,6 +202,7 @@ Status TrustStore::save(const std::string& path) const {
     o["webhook_url"] = g.sub.webhook_url;
     if (!g.sub.webhook_secret.empty())
       o["webhook_secret"] = format_webhook_secret(g.sub.webhook_secret);
+    if (!g.sub.webhook_pin.empty()) o["webhook_pin"] = g.sub.webhook_pin;
     o["format"] = g.sub.format == NotificationFormat::cap ? "cap" : "json";
     o["webhook_generation"] = g.sub.webhook_generation;
     os.emplace_back(std::move(o));

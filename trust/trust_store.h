@@ -49,6 +49,10 @@ struct Subscription {
   bool feed = true;                  // may read the feed / pull API
   std::string webhook_url;           // empty = no webhook
   SecretBytes webhook_secret;        // raw bytes of the whsec_ secret
+  // "sha256/<base64>" of the receiver's certificate key (SPKI): when set,
+  // this key is trusted instead of a public CA and the host name (a
+  // receiver with a self-signed or internal certificate).
+  std::string webhook_pin;
   NotificationFormat format = NotificationFormat::json;
   // Bumped by `casewire-keys set-org` whenever the webhook endpoint or secret
   // changes (or on --reenable). The daemon compares it with the generation

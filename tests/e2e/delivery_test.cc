@@ -12,6 +12,7 @@
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
+#include "protocol/tls_pin.h"
 #include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -586,6 +587,36 @@ TEST_F(Delivery, HttpsWebhooksVerifyTheReceiversCertificateAndHostName) {
   EXPECT_TRUE(rx[1]->lines().empty()) << "a certificate for another host name was accepted";
   EXPECT_TRUE(rx[2]->lines().empty()) << "a certificate from an unknown CA was accepted";
   EXPECT_EQ(inst->metric("casewire_webhook_delivered_total"), 1u);
+}
+
+// Claim: a receiver with a self-signed or internal certificate can be
+// pinned; the pin then is the only thing trusted (no CA, no host name), and
+// a receiver presenting any other key gets nothing.
+TEST_F(Delivery, APinnedReceiverIsTrustedByItsKeyAlone) {
+  make();
+  TestCa internal(inst->dir(), "internal"), other(inst->dir(), "other");
+  auto cert = internal.leaf("receiver.internal");  // a name the URL does not use, an unknown CA
+  auto pin = spki_pin_of_pem_file(cert.first);
+  auto wrong = spki_pin_of_pem_file(other.leaf("localhost").first);
+  ASSERT_TRUE(pin.ok() && wrong.ok());
+  Receiver good(inst->dir(), "pinned", ""), bad(inst->dir(), "mispinned", "");
+  for (auto* rx : {&good, &bad}) {
+    rx->use_tls(cert.first, cert.second);
+    rx->start();
+  }
+  auto g = inst->add_org("pinned", OrgOptions{.webhook_url = good.url(), .webhook_pin = *pin});
+  auto b = inst->add_org("mispinned", OrgOptions{.webhook_url = bad.url(), .webhook_pin = *wrong});
+  good.set_secret(g.webhook_secret);
+  bad.set_secret(b.webhook_secret);
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return good.lines().size() == 1; }))
+      << "the pinned key is trusted without a CA or a matching name";
+  EXPECT_TRUE(json::parse(good.lines()[0]).as_object().at("hmac_ok").as_bool());
+  ASSERT_TRUE(
+      eventually([&] { return inst->metric("casewire_webhook_pin_mismatches_total") >= 2; }));
+  EXPECT_TRUE(bad.lines().empty()) << "a receiver with another key received a notification";
+  EXPECT_NE(inst->log().find("event=webhook_pin_mismatch"), std::string::npos);
 }
 
 TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {

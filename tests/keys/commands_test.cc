@@ -143,6 +143,36 @@ TEST_F(KeysCommands, AddOrgSealsAGeneratedWebhookSecretToTheOrganisationAndPrint
   EXPECT_EQ(listing.str().find("whsec_"), std::string::npos) << "list never shows secrets";
 }
 
+TEST_F(KeysCommands, AWebhookPinIsCheckedStoredAndCanBeRemoved) {
+  const std::string pin = "sha256/" + to_base64(Bytes(32, 7));
+  auto bad = org_options("Bad pin");
+  bad.webhook_url = "https://hooks.example.org/h";
+  bad.webhook_pin = "sha256/short";
+  EXPECT_EQ(add_org(bad, out).code(), Errc::bad_request);
+  auto plain = org_options("Plain");
+  plain.webhook_url = "http://127.0.0.1:1/h";
+  plain.allow_private_webhook = true;
+  plain.webhook_pin = pin;
+  EXPECT_EQ(add_org(plain, out).code(), Errc::bad_request) << "a pin needs https";
+  auto ok = org_options("Pinned");
+  ok.webhook_url = "https://hooks.example.org/h";
+  ok.webhook_pin = pin;
+  ASSERT_TRUE(add_org(ok, out).ok());
+  auto stored = [&] {
+    return TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_pin;
+  };
+  EXPECT_EQ(stored(), pin) << "kept across save and load";
+  SetOrgOptions clear;
+  clear.dir = inst();
+  clear.key_id = key_id_of(dir / "o.key.pub");
+  clear.webhook_pin = std::string();
+  ASSERT_TRUE(set_org(clear, out).ok());
+  EXPECT_EQ(stored(), "");
+  EXPECT_EQ(TrustStore::load(DaemonDir{inst()}.trust()).value().orgs().at(0).sub.webhook_generation,
+            1u)
+      << "a trust change for the endpoint is a new generation";
+}
+
 TEST_F(KeysCommands, AddOrgRefusesPlainHttpToANonLoopbackHost) {
   auto o = org_options("Org");
   o.webhook_url = "http://example.org/hook";

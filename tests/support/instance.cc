@@ -165,6 +165,7 @@ Org Instance::add_org(const std::string& name, const OrgOptions& oo) {
   a.pub_file = g.key_path + ".pub";
   a.name = name;
   a.webhook_url = oo.webhook_url;
+  a.webhook_pin = oo.webhook_pin;
   a.webhook_secret_file = oo.webhook_url.empty() ? "" : secret_file;
   a.regions = oo.regions;
   a.urgencies = oo.urgencies;

@@ -27,6 +27,7 @@ struct Contact {
 
 struct OrgOptions {
   std::string webhook_url{};
+  std::string webhook_pin{};  // sha256/... : trust this receiver key instead of a CA
   std::vector<std::string> regions{}, urgencies{}, kinds{};
   bool cleared_private = false;
   bool escalation = false;
