@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -263,7 +264,12 @@ Status hand_over_secret(std::ostream& out, const OrgEntry& org, const std::strin
         << format_webhook_secret(org.sub.webhook_secret) << "\n";
     return Status::Ok();
   }
-  const std::string path = secret_out.empty() ? org.name + ".webhook-secret" : secret_out;
+  // The default file name comes from the organisation's name, kept to
+  // characters that cannot leave the current directory or confuse a shell.
+  std::string safe_name = org.name;
+  for (char& c : safe_name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  const std::string path = secret_out.empty() ? safe_name + ".webhook-secret" : secret_out;
   CW_TRY(write_file_atomic(
       path, as_bytes(seal_webhook_secret(org.sub.webhook_secret, org.key, *org.box_key)), 0600,
       Overwrite::no));
