@@ -57,7 +57,7 @@ const std::vector<Section>& known_sections() {
         "per_ip_per_minute", "max_feeds_per_org"}},
       {"delivery",
        {"escalate_after_s", "webhook_timeout_ms", "poll_interval_ms", "max_parallel",
-        "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks"}},
+        "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks", "proxy"}},
   };
   return k;
 }
@@ -173,6 +173,11 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
     auto v = node.value<bool>();
     if (!v) return bad("[delivery] allow_private_webhooks must be true or false");
     d.allow_private_webhooks = *v;
+  }
+  CW_TRY(read_str(t, "delivery", "proxy", d.proxy));
+  if (!d.proxy.empty()) {
+    if (auto p = parse_proxy_url_text(d.proxy); !p)
+      return bad("[delivery] proxy: " + p.error().message);
   }
   if (auto node = t["delivery"]["retry_schedule_ms"]) {
     auto* arr = node.as_array();

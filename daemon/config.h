@@ -45,6 +45,12 @@ struct DeliveryConfig {
   // addresses (a relay on this host, tests). Off: such a target - also a
   // public name that resolves to one - is refused at every attempt.
   bool allow_private_webhooks = false;
+  // "socks5h://HOST:PORT" (Tor: 127.0.0.1:9050): webhooks go through this
+  // proxy, which resolves receivers' names, so receivers - and whoever watches
+  // them - never learn this server's address. The daemon then cannot vet
+  // the addresses a name resolves to (the proxy does the lookup); Tor's exits
+  // refuse private addresses themselves.
+  std::string proxy;
 };
 
 struct Config {

@@ -24,6 +24,7 @@
 #include "daemon/log.h"
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
+#include "protocol/socks5.h"
 #include "protocol/timefmt.h"
 #include "protocol/tls_pin.h"
 #include "protocol/url.h"
@@ -57,24 +58,37 @@ struct Attempt {
 // no second lookup that could answer differently (DNS rebinding).
 // With a `pin`, the receiver's certificate key is checked against it instead
 // of a CA chain and the host name, before a byte of the request is sent.
+// With a `proxy`, the receiver's name goes to the proxy unresolved (SOCKS5
+// by name): this server never looks it up and the receiver sees only the
+// proxy's exit.
 net::awaitable<Attempt> post(ssl::context& tls, ParsedUrl t, http::request<http::string_body> req,
-                             std::chrono::milliseconds timeout, bool allow_private,
-                             std::string pin) {
+                             std::chrono::milliseconds timeout, bool allow_private, std::string pin,
+                             std::optional<ParsedUrl> proxy) {
   auto ex = co_await net::this_coro::executor;
   beast::error_code ec;
   auto tok = net::redirect_error(net::use_awaitable, ec);
-  tcp::resolver resolver(ex);
-  auto results = co_await resolver.async_resolve(t.host, std::to_string(t.port), tok);
-  if (ec) co_return Attempt{};
-  std::vector<tcp::endpoint> vetted;
-  for (const auto& r : results)
-    if (allow_private || !is_internal_address(r.endpoint().address()))
-      vetted.push_back(r.endpoint());
-  if (vetted.empty()) co_return Attempt{0, 0, true};
   beast::tcp_stream tcp(ex);
   tcp.expires_after(timeout);
-  co_await tcp.async_connect(vetted, tok);
-  if (ec) co_return Attempt{};
+  tcp::resolver resolver(ex);
+  if (proxy) {
+    // The proxy address is an IP literal or localhost (parse_proxy_url_text).
+    auto at = co_await resolver.async_resolve(proxy->host, std::to_string(proxy->port), tok);
+    if (ec) co_return Attempt{};
+    co_await tcp.async_connect(at, tok);
+    if (ec) co_return Attempt{};
+    auto st = co_await socks5_connect(tcp, t.host, t.port);
+    if (!st.ok()) co_return Attempt{};
+  } else {
+    auto results = co_await resolver.async_resolve(t.host, std::to_string(t.port), tok);
+    if (ec) co_return Attempt{};
+    std::vector<tcp::endpoint> vetted;
+    for (const auto& r : results)
+      if (allow_private || !is_internal_address(r.endpoint().address()))
+        vetted.push_back(r.endpoint());
+    if (vetted.empty()) co_return Attempt{0, 0, true};
+    co_await tcp.async_connect(vetted, tok);
+    if (ec) co_return Attempt{};
+  }
   http::response<http::string_body> res;
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
@@ -131,8 +145,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   bool stopping = false;
   bool escalating = false;
 
+  // Parsed once; the config loader has already refused a malformed one.
+  std::optional<ParsedUrl> proxy;
+
   Impl(const DeliveryConfig& c, const Keyring& k, const TrustHolder& t, Store& s, Metrics& m)
       : cfg(c), keys(k), trust(t), store(s), metrics(m) {
+    if (!cfg.proxy.empty())
+      if (auto p = parse_proxy_url_text(cfg.proxy)) proxy = *p;
     tls.set_default_verify_paths();
     tls.set_verify_mode(ssl::verify_peer);
     SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
@@ -266,7 +285,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       req.prepare_payload();
       auto a = co_await post(tls, *target, std::move(req),
                              std::chrono::milliseconds(cfg.webhook_timeout_ms),
-                             cfg.allow_private_webhooks, org->sub.webhook_pin);
+                             cfg.allow_private_webhooks, org->sub.webhook_pin, proxy);
       if (a.pin_mismatch) {
         // Retried like any failure (the receiver may be mid-rotation), but
         // said plainly: it may also be someone in between.

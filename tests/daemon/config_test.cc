@@ -58,6 +58,18 @@ TEST_F(ConfigTest, UnknownKeysInKnownSectionsAreRefused) {
 
 // Issue 19's fuzz finding: a [keys] dir longer than PATH_MAX made
 // std::filesystem::is_directory throw, and casewired abort.
+TEST_F(ConfigTest, AWebhookProxyMustBeALocalSocks5hProxy) {
+  auto ok = load("[delivery]\nproxy = \"socks5h://127.0.0.1:9050\"\n");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->delivery.proxy, "socks5h://127.0.0.1:9050");
+  // socks5:// would have the daemon resolve names itself; http is no proxy
+  // we speak; a proxy by name would need a lookup to reach it.
+  for (const char* bad : {"socks5://127.0.0.1:9050", "http://127.0.0.1:8080",
+                          "socks5h://proxy.example.org:9050", "127.0.0.1:9050"})
+    EXPECT_EQ(load(std::string("[delivery]\nproxy = \"") + bad + "\"\n").code(), Errc::bad_config)
+        << bad;
+}
+
 TEST(ConfigRegression, KeysDirLongerThanPathMaxIsAnErrorNotAnException) {
   test::TempDir d;
   const std::string text = "[keys]\ndir = \"/tmp/" + std::string(5000, 'a') + "\"\n";

@@ -19,6 +19,7 @@
 #include "tests/support/process.h"
 #include "tests/support/raw_client.h"
 #include "tests/support/seized.h"
+#include "tests/support/temp_dir.h"
 
 namespace json = boost::json;
 
@@ -617,6 +618,47 @@ TEST_F(Delivery, APinnedReceiverIsTrustedByItsKeyAlone) {
       eventually([&] { return inst->metric("casewire_webhook_pin_mismatches_total") >= 2; }));
   EXPECT_TRUE(bad.lines().empty()) << "a receiver with another key received a notification";
   EXPECT_NE(inst->log().find("event=webhook_pin_mismatch"), std::string::npos);
+}
+
+// Claim: with [delivery] proxy set, webhooks go through the SOCKS5 proxy by
+// name: the daemon never looks the receiver's name up or connects to it
+// itself, so the receiver sees only the proxy. The name below resolves
+// nowhere on this machine (.invalid); only the test proxy knows it.
+TEST_F(Delivery, WebhooksThroughAProxyNeverResolveOrReachTheReceiverDirectly) {
+  TempDir scratch;
+  const std::string name = "hooks-" + to_hex(random_alert_id()).substr(0, 8) + ".casewire.invalid";
+  Process proxy(
+      {"/usr/bin/python3", std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/socks5_proxy.py",
+       "--log", scratch.path() + "/socks.log", "--map", name + "=127.0.0.1"},
+      scratch.path() + "/socks");
+  ASSERT_TRUE(proxy.wait_for_output("listening on", 10s)) << proxy.err();
+  const auto proxy_port = proxy.out().substr(proxy.out().find("listening on ") + 13);
+  make("proxy = \"socks5h://127.0.0.1:" + proxy_port.substr(0, proxy_port.find('\n')) + "\"\n");
+  TestCa ca(inst->dir(), "proxied");
+  auto cert = ca.leaf(name);
+  Receiver rx(inst->dir(), "proxied", "");
+  rx.use_tls(cert.first, cert.second);
+  rx.start();
+  const std::string local = rx.url();  // https://localhost:PORT/hook
+  const std::string url = "https://" + name + local.substr(local.rfind(':'));
+  auto org = inst->add_org("proxied", OrgOptions{.webhook_url = url});
+  rx.set_secret(org.webhook_secret);
+  inst->set_env("SSL_CERT_FILE", ca.cert());
+  const std::string resolver_log = scratch.path() + "/resolver.log";
+  inst->set_env("LD_PRELOAD", std::string(CASEWIRE_BINARY_DIR) + "/tests/libresolver_watch.so");
+  inst->set_env("CASEWIRE_RESOLVER_LOG", resolver_log);
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return rx.lines().size() == 1; })) << inst->metrics();
+  EXPECT_TRUE(json::parse(rx.lines()[0]).as_object().at("hmac_ok").as_bool());
+  const auto socks = read_text(scratch.path() + "/socks.log");
+  EXPECT_NE(socks.find("\"atyp\": 3"), std::string::npos) << socks;
+  EXPECT_NE(socks.find(name), std::string::npos) << "the proxy was given the name: " << socks;
+  const auto lookups = read_text(resolver_log);
+  EXPECT_NE(lookups.find("127.0.0.1"), std::string::npos)
+      << "the resolver watch saw nothing: it is not loaded, and this test proves nothing";
+  EXPECT_EQ(lookups.find(name), std::string::npos)
+      << "the daemon looked the receiver's name up itself";
 }
 
 TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {
