@@ -159,6 +159,21 @@ Result<Alert> build_alert(const AlertFlags& f, std::int64_t now) {
   return a;
 }
 
+int cmd_new_key(const Globals& g, const std::string& out_path, bool force, std::ostream& out,
+                std::ostream& err) {
+  SecretFileOptions o;
+  o.insecure_no_passphrase = g.insecure_no_passphrase;
+  o.passphrase_file = g.passphrase_file;
+  o.force = force;
+  auto id = Identity::generate(Role::contact);
+  if (auto st = write_identity_files(id, out_path, out_path + ".pub", o); !st.ok())
+    return fail(err, st.error());
+  out << "your key " << key_id_hex(id.sign.id()) << "\n"
+      << "  secret " << out_path << " (stays on this device)\n"
+      << "  public " << out_path << ".pub (give this file to the operator)\n";
+  return kExitOk;
+}
+
 int cmd_init(const Globals& g, const std::string& invite, const std::string& key, bool force,
              std::ostream& out, std::ostream& err) {
   ClientHome home(resolve_home(g.home));

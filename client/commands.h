@@ -21,6 +21,10 @@ struct Globals {
   bool insecure_no_passphrase = false;
 };
 
+// Makes this device's own key pair (FILE and FILE.pub) for a contact, so a
+// contact needs only this program: the .pub goes to the operator to enrol.
+int cmd_new_key(const Globals& g, const std::string& out_path, bool force, std::ostream& out,
+                std::ostream& err);
 int cmd_init(const Globals& g, const std::string& invite, const std::string& key, bool force,
              std::ostream& out, std::ostream& err);
 

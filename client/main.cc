@@ -49,6 +49,15 @@ int real_main(int argc, char** argv) {
                "accept a key file stored without a passphrase (tests and demos only)");
   int rc = 0;
 
+  std::string new_key_out;
+  bool new_key_force = false;
+  auto* new_key = app.add_subcommand(
+      "new-key", "make your own key on this device (FILE and FILE.pub, for the operator)");
+  new_key->add_option("--out", new_key_out, "secret key file")->required();
+  new_key->add_flag("--force", new_key_force, "replace existing files");
+  new_key->callback(
+      [&] { rc = cw::client::cmd_new_key(g, new_key_out, new_key_force, std::cout, std::cerr); });
+
   std::string invite, key;
   bool force = false;
   auto* init = app.add_subcommand("init", "set up this device from an invite");

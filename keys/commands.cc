@@ -33,32 +33,6 @@ Error usage(std::string m) {
 }
 
 // Writes an identity's secret file and FILE.pub, refusing to clobber either.
-Status write_identity(const Identity& id, const std::string& secret_path,
-                      const std::string& pub_path, const SecretFileOptions& o) {
-  const auto ow = o.force ? Overwrite::yes : Overwrite::no;
-  if (!o.force) {
-    if (file_exists(secret_path))
-      return make_error(Errc::file_exists, secret_path + " exists (use --force to replace it)");
-    if (file_exists(pub_path))
-      return make_error(Errc::file_exists, pub_path + " exists (use --force to replace it)");
-  }
-  std::optional<SecretBytes> pass;
-  if (o.insecure_no_passphrase) {
-    std::cerr << "warning: --insecure-no-passphrase: " << secret_path
-              << " is stored WITHOUT encryption (tests and demos only)\n";
-  } else {
-    auto p = PassphraseSource{o.passphrase_file}.get("Passphrase for the new key: ", true);
-    if (!p) return p.error();
-    pass = std::move(p.value());
-  }
-  auto text = seal_identity(id, pass ? &*pass : nullptr, o.kdf);
-  if (!text) return text.error();
-  auto st = write_file_atomic(secret_path, as_bytes(*text), kSecretMode, ow);
-  if (!st.ok()) return st;
-  auto comment = std::string("casewire ") + std::string(role_name(id.role)) + " public key";
-  auto pub = format_public_key_file(id.public_keys(), comment);
-  return write_file_atomic(pub_path, as_bytes(pub), kPublicMode, ow);
-}
 
 Status check_regions(const std::vector<std::string>& regions) {
   for (const auto& r : regions) {
@@ -119,7 +93,7 @@ Status init(const InitOptions& o, std::ostream& out) {
     return make_error(Errc::file_exists,
                       d.identity() + " exists (use --force to replace the daemon identity)");
   auto id = Identity::generate(Role::daemon);
-  CW_TRY(write_identity(id, d.identity(), d.public_keys(), o.secret));
+  CW_TRY(write_identity_files(id, d.identity(), d.public_keys(), o.secret));
   CW_TRY(generate_self_signed_cert({d.tls_cert(), d.tls_key()}, o.tls_names, true));
   if (!file_exists(d.trust())) CW_TRY(TrustStore::empty().save(d.trust()));
   if (!file_exists(d.config()) || o.secret.force)
@@ -139,7 +113,7 @@ Status new_identity(Role role, const std::string& path, const SecretFileOptions&
                     std::ostream& out) {
   if (path.empty()) return usage("--out is required");
   auto id = Identity::generate(role);
-  CW_TRY(write_identity(id, path, path + ".pub", o));
+  CW_TRY(write_identity_files(id, path, path + ".pub", o));
   out << role_name(role) << " key " << key_id_hex(id.sign.id()) << "\n"
       << "  secret " << path << "\n"
       << "  public " << path << ".pub (give this file to the operator)\n";

@@ -15,12 +15,7 @@
 
 namespace cw::keys {
 
-struct SecretFileOptions {
-  bool insecure_no_passphrase = false;  // tests and demos only
-  std::string passphrase_file;
-  bool force = false;
-  KdfParams kdf = KdfParams::moderate();
-};
+using cw::SecretFileOptions;  // protocol/key_file.h
 
 struct InitOptions {
   std::string dir;

@@ -1,5 +1,9 @@
 #include "protocol/key_file.h"
 
+#include <optional>
+
+#include <iostream>
+
 #include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
@@ -360,6 +364,32 @@ Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm)
   }
   std::fclose(tty);
   return first;
+}
+
+Status write_identity_files(const Identity& id, const std::string& secret_path,
+                            const std::string& pub_path, const SecretFileOptions& o) {
+  const auto ow = o.force ? Overwrite::yes : Overwrite::no;
+  if (!o.force) {
+    if (file_exists(secret_path))
+      return make_error(Errc::file_exists, secret_path + " exists (use --force to replace it)");
+    if (file_exists(pub_path))
+      return make_error(Errc::file_exists, pub_path + " exists (use --force to replace it)");
+  }
+  std::optional<SecretBytes> pass;
+  if (o.insecure_no_passphrase) {
+    std::cerr << "warning: --insecure-no-passphrase: " << secret_path
+              << " is stored WITHOUT encryption (tests and demos only)\n";
+  } else {
+    auto p = PassphraseSource{o.passphrase_file}.get("Passphrase for the new key: ", true);
+    if (!p) return p.error();
+    pass = std::move(p.value());
+  }
+  auto text = seal_identity(id, pass ? &*pass : nullptr, o.kdf);
+  if (!text) return text.error();
+  CW_TRY(write_file_atomic(secret_path, as_bytes(*text), 0600, ow));
+  auto comment = std::string("casewire ") + std::string(role_name(id.role)) + " public key";
+  return write_file_atomic(pub_path, as_bytes(format_public_key_file(id.public_keys(), comment)),
+                           0644, ow);
 }
 
 }  // namespace cw

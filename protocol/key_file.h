@@ -93,4 +93,18 @@ struct PassphraseSource {
 Result<Identity> open_identity_file(std::string_view file_text, const PassphraseSource& source,
                                     std::string_view prompt);
 
+// How a new key file is written (casewire-keys and the client's new-key).
+struct SecretFileOptions {
+  bool insecure_no_passphrase = false;  // tests and demos only
+  std::string passphrase_file;          // else CASEWIRE_PASSPHRASE, else a prompt (asked twice)
+  bool force = false;                   // replace existing files
+  KdfParams kdf = KdfParams::moderate();
+};
+
+// Writes `id` to secret_path (0600, sealed under a passphrase from `o`) and
+// its public keys to pub_path (0644). Refuses to replace either unless
+// o.force; an unencrypted file is announced on stderr.
+Status write_identity_files(const Identity& id, const std::string& secret_path,
+                            const std::string& pub_path, const SecretFileOptions& o);
+
 }  // namespace cw

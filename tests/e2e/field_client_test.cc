@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "protocol/file_io.h"
+#include "protocol/key_file.h"
 #include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -100,6 +102,36 @@ std::uint16_t free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
   ::close(fd);
   return ntohs(sa.sin_port);
+}
+
+// A contact needs only the client: it makes the key (under a passphrase),
+// the operator enrols the .pub, and the contact sends.
+TEST_F(FieldClient, AContactMakesItsOwnKeyWithTheClientAlone) {
+  const std::string key = inst->dir() + "/own.key", pass = inst->dir() + "/own.pass",
+                    home = inst->dir() + "/home-own";
+  ASSERT_TRUE(
+      write_file_atomic(pass, as_bytes("a long field passphrase\n"), 0600, Overwrite::yes).ok());
+  auto made = run({bin("casewire"), "new-key", "--out", key, "--passphrase-file", pass});
+  ASSERT_EQ(made.status, 0) << made.err;
+  EXPECT_FALSE(identity_file_is_insecure(read_text(key))) << "protected by the passphrase";
+  struct stat st {};
+  ASSERT_EQ(::stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(run({bin("casewire"), "new-key", "--out", key, "--passphrase-file", pass}).status, 1)
+      << "an existing key is never replaced without --force";
+  auto enrolled = run({bin("casewire-keys"), "enroll", "--dir", inst->keys_dir(), "--pub",
+                       key + ".pub", "--label", "own"});
+  ASSERT_EQ(enrolled.status, 0) << enrolled.err;
+  inst->sighup();
+  ASSERT_EQ(run({bin("casewire"), "--home", home, "init", "--invite", inst->invite_path(), "--key",
+                 key, "--passphrase-file", pass})
+                .status,
+            0);
+  std::vector<std::string> sendv{bin("casewire"), "--home", home, "--passphrase-file", pass};
+  for (const auto& a : send_args()) sendv.push_back(a);
+  auto sent = run(sendv);
+  EXPECT_EQ(sent.status, 0) << sent.err;
+  EXPECT_EQ(inst->count_alerts(), 1u);
 }
 
 TEST_F(FieldClient, DeliversThroughARealSocks5Proxy) {
