@@ -33,9 +33,11 @@ echo "== 2. a field contact makes a key; the operator enrols it"
 $keys new-contact --out "$var/contact.key" --insecure-no-passphrase 2>/dev/null
 $keys enroll --dir "$var/daemon" --pub "$var/contact.key.pub" --label demo-contact --rate 60
 
-echo "== 3. an organisation makes a key; the operator subscribes it to Jilin province (feed)"
+echo "== 3. an organisation makes a key; the operator subscribes it to Jilin province (feed),"
+echo "      cleared for private cases (the sample family asked for no publicity)"
 $keys new-org --out "$var/org.key" --insecure-no-passphrase 2>/dev/null
-$keys add-org --dir "$var/daemon" --pub "$var/org.key.pub" --name "Demo Advocacy Org" --regions CN-JL
+$keys add-org --dir "$var/daemon" --pub "$var/org.key.pub" --name "Demo Advocacy Org" --regions CN-JL \
+  --cleared-private
 
 echo "== 4. the daemon starts on its SQLite store"
 $daemon --config "$var/daemon/casewired.toml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
