@@ -142,6 +142,29 @@ int real_main(int argc, char** argv) {
     rc = cw::client::cmd_webhook_secret(g, secret_key, secret_file, std::cout, std::cerr);
   });
 
+  std::string answer_key, cannot_act, need_info;
+  std::uint64_t answer_id = 0;
+  auto* answer = app.add_subcommand(
+      "answer", "organisations: say you cannot act on a case, or what you need to know");
+  answer->add_option("ID", answer_id, "notification id (the # in the feed)")->required();
+  auto* o_cannot = answer->add_option("--cannot-act", cannot_act,
+                                      "why: outside_region | outside_mandate | no_capacity");
+  auto* o_need = answer->add_option("--need-info", need_info,
+                                    "what: expected_transfer | held_place | arrested_at | people");
+  o_cannot->excludes(o_need);
+  answer->add_option("--key", answer_key, "organisation key file");
+  answer->callback([&] {
+    if (o_cannot->count() + o_need->count() != 1) {
+      std::cerr << "error: usage: give --cannot-act REASON or --need-info WHAT\n";
+      rc = 1;  // a usage error, as CLI11 reports them
+      return;
+    }
+    rc = o_cannot->count() ? cw::client::cmd_answer(g, answer_key, answer_id, "cannot_act",
+                                                    cannot_act, std::cout, std::cerr)
+                           : cw::client::cmd_answer(g, answer_key, answer_id, "need_information",
+                                                    need_info, std::cout, std::cerr);
+  });
+
   std::string status_key, status_case;
   auto* status = app.add_subcommand("status", "contacts: is anyone acting on a case you reported?");
   status->add_option("CASE", status_case, "the case's alert id (see 'casewire receipts')")

@@ -10,6 +10,7 @@
 #include "client/submit.h"
 #include "protocol/file_io.h"
 #include "protocol/notification.h"
+#include "protocol/org_answer.h"
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
@@ -268,8 +269,58 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
       << "  state         " << json::value_to<std::string>(o.at("state")) << "\n"
       << "  acknowledged  " << (o.at("acknowledged").as_bool() ? "yes" : "not yet") << " ("
       << json::serialize(o.at("organisations_acting")) << " organisation(s) acting)\n"
-      << "  escalated     " << (o.at("escalated").as_bool() ? "yes" : "no") << "\n"
-      << "  (answer signed by the daemon, verified)\n";
+      << "  escalated     " << (o.at("escalated").as_bool() ? "yes" : "no") << "\n";
+  // Older daemons do not send answers; say nothing rather than "none".
+  if (const auto* n = o.if_contains("organisations_cannot_act");
+      n && n->is_int64() && n->as_int64())
+    out << "  cannot act    " << n->as_int64() << " organisation(s)\n";
+  if (const auto* asked = o.if_contains("information_requested"); asked && asked->is_array())
+    for (const auto& r : asked->as_array())
+      if (r.is_string())
+        out << "  asked for     " << reason_in_words(r.as_string())
+            << " (send it with: casewire send --update " << case_ref << " ...)\n";
+  out << "  (answer signed by the daemon, verified)\n";
+  return kExitOk;
+}
+
+int cmd_answer(const Globals& g, const std::string& key, std::uint64_t nid, const std::string& kind,
+               const std::string& reason, std::ostream& out, std::ostream& err) {
+  auto parsed = parse_org_answer(kind, reason);
+  if (!parsed) {
+    std::string choices;
+    for (auto r : answer_reasons(kind == "need_information" ? AnswerKind::need_information
+                                                            : AnswerKind::cannot_act))
+      choices += (choices.empty() ? "" : ", ") + std::string(r);
+    return fail(err, make_error(Errc::bad_request, "the reason must be one of: " + choices));
+  }
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  auto id = load_identity(g, ctx->home, key);
+  if (!id) return fail(err, id.error());
+  json::object body;
+  body["answer"] = kind;
+  body["reason"] = reason;
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/v1/notifications/" + std::to_string(nid) + "/answer";
+  req.content_type = "application/json";
+  req.body = json::serialize(body);
+  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
+                                                         "POST", req.target, req.body, unix_now()));
+  auto res = request_any(*ctx, req);
+  if (!res) return fail(err, res.error(), kExitQueued);
+  if (res->status != 200) {
+    const auto e = error_from_body(res->status, res->body);
+    return fail(err, make_error(e.code, "the daemon refused: " + std::string(code_name(e.code))),
+                kExitRejected);
+  }
+  auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
+  if (!payload) return fail(err, payload.error(), kExitUntrusted);
+  if (g.json)
+    out << *payload << "\n";
+  else
+    out << "answered notification " << nid << ": " << kind << " (" << reason_in_words(reason)
+        << "); the reporting contact sees this\n";
   return kExitOk;
 }
 

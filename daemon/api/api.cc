@@ -37,13 +37,19 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
   return std::stoull(std::string(s));
 }
 
-// /v1/notifications/{id}/ack -> id
-std::optional<std::uint64_t> ack_id(std::string_view path) {
-  constexpr std::string_view kPrefix = "/v1/notifications/", kSuffix = "/ack";
-  if (path.size() <= kPrefix.size() + kSuffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
-      path.substr(path.size() - kSuffix.size()) != kSuffix)
+// /v1/notifications/{id}/SUFFIX -> id (SUFFIX "/ack" or "/answer")
+std::optional<std::uint64_t> notification_id(std::string_view path, std::string_view suffix) {
+  constexpr std::string_view kPrefix = "/v1/notifications/";
+  if (path.size() <= kPrefix.size() + suffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
+      path.substr(path.size() - suffix.size()) != suffix)
     return std::nullopt;
-  return parse_u64(path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size()));
+  return parse_u64(path.substr(kPrefix.size(), path.size() - kPrefix.size() - suffix.size()));
+}
+std::optional<std::uint64_t> ack_id(std::string_view path) {
+  return notification_id(path, "/ack");
+}
+std::optional<std::uint64_t> answer_id(std::string_view path) {
+  return notification_id(path, "/answer");
 }
 
 // /v1/cases/{32 hex}/status -> case reference
@@ -99,7 +105,8 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
   if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) &&
       method == http::verb::get && has_auth)
     return too_large(0);
-  if (ack_id(path) && method == http::verb::post && has_auth) return too_large(kMaxSmallBody);
+  if ((ack_id(path) || answer_id(path)) && method == http::verb::post && has_auth)
+    return too_large(kMaxSmallBody);
   return generic_not_found(v);
 }
 
@@ -125,6 +132,7 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   }
   if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
   if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
+  if (auto id = answer_id(path)) return answer(*id, req.body(), *who, v, std::move(reply));
   const auto trust = d_.trust.get();  // keeps the snapshot `org` points into alive
   const OrgEntry* org = trust->org(*who);
   if (!org || !org->sub.feed)
@@ -230,6 +238,38 @@ void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply
       });
 }
 
+void ApiHandler::answer(std::uint64_t id, const std::string& body, const KeyId& who, unsigned v,
+                        const Reply& reply) {
+  // {"answer": "cannot_act" | "need_information", "reason": "<code>"}: codes
+  // only (protocol/org_answer.h); anything else is refused before the store.
+  std::error_code ec;
+  auto json = boost::json::parse(body, ec);
+  const auto* o = !ec && json.is_object() ? &json.as_object() : nullptr;
+  const auto* kind = o ? o->if_contains("answer") : nullptr;
+  const auto* why = o ? o->if_contains("reason") : nullptr;
+  if (!kind || !kind->is_string() || !why || !why->is_string() || o->size() != 2)
+    return reply.send(
+        error_response(Errc::bad_request, "body must be {\"answer\": ..., \"reason\": ...}", v));
+  auto parsed = parse_org_answer(kind->as_string(), why->as_string());
+  if (!parsed) return reply.send(error_response(parsed.code(), parsed.error().message, v));
+  d_.store.record_answer(
+      id, d_.keys.org_tag(who), *parsed, unix_now(),
+      [this, id, v, a = *parsed, send = reply.send](Result<bool> r) {
+        if (!r) return send(error_response(r.code(), r.error().message, v));
+        log_event("case_answered", {a.kind == AnswerKind::cannot_act
+                                        ? LogField::text("answer", "cannot_act")
+                                        : LogField::text("answer", "need_information")});
+        boost::json::object out;
+        out["notification"] = id;
+        out["answer"] = answer_kind_name(a.kind);
+        out["reason"] = a.reason;
+        out["as_of"] = format_rfc3339(unix_now());
+        send(json_response(
+            http::status::ok,
+            sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(out)), v));
+      });
+}
+
 void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v,
                              const Reply& reply) {
   auto st = d_.store.case_status(d_.keys.case_tag(case_ref));
@@ -247,6 +287,10 @@ void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned
   o["acknowledged"] = c.acks > 0;
   o["organisations_acting"] = c.acks;
   o["escalated"] = c.escalated;
+  o["organisations_cannot_act"] = c.cannot_act;
+  boost::json::array needs;
+  for (const auto& n : c.needs) needs.emplace_back(n);
+  o["information_requested"] = std::move(needs);
   o["as_of"] = format_rfc3339(unix_now());
   reply.send(
       json_response(http::status::ok,

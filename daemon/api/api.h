@@ -61,6 +61,8 @@ class ApiHandler final : public Handler {
   void feed(const Request& req, const KeyId& who, const Reply& reply);
   void pull(const Request& req, const KeyId& who, const Reply& reply);
   void ack(std::uint64_t id, const KeyId& who, unsigned version, const Reply& reply);
+  void answer(std::uint64_t id, const std::string& body, const KeyId& who, unsigned version,
+              const Reply& reply);
   void case_status(const AlertId& case_ref, const KeyId& who, unsigned version, const Reply& reply);
 
   ApiDeps d_;

@@ -110,10 +110,23 @@ const char* const kMigrations[] = {
     ) WITHOUT ROWID;
     ALTER TABLE cases ADD COLUMN owner_tag BLOB NOT NULL DEFAULT x'';
     )sql",
+    // v5: organisations' answers other than acting (protocol/org_answer.h):
+    // codes only, one per organisation and case, the time to the hour.
+    R"sql(
+    CREATE TABLE answers (
+      case_id     INTEGER NOT NULL REFERENCES cases(id),
+      org         TEXT    NOT NULL,
+      answer      TEXT    NOT NULL,
+      reason      TEXT    NOT NULL,
+      answered_at INTEGER NOT NULL,
+      PRIMARY KEY (case_id, org)
+    );
+    )sql",
 };
 // Statements that finish a migration after its data step.
 const char* const kMigrationsAfterData[] = {
-    nullptr, nullptr, nullptr, "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;"};
+    nullptr, nullptr, nullptr, "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;",
+    nullptr};
 static_assert(std::size(kMigrationsAfterData) == std::size(kMigrations));
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // After this many failed attempts in a row an organisation's webhook is shown
@@ -277,6 +290,24 @@ class SqliteStore final : public Store {
                }});
   }
 
+  void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, std::int64_t now,
+                     Callback<bool> done) override {
+    auto out = std::make_shared<std::optional<Status>>();
+    submit(Job{[this, out, seq, org = std::move(org), answer = std::move(answer), now] {
+                 auto st = write_answer(seq, org, answer, now);
+                 if (!st.ok() && st.code() == Errc::store_unavailable) return st;
+                 *out = std::move(st);
+                 return Status::Ok();
+               },
+               [out, done = std::move(done)](bool committed) {
+                 if (!committed)
+                   return done(
+                       make_error(Errc::store_unavailable, "the answer could not be stored"));
+                 if (!out->value().ok()) return done(out->value().error());
+                 done(true);
+               }});
+  }
+
   void escalate_due(std::int64_t now, std::vector<Recipient> to, std::vector<std::string> cleared,
                     Callback<std::uint32_t> done) override {
     auto count = std::make_shared<std::uint32_t>(0);
@@ -366,9 +397,21 @@ class SqliteStore final : public Store {
     if (!s) return db_error(rdb_, "case status");
     s.bind(1, ByteView(case_tag));
     if (s.step() != SQLITE_ROW) return std::optional<CaseStatusInfo>();
-    CaseStatusInfo c{s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(3)), s.i64(2) != 0, {}};
+    CaseStatusInfo c{s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(3)), s.i64(2) != 0, {},
+                     0,         {}};
     auto st = s.blob(4);
     if (st.size() == c.owner_tag.size()) std::copy(st.begin(), st.end(), c.owner_tag.begin());
+    Stmt a(rdb_,
+           "SELECT a.answer, a.reason FROM answers a JOIN cases c ON c.id = a.case_id "
+           "WHERE c.case_tag = ? ORDER BY a.reason");
+    if (!a) return db_error(rdb_, "case answers");
+    a.bind(1, ByteView(case_tag));
+    while (a.step() == SQLITE_ROW) {
+      if (a.text(0) == "cannot_act")
+        ++c.cannot_act;
+      else if (c.needs.empty() || c.needs.back() != a.text(1))
+        c.needs.push_back(a.text(1));
+    }
     return std::optional<CaseStatusInfo>(c);
   }
 
@@ -619,6 +662,11 @@ class SqliteStore final : public Store {
       if (!stored) return stored.error();
       facts = std::move(*stored);
       facts.merge_from(a.event.facts);
+      // The reporter has followed up: requests for information are answered
+      // (organisations ask again if what they needed is still missing).
+      Stmt answered(wdb_, "DELETE FROM answers WHERE case_id = ? AND answer = 'need_information'");
+      answered.bind(1, case_id);
+      CW_TRY(run(wdb_, answered, "clear requests for information"));
       to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
       auto on_case = orgs_on_case(case_id);
       if (!on_case) return on_case.error();
@@ -663,6 +711,31 @@ class SqliteStore final : public Store {
     return r;
   }
 
+  // Same admission as an acknowledgement: the notification exists and was
+  // sent to this organisation. The answer replaces its acknowledgement, if
+  // any (an organisation that stops acting says so this way).
+  Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
+                      std::int64_t now) {
+    Stmt n(wdb_,
+           "SELECT n.case_id, EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND d.org = "
+           "?) FROM notifications n WHERE n.seq = ?");
+    if (!n) return db_error(wdb_, "prepare answer");
+    n.bind(1, std::string_view(org)).bind(2, seq);
+    if (n.step() != SQLITE_ROW) return make_error(Errc::not_found, "no such notification");
+    if (n.i64(1) == 0) return make_error(Errc::forbidden, "this notification was not sent to you");
+    const std::int64_t case_id = n.i64(0);
+    Stmt drop(wdb_, "DELETE FROM acks WHERE case_id = ? AND org = ?");
+    drop.bind(1, case_id).bind(2, std::string_view(org));
+    CW_TRY(run(wdb_, drop, "drop ack"));
+    Stmt ins(wdb_,
+             "INSERT OR REPLACE INTO answers (case_id, org, answer, reason, answered_at) "
+             "VALUES (?, ?, ?, ?, ?)");
+    ins.bind(1, case_id).bind(2, std::string_view(org));
+    ins.bind(3, answer_kind_name(answer.kind)).bind(4, std::string_view(answer.reason));
+    ins.bind(5, to_hour(now));
+    return run(wdb_, ins, "insert answer");
+  }
+
   Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, std::int64_t now,
                               const std::vector<Recipient>& orgs) {
     Stmt n(wdb_,
@@ -678,6 +751,10 @@ class SqliteStore final : public Store {
     auto stored_facts = CaseFacts::from_json(n.text(2));
     if (!stored_facts) return stored_facts.error();
     const CaseFacts facts = std::move(*stored_facts);
+    // Acting supersedes this organisation's earlier answer.
+    Stmt drop(wdb_, "DELETE FROM answers WHERE case_id = ? AND org = ?");
+    drop.bind(1, case_id).bind(2, std::string_view(org));
+    CW_TRY(run(wdb_, drop, "drop answer"));
     Stmt ins(wdb_, "INSERT OR IGNORE INTO acks (case_id, org, acked_at) VALUES (?, ?, ?)");
     ins.bind(1, case_id).bind(2, std::string_view(org)).bind(3, to_hour(now));
     CW_TRY(run(wdb_, ins, "insert ack"));

@@ -25,6 +25,7 @@
 #include "daemon/keyring.h"
 #include "protocol/alert.h"
 #include "protocol/error.h"
+#include "protocol/org_answer.h"
 
 namespace cw::daemon {
 
@@ -129,7 +130,9 @@ struct CaseStatusInfo {
   std::string state;  // open | resolved | retracted
   std::uint32_t acks = 0;
   bool escalated = false;
-  Tag owner_tag{};  // Keyring::owner_tag of the reporter: only they may ask
+  Tag owner_tag{};                 // Keyring::owner_tag of the reporter: only they may ask
+  std::uint32_t cannot_act = 0;    // organisations that answered they cannot act
+  std::vector<std::string> needs;  // distinct need_information reasons, sorted
 };
 
 struct WebhookHealth {
@@ -156,6 +159,11 @@ class Store {
   // Escalates every open new case older than its deadline that nobody has
   // acknowledged: an "escalation" event to `to` (filtered per case by consent:
   // private cases only to `cleared`). Returns how many cases were escalated.
+  // An organisation's answer other than acting (protocol/org_answer.h): the
+  // latest of acknowledging and answering stands for that organisation.
+  // not_found / forbidden as for record_ack.
+  virtual void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, std::int64_t now,
+                             Callback<bool> done) = 0;
   virtual void escalate_due(std::int64_t now, std::vector<Recipient> to,
                             std::vector<std::string> cleared, Callback<std::uint32_t> done) = 0;
   // Results from an attempt made under an older generation than the one

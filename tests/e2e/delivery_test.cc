@@ -661,6 +661,69 @@ TEST_F(Delivery, WebhooksThroughAProxyNeverResolveOrReachTheReceiverDirectly) {
       << "the daemon looked the receiver's name up itself";
 }
 
+// Organisations answer more than "acting": "cannot act" and "need
+// information", as codes only; the reporting contact sees the answers to
+// their case, and a follow-up clears the requests for information.
+TEST_F(Delivery, OrganisationsAnswerAndTheReporterSeesTheAnswers) {
+  make();
+  auto acts = inst->add_org("acts", OrgOptions{});
+  auto cannot = inst->add_org("cannot", OrgOptions{});
+  auto asks = inst->add_org("asks", OrgOptions{});
+  auto elsewhere = inst->add_org("elsewhere", OrgOptions{.regions = {"CN-LN"}});
+  start();
+  const std::string case_ref = send(new_case("CN-JL"));
+  const auto id = std::to_string(pull(acts).at(0).at("id").as_int64());
+  ASSERT_EQ(inst->client(acts, {"ack", id}).status, 0);
+  auto c = inst->client(cannot, {"answer", id, "--cannot-act", "no_capacity"});
+  ASSERT_EQ(c.status, 0) << c.err;
+  auto a = inst->client(asks, {"answer", id, "--need-info", "expected_transfer"});
+  ASSERT_EQ(a.status, 0) << a.err;
+  // Codes only: free text is refused by the client and by the daemon.
+  EXPECT_EQ(inst->client(asks, {"answer", id, "--need-info", "the names please"}).status, 1);
+  auto raw = [&](const std::string& body) {
+    const std::string target = "/v1/notifications/" + id + "/answer";
+    auto conn = RawClient::connect(inst->port(), true);
+    conn->send(http_request("POST", target, body,
+                            "Authorization: " +
+                                sign_request(asks.identity->sign, inst->invite().daemon_sign.id(),
+                                             "POST", target, body, unix_now()) +
+                                "\r\n"));
+    return conn->read_reply();
+  };
+  auto free_text = raw(R"({"answer":"need_information","reason":"Kim's phone number"})");
+  ASSERT_TRUE(free_text);
+  EXPECT_EQ(free_text->status, 400);
+  EXPECT_NE(free_text->body.find("bad_request"), std::string::npos);
+  EXPECT_EQ(free_text->body.find("Kim"), std::string::npos) << "nothing is echoed";
+  // An organisation the case was not sent to cannot answer it.
+  EXPECT_EQ(inst->client(elsewhere, {"answer", id, "--cannot-act", "outside_region"}).status, 2);
+
+  auto status = inst->client(alice, {"status", case_ref});
+  ASSERT_EQ(status.status, 0) << status.err;
+  EXPECT_NE(status.out.find("(1 organisation(s) acting)"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("cannot act    1 organisation(s)"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("asked for     the expected transfer date"), std::string::npos)
+      << status.out;
+
+  // The reporter answers with a follow-up: the request is cleared.
+  Alert upd = sample_alert();
+  upd.kind = AlertKind::update;
+  upd.case_ref = *parse_alert_id(case_ref);
+  upd.status = CaseStatus::detained;
+  upd.people.reset();
+  upd.arrest_place.reset();
+  send(upd);
+  auto after = inst->client(alice, {"status", case_ref});
+  ASSERT_EQ(after.status, 0) << after.err;
+  EXPECT_EQ(after.out.find("asked for"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("cannot act    1"), std::string::npos) << "other answers stay";
+  // An organisation that acted and now cannot: its answer replaces its acknowledgement.
+  ASSERT_EQ(inst->client(acts, {"answer", id, "--cannot-act", "no_capacity"}).status, 0);
+  auto last = inst->client(alice, {"status", case_ref});
+  EXPECT_NE(last.out.find("(0 organisation(s) acting)"), std::string::npos) << last.out;
+  EXPECT_NE(last.out.find("cannot act    2"), std::string::npos) << last.out;
+}
+
 TEST_F(Delivery, NoCanaryAppearsInAnyNotificationHeaderLogMetricOrStoreFile) {
   make("escalate_after_s = 1\n");
   Receiver rx(inst->dir(), "canary", "");
