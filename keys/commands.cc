@@ -25,7 +25,6 @@
 namespace cw::keys {
 namespace {
 
-constexpr mode_t kSecretMode = S_IRUSR | S_IWUSR;
 constexpr mode_t kPublicMode = S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH;
 
 Error usage(std::string m) {

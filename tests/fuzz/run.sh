@@ -10,7 +10,11 @@ seconds=${1:-60}
 build=$(realpath -m "${2:-build-fuzz}")  # absolute: the targets run from a scratch dir
 if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed, skipping"; exit 0; fi
 CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASEWIRE_FUZZ=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+if ! cmake --build "$build" -j"$(nproc)" >/tmp/casewire-fuzz-build.log 2>&1; then
+  grep -E "error|FAILED" -A3 /tmp/casewire-fuzz-build.log | head -40
+  echo "fuzz: the fuzzing build failed (log: /tmp/casewire-fuzz-build.log)" >&2
+  exit 1
+fi
 work=$(mktemp -d /tmp/casewire-fuzz-XXXXXX)
 status=0
 for t in envelope alert signed keyfile request config url sse api; do
