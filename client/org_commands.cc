@@ -89,6 +89,35 @@ bool show(const std::string& signed_json, const Invite& inv, bool as_json, std::
   return true;
 }
 
+// One signed request whose answer the daemon signs with its status key:
+// the verified payload, or the exit status to return (the reason written to
+// `err`). What ack, answer and status share.
+Result<std::string> signed_call(const ClientContext& ctx, const Identity& id,
+                                const std::string& method, const std::string& target,
+                                std::string body, std::ostream& err, int* exit_status) {
+  HttpRequest req;
+  req.method = method;
+  req.target = target;
+  if (!body.empty()) req.content_type = "application/json";
+  req.body = std::move(body);
+  req.headers.emplace_back("Authorization", sign_request(id.sign, ctx.invite.daemon_sign.id(),
+                                                         method, target, req.body, unix_now()));
+  auto res = request_any(ctx, req);
+  if (!res) {
+    *exit_status = fail(err, res.error(), kExitQueued);
+    return res.error();
+  }
+  if (res->status != 200) {
+    const auto e = error_from_body(res->status, res->body);
+    auto refused = make_error(e.code, "the daemon refused: " + std::string(code_name(e.code)));
+    *exit_status = fail(err, refused, kExitRejected);
+    return refused;
+  }
+  auto payload = open_payload(res->body, kStatusDomain, ctx.invite.daemon_sign);
+  if (!payload) *exit_status = fail(err, payload.error(), kExitUntrusted);
+  return payload;
+}
+
 }  // namespace
 
 int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ostream& err) {
@@ -206,18 +235,10 @@ int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::os
   if (!ctx) return fail(err, ctx.error());
   auto id = load_identity(g, ctx->home, key);
   if (!id) return fail(err, id.error());
-  HttpRequest req;
-  req.method = "POST";
-  req.target = "/v1/notifications/" + std::to_string(nid) + "/ack";
-  req.content_type = "application/json";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
-                                                         "POST", req.target, "", unix_now()));
-  auto res = request_any(*ctx, req);
-  if (!res) return fail(err, res.error(), kExitQueued);
-  if (res->status != 200)
-    return fail(err, make_error(Errc::bad_response, res->body), kExitRejected);
-  auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
-  if (!payload) return fail(err, payload.error(), kExitUntrusted);
+  int status = kExitOk;
+  auto payload = signed_call(*ctx, *id, "POST", "/v1/notifications/" + std::to_string(nid) + "/ack",
+                             "", err, &status);
+  if (!payload) return status;
   std::error_code ec;
   auto v = json::parse(*payload, ec);
   if (ec || !v.is_object())
@@ -242,20 +263,10 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
   if (!ctx) return fail(err, ctx.error());
   auto id = load_identity(g, ctx->home, key);
   if (!id) return fail(err, id.error());
-  HttpRequest req;
-  req.method = "GET";
-  req.target = "/v1/cases/" + case_ref + "/status";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
-                                                         "GET", req.target, "", unix_now()));
-  auto res = request_any(*ctx, req);
-  if (!res) return fail(err, res.error(), kExitQueued);
-  if (res->status != 200) {
-    const auto e = error_from_body(res->status, res->body);
-    return fail(err, make_error(e.code, "the daemon refused: " + std::string(code_name(e.code))),
-                kExitRejected);
-  }
-  auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
-  if (!payload) return fail(err, payload.error(), kExitUntrusted);
+  int status = kExitOk;
+  auto payload =
+      signed_call(*ctx, *id, "GET", "/v1/cases/" + case_ref + "/status", "", err, &status);
+  if (!payload) return status;
   std::error_code ec;
   auto v = json::parse(*payload, ec);
   if (ec || !v.is_object())
@@ -300,22 +311,11 @@ int cmd_answer(const Globals& g, const std::string& key, std::uint64_t nid, cons
   json::object body;
   body["answer"] = kind;
   body["reason"] = reason;
-  HttpRequest req;
-  req.method = "POST";
-  req.target = "/v1/notifications/" + std::to_string(nid) + "/answer";
-  req.content_type = "application/json";
-  req.body = json::serialize(body);
-  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
-                                                         "POST", req.target, req.body, unix_now()));
-  auto res = request_any(*ctx, req);
-  if (!res) return fail(err, res.error(), kExitQueued);
-  if (res->status != 200) {
-    const auto e = error_from_body(res->status, res->body);
-    return fail(err, make_error(e.code, "the daemon refused: " + std::string(code_name(e.code))),
-                kExitRejected);
-  }
-  auto payload = open_payload(res->body, kStatusDomain, ctx->invite.daemon_sign);
-  if (!payload) return fail(err, payload.error(), kExitUntrusted);
+  int status = kExitOk;
+  auto payload =
+      signed_call(*ctx, *id, "POST", "/v1/notifications/" + std::to_string(nid) + "/answer",
+                  json::serialize(body), err, &status);
+  if (!payload) return status;
   if (g.json)
     out << *payload << "\n";
   else
