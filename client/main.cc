@@ -142,6 +142,17 @@ int real_main(int argc, char** argv) {
     rc = cw::client::cmd_webhook_secret(g, secret_key, secret_file, std::cout, std::cerr);
   });
 
+  std::string disclosure_key, disclosure_file;
+  auto* open_disc = app.add_subcommand(
+      "open-disclosure",
+      "organisations: open a case's details the operator disclosed to you, and print them");
+  open_disc->add_option("FILE", disclosure_file, "the .disclosure file")->required();
+  open_disc->add_option("--key", disclosure_key,
+                        "organisation key file (default: the one set up by init)");
+  open_disc->callback([&] {
+    rc = cw::client::cmd_open_disclosure(g, disclosure_key, disclosure_file, std::cout, std::cerr);
+  });
+
   std::string answer_key, cannot_act, need_info;
   std::uint64_t answer_id = 0;
   auto* answer = app.add_subcommand(

@@ -8,6 +8,7 @@
 #include "client/context.h"
 #include "client/sse.h"
 #include "client/submit.h"
+#include "protocol/disclosure.h"
 #include "protocol/file_io.h"
 #include "protocol/notification.h"
 #include "protocol/org_answer.h"
@@ -15,6 +16,7 @@
 #include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
 #include "protocol/webhook_secret.h"
+#include "protocol/wiping_json.h"
 
 namespace json = boost::json;
 
@@ -205,21 +207,57 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
   }
 }
 
-int cmd_webhook_secret(const Globals& g, const std::string& key, const std::string& file,
-                       std::ostream& out, std::ostream& err) {
-  Result<Identity> id = make_error(Errc::bad_request, "");
+namespace {
+// The organisation's key: --key FILE, else the one set up by init.
+Result<Identity> org_identity(const Globals& g, const std::string& key) {
   if (key.empty()) {
     auto ctx = load_context(g);
-    if (!ctx) return fail(err, ctx.error());
-    id = load_identity(g, ctx->home, "");
-  } else {
-    auto text = read_file(key, 64 << 10);
-    if (!text) return fail(err, text.error());
-    id = open_identity_file(as_chars(*text),
-                            PassphraseSource{g.passphrase_file, g.insecure_no_passphrase},
-                            "casewire key passphrase: ");
-    wipe(text->data(), text->size());
+    if (!ctx) return ctx.error();
+    return load_identity(g, ctx->home, "");
   }
+  auto text = read_file(key, 64 << 10);
+  if (!text) return text.error();
+  auto id = open_identity_file(as_chars(*text),
+                               PassphraseSource{g.passphrase_file, g.insecure_no_passphrase},
+                               "casewire key passphrase: ");
+  wipe(text->data(), text->size());
+  return id;
+}
+}  // namespace
+
+int cmd_open_disclosure(const Globals& g, const std::string& key, const std::string& file,
+                        std::ostream& out, std::ostream& err) {
+  auto ctx = load_context(g);  // the daemon's signing key comes from the invite
+  if (!ctx) return fail(err, ctx.error());
+  auto id = org_identity(g, key);
+  if (!id) return fail(err, id.error());
+  auto sealed = read_file(file, 8 << 20);
+  if (!sealed) return fail(err, sealed.error());
+  auto d = open_disclosure(as_chars(*sealed), *id, ctx->invite.daemon_sign);
+  if (!d) return fail(err, d.error());
+  out << "case " << d->case_id << ": details disclosed to you by the operator on "
+      << format_rfc3339(d->issued_at) << " (signature verified)\n"
+      << "Keep them only where your organisation keeps case files; they name people.\n";
+  std::size_t i = 0;
+  for (const auto& r : d->records) {
+    out << "\n" << ++i << ". " << r.kind << ", sent " << format_rfc3339(r.sent_at) << "\n";
+    std::string names;
+    for (const auto& n : r.names) names += (names.empty() ? "" : ", ") + n;
+    if (!names.empty()) out << "   names: " << names << "\n";
+    wipe_string(names);
+    if (!r.contact_details.empty()) out << "   contact details: " << r.contact_details << "\n";
+    if (!r.arrest_place_detail.empty())
+      out << "   where arrested (detail): " << r.arrest_place_detail << "\n";
+    if (!r.held_place_detail.empty())
+      out << "   where held (detail): " << r.held_place_detail << "\n";
+    if (!r.notes.empty()) out << "   notes: " << r.notes << "\n";
+  }
+  return kExitOk;
+}
+
+int cmd_webhook_secret(const Globals& g, const std::string& key, const std::string& file,
+                       std::ostream& out, std::ostream& err) {
+  auto id = org_identity(g, key);
   if (!id) return fail(err, id.error());
   auto sealed = read_file(file, 64 << 10);
   if (!sealed) return fail(err, sealed.error());

@@ -24,6 +24,12 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
 // configuration. Needs only the key file, not a set-up home.
 int cmd_webhook_secret(const Globals& g, const std::string& key, const std::string& file,
                        std::ostream& out, std::ostream& err);
+
+// open-disclosure: opens a case's details the operator disclosed to this
+// organisation (protocol/disclosure.h), checks the daemon's signature, and
+// prints them. Never writes them anywhere.
+int cmd_open_disclosure(const Globals& g, const std::string& key, const std::string& file,
+                        std::ostream& out, std::ostream& err);
 // Organisations: answer "cannot_act" or "need_information" with a reason
 // code (protocol/org_answer.h) instead of acknowledging.
 int cmd_answer(const Globals& g, const std::string& key, std::uint64_t id, const std::string& kind,

@@ -58,6 +58,7 @@ const std::vector<Section>& known_sections() {
       {"delivery",
        {"escalate_after_s", "webhook_timeout_ms", "poll_interval_ms", "max_parallel",
         "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks", "proxy"}},
+      {"retention", {"days"}},
   };
   return k;
 }
@@ -151,6 +152,7 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(read_str(t, "store", "path", c.db_path));
   CW_TRY(read_u32(t, "server", "threads", c.threads, 1, 64));
   CW_TRY(read_u32(t, "server", "max_batch", c.max_batch, 1, 10000));
+  CW_TRY(read_u32(t, "retention", "days", c.retention_days, 0, 36500));
   auto& l = c.limits;
   CW_TRY(read_u32(t, "limits", "max_connections", l.max_connections, 1, 100000));
   CW_TRY(read_u32(t, "limits", "max_connections_per_ip", l.max_connections_per_ip, 0, 100000));

@@ -64,6 +64,9 @@ struct Config {
   std::string db_path;            // default: <keys_dir>/casewired.db
   std::uint32_t threads = 2;      // I/O threads (TLS, crypto)
   std::uint32_t max_batch = 256;  // alerts per group commit
+  // Days after a case's last event until its key is destroyed (its sealed
+  // details with it; the anonymised record stays). 0 = keep for ever.
+  std::uint32_t retention_days = 90;
   Limits limits;
   DeliveryConfig delivery;
 };

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <iostream>
 #include <ostream>
 #include <thread>
@@ -20,10 +21,12 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/net/server.h"
+#include "daemon/records/case_records.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/sqlite_store.h"
 #include "daemon/systemd.h"
 #include "daemon/trust.h"
+#include "protocol/timefmt.h"
 #include "trust/daemon_dir.h"
 
 namespace cw::daemon {
@@ -62,12 +65,9 @@ void harden_process() {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-struct Loaded {
-  Keyring keys;
-  std::shared_ptr<const TrustView> trust;
-};
+}  // namespace
 
-Result<Loaded> load_keys_and_trust(const Config& c) {
+Result<LoadedInstance> load_keys_and_trust(const Config& c) {
   DaemonDir d{c.keys_dir};
   // Under systemd the passphrase comes as a credential (LoadCredential=
   // passphrase:...) unless the config names a file.
@@ -78,10 +78,8 @@ Result<Loaded> load_keys_and_trust(const Config& c) {
   if (!keys) return keys.error();
   auto trust = TrustView::load(d.trust());
   if (!trust) return trust.error();
-  return Loaded{std::move(*keys), std::move(*trust)};
+  return LoadedInstance{std::move(*keys), std::move(*trust)};
 }
-
-}  // namespace
 
 Status check_config(const Config& config, std::ostream& report) {
   auto loaded = load_keys_and_trust(config);
@@ -164,6 +162,26 @@ int Daemon::run() {
   log_event("started", {LogField::num("threads", d.config.threads)});
   if (d.config.insecure_unencrypted_key) log_event("insecure_unencrypted_key_allowed");
 
+  // Retention (crypto-shredding): at start, then every hour, the keys of
+  // cases quiet for [retention] days are destroyed.
+  net::steady_timer retention(d.ioc);
+  std::function<void()> purge_tick = [&] {
+    if (d.config.retention_days == 0) return;
+    const std::int64_t now = unix_now();
+    purge_expired(*d.store, now - std::int64_t{86400} * d.config.retention_days, now,
+                  [&d](Result<PurgeCounts> c) {
+                    if (c)
+                      d.metrics.case_keys_purged.fetch_add(c->cases);
+                    else
+                      log_event("purge_failed", {LogField::code(c.code())});
+                  });
+    retention.expires_after(std::chrono::hours(1));
+    retention.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) purge_tick();
+    });
+  };
+  purge_tick();
+
   net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int sig) {
@@ -189,6 +207,7 @@ int Daemon::run() {
     log_event("draining");
     d.server->drain(std::chrono::seconds(10), [&] {
       signals.cancel();
+      retention.cancel();
       d.ioc.stop();
     });
   };

@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "daemon/config.h"
+#include "daemon/keyring.h"
+#include "daemon/trust.h"
 #include "protocol/error.h"
 
 namespace cw::daemon {
@@ -28,5 +30,14 @@ class Daemon {
 // what --check-config does. Fails on the first load error or on any
 // error-severity finding; warnings alone pass.
 Status check_config(const Config& config, std::ostream& report);
+
+// The daemon's keys (asking for the passphrase as the daemon does, the
+// systemd credential included) and its trust store: for the operator's
+// tools that work on the instance beside or instead of the daemon.
+struct LoadedInstance {
+  Keyring keys;
+  std::shared_ptr<const TrustView> trust;
+};
+Result<LoadedInstance> load_keys_and_trust(const Config& config);
 
 }  // namespace cw::daemon

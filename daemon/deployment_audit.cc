@@ -40,6 +40,11 @@ std::vector<Finding> audit_deployment(const Config& c, const TrustStore& /*trust
   if (!c.db_path.empty() && ::stat(c.db_path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
     warn("the database " + c.db_path + " is readable by others: chmod 600 it");
 
+  if (c.retention_days == 0)
+    warn(
+        "[retention] days = 0: sealed names and notes are kept for ever; a seized server (and "
+        "every backup) holds all of them. Set a period (default 90)");
+
   if (c.insecure_unencrypted_key)
     warn(
         "[keys] insecure_unencrypted_key = true: daemon.key may be stored without a passphrase "

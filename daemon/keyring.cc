@@ -111,27 +111,74 @@ std::string Keyring::org_tag(const KeyId& org) const {
   return tag;
 }
 
+namespace {
+constexpr auto kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr auto kMac = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+void seal_into(std::uint8_t* out, const std::uint8_t* key, ByteView plaintext, ByteView ad) {
+  randombytes_buf(out, kNonce);
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out + kNonce, nullptr, plaintext.data(),
+                                             plaintext.size(), ad.data(), ad.size(), nullptr, out,
+                                             key);
+}
+
+// Opens into `out` (sealed.size() - kNonce - kMac bytes); false if damaged.
+bool open_into(std::uint8_t* out, const std::uint8_t* key, ByteView sealed, ByteView ad) {
+  return sealed.size() >= kNonce + kMac &&
+         crypto_aead_xchacha20poly1305_ietf_decrypt(out, nullptr, nullptr, sealed.data() + kNonce,
+                                                    sealed.size() - kNonce, ad.data(), ad.size(),
+                                                    sealed.data(), key) == 0;
+}
+
+// The wrapped key's associated data: its purpose and its case, so a wrapped
+// key cannot be moved to another case or opened as a record.
+Bytes case_key_ad(const Tag& case_tag) {
+  static constexpr std::string_view kDomain{"casewire-case-key-v1\0", 21};
+  ByteWriter w;
+  w.raw(kDomain).raw(case_tag);
+  return w.take();
+}
+}  // namespace
+
+Bytes seal_under(const SecretBytes& key, ByteView plaintext, ByteView ad) {
+  Bytes out(kNonce + plaintext.size() + kMac);
+  seal_into(out.data(), key.data(), plaintext, ad);
+  return out;
+}
+
+Result<SecretBytes> open_under(const SecretBytes& key, ByteView sealed, ByteView ad) {
+  if (sealed.size() < kNonce + kMac)
+    return make_error(Errc::internal_error, "stored record is damaged");
+  SecretBytes out(sealed.size() - kNonce - kMac);
+  if (!open_into(out.data(), key.data(), sealed, ad))
+    return make_error(Errc::internal_error, "stored record failed authentication");
+  return out;
+}
+
 Bytes Keyring::seal_record(ByteView plaintext, ByteView ad) const {
-  constexpr auto kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-  Bytes out(kNonce + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-  randombytes_buf(out.data(), kNonce);
-  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kNonce, nullptr, plaintext.data(),
-                                             plaintext.size(), ad.data(), ad.size(), nullptr,
-                                             out.data(), storage_.data());
+  Bytes out(kNonce + plaintext.size() + kMac);
+  seal_into(out.data(), storage_.data(), plaintext, ad);
   return out;
 }
 
 Result<Bytes> Keyring::open_record(ByteView sealed, ByteView ad) const {
-  constexpr auto kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-  constexpr auto kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-  if (sealed.size() < kNonce + kTag)
+  if (sealed.size() < kNonce + kMac)
     return make_error(Errc::internal_error, "stored record is damaged");
-  Bytes out(sealed.size() - kNonce - kTag);
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          out.data(), nullptr, nullptr, sealed.data() + kNonce, sealed.size() - kNonce, ad.data(),
-          ad.size(), sealed.data(), storage_.data()) != 0)
+  Bytes out(sealed.size() - kNonce - kMac);
+  if (!open_into(out.data(), storage_.data(), sealed, ad))
     return make_error(Errc::internal_error, "stored record failed authentication");
   return out;
+}
+
+Bytes Keyring::wrap_case_key(const SecretBytes& case_key, const Tag& case_tag) const {
+  return seal_record(case_key.view(), case_key_ad(case_tag));
+}
+
+Result<SecretBytes> Keyring::unwrap_case_key(ByteView wrapped, const Tag& case_tag) const {
+  auto key = open_under(storage_, wrapped, case_key_ad(case_tag));
+  if (key && key->size() != kCaseKeyBytes)
+    return make_error(Errc::internal_error, "stored case key is damaged");
+  return key;
 }
 
 bool owns_case(const Tag& recorded, const std::vector<Tag>& candidates) {

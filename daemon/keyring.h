@@ -41,6 +41,13 @@ using Tag = std::array<std::uint8_t, 32>;
 // Constant time: every candidate is compared in full, whatever matches.
 bool owns_case(const Tag& recorded, const std::vector<Tag>& candidates);
 
+inline constexpr std::size_t kCaseKeyBytes = 32;
+
+// XChaCha20-Poly1305 under `key` (32 bytes): nonce || ciphertext || tag.
+Bytes seal_under(const SecretBytes& key, ByteView plaintext, ByteView ad);
+// The plaintext in wiped memory; internal_error if damaged or moved.
+Result<SecretBytes> open_under(const SecretBytes& key, ByteView sealed, ByteView ad);
+
 class Keyring {
  public:
   // Opens DIR/daemon.key (asking for a passphrase through `source` if needed).
@@ -65,6 +72,13 @@ class Keyring {
   // Encrypts restricted data for the store; `ad` binds it to its row.
   Bytes seal_record(ByteView plaintext, ByteView ad) const;
   Result<Bytes> open_record(ByteView sealed, ByteView ad) const;
+
+  // A case's own key (crypto-shredding, docs/THREAT_MODEL.md): what a case's
+  // reporters wrote is sealed under it, and it is stored only wrapped under
+  // the storage key, bound to the case's tag. Destroying the wrapped key
+  // destroys the case's sealed details wherever copies of them lie.
+  Bytes wrap_case_key(const SecretBytes& case_key, const Tag& case_tag) const;
+  Result<SecretBytes> unwrap_case_key(ByteView wrapped, const Tag& case_tag) const;
 
  private:
   Identity id_;

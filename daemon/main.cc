@@ -7,6 +7,8 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "daemon/records/case_records.h"
+#include "daemon/records/commands.h"
 #include "daemon/store/fault_vfs.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
@@ -26,6 +28,40 @@ int real_main(int argc, char** argv) {
   app.add_option("--admin-listen", admin, "admin address HOST:PORT (port 0 = any)");
   app.add_option("--db", db, "SQLite database path");
   app.add_flag("--check-config", check, "validate configuration, keys and database, then exit");
+
+  // Operator subcommands on sealed case details (daemon/records/commands.h).
+  // fallthrough: --config and --db work after the subcommand too.
+  cw::daemon::RecordsCommand records;
+  bool records_chosen = false;
+  std::string reasons;
+  for (auto r : cw::daemon::access_reasons())
+    reasons += (reasons.empty() ? "" : " | ") + std::string(r);
+  auto* read_case = app.add_subcommand(
+      "read-case", "print one case's sealed details (names, notes), recorded in the audit trail");
+  read_case->add_option("CASE", records.case_id, "the case id organisations see")->required();
+  read_case->add_option("--reason", records.reason, "why: " + reasons)->required();
+  auto* disclose = app.add_subcommand(
+      "disclose", "seal one case's details to one cleared organisation on the case (audit trail)");
+  disclose->add_option("CASE", records.case_id, "the case id organisations see")->required();
+  disclose->add_option("--org", records.org, "the organisation's key id")->required();
+  disclose->add_option("--reason", records.reason, "why: " + reasons)->required();
+  disclose->add_option("--out", records.out, "file to write (new)")->required();
+  auto* audit = app.add_subcommand(
+      "audit", "check the audit trail's chain and signatures and print every entry");
+  auto* purge = app.add_subcommand(
+      "purge", "destroy the keys of cases quiet for [retention] days (the daemon does it hourly)");
+  purge->add_flag("--dry-run", records.dry_run, "only count what would go (never content)");
+  purge->add_option("--older-than", records.older_than_days, "days, instead of [retention] days");
+  using Kind = cw::daemon::RecordsCommand::Kind;
+  for (auto [sub, kind] :
+       {std::pair{read_case, Kind::read_case}, std::pair{disclose, Kind::disclose},
+        std::pair{audit, Kind::audit}, std::pair{purge, Kind::purge}}) {
+    sub->fallthrough();
+    sub->callback([&records, &records_chosen, kind = kind] {
+      records.kind = kind;
+      records_chosen = true;
+    });
+  }
   app.set_version_flag(
       "--version", std::string("casewired 0.1.0") +
                        (cw::daemon::fault::compiled_in() ? " (FAULT-INJECTION TEST BUILD)" : ""));
@@ -48,6 +84,8 @@ int real_main(int argc, char** argv) {
               << "\n";
     return 1;
   }
+  if (records_chosen)
+    return cw::daemon::run_records_command(*config, records, std::cout, std::cerr);
   if (check) {
     auto st = cw::daemon::check_config(*config, std::cerr);
     if (!st.ok()) {

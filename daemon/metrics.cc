@@ -104,6 +104,9 @@ std::string Metrics::render() const {
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, webhook_orgs_failing.load())));
   line(out, "casewire_escalations_total", "Cases escalated for lack of acknowledgement.", "counter",
        escalations);
+  line(out, "casewire_case_keys_purged_total",
+       "Case keys destroyed by the retention purge (their sealed details with them).", "counter",
+       case_keys_purged);
   line(out, "casewire_acks_total", "Acknowledgements recorded.", "counter", acks);
   line(out, "casewire_feed_streams", "Open feed (SSE) streams.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, feed_streams.load())));

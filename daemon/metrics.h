@@ -51,6 +51,7 @@ struct Metrics {
   std::atomic<std::uint64_t> webhook_pin_mismatches{0};  // resolved only to internal addresses
   std::atomic<std::int64_t> webhook_orgs_failing{0};
   std::atomic<std::uint64_t> escalations{0};
+  std::atomic<std::uint64_t> case_keys_purged{0};  // retention: case keys destroyed
   std::atomic<std::uint64_t> acks{0};
   std::atomic<std::int64_t> feed_streams{0};
   std::atomic<std::uint64_t> internal_errors{0};  // exceptions caught at the event loop

@@ -29,6 +29,14 @@ void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
       "# TYPE casewire_store_healthy gauge\n"
       "casewire_store_healthy " +
       std::string(store_.healthy() ? "1" : "0") + "\n";
+  // Kept by Prometheus, off this server: an audit trail cut short shows as
+  // this number going down (deploy/prometheus/casewire-rules.yml).
+  if (auto n = store_.count_audit())
+    res.body() +=
+        "# HELP casewire_audit_entries Entries in the audit trail of sealed-detail access.\n"
+        "# TYPE casewire_audit_entries gauge\n"
+        "casewire_audit_entries " +
+        std::to_string(*n) + "\n";
   res.prepare_payload();
   reply.send(std::move(res));
 }

@@ -11,13 +11,13 @@ namespace cw::daemon {
 
 class AdminHandler final : public Handler {
  public:
-  AdminHandler(Metrics& metrics, const Store& store) : metrics_(metrics), store_(store) {}
+  AdminHandler(Metrics& metrics, Store& store) : metrics_(metrics), store_(store) {}
   std::optional<Response> precheck(const RequestHeader& head, const RequestContext& ctx) override;
   void handle(Request&& req, const RequestContext& ctx, Reply reply) override;
 
  private:
   Metrics& metrics_;
-  const Store& store_;
+  Store& store_;  // reads only
 };
 
 }  // namespace cw::daemon

@@ -7,6 +7,7 @@
 #include "daemon/anon/anonymiser.h"
 #include "daemon/log.h"
 #include "daemon/routing/routing.h"
+#include "daemon/store/alert_record.h"
 #include "daemon/store/receipt_facts.h"
 #include "protocol/envelope.h"
 #include "protocol/gazetteer.h"
@@ -27,16 +28,6 @@ bool in_scope(const ContactEntry& c, const Alert& a) {
     return e && std::find(c.regions.begin(), c.regions.end(), e->region) != c.regions.end();
   };
   return ok(a.arrest_place) && ok(a.held_place);
-}
-
-// What the store keeps sealed: who sent it and everything they wrote.
-Bytes record_plaintext(const OpenedAlert& o) {
-  ByteWriter w;
-  w.reserve(1 + o.sender.size() + o.alert_id.size() + 8 + 4 +
-            o.canonical.size());  // no regrowth: no stale copy
-  w.u8(1).raw(o.sender).raw(o.alert_id).u64(static_cast<std::uint64_t>(o.created_at));
-  w.u32(static_cast<std::uint32_t>(o.canonical.size())).raw(o.canonical);
-  return w.take();
 }
 
 IngestOutcome refusal(Errc code, std::string message) {
@@ -136,11 +127,9 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
     for (const auto& k : trust->lineage(o.sender))
       na.event.owner_tags.push_back(keys_.owner_tag(k, *o.alert.case_ref));
   }
-  {
-    Bytes plain = record_plaintext(o);
-    na.sealed = keys_.seal_record(plain, na.alert_tag);
-    wipe(plain.data(), plain.size());
-  }
+  // Who sent it and everything they wrote: sealed by the store under the
+  // case's own key, so the retention purge can destroy it.
+  na.details = encode_alert_record(o.sender, o.alert_id, o.created_at, as_bytes(o.canonical));
   const AlertId alert_id = o.alert_id;
   const SenderPseudonym who{keys_.log_pseudonym(o.sender, now)};
 

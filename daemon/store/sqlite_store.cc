@@ -3,17 +3,22 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "daemon/log.h"
+#include "daemon/store/alert_record.h"
+#include "daemon/store/audit_chain.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/receipt_facts.h"
 #include "protocol/notification.h"
@@ -122,11 +127,38 @@ const char* const kMigrations[] = {
       PRIMARY KEY (case_id, org)
     );
     )sql",
+    // v6: crypto-shredding and the audit trail (docs/THREAT_MODEL.md,
+    // "Retention"). Each case has its own key, stored only wrapped under the
+    // storage key; the alerts' own words move from alerts.sealed (under the
+    // storage key, which never goes away) to case_details under that key.
+    // Destroying a case_keys row destroys them. The data is moved by
+    // migrate_v6_data(), which needs the daemon's keys.
+    R"sql(
+    CREATE TABLE case_keys (
+      case_tag      BLOB    PRIMARY KEY,
+      wrapped       BLOB    NOT NULL,
+      last_event_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX case_keys_age ON case_keys(last_event_at);
+    CREATE TABLE case_details (
+      case_tag BLOB    NOT NULL,
+      n        INTEGER NOT NULL,
+      sealed   BLOB    NOT NULL,
+      PRIMARY KEY (case_tag, n)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit (
+      n         INTEGER PRIMARY KEY,
+      at        INTEGER NOT NULL,
+      sealed    BLOB    NOT NULL,
+      link      BLOB    NOT NULL,
+      signature BLOB    NOT NULL
+    );
+    )sql",
 };
 // Statements that finish a migration after its data step.
 const char* const kMigrationsAfterData[] = {
     nullptr, nullptr, nullptr, "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;",
-    nullptr};
+    nullptr, nullptr};
 static_assert(std::size(kMigrationsAfterData) == std::size(kMigrations));
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // After this many failed attempts in a row an organisation's webhook is shown
@@ -172,6 +204,11 @@ class Stmt {
     return *this;
   }
   Stmt& bind(int i, ByteView v) {
+    // An empty view may have no data pointer, which SQLite would bind as NULL.
+    if (v.empty()) {
+      sqlite3_bind_zeroblob(s_, i, 0);
+      return *this;
+    }
     sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
@@ -243,7 +280,12 @@ struct Job {
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* wdb, sqlite3* rdb, const SqliteOptions& o)
-      : path_(o.path), wdb_(wdb), rdb_(rdb), max_batch_(o.max_batch), metrics_(o.metrics) {
+      : path_(o.path),
+        wdb_(wdb),
+        rdb_(rdb),
+        max_batch_(o.max_batch),
+        metrics_(o.metrics),
+        keys_(o.keys) {
     reset_next_seq();
     writer_ = std::thread([this] { writer_loop(); });
   }
@@ -349,7 +391,126 @@ class SqliteStore final : public Store {
                }});
   }
 
+  void purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<PurgeCounts> done) override {
+    auto counts = std::make_shared<PurgeCounts>();
+    submit(Job{[this, counts, cutoff, dry_run]() -> Status {
+                 Stmt c(wdb_,
+                        "SELECT count(*), (SELECT count(*) FROM case_details d WHERE d.case_tag IN "
+                        "(SELECT case_tag FROM case_keys WHERE last_event_at < ?1)) "
+                        "FROM case_keys WHERE last_event_at < ?1");
+                 if (!c || c.bind(1, cutoff).step() != SQLITE_ROW)
+                   return db_error(wdb_, "count due case keys");
+                 counts->cases = static_cast<std::uint32_t>(c.i64(0));
+                 counts->records = static_cast<std::uint32_t>(c.i64(1));
+                 if (dry_run || counts->cases == 0) return Status::Ok();
+                 // secure_delete is on: the freed cells and pages are zeroed.
+                 Stmt d(wdb_,
+                        "DELETE FROM case_details WHERE case_tag IN "
+                        "(SELECT case_tag FROM case_keys WHERE last_event_at < ?)");
+                 d.bind(1, cutoff);
+                 CW_TRY(run(wdb_, d, "purge case details"));
+                 Stmt k(wdb_, "DELETE FROM case_keys WHERE last_event_at < ?");
+                 k.bind(1, cutoff);
+                 return run(wdb_, k, "purge case keys");
+               },
+               [this, counts, dry_run, done = std::move(done)](bool committed) {
+                 if (!committed)
+                   return done(make_error(Errc::store_unavailable, "the purge was not stored"));
+                 if (!dry_run && counts->cases > 0) counts->wal_cleared = truncate_wal();
+                 done(*counts);
+               }});
+  }
+
+  void append_audit(std::string entry_json, std::int64_t at, Callback<AuditRow> done) override {
+    auto row = std::make_shared<AuditRow>();
+    submit(Job{
+        [this, row, entry = std::move(entry_json), at] {
+          if (!keys_)
+            return Status(make_error(Errc::store_unavailable, "the store was opened without keys"));
+          Stmt last(wdb_, "SELECT n, link FROM audit ORDER BY n DESC LIMIT 1");
+          if (!last) return Status(db_error(wdb_, "read audit head"));
+          AuditLink prev{};
+          row->n = 1;
+          if (last.step() == SQLITE_ROW) {
+            row->n = static_cast<std::uint64_t>(last.i64(0)) + 1;
+            if (auto l = last.blob(1); l.size() == prev.size())
+              std::copy(l.begin(), l.end(), prev.begin());
+          }
+          row->at = at;
+          row->sealed = keys_->seal_record(as_bytes(entry), audit_entry_ad(row->n));
+          row->link = audit_link(prev, row->n, at, row->sealed);
+          const auto sig = sign_audit_link(keys_->signing(), row->link);
+          row->signature.assign(sig.begin(), sig.end());
+          Stmt ins(wdb_,
+                   "INSERT INTO audit (n, at, sealed, link, signature) VALUES (?, ?, ?, ?, ?)");
+          ins.bind(1, row->n).bind(2, at).bind(3, ByteView(row->sealed));
+          ins.bind(4, ByteView(row->link)).bind(5, ByteView(row->signature));
+          return run(wdb_, ins, "append audit entry");
+        },
+        [row, done = std::move(done)](bool committed) {
+          if (!committed)
+            return done(make_error(Errc::store_unavailable, "the audit entry was not stored"));
+          done(std::move(*row));
+        }});
+  }
+
   // ---- reads --------------------------------------------------------------
+
+  Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override {
+    std::lock_guard lock(read_mu_);
+    Stmt c(rdb_, "SELECT id, case_tag, state, facts FROM cases WHERE pseudonym = ?");
+    if (!c) return db_error(rdb_, "case record");
+    c.bind(1, std::string_view(pseudonym));
+    if (c.step() != SQLITE_ROW) return std::optional<CaseRecord>();
+    CaseRecord rec;
+    const std::int64_t id = c.i64(0);
+    if (auto t = c.blob(1); t.size() == rec.case_tag.size())
+      std::copy(t.begin(), t.end(), rec.case_tag.begin());
+    rec.state = c.text(2);
+    auto facts = CaseFacts::from_json(c.text(3));
+    if (!facts) return facts.error();
+    rec.facts = std::move(*facts);
+    Stmt o(rdb_, "SELECT org FROM case_orgs WHERE case_id = ? ORDER BY org");
+    if (!o) return db_error(rdb_, "case record orgs");
+    o.bind(1, id);
+    while (o.step() == SQLITE_ROW) rec.orgs.push_back(o.text(0));
+    Stmt k(rdb_, "SELECT wrapped FROM case_keys WHERE case_tag = ?");
+    if (!k) return db_error(rdb_, "case record key");
+    k.bind(1, ByteView(rec.case_tag));
+    if (k.step() == SQLITE_ROW) rec.wrapped_key.assign(k.blob(0).begin(), k.blob(0).end());
+    Stmt d(rdb_, "SELECT n, sealed FROM case_details WHERE case_tag = ? ORDER BY n");
+    if (!d) return db_error(rdb_, "case record details");
+    d.bind(1, ByteView(rec.case_tag));
+    while (d.step() == SQLITE_ROW)
+      rec.details.push_back(
+          {static_cast<std::uint32_t>(d.i64(0)), Bytes(d.blob(1).begin(), d.blob(1).end())});
+    return std::optional<CaseRecord>(std::move(rec));
+  }
+
+  Result<std::vector<AuditRow>> audit_rows() override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(rdb_, "SELECT n, at, sealed, link, signature FROM audit ORDER BY n");
+    if (!s) return db_error(rdb_, "audit");
+    std::vector<AuditRow> out;
+    while (s.step() == SQLITE_ROW) {
+      AuditRow r;
+      r.n = static_cast<std::uint64_t>(s.i64(0));
+      r.at = s.i64(1);
+      r.sealed.assign(s.blob(2).begin(), s.blob(2).end());
+      if (auto l = s.blob(3); l.size() == r.link.size())
+        std::copy(l.begin(), l.end(), r.link.begin());
+      r.signature.assign(s.blob(4).begin(), s.blob(4).end());
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<std::uint64_t> count_audit() override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(rdb_, "SELECT count(*) FROM audit");
+    if (!s || s.step() != SQLITE_ROW) return db_error(rdb_, "count audit");
+    return static_cast<std::uint64_t>(s.i64(0));
+  }
 
   Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
                                      std::size_t limit) override {
@@ -548,6 +709,21 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Copies the WAL into the database and truncates it to zero bytes, so the
+  // frames that held a destroyed key are gone from the file. Readers in the
+  // middle of a snapshot can hold it up: a few tries, then the next purge.
+  bool truncate_wal() {
+    for (int i = 0; i < 20; ++i) {
+      int log = -1, done = -1;
+      if (sqlite3_wal_checkpoint_v2(wdb_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) ==
+              SQLITE_OK &&
+          log == 0)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
   // Reopens the database (SQLite recovers the WAL from what is on disk),
   // checks it, and resumes. At most one attempt per second.
   bool recover() {
@@ -621,6 +797,38 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // Seals an alert record under its case's key (made on the case's first
+  // record, or again after a purge) and restarts the retention clock.
+  Status store_details(const Tag& case_tag, const SecretBytes& details, std::int64_t now) {
+    if (!keys_) return make_error(Errc::store_unavailable, "the store was opened without keys");
+    Stmt k(wdb_, "SELECT wrapped FROM case_keys WHERE case_tag = ?");
+    if (!k) return db_error(wdb_, "prepare case key");
+    k.bind(1, ByteView(case_tag));
+    SecretBytes key;
+    if (k.step() == SQLITE_ROW) {
+      auto unwrapped = keys_->unwrap_case_key(k.blob(0), case_tag);
+      if (!unwrapped) return make_error(Errc::store_unavailable, unwrapped.error().message);
+      key = std::move(*unwrapped);
+    } else {
+      key = SecretBytes::random(kCaseKeyBytes);
+      Stmt ins(wdb_, "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, 0)");
+      ins.bind(1, ByteView(case_tag)).bind(2, ByteView(keys_->wrap_case_key(key, case_tag)));
+      CW_TRY(run(wdb_, ins, "insert case key"));
+    }
+    Stmt age(wdb_, "UPDATE case_keys SET last_event_at = ? WHERE case_tag = ?");
+    age.bind(1, to_hour(now)).bind(2, ByteView(case_tag));
+    CW_TRY(run(wdb_, age, "age case key"));
+    Stmt next(wdb_, "SELECT coalesce(max(n), 0) + 1 FROM case_details WHERE case_tag = ?");
+    if (!next || next.bind(1, ByteView(case_tag)).step() != SQLITE_ROW)
+      return db_error(wdb_, "next case detail");
+    const auto n = static_cast<std::uint32_t>(next.i64(0));
+    Stmt d(wdb_, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
+    d.bind(1, ByteView(case_tag))
+        .bind(2, static_cast<std::int64_t>(n))
+        .bind(3, ByteView(seal_under(key, details.view(), case_detail_ad(case_tag, n))));
+    return run(wdb_, d, "insert case detail");
+  }
+
   Result<Recorded> write_alert(const NewAlert& a) {
     Stmt find(wdb_, "SELECT sender_tag, receipt FROM alerts WHERE alert_tag = ?");
     if (!find) return db_error(wdb_, "prepare lookup");
@@ -677,7 +885,9 @@ class SqliteStore final : public Store {
              "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
              "VALUES (?, ?, ?, ?, ?, ?)");
     ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, to_string(a.kind));
-    ins.bind(4, a.received_at / 86400).bind(5, ByteView(a.sealed)).bind(6, ByteView(a.receipt));
+    // The alert's own words are not kept here (under the storage key, which
+    // never goes away) but in case_details, under the case's key.
+    ins.bind(4, a.received_at / 86400).bind(5, ByteView()).bind(6, ByteView(a.receipt));
     CW_TRY(run(wdb_, ins, "insert alert"));
     Recorded r;
 
@@ -704,6 +914,7 @@ class SqliteStore final : public Store {
           .bind(3, case_id);
       CW_TRY(run(wdb_, u, "update case"));
     }
+    if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, a.received_at));
     auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, a.received_at);
     if (!seq) return seq.error();
     r.notification = *seq;
@@ -890,6 +1101,7 @@ class SqliteStore final : public Store {
   std::chrono::steady_clock::time_point next_recovery_{};  // writer thread only
   const std::uint32_t max_batch_;
   Metrics* metrics_;
+  const Keyring* keys_;  // seals case details, signs audit entries; may be null in unit tests
   std::uint64_t next_seq_ = 1;      // writer thread only
   bool new_notifications_ = false;  // writer thread only
 
@@ -987,6 +1199,72 @@ Status migrate_v4_data(sqlite3* db, const Keyring* keys) {
               "UPDATE webhook_health SET updated_at = updated_at - updated_at % 3600;");
 }
 
+// v5 -> v6 data: each alert's record moves from alerts.sealed (storage key)
+// to case_details under its case's new key, in the order the alerts were
+// sent, and alerts.sealed is emptied (secure_delete zeroes the old bytes).
+Status migrate_v6_data(sqlite3* db, const Keyring* keys) {
+  Stmt any(db, "SELECT count(*) FROM alerts WHERE length(sealed) > 0");
+  if (!any || any.step() != SQLITE_ROW) return db_error(db, "count alerts");
+  if (any.i64(0) == 0) return Status::Ok();
+  if (!keys)
+    return make_error(
+        Errc::store_unavailable,
+        "this database needs the daemon's keys to upgrade to schema v6: start casewired on it");
+  struct Moved {
+    Tag case_tag;
+    std::int64_t created_at;
+    SecretBytes record;
+  };
+  std::vector<Moved> moved;
+  {
+    Stmt rows(db, "SELECT alert_tag, sealed FROM alerts WHERE length(sealed) > 0");
+    if (!rows) return db_error(db, "read alerts");
+    while (rows.step() == SQLITE_ROW) {
+      auto plain = keys->open_record(rows.blob(1), rows.blob(0));
+      if (!plain)
+        return make_error(Errc::store_unavailable, "upgrade to v6: " + plain.error().message);
+      SecretBytes record = SecretBytes::copy_of(*plain);
+      wipe(plain->data(), plain->size());
+      auto rec = decode_alert_record(record.view());
+      if (!rec) return make_error(Errc::store_unavailable, "upgrade to v6: a record is damaged");
+      auto alert = parse_recorded_alert(*rec);
+      if (!alert) return make_error(Errc::store_unavailable, "upgrade to v6: a record is damaged");
+      const AlertId ref =
+          alert->kind == AlertKind::new_case || !alert->case_ref ? rec->alert_id : *alert->case_ref;
+      const std::int64_t created_at = rec->created_at;
+      wipe_alert(*alert);
+      moved.push_back({keys->case_tag(ref), created_at, std::move(record)});
+    }
+  }
+  std::sort(moved.begin(), moved.end(), [](const Moved& a, const Moved& b) {
+    return std::tie(a.case_tag, a.created_at) < std::tie(b.case_tag, b.created_at);
+  });
+  std::uint32_t n = 0;
+  SecretBytes key;
+  for (std::size_t i = 0; i < moved.size(); ++i) {
+    const auto& m = moved[i];
+    if (i == 0 || m.case_tag != moved[i - 1].case_tag) {
+      n = 0;
+      key = SecretBytes::random(kCaseKeyBytes);
+      Stmt k(db, "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, ?)");
+      k.bind(1, ByteView(m.case_tag)).bind(2, ByteView(keys->wrap_case_key(key, m.case_tag)));
+      // The case's latest record sets its age (the sort put it last).
+      std::int64_t last = m.created_at;
+      for (std::size_t j = i; j < moved.size() && moved[j].case_tag == m.case_tag; ++j)
+        last = std::max(last, moved[j].created_at);
+      k.bind(3, to_hour(last));
+      CW_TRY(run(db, k, "insert case key"));
+    }
+    ++n;
+    Stmt d(db, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
+    d.bind(1, ByteView(m.case_tag))
+        .bind(2, static_cast<std::int64_t>(n))
+        .bind(3, ByteView(seal_under(key, m.record.view(), case_detail_ad(m.case_tag, n))));
+    CW_TRY(run(db, d, "move case detail"));
+  }
+  return exec(db, "UPDATE alerts SET sealed = x''");
+}
+
 Status migrate(sqlite3* db, const Keyring* keys) {
   int version = 0;
   {
@@ -1003,6 +1281,7 @@ Status migrate(sqlite3* db, const Keyring* keys) {
     CW_TRY(exec(db, "BEGIN IMMEDIATE"));
     Status st = exec(db, kMigrations[version]);
     if (st.ok() && version + 1 == 4) st = migrate_v4_data(db, keys);
+    if (st.ok() && version + 1 == 6) st = migrate_v6_data(db, keys);
     if (st.ok() && kMigrationsAfterData[version]) st = exec(db, kMigrationsAfterData[version]);
     if (st.ok()) st = exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str());
     if (st.ok()) st = exec(db, "COMMIT");

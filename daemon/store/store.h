@@ -76,7 +76,9 @@ struct NewAlert {
   // the hour (cases, notifications); the exact time is only in `receipt`.
   std::int64_t received_at = 0;
   AlertKind kind = AlertKind::new_case;
-  Bytes sealed;   // restricted data, encrypted under the storage key
+  // The alert record (alert_record.h) in clear: the store seals it under the
+  // case's own key, in the transaction that records the alert. Empty: none.
+  SecretBytes details;
   Bytes receipt;  // the receipt's facts, sealed (receipt_facts.h)
   CaseEventDraft event;
 };
@@ -141,6 +143,38 @@ struct WebhookHealth {
   std::uint32_t consecutive_failures = 0;
 };
 
+// One case as the operator's tools see it (daemon/case_records.h).
+struct SealedDetail {
+  std::uint32_t n = 0;  // 1, 2, ... in the order the case's alerts arrived
+  Bytes sealed;         // the alert record under the case key (ad: case_detail_ad)
+};
+struct CaseRecord {
+  Tag case_tag{};
+  std::string state;  // open | resolved | retracted
+  CaseFacts facts;
+  std::vector<std::string> orgs;  // tags of the organisations on the case
+  // Both empty once the case's retention period ran out: its key is gone.
+  Bytes wrapped_key;
+  std::vector<SealedDetail> details;
+};
+
+struct PurgeCounts {
+  std::uint32_t cases = 0;    // case keys destroyed (or, dry run, due)
+  std::uint32_t records = 0;  // sealed alert records that went with them
+  bool wal_cleared = false;   // the WAL was checkpointed and truncated after
+};
+
+struct AuditRow {
+  std::uint64_t n = 0;
+  std::int64_t at = 0;
+  Bytes sealed;  // the entry's JSON under the storage key (audit_chain.h)
+  std::array<std::uint8_t, 32> link{};
+  Bytes signature;
+};
+
+// The associated data a case's sealed alert record n is bound to.
+Bytes case_detail_ad(const Tag& case_tag, std::uint32_t n);
+
 template <class T>
 using Callback = std::function<void(Result<T>)>;
 
@@ -175,6 +209,14 @@ class Store {
   // endpoint). Returns how many organisations were revived.
   virtual void revive_webhooks(std::vector<WebhookGeneration> current,
                                Callback<std::uint32_t> done) = 0;
+  // Crypto-shredding: destroys the key, and the sealed records, of every
+  // case whose last event is older than `cutoff`; then checkpoints and
+  // truncates the WAL so no old page still holds a destroyed key. A dry run
+  // only counts. The anonymised case, its notifications and answers stay.
+  virtual void purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<PurgeCounts> done) = 0;
+  // Seals, links and signs one audit entry (needs the daemon's keys) and
+  // appends it; the row is returned once durable.
+  virtual void append_audit(std::string entry_json, std::int64_t at, Callback<AuditRow> done) = 0;
 
   // Reads (never block the writer; see committed data only).
   virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
@@ -186,6 +228,10 @@ class Store {
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;
+  // The case a pseudonym names, with its sealed details, for the operator.
+  virtual Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) = 0;
+  virtual Result<std::vector<AuditRow>> audit_rows() = 0;
+  virtual Result<std::uint64_t> count_audit() = 0;
   // Whether an alert with this tag is recorded (committed). Ingest asks
   // before charging a contact's budget: a repeat is not a new alert.
   virtual Result<bool> has_alert(const Tag& alert_tag) = 0;

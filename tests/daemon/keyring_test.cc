@@ -65,3 +65,26 @@ TEST(Keyring, OrganisationTagsAreKeyedStableAndDistinct) {
 
 }  // namespace
 }  // namespace cw::daemon
+
+namespace cw::daemon {
+namespace {
+
+TEST(CaseKeys, AWrappedCaseKeyOpensOnlyForItsCase) {
+  const Keyring k(Identity::generate(Role::daemon));
+  const SecretBytes key = SecretBytes::random(kCaseKeyBytes);
+  Tag a{}, b{};
+  a.fill(1);
+  b.fill(2);
+  const Bytes wrapped = k.wrap_case_key(key, a);
+  auto back = k.unwrap_case_key(wrapped, a);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(ct_equal(back->view(), key.view()));
+  EXPECT_FALSE(k.unwrap_case_key(wrapped, b).ok()) << "moved to another case";
+  // Nor does a record sealed under the storage key pass as a case key.
+  EXPECT_FALSE(k.unwrap_case_key(k.seal_record(key.view(), a), a).ok());
+  const Keyring other(Identity::generate(Role::daemon));
+  EXPECT_FALSE(other.unwrap_case_key(wrapped, a).ok()) << "another daemon's storage key";
+}
+
+}  // namespace
+}  // namespace cw::daemon

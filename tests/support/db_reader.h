@@ -43,6 +43,17 @@ class DbReader {
     sqlite3_finalize(s);
     return v;
   }
+  std::vector<std::uint8_t> blob(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    std::vector<std::uint8_t> v;
+    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 0));
+      if (p) v.assign(p, p + sqlite3_column_bytes(s, 0));
+    }
+    sqlite3_finalize(s);
+    return v;
+  }
   // Every (table, column) pair of the schema.
   std::vector<std::pair<std::string, std::string>> columns() {
     std::vector<std::pair<std::string, std::string>> out;

@@ -102,6 +102,7 @@ class Instance {
   std::string keys_dir() const { return dir_ / "daemon"; }
   std::string db_path() const { return dir_ / "daemon/casewired.db"; }
   std::string invite_path() const { return dir_ / "invite.json"; }
+  const std::string& config_path() const { return config_; }
   const Invite& invite() const { return invite_; }
   std::string log() const;  // everything the daemon wrote to stderr so far
   std::uint64_t count_alerts() const;

@@ -9,6 +9,7 @@
 #include "daemon/keyring.h"
 #include "daemon/store/receipt_facts.h"
 #include "tests/support/db_reader.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace cw::daemon {
@@ -19,7 +20,6 @@ NewAlert alert_with(std::uint8_t tag, std::uint8_t sender = 1) {
   a.alert_tag.fill(tag);
   a.sender_tag.fill(sender);
   a.received_at = 1795000000 + tag;
-  a.sealed = Bytes(40, 0xaa);
   a.receipt = Bytes(60, static_cast<std::uint8_t>(tag + 1));  // stands for the sealed receipt facts
   a.event.case_tag.fill(
       static_cast<std::uint8_t>(tag ^ 0x5a));  // each new case has its own case tag
@@ -62,7 +62,7 @@ TEST_F(SqliteStoreTest, ARepeatReturnsTheFirstRecordAndAddsNothing) {
   auto again = alert_with(7);
   again.received_at += 100;
   again.receipt = Bytes(60, 0x55);  // a re-sealed copy: different receipt facts
-  auto second = record(*s, again);
+  auto second = record(*s, std::move(again));
   ASSERT_TRUE(second.ok());
   EXPECT_TRUE(second->duplicate);
   EXPECT_FALSE(second->sender_conflict);
@@ -235,13 +235,14 @@ TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrg
   const std::int64_t t = 1795001234;
   const Tag alert_tag = keys.alert_tag(id);
   Bytes hash(32, 0x42);
-  ByteWriter plain;  // ingest's sealed record layout
+  const std::string canonical = canonical_alert(test::sample_alert(t));
+  ByteWriter plain;  // ingest's sealed record layout before v6
   plain.u8(1)
       .raw(sender)
       .raw(id)
       .u64(static_cast<std::uint64_t>(t))
-      .u32(2)
-      .raw(std::string_view("{}"));
+      .u32(static_cast<std::uint32_t>(canonical.size()))
+      .raw(std::string_view(canonical));
   const Bytes sealed = keys.seal_record(plain.bytes(), alert_tag);
   {
     sqlite3* db = nullptr;
@@ -301,8 +302,20 @@ TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrg
   EXPECT_TRUE(owns_case((**status).owner_tag, {keys.owner_tag(sender, id)}));
   EXPECT_EQ((**status).acks, 1u);
   EXPECT_EQ((*s)->feed(keys.org_tag(org), 0, 10)->size(), 1u);
+  // v6: the record moved under the case's own key, and opens there as it was.
+  auto rec = (*s)->case_record("p");
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  ASSERT_EQ((**rec).details.size(), 1u);
+  auto case_key = keys.unwrap_case_key((**rec).wrapped_key, keys.case_tag(id));
+  ASSERT_TRUE(case_key.ok());
+  auto moved = open_under(*case_key, (**rec).details[0].sealed,
+                          case_detail_ad(keys.case_tag(id), (**rec).details[0].n));
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(Bytes(moved->view().begin(), moved->view().end()), plain.bytes());
   (*s)->close();
   test::DbReader db(dir / "t.db");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM alerts WHERE length(sealed) > 0"), 0)
+      << "nothing left under the storage key, which a purge cannot destroy";
   EXPECT_EQ(db.scalar("PRAGMA user_version"), sqlite_schema_version());
   EXPECT_EQ(
       db.scalar(

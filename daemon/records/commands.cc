@@ -1,0 +1,132 @@
+#include "daemon/records/commands.h"
+
+#include <ostream>
+
+#include "daemon/daemon.h"
+#include "daemon/records/case_records.h"
+#include "daemon/store/sqlite_store.h"
+#include "protocol/file_io.h"
+#include "protocol/timefmt.h"
+#include "protocol/wiping_json.h"
+
+namespace cw::daemon {
+namespace {
+
+int fail(std::ostream& err, const Error& e) {
+  err << "error: " << code_name(e.code) << ": " << e.message << "\n";
+  return 1;
+}
+
+void print_reading(const CaseReading& r, std::ostream& out) {
+  out << "case " << r.case_id << " (" << r.state << "), read under audit entry " << r.audit_entry
+      << "\n";
+  if (r.purged) {
+    out << "Its sealed details were destroyed by the retention purge; only the anonymised "
+           "record remains.\n";
+    return;
+  }
+  std::size_t i = 0;
+  for (const auto& rec : r.records) {
+    const auto& d = rec.details;
+    out << "\n"
+        << ++i << ". " << d.kind << ", sent " << format_rfc3339(d.sent_at) << ", by "
+        << rec.reporter << "\n";
+    std::string names;
+    for (const auto& n : d.names) names += (names.empty() ? "" : ", ") + n;
+    if (!names.empty()) out << "   names: " << names << "\n";
+    wipe_string(names);
+    if (!d.contact_details.empty()) out << "   contact details: " << d.contact_details << "\n";
+    if (!d.arrest_place_detail.empty())
+      out << "   where arrested (detail): " << d.arrest_place_detail << "\n";
+    if (!d.held_place_detail.empty())
+      out << "   where held (detail): " << d.held_place_detail << "\n";
+    if (!d.notes.empty()) out << "   notes: " << d.notes << "\n";
+  }
+}
+
+}  // namespace
+
+int run_records_command(const Config& config, const RecordsCommand& cmd, std::ostream& out,
+                        std::ostream& err) {
+  auto loaded = load_keys_and_trust(config);
+  if (!loaded) return fail(err, loaded.error());
+  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
+  if (!store) return fail(err, store.error());
+  CaseRecords records(**store, loaded->keys, *loaded->trust);
+  const std::int64_t now = unix_now();
+  int rc = 0;
+  switch (cmd.kind) {
+    case RecordsCommand::Kind::read_case: {
+      auto r = records.read(cmd.case_id, cmd.reason, now);
+      if (!r) {
+        rc = fail(err, r.error());
+        break;
+      }
+      print_reading(*r, out);
+      break;
+    }
+    case RecordsCommand::Kind::disclose: {
+      auto org = parse_key_id(cmd.org);
+      if (!org) {
+        rc = fail(err, make_error(Errc::bad_request, "--org must be a key id (16 hex digits)"));
+        break;
+      }
+      auto file = records.disclose(cmd.case_id, *org, cmd.reason, now);
+      if (!file) {
+        rc = fail(err, file.error());
+        break;
+      }
+      if (auto st = write_file_atomic(cmd.out, as_bytes(*file), 0600, Overwrite::no); !st.ok()) {
+        rc = fail(err, st.error());
+        break;
+      }
+      out << "wrote " << cmd.out << ": case " << cmd.case_id
+          << "'s details, sealed to organisation " << cmd.org
+          << ". Only its key opens it (casewire open-disclosure).\n";
+      break;
+    }
+    case RecordsCommand::Kind::audit: {
+      auto report = records.audit();
+      if (!report) {
+        rc = fail(err, report.error());
+        break;
+      }
+      for (const auto& e : report->entries)
+        out << e.n << "  " << format_rfc3339(e.at) << "  " << e.what << "\n";
+      out << report->entries.size() << " entries, head " << to_hex(ByteView(report->head.data(), 8))
+          << "\n";
+      if (!report->intact)
+        rc = fail(err, make_error(Errc::internal_error,
+                                  "the audit trail is broken at " + report->problem));
+      break;
+    }
+    case RecordsCommand::Kind::purge: {
+      const std::uint32_t days = cmd.older_than_days.value_or(config.retention_days);
+      if (days == 0 && !cmd.older_than_days) {
+        rc = fail(err, make_error(Errc::bad_config,
+                                  "[retention] days = 0 keeps everything; pass --older-than DAYS"));
+        break;
+      }
+      auto counts = records.purge(now - std::int64_t{86400} * days, cmd.dry_run, now);
+      if (!counts) {
+        rc = fail(err, counts.error());
+        break;
+      }
+      if (cmd.dry_run)
+        out << "would destroy the keys of " << counts->cases << " case(s) quiet for over " << days
+            << " days (" << counts->records << " sealed record(s))\n";
+      else
+        out << "destroyed the keys of " << counts->cases << " case(s) quiet for over " << days
+            << " days (" << counts->records << " sealed record(s))"
+            << (counts->cases > 0 && !counts->wal_cleared
+                    ? "; the WAL was busy and is cleared at the next purge"
+                    : "")
+            << "\n";
+      break;
+    }
+  }
+  (*store)->close();
+  return rc;
+}
+
+}  // namespace cw::daemon
