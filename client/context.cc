@@ -18,6 +18,10 @@ Result<ClientContext> load_context(const Globals& g) {
   auto inv = c.home.invite();
   if (!inv) return inv.error();
   c.invite = std::move(*inv);
+  // Place codes are checked, and named, by the daemon's signed gazetteer.
+  auto gz = c.home.gazetteer(c.invite);
+  if (!gz) return gz.error();
+  set_active_gazetteer(*gz);
   auto s = c.home.settings();
   if (!s) return s.error();
   c.transport.tls_pin = c.invite.tls_pin;

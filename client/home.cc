@@ -11,6 +11,10 @@
 #include "protocol/file_io.h"
 
 namespace cw::client {
+namespace {
+// An invite carries the signed gazetteer: room for a few thousand places.
+constexpr std::size_t kMaxInvite = 4 << 20;
+}  // namespace
 
 std::string resolve_home(const std::string& flag) {
   if (!flag.empty()) return flag;
@@ -22,10 +26,14 @@ std::string resolve_home(const std::string& flag) {
 
 Status ClientHome::init(const std::string& invite_file, const std::string& key_file, bool force,
                         bool allow_unencrypted) {
-  auto text = read_file(invite_file, 64 << 10);
+  auto text = read_file(invite_file, kMaxInvite);
   if (!text) return text.error();
   auto inv = invite_from_json(as_chars(*text));
   if (!inv) return inv.error();
+  if (!inv->gazetteer.empty())
+    if (auto g = Gazetteer::open_signed(inv->gazetteer, inv->daemon_sign); !g)
+      return make_error(Errc::bad_invite,
+                        "the invite's gazetteer is not signed by its daemon: " + g.error().message);
   if (!force && file_exists(invite_path()))
     return make_error(Errc::file_exists, dir_ + " is already set up (use --force to replace it)");
   CW_TRY(make_dirs(dir_, S_IRWXU));
@@ -72,7 +80,7 @@ Status ClientHome::init(const std::string& invite_file, const std::string& key_f
 }
 
 Result<Invite> ClientHome::invite() const {
-  auto text = read_file(invite_path(), 64 << 10);
+  auto text = read_file(invite_path(), kMaxInvite);
   if (!text) {
     if (text.code() == Errc::not_found)
       return make_error(Errc::not_found,
@@ -80,6 +88,25 @@ Result<Invite> ClientHome::invite() const {
     return text.error();
   }
   return invite_from_json(as_chars(*text));
+}
+
+Result<std::shared_ptr<const Gazetteer>> ClientHome::gazetteer(const Invite& inv) const {
+  std::shared_ptr<const Gazetteer> best;
+  if (!inv.gazetteer.empty()) {
+    auto g = Gazetteer::open_signed(inv.gazetteer, inv.daemon_sign);
+    if (!g) return g.error();
+    best = std::make_shared<const Gazetteer>(std::move(*g));
+  }
+  if (auto text = read_file(gazetteer_path(), kMaxInvite); text.ok()) {
+    auto g = Gazetteer::open_signed(as_chars(*text), inv.daemon_sign);
+    if (!g)
+      return make_error(Errc::bad_signature, gazetteer_path() +
+                                                 " is not signed by your daemon (run casewire "
+                                                 "gazetteer --update)");
+    if (!best || g->version() >= best->version())
+      best = std::make_shared<const Gazetteer>(std::move(*g));
+  }
+  return best ? best : active_gazetteer();
 }
 
 bool ClientHome::has_identity() const {

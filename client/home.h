@@ -2,6 +2,7 @@
 //   invite.json      daemon URLs, TLS pin, daemon public keys
 //   identity.key     the contact's (or organisation's) secret key, 0600
 //   client.toml      optional settings: proxy, timeouts
+//   gazetteer.json   the daemon-signed gazetteer, when newer than the invite's
 //   outbox/          sealed envelopes not yet receipted (outbox.h)
 //   receipts/        verified receipts (receipts.h)
 // Chosen by --home, else $CASEWIRE_HOME, else $XDG_CONFIG_HOME/casewire,
@@ -13,6 +14,7 @@
 
 #include "client/transport.h"
 #include "protocol/error.h"
+#include "protocol/gazetteer.h"
 #include "protocol/invite.h"
 #include "protocol/key_file.h"
 
@@ -36,6 +38,7 @@ class ClientHome {
   std::string settings_path() const { return dir_ + "/client.toml"; }
   std::string outbox_dir() const { return dir_ + "/outbox"; }
   std::string receipts_dir() const { return dir_ + "/receipts"; }
+  std::string gazetteer_path() const { return dir_ + "/gazetteer.json"; }
   std::string feed_cursor_path() const {
     return dir_ + "/feed.cursor";
   }  // organisations' feed position
@@ -52,6 +55,10 @@ class ClientHome {
   Status check_exists() const;
 
   Result<Invite> invite() const;
+  // The newest gazetteer this home holds signed by the invite's daemon (a
+  // stored update, else the invite's), or the built-in one if it holds
+  // none. bad_signature if a stored one does not verify: never used then.
+  Result<std::shared_ptr<const Gazetteer>> gazetteer(const Invite& invite) const;
   bool has_identity() const;
   Result<Identity> identity(const PassphraseSource& source) const;
   // client.toml; missing file = defaults.

@@ -6,6 +6,7 @@
 
 #include "client/commands.h"
 #include "client/org_commands.h"
+#include "client/places.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
 
@@ -141,6 +142,17 @@ int real_main(int argc, char** argv) {
   webhook_secret->callback([&] {
     rc = cw::client::cmd_webhook_secret(g, secret_key, secret_file, std::cout, std::cerr);
   });
+
+  cw::client::PlacesOptions places;
+  auto* gazetteer = app.add_subcommand(
+      "gazetteer",
+      "places you can report, by name in English, Chinese or Korean, with their codes");
+  gazetteer->add_option("SEARCH", places.search, "a place name in any language, or a code");
+  gazetteer->add_option("--lang", places.lang, "en | zh | ko (names shown in this language)");
+  gazetteer->add_flag("--update", places.update,
+                      "fetch the daemon's newest signed gazetteer first");
+  gazetteer->add_option("--key", places.key, "key file (default: the one set up by init)");
+  gazetteer->callback([&] { rc = cw::client::cmd_gazetteer(g, places, std::cout, std::cerr); });
 
   std::string disclosure_key, disclosure_file;
   auto* open_disc = app.add_subcommand(

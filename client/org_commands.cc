@@ -51,8 +51,13 @@ std::string readable(const Notification& n) {
     if (f.elderly != "0" && !f.elderly.empty()) s += " (elderly " + f.elderly + ")";
     if (f.sick != "0" && !f.sick.empty()) s += " (sick " + f.sick + ")";
   }
-  if (!f.region.empty()) s += "  region=" + f.region;
-  if (!f.held_at.empty()) s += "  held_at=" + f.held_at;
+  // Codes with the daemon's names for them (its signed gazetteer).
+  auto named = [](const std::string& code) {
+    auto p = find_place(code);
+    return p ? code + " (" + p->name() + ")" : code;
+  };
+  if (!f.region.empty()) s += "  region=" + named(f.region);
+  if (!f.held_at.empty()) s += "  held_at=" + named(f.held_at);
   if (!f.arrested_at.empty()) s += "  arrested~" + f.arrested_at;
   if (!f.expected_transfer.empty()) s += "  transfer~" + f.expected_transfer;
   if (!f.urgency.empty()) s += "  urgency=" + f.urgency;

@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
+#include <mutex>
 #include <ostream>
 #include <thread>
 
@@ -26,6 +27,7 @@
 #include "daemon/store/sqlite_store.h"
 #include "daemon/systemd.h"
 #include "daemon/trust.h"
+#include "protocol/file_io.h"
 #include "protocol/timefmt.h"
 #include "trust/daemon_dir.h"
 
@@ -45,6 +47,20 @@ struct Daemon::Impl {
   std::unique_ptr<Server> server;
   FeedHub hub;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::mutex gazetteer_mu;
+  std::shared_ptr<const std::string> signed_gazetteer;
+
+  // Installs `g` for the whole process, signs it, serves the signed form,
+  // and leaves a copy for `casewire-keys invite` (best effort: an invite
+  // without it still works, clients fetch it).
+  void use_gazetteer(std::shared_ptr<const Gazetteer> g) {
+    auto text = std::make_shared<const std::string>(g->sign(keys.signing()));
+    set_active_gazetteer(std::move(g));
+    if (!write_file_atomic(dir.gazetteer_signed(), as_bytes(*text), 0644, Overwrite::yes).ok())
+      log_event("gazetteer_copy_failed");
+    std::lock_guard lock(gazetteer_mu);
+    signed_gazetteer = std::move(text);
+  }
 
   Impl(Config c, Keyring k, std::shared_ptr<const TrustView> t, std::unique_ptr<Store> s)
       : config(std::move(c)),
@@ -81,9 +97,20 @@ Result<LoadedInstance> load_keys_and_trust(const Config& c) {
   return LoadedInstance{std::move(*keys), std::move(*trust)};
 }
 
+Result<std::shared_ptr<const Gazetteer>> load_gazetteer(const Config& c) {
+  const DaemonDir d{c.keys_dir};
+  auto text = read_file(d.gazetteer(), 4 << 20);
+  if (!text && text.code() == Errc::not_found) return active_gazetteer();  // the built-in one
+  if (!text) return text.error();
+  auto g = Gazetteer::from_json(as_chars(*text));
+  if (!g) return make_error(Errc::bad_config, d.gazetteer() + ": " + g.error().message);
+  return std::make_shared<const Gazetteer>(std::move(*g));
+}
+
 Status check_config(const Config& config, std::ostream& report) {
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
+  if (auto g = load_gazetteer(config); !g) return g.error();
   std::size_t errors = 0;
   for (const auto& f : audit_deployment(config, loaded->trust->store())) {
     const bool error = f.severity == Finding::Severity::error;
@@ -107,8 +134,11 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   if (!loaded) return loaded.error();
   auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
   if (!store) return store.error();
+  auto gazetteer = load_gazetteer(config);
+  if (!gazetteer) return gazetteer.error();
   auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust),
                                      std::move(*store));
+  impl->use_gazetteer(std::move(*gazetteer));
   // The store was opened before metrics existed; reopen with metrics wired in.
   impl->store->close();
   auto with_metrics =
@@ -139,7 +169,10 @@ int Daemon::run() {
   });
   auto api = std::make_shared<ApiHandler>(ApiDeps{
       d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys, d.ioc.get_executor(),
-      std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms)});
+      std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms), [&d] {
+        std::lock_guard lock(d.gazetteer_mu);
+        return d.signed_gazetteer;
+      }});
   auto admin = std::make_shared<AdminHandler>(d.metrics, *d.store);
 
   auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);
@@ -188,6 +221,15 @@ int Daemon::run() {
     if (ec) return;
     if (sig == SIGHUP) {
       notify_service_manager("RELOADING=1");
+      // The operator's edited gazetteer (new facilities) takes effect here (before
+      // the trust store, whose reload count tells scripts the reload is done);
+      // an invalid one is refused and the current one kept.
+      if (auto g = load_gazetteer(d.config)) {
+        d.use_gazetteer(std::move(*g));
+        log_event("gazetteer_loaded", {LogField::num("version", active_gazetteer()->version())});
+      } else {
+        log_event("gazetteer_reload_failed", {LogField::code(g.code())});
+      }
       auto fresh = TrustView::load(d.dir.trust());
       if (fresh) {
         d.trust.set(std::move(*fresh));

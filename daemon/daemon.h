@@ -9,6 +9,7 @@
 #include "daemon/keyring.h"
 #include "daemon/trust.h"
 #include "protocol/error.h"
+#include "protocol/gazetteer.h"
 
 namespace cw::daemon {
 
@@ -39,5 +40,9 @@ struct LoadedInstance {
   std::shared_ptr<const TrustView> trust;
 };
 Result<LoadedInstance> load_keys_and_trust(const Config& config);
+
+// The instance's gazetteer (DIR/gazetteer.json), or the built-in one when
+// the file does not exist; bad_config naming the fault if it is invalid.
+Result<std::shared_ptr<const Gazetteer>> load_gazetteer(const Config& config);
 
 }  // namespace cw::daemon

@@ -95,6 +95,10 @@ Status init(const InitOptions& o, std::ostream& out) {
   CW_TRY(write_identity_files(id, d.identity(), d.public_keys(), o.secret));
   CW_TRY(generate_self_signed_cert({d.tls_cert(), d.tls_key()}, o.tls_names, true));
   if (!file_exists(d.trust())) CW_TRY(TrustStore::empty().save(d.trust()));
+  // The operator's gazetteer to edit (facilities, names), never overwritten.
+  if (!file_exists(d.gazetteer()))
+    CW_TRY(write_file_atomic(d.gazetteer(), as_bytes(Gazetteer::default_text()), kPublicMode,
+                             Overwrite::no));
   if (!file_exists(d.config()) || o.secret.force)
     CW_TRY(write_file_atomic(d.config(), as_bytes(starter_config(o, abs)), kPublicMode,
                              Overwrite::yes));
@@ -435,7 +439,11 @@ Status invite(const InviteOptions& o, std::ostream& out) {
   if (!pub->box) return make_error(Errc::bad_key_file, d.public_keys() + " has no box key");
   auto pin = spki_pin_of_pem_file(d.tls_cert());
   if (!pin) return pin.error();
-  Invite inv{o.urls, *pin, pub->sign, *pub->box};
+  Invite inv{o.urls, *pin, pub->sign, *pub->box, {}};
+  // The gazetteer as the daemon signed it when it last started: contacts
+  // and organisations see its names from the first minute.
+  if (auto g = read_file(d.gazetteer_signed(), 4 << 20); g.ok())
+    inv.gazetteer = std::string(as_chars(*g));
   for (const auto& u : o.urls)
     if (auto p = parse_daemon_url(u); !p) return p.error();
   CW_TRY(write_file_atomic(o.out_path, as_bytes(invite_to_json(inv)), kPublicMode,

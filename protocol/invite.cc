@@ -23,6 +23,7 @@ std::string invite_to_json(const Invite& inv) {
   o["tls_pin"] = inv.tls_pin;
   o["daemon_sign_key"] = format_public_key(inv.daemon_sign);
   o["daemon_box_key"] = format_public_key(inv.daemon_box);
+  if (!inv.gazetteer.empty()) o["gazetteer"] = inv.gazetteer;
   return json::serialize(o) + "\n";
 }
 
@@ -59,6 +60,7 @@ Result<Invite> invite_from_json(std::string_view text) {
   if (!box || box->kind != KeyKind::box) return bad("invite daemon_box_key is invalid");
   inv.daemon_sign = *sign;
   inv.daemon_box = *box;
+  inv.gazetteer = str("gazetteer");
   return inv;
 }
 

@@ -19,6 +19,9 @@ struct Invite {
   std::string tls_pin;  // "sha256/" + base64(SHA-256 of the certificate's SPKI)
   PublicKey daemon_sign;
   PublicKey daemon_box;
+  // The daemon-signed gazetteer (protocol/gazetteer.h), or empty when the
+  // invite was made before the daemon first ran. Checked by the client.
+  std::string gazetteer;
 };
 
 std::string invite_to_json(const Invite& invite);

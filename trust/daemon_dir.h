@@ -21,6 +21,10 @@ struct DaemonDir {
   std::string trust() const { return dir + "/trust.json"; }  // 0600 (webhook secrets)
   std::string config() const { return dir + "/casewired.toml"; }
   std::string database() const { return dir + "/casewired.db"; }
+  // The operator's gazetteer (protocol/gazetteer.h), and the daemon's signed
+  // copy of the one it loaded, for invites (written by the daemon at start).
+  std::string gazetteer() const { return dir + "/gazetteer.json"; }
+  std::string gazetteer_signed() const { return dir + "/gazetteer.signed.json"; }
 };
 
 }  // namespace cw

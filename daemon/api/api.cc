@@ -105,6 +105,7 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
   if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) &&
       method == http::verb::get && has_auth)
     return too_large(0);
+  if (path == "/v1/gazetteer" && method == http::verb::get && has_auth) return too_large(0);
   if ((ack_id(path) || answer_id(path)) && method == http::verb::post && has_auth)
     return too_large(kMaxSmallBody);
   return generic_not_found(v);
@@ -125,11 +126,16 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   // Every other route is a signed request (precheck admitted only these):
   // authenticated once, here, before any route code runs.
   const auto case_ref = status_case(path);
-  auto who = authenticate(req, case_ref ? Signer::contact : Signer::org);
+  const bool gazetteer = path == "/v1/gazetteer";
+  auto who = authenticate(req, case_ref    ? Signer::contact
+                               : gazetteer ? Signer::any_enrolled
+                                           : Signer::org);
   if (!who) {
     d_.metrics.reject(who.code());
     return reply.send(error_response(who.code(), who.error().message, v));
   }
+  // Any enrolled contact or organisation may fetch the signed gazetteer.
+  if (gazetteer) return reply.send(json_response(http::status::ok, *d_.gazetteer(), v));
   if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
   if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
   if (auto id = answer_id(path)) return answer(*id, req.body(), *who, v, std::move(reply));
@@ -146,6 +152,7 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
   if (!auth) return auth.error();
   auto trust = d_.trust.get();
   PublicKey key;
+  if (who == Signer::any_enrolled) who = trust->org(auth->key_id) ? Signer::org : Signer::contact;
   if (who == Signer::org) {
     const auto* o = trust->org(auth->key_id);
     if (!o) return make_error(Errc::unauthorized, "unknown organisation key");

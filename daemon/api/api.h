@@ -41,6 +41,8 @@ struct ApiDeps {
   const Keyring& keys;
   boost::asio::any_io_executor ex;
   std::chrono::milliseconds feed_heartbeat{15000};
+  // The daemon-signed gazetteer it serves (GET /v1/gazetteer); swapped on SIGHUP.
+  std::function<std::shared_ptr<const std::string>()> gazetteer;
 };
 
 class ApiHandler final : public Handler {
@@ -54,7 +56,7 @@ class ApiHandler final : public Handler {
   std::size_t answer_size(const RequestHeader& head) const override;
 
  private:
-  enum class Signer { org, contact };
+  enum class Signer { org, contact, any_enrolled };
   // Verifies the request signature; returns the signer's key id.
   Result<KeyId> authenticate(const Request& req, Signer who);
   // Routes behind authentication: `who` is the verified signer.

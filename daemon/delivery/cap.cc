@@ -86,7 +86,7 @@ std::string to_cap_xml(const Notification& n, const std::string& daemon_key_id) 
   if (!n.facts.region.empty()) {
     auto place = find_place(n.facts.region);
     x += "<area>";
-    x += element("areaDesc", place ? place->name : n.facts.region);
+    x += element("areaDesc", place ? place->name() : n.facts.region);
     x += "<geocode>" + element("valueName", "ISO 3166-2") + element("value", n.facts.region) +
          "</geocode>";
     x += "</area>";
