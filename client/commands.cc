@@ -14,6 +14,7 @@
 #include "client/home.h"
 #include "client/outbox.h"
 #include "client/receipts.h"
+#include "client/rotation.h"
 #include "client/submit.h"
 #include "protocol/envelope.h"
 #include "protocol/file_io.h"
@@ -66,9 +67,20 @@ AlertId case_of(const Alert& a, const AlertId& own) {
 // Delivers one outbox entry and settles it: receipt stored and entry
 // removed; or, on a final refusal, the entry kept and marked refused; or
 // attempts and last_error recorded for the next try.
-DeliveryResult settle(Outbox& outbox, ReceiptStore& receipts, OutboxEntry meta, ByteView wire,
-                      const AlertId& case_ref, const Invite& inv, const TransportOptions& t) {
-  auto d = deliver(wire, &meta.id, inv, t);
+DeliveryResult settle(const Globals& g, ClientContext& ctx, Outbox& outbox, ReceiptStore& receipts,
+                      OutboxEntry meta, ByteView wire, const AlertId& case_ref) {
+  auto d = deliver(wire, &meta.id, ctx.invite, ctx.transport);
+  // The daemon announced a newer invite update (a key rotation): apply it -
+  // it must be signed by the key this device trusts - and, if the receipt
+  // did not verify under the old key, ask again (the repeat is answered
+  // with the same recorded alert, signed by the new key).
+  if (d.update_announced > ctx.invite.sequence) {
+    std::ostringstream quiet;
+    bool applied = false;
+    if (apply_invite_update(g, ctx, quiet, quiet, &applied) == kExitOk && applied &&
+        d.outcome == Outcome::untrusted)
+      d = deliver(wire, &meta.id, ctx.invite, ctx.transport);
+  }
   if (d.outcome == Outcome::receipted) {
     // The receipt is stored before the envelope is removed: a crash between
     // the two leaves a resend, never a forgotten alert.
@@ -195,7 +207,6 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
   if (!ctx) return fail(err, ctx.error());
   const auto& home = ctx->home;
   const auto* inv = &ctx->invite;
-  const auto* t = &ctx->transport;
   // Validate locally first: a bad alert never touches the network.
   auto a = build_alert(f, now);
   if (!a) return fail(err, a.error());
@@ -210,7 +221,7 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
   OutboxEntry meta{id, kind, now, 0, "", case_ref, ""};
   if (auto st = outbox.put(meta, *wire); !st.ok()) return fail(err, st.error());
   ReceiptStore receipts(home.receipts_dir());
-  auto d = settle(outbox, receipts, meta, *wire, case_ref, *inv, *t);
+  auto d = settle(g, *ctx, outbox, receipts, meta, *wire, case_ref);
   return report(d, g, out, err);
 }
 
@@ -289,7 +300,7 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
       }
       auto wire = outbox.envelope(e.id);
       if (!wire) continue;
-      auto d = settle(outbox, receipts, e, *wire, e.case_ref, ctx->invite, ctx->transport);
+      auto d = settle(g, *ctx, outbox, receipts, e, *wire, e.case_ref);
       if (d.outcome == Outcome::receipted) {
         ++delivered;
         if (g.json)

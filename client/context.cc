@@ -25,6 +25,7 @@ Result<ClientContext> load_context(const Globals& g) {
   auto s = c.home.settings();
   if (!s) return s.error();
   c.transport.tls_pin = c.invite.tls_pin;
+  c.transport.extra_pins = c.invite.extra_pins;
   c.transport.proxy = s->proxy;
   c.transport.connect_timeout = s->connect_timeout;
   c.transport.io_timeout = s->io_timeout;

@@ -7,6 +7,7 @@
 #include "client/commands.h"
 #include "client/org_commands.h"
 #include "client/places.h"
+#include "client/rotation.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
 
@@ -142,6 +143,11 @@ int real_main(int argc, char** argv) {
   webhook_secret->callback([&] {
     rc = cw::client::cmd_webhook_secret(g, secret_key, secret_file, std::cout, std::cerr);
   });
+
+  app.add_subcommand("update-invite",
+                     "after the operator rotated the daemon's keys: fetch and apply the signed "
+                     "update (send and flush do it by themselves)")
+      ->callback([&] { rc = cw::client::cmd_update_invite(g, std::cout, std::cerr); });
 
   cw::client::PlacesOptions places;
   auto* gazetteer = app.add_subcommand(

@@ -12,13 +12,10 @@
 namespace json = boost::json;
 
 namespace cw::client {
-namespace {
 
-// Fetches, verifies and stores the daemon's gazetteer if it is not older
-// than the one in use. Returns the exit status (0 on success).
-int update(const Globals& g, const ClientContext& ctx, const PlacesOptions& o, std::ostream& out,
-           std::ostream& err) {
-  auto id = load_identity(g, ctx.home, o.key);
+int update_gazetteer(const Globals& g, const ClientContext& ctx, const std::string& key,
+                     std::ostream& out, std::ostream& err) {
+  auto id = load_identity(g, ctx.home, key);
   if (!id) return fail(err, id.error());
   HttpRequest req;
   req.method = "GET";
@@ -53,8 +50,6 @@ int update(const Globals& g, const ClientContext& ctx, const PlacesOptions& o, s
   return kExitOk;
 }
 
-}  // namespace
-
 int cmd_gazetteer(const Globals& g, const PlacesOptions& o, std::ostream& out, std::ostream& err) {
   const std::string lang = o.lang.empty() ? "en" : o.lang;
   if (lang != "en" && lang != "zh" && lang != "ko")
@@ -62,7 +57,7 @@ int cmd_gazetteer(const Globals& g, const PlacesOptions& o, std::ostream& out, s
   auto ctx = load_context(g);  // installs the home's verified gazetteer
   if (!ctx) return fail(err, ctx.error());
   if (o.update)
-    if (int rc = update(g, *ctx, o, out, err); rc != kExitOk) return rc;
+    if (int rc = update_gazetteer(g, *ctx, o.key, out, err); rc != kExitOk) return rc;
   const auto gz = active_gazetteer();
   std::vector<const GazetteerEntry*> shown;
   if (o.search.empty())

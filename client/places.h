@@ -18,6 +18,12 @@ struct PlacesOptions {
 
 // 0; 1 usage or setup; 3 the daemon could not be reached (the known
 // gazetteer is still shown); 4 what came back is not signed by the daemon.
+// Fetches, verifies and stores the daemon's gazetteer if it is not older
+// than the one in use, and installs it. Returns the exit status.
+struct ClientContext;
+int update_gazetteer(const Globals& g, const ClientContext& ctx, const std::string& key,
+                     std::ostream& out, std::ostream& err);
+
 int cmd_gazetteer(const Globals& g, const PlacesOptions& o, std::ostream& out, std::ostream& err);
 
 }  // namespace cw::client

@@ -2,6 +2,7 @@
 
 #include "client/context.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <optional>
 
@@ -42,6 +43,9 @@ std::string plain_refusal(Errc code) {
       return "this case was retracted, and a retraction is final; the update was NOT recorded. "
              "Report a new "
              "case if people are still held";
+    case Errc::retired_key:
+      return "this alert was sealed to a daemon key that has since been retired; it was NOT "
+             "recorded. Run 'casewire update-invite', then send the report again";
     case Errc::invalid_alert:
     case Errc::malformed_alert:
     case Errc::alert_too_large:
@@ -76,8 +80,17 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
   req.target = "/v1/alerts";
   req.body.assign(as_chars(wire));
   std::optional<DeliveryResult> final_result;
+  std::uint32_t announced = 0;
   try_each_url(list, [&](const std::string& url) {
     auto res = https_request(url, req, transport);
+    if (res && !res->invite_update.empty()) {
+      unsigned long n = 0;
+      try {
+        n = std::stoul(res->invite_update);
+      } catch (...) {  // not a number: no announcement
+      }
+      announced = static_cast<std::uint32_t>(std::min<unsigned long>(n, 0xffffffffUL));
+    }
     if (!res) {
       if (res.code() == Errc::pin_mismatch) pin_failure = res.error();
       last = DeliveryResult{Outcome::deferred, {}, false, res.error(), ""};
@@ -102,10 +115,14 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
     final_result = DeliveryResult{Outcome::rejected, {}, false, err, ""};
     return true;
   });
-  if (final_result) return *final_result;
+  if (final_result) {
+    final_result->update_announced = announced;
+    return *final_result;
+  }
   // Nobody answered with a receipt. If any server presented the wrong
   // certificate, say so loudly: that is interception, not a bad network.
-  if (pin_failure) return DeliveryResult{Outcome::untrusted, {}, false, *pin_failure, ""};
+  if (pin_failure) return DeliveryResult{Outcome::untrusted, {}, false, *pin_failure, "", 0};
+  last.update_announced = announced;
   return last;
 }
 

@@ -25,6 +25,9 @@ struct DeliveryResult {
   bool repeat = false;  // the daemon already had this alert (200)
   Error error;
   std::string retry_after;
+  // The newest invite update the daemon announced (0: none): after a key
+  // rotation, what tells the client its keys are out of date.
+  std::uint32_t update_announced = 0;
 };
 
 // `urls` overrides the invite's list when not empty. `expected_id` is null

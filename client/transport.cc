@@ -5,6 +5,7 @@
 
 #include <cctype>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -78,7 +79,9 @@ net::awaitable<Result<std::unique_ptr<TlsStream>>> open_stream(ssl::context& ctx
   if (!cert) co_return make_error(Errc::pin_mismatch, "the daemon presented no certificate");
   auto pin = spki_pin(cert);
   X509_free(cert);
-  if (!pin || *pin != o.tls_pin)
+  // The invite's pin, or the next key an invite update announced.
+  if (!pin || (*pin != o.tls_pin &&
+               std::find(o.extra_pins.begin(), o.extra_pins.end(), *pin) == o.extra_pins.end()))
     co_return make_error(Errc::pin_mismatch,
                          "the daemon's TLS certificate does not match the pin in the invite "
                          "(someone may be intercepting the connection)");
@@ -186,6 +189,7 @@ Result<HttpResult> https_request(const std::string& url, const HttpRequest& r,
     out.status = parser.get().result_int();
     out.body = std::move(parser.get().body());
     out.retry_after = std::string(parser.get()[http::field::retry_after]);
+    out.invite_update = std::string(parser.get()["X-Casewire-Invite-Update"]);
     beast::get_lowest_layer(**stream).expires_after(std::chrono::seconds(2));
     co_await (*stream)->async_shutdown(tok);  // best effort; the answer is already in hand
     co_return out;

@@ -38,7 +38,8 @@ struct Proxy {
 Result<Proxy> parse_proxy_url(const std::string& url);
 
 struct TransportOptions {
-  std::string tls_pin;  // "sha256/<base64>"
+  std::string tls_pin;                  // "sha256/<base64>"
+  std::vector<std::string> extra_pins;  // the next TLS key, announced by an invite update
   std::optional<Proxy> proxy;
   std::chrono::milliseconds connect_timeout{15000};
   std::chrono::milliseconds io_timeout{30000};
@@ -56,6 +57,7 @@ struct HttpResult {
   unsigned status = 0;
   std::string body;
   std::string retry_after;
+  std::string invite_update;  // X-Casewire-Invite-Update: the daemon's newest invite update
 };
 
 // Errors: unreachable (DNS, connect, timeout), proxy_error, tls_error,

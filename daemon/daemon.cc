@@ -28,6 +28,7 @@
 #include "daemon/systemd.h"
 #include "daemon/trust.h"
 #include "protocol/file_io.h"
+#include "protocol/invite_update.h"
 #include "protocol/timefmt.h"
 #include "trust/daemon_dir.h"
 
@@ -49,6 +50,21 @@ struct Daemon::Impl {
   std::unique_ptr<Dispatcher> dispatcher;
   std::mutex gazetteer_mu;
   std::shared_ptr<const std::string> signed_gazetteer;
+  std::shared_ptr<const std::string> invite_update;  // under gazetteer_mu
+  std::uint32_t invite_update_sequence = 0;
+
+  // The signed invite update `casewire-keys rotate` left, if any.
+  void load_invite_update() {
+    auto text = read_file(dir.invite_update(), 1 << 20);
+    std::lock_guard lock(gazetteer_mu);
+    if (!text) {
+      invite_update.reset();
+      invite_update_sequence = 0;
+      return;
+    }
+    invite_update = std::make_shared<const std::string>(as_chars(*text));
+    invite_update_sequence = cw::invite_update_sequence(*invite_update);
+  }
 
   // Installs `g` for the whole process, signs it, serves the signed form,
   // and leaves a copy for `casewire-keys invite` (best effort: an invite
@@ -139,6 +155,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust),
                                      std::move(*store));
   impl->use_gazetteer(std::move(*gazetteer));
+  impl->load_invite_update();
   // The store was opened before metrics existed; reopen with metrics wired in.
   impl->store->close();
   auto with_metrics =
@@ -167,12 +184,21 @@ int Daemon::run() {
     d.hub.notify();
     d.dispatcher->wake();
   });
-  auto api = std::make_shared<ApiHandler>(ApiDeps{
-      d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys, d.ioc.get_executor(),
-      std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms), [&d] {
-        std::lock_guard lock(d.gazetteer_mu);
-        return d.signed_gazetteer;
-      }});
+  auto api = std::make_shared<ApiHandler>(
+      ApiDeps{d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys,
+              d.ioc.get_executor(), std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms),
+              [&d] {
+                std::lock_guard lock(d.gazetteer_mu);
+                return d.signed_gazetteer;
+              },
+              [&d] {
+                std::lock_guard lock(d.gazetteer_mu);
+                return d.invite_update;
+              },
+              [&d] {
+                std::lock_guard lock(d.gazetteer_mu);
+                return d.invite_update_sequence;
+              }});
   auto admin = std::make_shared<AdminHandler>(d.metrics, *d.store);
 
   auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);
@@ -224,6 +250,7 @@ int Daemon::run() {
       // The operator's edited gazetteer (new facilities) takes effect here (before
       // the trust store, whose reload count tells scripts the reload is done);
       // an invalid one is refused and the current one kept.
+      d.load_invite_update();  // a TLS key announced by casewire-keys rotate --tls-next
       if (auto g = load_gazetteer(d.config)) {
         d.use_gazetteer(std::move(*g));
         log_event("gazetteer_loaded", {LogField::num("version", active_gazetteer()->version())});

@@ -52,7 +52,11 @@ Result<Keyring> Keyring::load(const std::string& keys_dir, const PassphraseSourc
   if (!id) return id.error();
   if (id->role != Role::daemon || !id->box || id->master.size() != 32)
     return make_error(Errc::bad_key_file, d.identity() + " is not a daemon identity");
-  return Keyring(std::move(*id));
+  Keyring k(std::move(*id));
+  auto rotation = load_rotation(d.rotation(), k);
+  if (!rotation) return rotation.error();
+  k.set_rotation(std::move(*rotation));
+  return k;
 }
 
 Keyring::Keyring(Identity identity)
@@ -179,6 +183,41 @@ Result<SecretBytes> Keyring::unwrap_case_key(ByteView wrapped, const Tag& case_t
   if (key && key->size() != kCaseKeyBytes)
     return make_error(Errc::internal_error, "stored case key is damaged");
   return key;
+}
+
+Bytes Keyring::wrap_retired_box(const BoxKey& key) const {
+  ByteWriter ad;
+  ad.raw(std::string_view("casewire-retired-box-v1\0", 24)).raw(key.id());
+  return seal_record(key.secret().view(), ad.take());
+}
+
+Result<BoxKey> Keyring::unwrap_retired_box(ByteView wrapped, const KeyId& id) const {
+  ByteWriter ad;
+  ad.raw(std::string_view("casewire-retired-box-v1\0", 24)).raw(id);
+  auto secret = open_under(storage_, wrapped, ad.take());
+  if (!secret || secret->size() != 32)
+    return make_error(Errc::bad_key_file, "a retired box key is damaged");
+  auto key = BoxKey::from_secret(secret->view());
+  if (key.id() != id) return make_error(Errc::bad_key_file, "a retired box key is damaged");
+  return key;
+}
+
+const BoxKey* Keyring::box_for(const KeyId& recipient, std::int64_t now, bool* expired) const {
+  *expired = false;
+  if (recipient == id_.box->id()) return &*id_.box;
+  for (const auto& r : rotation_->boxes)
+    if (r.key.id() == recipient) {
+      *expired = now > r.until;
+      return &r.key;
+    }
+  return nullptr;
+}
+
+std::vector<KeyId> Keyring::request_key_ids(std::int64_t now) const {
+  std::vector<KeyId> ids{id_.sign.id()};
+  for (const auto& p : rotation_->signers)
+    if (now <= p.until) ids.push_back(p.id);
+  return ids;
 }
 
 bool owns_case(const Tag& recorded, const std::vector<Tag>& candidates) {

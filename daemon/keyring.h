@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/rotation.h"
 #include "protocol/alert.h"
 #include "protocol/error.h"
 #include "protocol/key_file.h"
@@ -80,11 +81,28 @@ class Keyring {
   Bytes wrap_case_key(const SecretBytes& case_key, const Tag& case_tag) const;
   Result<SecretBytes> unwrap_case_key(ByteView wrapped, const Tag& case_tag) const;
 
+  // Key rotation (daemon/rotation.h). A retired box key's secret, stored
+  // wrapped under the storage key and bound to its key id.
+  Bytes wrap_retired_box(const BoxKey& key) const;
+  Result<BoxKey> unwrap_retired_box(ByteView wrapped, const KeyId& id) const;
+  // The box key an envelope addressed to `recipient` opens with: the current
+  // one, or a retired one (nullptr if unknown). `expired` is set when it is
+  // a retired key past its grace period.
+  const BoxKey* box_for(const KeyId& recipient, std::int64_t now, bool* expired) const;
+  // Daemon key ids a signed request may be made for: the current signing
+  // key's, and previous ones within their grace period.
+  std::vector<KeyId> request_key_ids(std::int64_t now) const;
+  // Loaded by load() from DIR/rotation.json.
+  void set_rotation(RotationRecord r) {
+    rotation_ = std::make_shared<RotationRecord>(std::move(r));
+  }
+
  private:
   Identity id_;
   SecretBytes storage_, alert_tag_, sender_tag_, log_, case_, case_tag_, owner_tag_, org_tag_;
   struct OrgTagMemo;
   std::shared_ptr<OrgTagMemo> org_tags_;  // a pointer: the Keyring stays movable
+  std::shared_ptr<const RotationRecord> rotation_ = std::make_shared<RotationRecord>();
 };
 
 }  // namespace cw::daemon

@@ -15,6 +15,7 @@
 #include "protocol/file_io.h"
 #include "protocol/gazetteer.h"
 #include "protocol/invite.h"
+#include "protocol/invite_update.h"
 #include "protocol/timefmt.h"
 #include "protocol/tls_pin.h"
 #include "protocol/url.h"
@@ -439,11 +440,24 @@ Status invite(const InviteOptions& o, std::ostream& out) {
   if (!pub->box) return make_error(Errc::bad_key_file, d.public_keys() + " has no box key");
   auto pin = spki_pin_of_pem_file(d.tls_cert());
   if (!pin) return pin.error();
-  Invite inv{o.urls, *pin, pub->sign, *pub->box, {}};
+  Invite inv;
+  inv.urls = o.urls;
+  inv.tls_pin = *pin;
+  inv.daemon_sign = pub->sign;
+  inv.daemon_box = *pub->box;
   // The gazetteer as the daemon signed it when it last started: contacts
   // and organisations see its names from the first minute.
   if (auto g = read_file(d.gazetteer_signed(), 4 << 20); g.ok())
     inv.gazetteer = std::string(as_chars(*g));
+  // After a rotation: the announced next TLS key, and the update this
+  // invite already reflects (so the client does not apply it again).
+  if (file_exists(d.tls_next_cert())) {
+    auto next = spki_pin_of_pem_file(d.tls_next_cert());
+    if (!next) return next.error();
+    inv.extra_pins = {*next};
+  }
+  if (auto u = read_file(d.invite_update(), 1 << 20); u.ok())
+    inv.sequence = invite_update_sequence(as_chars(*u));
   for (const auto& u : o.urls)
     if (auto p = parse_daemon_url(u); !p) return p.error();
   CW_TRY(write_file_atomic(o.out_path, as_bytes(invite_to_json(inv)), kPublicMode,

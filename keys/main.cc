@@ -5,6 +5,7 @@
 
 #include "keys/backup.h"
 #include "keys/commands.h"
+#include "keys/rotate.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
 
@@ -107,6 +108,25 @@ int real_main(int argc, char** argv) {
     opened.passphrase.allow_unencrypted = restore_insecure;
     status = cw::keys::restore(opened, std::cout);
   });
+
+  cw::keys::RotateOptions rot;
+  auto* c_rotate = app.add_subcommand(
+      "rotate",
+      "replace the daemon's box or signing key, or its TLS key in two steps, and write "
+      "the signed invite update that carries clients across");
+  c_rotate->add_option("--dir", rot.dir, "instance directory")->required();
+  c_rotate->add_option("--url", rot.urls, "the daemon's URL as clients use it (repeatable)")
+      ->required();
+  c_rotate->add_flag("--box", rot.box,
+                     "a new box key (the old one opens alerts for the grace period)");
+  c_rotate->add_flag("--sign", rot.sign, "a new signing key");
+  c_rotate->add_flag("--tls-next", rot.tls_next, "make and announce the next TLS key (step 1)");
+  c_rotate->add_flag("--tls-activate", rot.tls_activate,
+                     "switch to the announced TLS key (step 2)");
+  c_rotate->add_option("--grace-days", rot.grace_days, "how long the old keys are honoured (30)");
+  c_rotate->add_option("--tls-name", rot.tls_names, "DNS name or IP for a new certificate");
+  c_rotate->add_option("--passphrase-file", rot.passphrase_file, "daemon.key's passphrase");
+  c_rotate->callback([&] { status = cw::keys::rotate(rot, std::cout); });
 
   cw::keys::EnrollOptions enroll;
   auto* c_enroll = app.add_subcommand("enroll", "enrol a contact's public key in the trust store");

@@ -63,6 +63,7 @@ constexpr std::array kNames = {
     Name{Errc::bad_response, "bad_response"},
     Name{Errc::unknown_case, "unknown_case"},
     Name{Errc::case_retracted, "case_retracted"},
+    Name{Errc::retired_key, "retired_key"},
 };
 
 // Every code has exactly one wire name, in enum order: a code added without a

@@ -75,6 +75,7 @@ enum class Errc {
   bad_response,
   unknown_case,
   case_retracted,
+  retired_key,  // envelope sealed to a daemon box key whose grace period ended
   // Add new codes above this line (and to kNames in error.cc).
   count_,
 };

@@ -24,6 +24,12 @@ std::string invite_to_json(const Invite& inv) {
   o["daemon_sign_key"] = format_public_key(inv.daemon_sign);
   o["daemon_box_key"] = format_public_key(inv.daemon_box);
   if (!inv.gazetteer.empty()) o["gazetteer"] = inv.gazetteer;
+  if (!inv.extra_pins.empty()) {
+    json::array pins;
+    for (const auto& p : inv.extra_pins) pins.emplace_back(p);
+    o["extra_tls_pins"] = std::move(pins);
+  }
+  if (inv.sequence) o["update_sequence"] = inv.sequence;
   return json::serialize(o) + "\n";
 }
 
@@ -61,6 +67,21 @@ Result<Invite> invite_from_json(std::string_view text) {
   inv.daemon_sign = *sign;
   inv.daemon_box = *box;
   inv.gazetteer = str("gazetteer");
+  if (auto* extra = o.if_contains("extra_tls_pins")) {
+    if (!extra->is_array() || extra->as_array().size() > 1)
+      return bad("invite extra_tls_pins must list at most one pin");
+    for (const auto& p : extra->as_array()) {
+      if (!p.is_string() || p.as_string().size() != 7 + 44 ||
+          std::string_view(p.as_string()).substr(0, 7) != "sha256/")
+        return bad("invite extra_tls_pins must be sha256/<base64 of 32 bytes>");
+      inv.extra_pins.emplace_back(p.as_string());
+    }
+  }
+  if (auto* seq = o.if_contains("update_sequence")) {
+    if (!seq->is_int64() || seq->as_int64() < 0 || seq->as_int64() > 0xffffffffLL)
+      return bad("invite update_sequence must be a small integer");
+    inv.sequence = static_cast<std::uint32_t>(seq->as_int64());
+  }
   return inv;
 }
 

@@ -22,6 +22,10 @@ struct Invite {
   // The daemon-signed gazetteer (protocol/gazetteer.h), or empty when the
   // invite was made before the daemon first ran. Checked by the client.
   std::string gazetteer;
+  // From invite updates (protocol/invite_update.h): a TLS key announced
+  // before the daemon uses it, and the last update applied (0: none).
+  std::vector<std::string> extra_pins;
+  std::uint32_t sequence = 0;
 };
 
 std::string invite_to_json(const Invite& invite);

@@ -25,6 +25,12 @@ struct DaemonDir {
   // copy of the one it loaded, for invites (written by the daemon at start).
   std::string gazetteer() const { return dir + "/gazetteer.json"; }
   std::string gazetteer_signed() const { return dir + "/gazetteer.signed.json"; }
+  // Key rotation (casewire-keys rotate): what the daemon still honours for a
+  // grace period, the signed invite update it serves, the next TLS key.
+  std::string rotation() const { return dir + "/rotation.json"; }
+  std::string invite_update() const { return dir + "/invite-update.json"; }
+  std::string tls_next_cert() const { return dir + "/tls.next.crt"; }
+  std::string tls_next_key() const { return dir + "/tls.next.key"; }
 };
 
 }  // namespace cw

@@ -105,7 +105,9 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
   if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) &&
       method == http::verb::get && has_auth)
     return too_large(0);
-  if (path == "/v1/gazetteer" && method == http::verb::get && has_auth) return too_large(0);
+  if ((path == "/v1/gazetteer" || path == "/v1/invite-update") && method == http::verb::get &&
+      has_auth)
+    return too_large(0);
   if ((ack_id(path) || answer_id(path)) && method == http::verb::post && has_auth)
     return too_large(kMaxSmallBody);
   return generic_not_found(v);
@@ -116,26 +118,38 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   const auto path = std::string(target_path(req.target()));
   if (path == "/v1/alerts") {
     // The envelope carries its own signature: no request signature here.
-    d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v](IngestOutcome o) {
-      send(o.code == Errc::ok ? json_response(o.repeat ? http::status::ok : http::status::created,
-                                              std::move(o.receipt_json), v)
-                              : error_response(o.code, o.message, v, o.retry_after_s));
+    // After a key rotation every answer names the newest invite update, so
+    // a client whose keys are out of date knows to fetch it (GET
+    // /v1/invite-update). Inside the fixed-size answer: its size says nothing.
+    const std::uint32_t update = d_.invite_update_sequence ? d_.invite_update_sequence() : 0;
+    d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v, update](IngestOutcome o) {
+      auto res = o.code == Errc::ok
+                     ? json_response(o.repeat ? http::status::ok : http::status::created,
+                                     std::move(o.receipt_json), v)
+                     : error_response(o.code, o.message, v, o.retry_after_s);
+      if (update) res.set("X-Casewire-Invite-Update", std::to_string(update));
+      send(std::move(res));
     });
     return;
   }
   // Every other route is a signed request (precheck admitted only these):
   // authenticated once, here, before any route code runs.
   const auto case_ref = status_case(path);
-  const bool gazetteer = path == "/v1/gazetteer";
-  auto who = authenticate(req, case_ref    ? Signer::contact
-                               : gazetteer ? Signer::any_enrolled
-                                           : Signer::org);
+  const bool gazetteer = path == "/v1/gazetteer", update = path == "/v1/invite-update";
+  auto who = authenticate(req, case_ref              ? Signer::contact
+                               : gazetteer || update ? Signer::any_enrolled
+                                                     : Signer::org);
   if (!who) {
     d_.metrics.reject(who.code());
     return reply.send(error_response(who.code(), who.error().message, v));
   }
   // Any enrolled contact or organisation may fetch the signed gazetteer.
   if (gazetteer) return reply.send(json_response(http::status::ok, *d_.gazetteer(), v));
+  if (update) {
+    auto u = d_.invite_update ? d_.invite_update() : nullptr;
+    if (!u || u->empty()) return reply.send(error_response(Errc::not_found, "no invite update", v));
+    return reply.send(json_response(http::status::ok, *u, v));
+  }
   if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
   if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
   if (auto id = answer_id(path)) return answer(*id, req.body(), *who, v, std::move(reply));
@@ -165,8 +179,15 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
     key = c->key;
   }
   const auto now = unix_now();
-  CW_TRY(verify_request(*auth, key, d_.keys.signing().id(), req.method_string(), req.target(),
-                        req.body(), now));
+  // Signed for this daemon's key id - or, after a rotation, for the key id
+  // it had (a client fetching the invite update that tells it the new one).
+  Status verified = make_error(Errc::bad_request_signature, "no daemon key id");
+  for (const KeyId& daemon_id : d_.keys.request_key_ids(now)) {
+    verified =
+        verify_request(*auth, key, daemon_id, req.method_string(), req.target(), req.body(), now);
+    if (verified.ok() || verified.code() != Errc::bad_request_signature) break;
+  }
+  CW_TRY(verified);
   if (auth->ts < started_at_)
     return make_error(Errc::stale_request,
                       "the request was signed before the daemon started; sign it again");

@@ -43,6 +43,9 @@ struct ApiDeps {
   std::chrono::milliseconds feed_heartbeat{15000};
   // The daemon-signed gazetteer it serves (GET /v1/gazetteer); swapped on SIGHUP.
   std::function<std::shared_ptr<const std::string>()> gazetteer;
+  // The signed invite update after a key rotation (null: none), and its sequence.
+  std::function<std::shared_ptr<const std::string>()> invite_update;
+  std::function<std::uint32_t()> invite_update_sequence;
 };
 
 class ApiHandler final : public Handler {

@@ -57,9 +57,25 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   };
 
   auto trust = trust_.get();
+  // The box key the envelope is addressed to: the current one, or one
+  // retired by a key rotation and still inside its grace period (contacts
+  // who have not applied the invite update yet, alerts queued before it).
+  const BoxKey* box = &keys_.box();
+  if (body.size() >= 13) {
+    KeyId recipient{};
+    std::copy(body.begin() + 5, body.begin() + 13, recipient.begin());
+    bool expired = false;
+    if (const BoxKey* k = keys_.box_for(recipient, now, &expired)) {
+      if (expired)
+        return reject(Errc::retired_key,
+                      "the alert was sealed to a daemon key retired by a key rotation; update "
+                      "the invite (casewire update-invite) and send it again");
+      box = k;
+    }
+  }
   OpenOptions opts{now, &metrics_.signature_verifications};
   auto opened = open_envelope(
-      as_bytes(body), keys_.box(), [&](const KeyId& id) { return trust->sender_key(id); }, opts);
+      as_bytes(body), *box, [&](const KeyId& id) { return trust->sender_key(id); }, opts);
   if (!opened) return reject(opened.code(), opened.error().message);
 
   struct AlertWiper {

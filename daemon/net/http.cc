@@ -27,6 +27,8 @@ http::status status_for(Errc code) {
     case Errc::conflict:
     case Errc::case_retracted:
       return S::conflict;
+    case Errc::retired_key:
+      return S::gone;
     case Errc::body_too_large:
       return S::payload_too_large;
     case Errc::unsupported_media_type:

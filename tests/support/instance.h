@@ -76,6 +76,8 @@ class Instance {
   ~Instance();
 
   void start();
+  // Key rotation tests keep each client's old invite across a restart.
+  bool reinit_homes_on_start = true;
   void set_env(std::string key, std::string value) { env_[std::move(key)] = std::move(value); }
   void stop();   // SIGTERM and wait
   void kill9();  // SIGKILL and wait

@@ -1,0 +1,79 @@
+#include "client/rotation.h"
+
+#include <unistd.h>
+
+#include <ostream>
+#include <sstream>
+
+#include "client/places.h"
+#include "client/submit.h"
+#include "protocol/file_io.h"
+#include "protocol/invite_update.h"
+#include "protocol/signed_request.h"
+#include "protocol/timefmt.h"
+
+namespace cw::client {
+
+int apply_invite_update(const Globals& g, ClientContext& ctx, std::ostream& out, std::ostream& err,
+                        bool* applied) {
+  *applied = false;
+  auto id = load_identity(g, ctx.home, "");
+  if (!id) return fail(err, id.error());
+  HttpRequest req;
+  req.method = "GET";
+  req.target = "/v1/invite-update";
+  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx.invite.daemon_sign.id(),
+                                                         "GET", req.target, "", unix_now()));
+  auto res = request_any(ctx, req);
+  if (!res) return fail(err, res.error(), kExitQueued);
+  if (res->status == 404) {
+    if (!g.json) out << "no invite update: this device's keys are current\n";
+    return kExitOk;
+  }
+  if (res->status != 200) {
+    const auto e = error_from_body(res->status, res->body);
+    return fail(err, make_error(e.code, "the daemon refused: " + std::string(code_name(e.code))),
+                kExitRejected);
+  }
+  // Only the key this device trusts may hand over to a new one.
+  auto u = open_invite_update(res->body, ctx.invite.daemon_sign);
+  if (!u) return fail(err, u.error(), kExitUntrusted);
+  if (u->sequence <= ctx.invite.sequence) {
+    if (!g.json) out << "this device already has invite update " << ctx.invite.sequence << "\n";
+    return kExitOk;
+  }
+  const Invite next = apply_invite_update(ctx.invite, *u);
+  const std::string text = invite_to_json(next);
+  if (auto st = write_file_atomic(ctx.home.invite_path(), as_bytes(text), 0600, Overwrite::yes);
+      !st.ok())
+    return fail(err, st.error());
+  ::unlink(ctx.home.gazetteer_path().c_str());  // signed by the key being replaced
+  const bool new_sign = next.daemon_sign.id() != ctx.invite.daemon_sign.id();
+  const bool new_box = next.daemon_box.id() != ctx.invite.daemon_box.id();
+  ctx.invite = next;
+  ctx.transport.tls_pin = next.tls_pin;
+  ctx.transport.extra_pins = next.extra_pins;
+  set_active_gazetteer(nullptr);
+  *applied = true;
+  if (!g.json) {
+    out << "invite update " << u->sequence << " applied (signed by the daemon's key you trusted)";
+    if (new_sign) out << "; new signing key " << key_id_hex(next.daemon_sign.id());
+    if (new_box) out << "; new box key " << key_id_hex(next.daemon_box.id());
+    if (!next.extra_pins.empty()) out << "; its next TLS key is trusted too";
+    out << "\n";
+  }
+  // The gazetteer again, signed by the new key (best effort: places stay
+  // checkable against the built-in list meanwhile).
+  std::ostringstream quiet;
+  (void)update_gazetteer(g, ctx, "", quiet, quiet);
+  return kExitOk;
+}
+
+int cmd_update_invite(const Globals& g, std::ostream& out, std::ostream& err) {
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  bool applied = false;
+  return apply_invite_update(g, *ctx, out, err, &applied);
+}
+
+}  // namespace cw::client

@@ -1,0 +1,144 @@
+// Key rotation against a running daemon (docs/OPERATIONS.md, "Key
+// rotation"): a new box and signing key carry contacts across by a signed
+// invite update they apply by themselves; alerts sealed to the old box key
+// are opened for the grace period and refused (retired_key) after it; a
+// forged update is refused; a new TLS key is announced before it is used,
+// so a client that heard the announcement follows the switch and one that
+// did not is stopped by its pin.
+#include <gtest/gtest.h>
+
+#include "protocol/file_io.h"
+#include "protocol/invite.h"
+#include "protocol/invite_update.h"
+#include "protocol/key_file.h"
+#include "protocol/timefmt.h"
+#include "tests/support/instance.h"
+#include "tests/support/process.h"
+
+namespace cw::test {
+namespace {
+
+Invite home_invite(const Contact& c) {
+  return *invite_from_json(as_chars(*read_file(c.home + "/invite.json")));
+}
+
+class Rotation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    alice = inst.add_contact("alice");
+    bob = inst.add_contact("bob");
+    inst.start();
+    inst.reinit_homes_on_start = false;  // clients keep the invite they have
+  }
+  RunResult rotate(std::vector<std::string> what) {
+    std::vector<std::string> argv{bin("casewire-keys"), "rotate", "--dir",
+                                  inst.keys_dir(),      "--url",  inst.url()};
+    argv.insert(argv.end(), what.begin(), what.end());
+    return run(argv);
+  }
+  RunResult send(const Contact& c) {
+    return inst.client(c, {"send", "--people", "2", "--arrest-place", "CN-JL", "--urgency", "high",
+                           "--consent", "private"});
+  }
+  void restart() {
+    inst.stop();
+    inst.start();
+  }
+  Instance inst;
+  Contact alice, bob;
+};
+
+TEST_F(Rotation, NewBoxAndSigningKeysCarryContactsAcrossAndTheOldBoxKeyRetires) {
+  ASSERT_EQ(send(alice).status, 0);
+  const KeyId old_sign = home_invite(alice).daemon_sign.id();
+  const KeyId old_box = home_invite(alice).daemon_box.id();
+  auto r = rotate({"--box", "--sign", "--grace-days", "30"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("invite update 1"), std::string::npos) << r.out;
+  restart();
+
+  // Alice still seals to the old box key and trusts the old signing key:
+  // her alert is opened under the grace period, the receipt (signed by the
+  // new key) tells her client to fetch the update, signed by the old key.
+  auto after = send(alice);
+  ASSERT_EQ(after.status, 0) << after.out << after.err;
+  const Invite now = home_invite(alice);
+  EXPECT_EQ(now.sequence, 1u);
+  EXPECT_NE(now.daemon_sign.id(), old_sign);
+  EXPECT_NE(now.daemon_box.id(), old_box);
+  EXPECT_EQ(now.daemon_sign.id(), inst.invite().daemon_sign.id()) << "the daemon's new key";
+  EXPECT_EQ(inst.count_alerts(), 2u);
+  ASSERT_EQ(send(alice).status, 0) << "now sealed to the new box key";
+  auto places = inst.client(alice, {"gazetteer", "Tumen"});
+  EXPECT_EQ(places.status, 0) << "the gazetteer signed by the new key: " << places.err;
+
+  // The grace period ends (rotation.json says when): Bob, who never heard
+  // of the update, is refused with a code that says what to do.
+  const std::string path = inst.keys_dir() + "/rotation.json";
+  std::string rot(as_chars(*read_file(path)));
+  const auto at = rot.find("\"until\":");
+  ASSERT_NE(at, std::string::npos);
+  const auto end = rot.find_first_of(",}", at);
+  rot.replace(at, end - at, "\"until\":" + std::to_string(unix_now() - 60));
+  ASSERT_TRUE(write_file_atomic(path, as_bytes(rot), 0600, Overwrite::yes).ok());
+  restart();
+  auto refused = send(bob);
+  EXPECT_EQ(refused.status, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("retired"), std::string::npos) << refused.err;
+  EXPECT_NE(inst.log().find("code=retired_key"), std::string::npos);
+  // ... and his client applied the announced update meanwhile: sent again,
+  // the report is sealed to the new key and recorded.
+  auto again = send(bob);
+  EXPECT_EQ(again.status, 0) << again.out << again.err;
+}
+
+TEST_F(Rotation, AnUpdateNotSignedByTheTrustedKeyIsRefused) {
+  // Whoever can write the daemon's directory (or sits in the middle) offers
+  // keys of their own.
+  const Identity mallory = Identity::generate(Role::daemon);
+  InviteUpdate u;
+  u.sequence = 7;
+  u.issued_at = unix_now();
+  u.urls = {inst.url()};
+  u.tls_pins = {inst.invite().tls_pin};
+  u.daemon_sign = mallory.sign.public_key();
+  u.daemon_box = mallory.box->public_key();
+  const std::string forged = sign_invite_update(u, mallory.sign);
+  ASSERT_TRUE(write_file_atomic(inst.keys_dir() + "/invite-update.json", as_bytes(forged), 0644,
+                                Overwrite::yes)
+                  .ok());
+  inst.sighup();
+  const Invite before = home_invite(alice);
+  auto r = inst.client(alice, {"update-invite"});
+  EXPECT_EQ(r.status, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("bad_signature"), std::string::npos) << r.err;
+  EXPECT_EQ(home_invite(alice).daemon_sign.id(), before.daemon_sign.id()) << "nothing changed";
+  // Sending still works, and the forged announcement changes nothing.
+  EXPECT_EQ(send(alice).status, 0);
+  EXPECT_EQ(home_invite(alice).daemon_sign.id(), before.daemon_sign.id());
+}
+
+TEST_F(Rotation, ANewTlsKeyIsAnnouncedBeforeItIsUsed) {
+  auto announce = rotate({"--tls-next"});
+  ASSERT_EQ(announce.status, 0) << announce.err;
+  inst.sighup();  // the daemon serves the update; its TLS key is unchanged
+  ASSERT_EQ(send(alice).status, 0);
+  ASSERT_EQ(home_invite(alice).extra_pins.size(), 1u) << "alice heard the announcement";
+  const std::string next_pin = home_invite(alice).extra_pins.front();
+
+  auto activate = rotate({"--tls-activate"});
+  ASSERT_EQ(activate.status, 0) << activate.err;
+  restart();
+  auto a = send(alice);
+  EXPECT_EQ(a.status, 0) << "the announced key is trusted: " << a.err;
+  // The daemon's second update (pins: the new key only) was applied too.
+  EXPECT_EQ(home_invite(alice).sequence, 2u);
+  EXPECT_EQ(home_invite(alice).tls_pin, next_pin);
+  EXPECT_TRUE(home_invite(alice).extra_pins.empty());
+  auto b = send(bob);
+  EXPECT_EQ(b.status, 4) << "bob never heard of the new key: his pin stops him";
+  EXPECT_NE(b.err.find("pin"), std::string::npos) << b.err;
+}
+
+}  // namespace
+}  // namespace cw::test
