@@ -5,6 +5,8 @@
 #include <ostream>
 
 #include "protocol/file_io.h"
+#include "protocol/signed_request.h"
+#include "protocol/timefmt.h"
 
 namespace cw::client {
 
@@ -45,6 +47,19 @@ Result<ClientContext> load_context(const Globals& g) {
     return make_error(Errc::bad_config,
                       "the daemon is an onion service: use --proxy socks5h://127.0.0.1:9050");
   return c;
+}
+
+HttpRequest signed_http_request(const ClientContext& ctx, const Identity& id,
+                                const std::string& method, const std::string& target,
+                                std::string body) {
+  HttpRequest req;
+  req.method = method;
+  req.target = target;
+  if (!body.empty()) req.content_type = "application/json";
+  req.body = std::move(body);
+  req.headers.emplace_back("Authorization", sign_request(id.sign, ctx.invite.daemon_sign.id(),
+                                                         method, target, req.body, unix_now()));
+  return req;
 }
 
 bool try_each_url(const std::vector<std::string>& urls,

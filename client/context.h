@@ -32,6 +32,11 @@ bool try_each_url(const std::vector<std::string>& urls,
 // (any HTTP status); a transport error only when no URL answered.
 Result<HttpResult> request_any(const ClientContext& ctx, const HttpRequest& req);
 
+// A request signed by `id` for this invite's daemon (docs/PROTOCOL.md §6).
+HttpRequest signed_http_request(const ClientContext& ctx, const Identity& id,
+                                const std::string& method, const std::string& target,
+                                std::string body);
+
 // Loads the identity from `key_file`, else from the home.
 Result<Identity> load_identity(const Globals& g, const ClientHome& home,
                                const std::string& key_file);

@@ -102,14 +102,7 @@ bool show(const std::string& signed_json, const Invite& inv, bool as_json, std::
 Result<std::string> signed_call(const ClientContext& ctx, const Identity& id,
                                 const std::string& method, const std::string& target,
                                 std::string body, std::ostream& err, int* exit_status) {
-  HttpRequest req;
-  req.method = method;
-  req.target = target;
-  if (!body.empty()) req.content_type = "application/json";
-  req.body = std::move(body);
-  req.headers.emplace_back("Authorization", sign_request(id.sign, ctx.invite.daemon_sign.id(),
-                                                         method, target, req.body, unix_now()));
-  auto res = request_any(ctx, req);
+  auto res = request_any(ctx, signed_http_request(ctx, id, method, target, std::move(body)));
   if (!res) {
     *exit_status = fail(err, res.error(), kExitQueued);
     return res.error();
@@ -246,16 +239,7 @@ int cmd_open_disclosure(const Globals& g, const std::string& key, const std::str
   std::size_t i = 0;
   for (const auto& r : d->records) {
     out << "\n" << ++i << ". " << r.kind << ", sent " << format_rfc3339(r.sent_at) << "\n";
-    std::string names;
-    for (const auto& n : r.names) names += (names.empty() ? "" : ", ") + n;
-    if (!names.empty()) out << "   names: " << names << "\n";
-    wipe_string(names);
-    if (!r.contact_details.empty()) out << "   contact details: " << r.contact_details << "\n";
-    if (!r.arrest_place_detail.empty())
-      out << "   where arrested (detail): " << r.arrest_place_detail << "\n";
-    if (!r.held_place_detail.empty())
-      out << "   where held (detail): " << r.held_place_detail << "\n";
-    if (!r.notes.empty()) out << "   notes: " << r.notes << "\n";
+    print_disclosed_record(r, out);
   }
   return kExitOk;
 }

@@ -6,7 +6,6 @@
 #include "client/context.h"
 #include "client/submit.h"
 #include "protocol/file_io.h"
-#include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
 
 namespace json = boost::json;
@@ -17,12 +16,7 @@ int update_gazetteer(const Globals& g, const ClientContext& ctx, const std::stri
                      std::ostream& out, std::ostream& err) {
   auto id = load_identity(g, ctx.home, key);
   if (!id) return fail(err, id.error());
-  HttpRequest req;
-  req.method = "GET";
-  req.target = "/v1/gazetteer";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx.invite.daemon_sign.id(),
-                                                         "GET", req.target, "", unix_now()));
-  auto res = request_any(ctx, req);
+  auto res = request_any(ctx, signed_http_request(ctx, *id, "GET", "/v1/gazetteer", ""));
   if (!res) return fail(err, res.error(), kExitQueued);
   if (res->status != 200) {
     const auto e = error_from_body(res->status, res->body);

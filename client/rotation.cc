@@ -9,7 +9,6 @@
 #include "client/submit.h"
 #include "protocol/file_io.h"
 #include "protocol/invite_update.h"
-#include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
 
 namespace cw::client {
@@ -19,12 +18,7 @@ int apply_invite_update(const Globals& g, ClientContext& ctx, std::ostream& out,
   *applied = false;
   auto id = load_identity(g, ctx.home, "");
   if (!id) return fail(err, id.error());
-  HttpRequest req;
-  req.method = "GET";
-  req.target = "/v1/invite-update";
-  req.headers.emplace_back("Authorization", sign_request(id->sign, ctx.invite.daemon_sign.id(),
-                                                         "GET", req.target, "", unix_now()));
-  auto res = request_any(ctx, req);
+  auto res = request_any(ctx, signed_http_request(ctx, *id, "GET", "/v1/invite-update", ""));
   if (!res) return fail(err, res.error(), kExitQueued);
   if (res->status == 404) {
     if (!g.json) out << "no invite update: this device's keys are current\n";

@@ -1,11 +1,10 @@
 #include "protocol/disclosure.h"
 
-#include <sodium.h>
-
 #include <boost/json.hpp>
-#include <sstream>
+#include <ostream>
 
 #include "protocol/bytes.h"
+#include "protocol/sealed_line.h"
 #include "protocol/secret.h"
 #include "protocol/wiping_json.h"
 
@@ -112,6 +111,19 @@ Result<Disclosure> parse_payload(std::string_view text) {
 
 }  // namespace
 
+void print_disclosed_record(const DisclosedRecord& r, std::ostream& out) {
+  std::string names;
+  for (const auto& n : r.names) names += (names.empty() ? "" : ", ") + n;
+  if (!names.empty()) out << "   names: " << names << "\n";
+  wipe_string(names);
+  if (!r.contact_details.empty()) out << "   contact details: " << r.contact_details << "\n";
+  if (!r.arrest_place_detail.empty())
+    out << "   where arrested (detail): " << r.arrest_place_detail << "\n";
+  if (!r.held_place_detail.empty())
+    out << "   where held (detail): " << r.held_place_detail << "\n";
+  if (!r.notes.empty()) out << "   notes: " << r.notes << "\n";
+}
+
 DisclosedRecord::~DisclosedRecord() {
   for (auto& n : names) wipe_string(n);
   wipe_string(contact_details);
@@ -132,56 +144,37 @@ std::string seal_disclosure(const Disclosure& d, const SigningKey& daemon,
   std::string signed_json =
       serialize_wiping(json::value(std::move(outer)), 2 * payload.size() + 256);
   wipe_string(payload);
-  Bytes sealed(signed_json.size() + crypto_box_SEALBYTES);
-  crypto_box_seal(sealed.data(), reinterpret_cast<const std::uint8_t*>(signed_json.data()),
-                  signed_json.size(), org_box.bytes.data());
-  wipe_string(signed_json);
   std::string out = "# casewire: the sealed details of case " + d.case_id +
                     ", disclosed to organisation " + key_id_hex(d.org) +
                     ".\n# Only that organisation's key opens it: casewire open-disclosure "
                     "THIS_FILE\n";
-  out += std::string(kPrefix) + " " + key_id_hex(org_box.id()) + " " + to_base64(sealed) + "\n";
+  out += seal_line(kPrefix, as_bytes(signed_json), org_box);
+  wipe_string(signed_json);
   return out;
 }
 
 Result<Disclosure> open_disclosure(std::string_view text, const Identity& org,
                                    const PublicKey& daemon) {
-  if (!org.box) return bad("this key has no box key: it cannot open a disclosure");
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream words(line);
-    std::string prefix, box_id, b64;
-    if (!(words >> prefix >> box_id >> b64) || prefix != kPrefix)
-      return bad("not a casewire disclosure");
-    if (box_id != key_id_hex(org.box->id())) return bad("this disclosure is sealed to another key");
-    auto sealed = from_base64(b64);
-    if (!sealed || sealed->size() <= crypto_box_SEALBYTES || sealed->size() > kMaxSealed)
-      return bad("the disclosure is damaged");
-    SecretBytes plain(sealed->size() - crypto_box_SEALBYTES);
-    if (crypto_box_seal_open(plain.data(), sealed->data(), sealed->size(),
-                             org.box->public_key().bytes.data(), org.box->secret().data()) != 0)
-      return bad("the disclosure does not open with this key");
-    std::error_code ec;
-    json::parse_options opts;
-    opts.max_depth = 2;
-    auto outer = parse_json_wiping(as_chars(plain.view()), ec, opts);
-    if (ec || !outer.is_object()) return bad("the disclosure is damaged");
-    auto* payload = str(outer.as_object(), "payload");
-    auto* signature = str(outer.as_object(), "signature");
-    auto* key_id = str(outer.as_object(), "key_id");
-    if (!payload || !signature || !key_id) return bad("the disclosure is damaged");
-    auto sig = from_base64(std::string_view(*signature));
-    const SecretBytes message = signed_message(std::string_view(*payload));
-    if (std::string_view(*key_id) != key_id_hex(daemon.id()) || !sig ||
-        !verify_signature(daemon, message.view(), *sig))
-      return make_error(Errc::bad_signature, "the disclosure is not signed by this daemon");
-    auto d = parse_payload(std::string_view(*payload));
-    if (!d) return d.error();
-    if (d->org != org.sign.id()) return bad("this disclosure is for another organisation");
-    return d;
-  }
-  return bad("not a casewire disclosure");
+  auto plain = open_line(text, kPrefix, "disclosure", org, 1, kMaxSealed);
+  if (!plain) return plain.error();
+  std::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 2;
+  auto outer = parse_json_wiping(as_chars(plain->view()), ec, opts);
+  if (ec || !outer.is_object()) return bad("the disclosure is damaged");
+  auto* payload = str(outer.as_object(), "payload");
+  auto* signature = str(outer.as_object(), "signature");
+  auto* key_id = str(outer.as_object(), "key_id");
+  if (!payload || !signature || !key_id) return bad("the disclosure is damaged");
+  auto sig = from_base64(std::string_view(*signature));
+  const SecretBytes message = signed_message(std::string_view(*payload));
+  if (std::string_view(*key_id) != key_id_hex(daemon.id()) || !sig ||
+      !verify_signature(daemon, message.view(), *sig))
+    return make_error(Errc::bad_signature, "the disclosure is not signed by this daemon");
+  auto d = parse_payload(std::string_view(*payload));
+  if (!d) return d.error();
+  if (d->org != org.sign.id()) return bad("this disclosure is for another organisation");
+  return d;
 }
 
 }  // namespace cw

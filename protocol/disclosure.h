@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,10 @@ struct Disclosure {
   std::int64_t issued_at = 0;
   std::vector<DisclosedRecord> records;
 };
+
+// Prints the record's details, one labelled line each (names, contact
+// details, places, notes), for the operator's and the organisation's tools.
+void print_disclosed_record(const DisclosedRecord& r, std::ostream& out);
 
 std::string seal_disclosure(const Disclosure& d, const SigningKey& daemon,
                             const PublicKey& org_box);

@@ -3,9 +3,9 @@
 #include <sodium.h>
 
 #include <cstring>
-#include <sstream>
 
 #include "protocol/bytes.h"
+#include "protocol/sealed_line.h"
 
 namespace cw {
 namespace {
@@ -44,40 +44,21 @@ std::string seal_webhook_secret(const SecretBytes& secret, const PublicKey& org_
   const auto sid = org_sign.id();
   std::memcpy(plain.data() + kDomain.size(), sid.data(), sid.size());
   std::memcpy(plain.data() + kHead, secret.data(), secret.size());
-  Bytes sealed(plain.size() + crypto_box_SEALBYTES);
-  crypto_box_seal(sealed.data(), plain.data(), plain.size(), org_box.bytes.data());
   std::string out = "# a casewire webhook secret for organisation " + key_id_hex(sid) +
                     ", sealed to its key.\n# Open it with: casewire webhook-secret --key "
                     "ORG.key THIS_FILE\n";
-  out += std::string(kPrefix) + " " + key_id_hex(org_box.id()) + " " + to_base64(sealed) + "\n";
-  return out;
+  return out + seal_line(kPrefix, plain.view(), org_box);
 }
 
 Result<SecretBytes> open_webhook_secret(std::string_view text, const Identity& org) {
-  if (!org.box) return bad("this key has no box key: it cannot open sealed secrets");
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream words(line);
-    std::string prefix, box_id, b64;
-    if (!(words >> prefix >> box_id >> b64) || prefix != kPrefix)
-      return bad("not a sealed casewire webhook secret");
-    if (box_id != key_id_hex(org.box->id())) return bad("this secret is sealed to another key");
-    auto sealed = from_base64(b64);
-    if (!sealed || sealed->size() < kHead + kMinSecret + crypto_box_SEALBYTES ||
-        sealed->size() > kHead + kMaxSecret + crypto_box_SEALBYTES)
-      return bad("the sealed secret is damaged");
-    SecretBytes plain(sealed->size() - crypto_box_SEALBYTES);
-    if (crypto_box_seal_open(plain.data(), sealed->data(), sealed->size(),
-                             org.box->public_key().bytes.data(), org.box->secret().data()) != 0)
-      return bad("the sealed secret does not open with this key");
-    const auto sid = org.sign.id();
-    if (std::memcmp(plain.data(), kDomain.data(), kDomain.size()) != 0 ||
-        std::memcmp(plain.data() + kDomain.size(), sid.data(), sid.size()) != 0)
-      return bad("this secret is for another organisation");
-    return SecretBytes::copy_of({plain.data() + kHead, plain.size() - kHead});
-  }
-  return bad("not a sealed casewire webhook secret");
+  auto plain = open_line(text, kPrefix, "sealed webhook secret", org, kHead + kMinSecret,
+                         kHead + kMaxSecret);
+  if (!plain) return plain.error();
+  const auto sid = org.sign.id();
+  if (std::memcmp(plain->data(), kDomain.data(), kDomain.size()) != 0 ||
+      std::memcmp(plain->data() + kDomain.size(), sid.data(), sid.size()) != 0)
+    return bad("this secret is for another organisation");
+  return SecretBytes::copy_of({plain->data() + kHead, plain->size() - kHead});
 }
 
 }  // namespace cw

@@ -31,16 +31,7 @@ void print_reading(const CaseReading& r, std::ostream& out) {
     out << "\n"
         << ++i << ". " << d.kind << ", sent " << format_rfc3339(d.sent_at) << ", by "
         << rec.reporter << "\n";
-    std::string names;
-    for (const auto& n : d.names) names += (names.empty() ? "" : ", ") + n;
-    if (!names.empty()) out << "   names: " << names << "\n";
-    wipe_string(names);
-    if (!d.contact_details.empty()) out << "   contact details: " << d.contact_details << "\n";
-    if (!d.arrest_place_detail.empty())
-      out << "   where arrested (detail): " << d.arrest_place_detail << "\n";
-    if (!d.held_place_detail.empty())
-      out << "   where held (detail): " << d.held_place_detail << "\n";
-    if (!d.notes.empty()) out << "   notes: " << d.notes << "\n";
+    print_disclosed_record(d, out);
   }
 }
 
