@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "client/context.h"
+#include "client/guided_send.h"
 #include "client/home.h"
 #include "client/outbox.h"
 #include "client/receipts.h"
@@ -201,14 +202,39 @@ int cmd_init(const Globals& g, const std::string& invite, const std::string& key
   return kExitOk;
 }
 
+bool no_alert_options(const AlertFlags& f) {
+  return f.alert_file.empty() && f.kind.empty() && f.update_case.empty() && f.status.empty() &&
+         !f.people && !f.children && !f.elderly && !f.sick && f.arrest_place.empty() &&
+         f.held_place.empty() && f.arrested_at.empty() && f.expected_transfer.empty() &&
+         f.urgency.empty() && f.consent.empty();
+}
+
 int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostream& err) {
   const auto now = unix_now();
   auto ctx = load_context(g);
   if (!ctx) return fail(err, ctx.error());
   const auto& home = ctx->home;
   const auto* inv = &ctx->invite;
-  // Validate locally first: a bad alert never touches the network.
-  auto a = build_alert(f, now);
+  Result<Alert> a = make_error(Errc::invalid_alert, "");
+  if (no_alert_options(f)) {
+    // On a terminal, ask step by step; from a script, say what is missing.
+    if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO))
+      return fail(err, make_error(Errc::invalid_alert,
+                                  "no alert given: use --alert FILE or the options (casewire send "
+                                  "--help), or run casewire send in a terminal to be asked"));
+    std::vector<StoredReceipt> own;
+    if (auto list = ReceiptStore(home.receipts_dir()).list())
+      for (auto& r : *list)
+        if (r.kind == "new_case") own.push_back(std::move(r));
+    const auto places = active_gazetteer();
+    GuidedInput io{std::cin, out, *places, std::move(own), now};
+    auto guided = ask_for_alert(io);
+    if (!guided) return kExitUsage;
+    a = std::move(*guided);
+  } else {
+    // Validate locally first: a bad alert never touches the network.
+    a = build_alert(f, now);
+  }
   if (!a) return fail(err, a.error());
   const AlertId id = random_alert_id();
   auto wire = seal_for(g, home, *inv, *a, id, now);
