@@ -13,6 +13,7 @@
 #include "client/context.h"
 #include "client/guided_send.h"
 #include "client/home.h"
+#include "client/messages.h"
 #include "client/outbox.h"
 #include "client/receipts.h"
 #include "client/rotation.h"
@@ -25,11 +26,12 @@ namespace cw::client {
 namespace {
 
 std::string receipt_text(const Receipt& r, bool repeat) {
-  std::string s = repeat ? "delivered earlier; the daemon confirms its receipt\n" : "delivered\n";
-  s += "  alert id     " + to_hex(r.alert_id) + "\n";
-  s += "  sequence     " + std::to_string(r.sequence) + "\n";
-  s += "  received at  " + format_rfc3339(r.received_at) + "\n";
-  s += "  signed by    daemon key " + key_id_hex(r.daemon_key_id) + " (verified)\n";
+  std::string s =
+      (repeat ? tr("delivered earlier; the daemon confirms its receipt") : tr("delivered")) + "\n";
+  s += "  " + trf("alert id     {1}", {to_hex(r.alert_id)}) + "\n";
+  s += "  " + trf("sequence     {1}", {std::to_string(r.sequence)}) + "\n";
+  s += "  " + trf("received at  {1}", {format_rfc3339(r.received_at)}) + "\n";
+  s += "  " + trf("signed by    daemon key {1} (verified)", {key_id_hex(r.daemon_key_id)}) + "\n";
   return s;
 }
 
@@ -43,19 +45,23 @@ int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::os
         out << receipt_text(d.receipt, d.repeat);
       break;
     case Outcome::rejected:
-      err << "refused by the daemon (" << code_name(d.error.code)
-          << "): " << plain_refusal(d.error.code) << ".\n"
-          << "The alert stays in your outbox, marked as refused, and will not be sent again; "
-             "remove it with "
-             "'casewire outbox drop ID' when you have dealt with it.\n";
+      err << trf("refused by the daemon ({1}): {2}.",
+                 {std::string(code_name(d.error.code)), plain_refusal(d.error.code)})
+          << "\n"
+          << tr("The alert stays in your outbox, marked as refused, and will not be sent again; "
+                "remove it with 'casewire outbox drop ID' when you have dealt with it.")
+          << "\n";
       break;
     case Outcome::deferred:
-      err << "not delivered yet (" << code_name(d.error.code) << ": " << d.error.message
-          << "); the alert is kept in the outbox: run 'casewire outbox flush' later\n";
+      err << trf("not delivered yet ({1}: {2}); the alert is kept in the outbox: run 'casewire "
+                 "outbox flush' later",
+                 {std::string(code_name(d.error.code)), d.error.message})
+          << "\n";
       break;
     case Outcome::untrusted:
-      err << "NOT delivered: " << code_name(d.error.code) << ": " << d.error.message
-          << "\nthe alert is kept in the outbox\n";
+      err << trf("NOT delivered: {1}: {2}", {std::string(code_name(d.error.code)), d.error.message})
+          << "\n"
+          << tr("the alert is kept in the outbox") << "\n";
       break;
   }
   return exit_status(d.outcome);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "client/commands.h"
+#include "client/messages.h"
 #include "client/org_commands.h"
 #include "client/places.h"
 #include "client/rotation.h"
@@ -47,6 +48,8 @@ int real_main(int argc, char** argv) {
   app.add_option("--passphrase-file", g.passphrase_file, "read the key passphrase from this file");
   app.add_option("--proxy", g.proxy, "SOCKS5 proxy, e.g. socks5h://127.0.0.1:9050 (Tor)");
   app.add_flag("--json", g.json, "machine-readable output on stdout");
+  std::string lang;
+  app.add_option("--lang", lang, "en | ko | zh: the language of messages (default: the locale)");
   app.add_flag("--insecure-no-passphrase", g.insecure_no_passphrase,
                "accept a key file stored without a passphrase (tests and demos only)");
   int rc = 0;
@@ -202,6 +205,10 @@ int real_main(int argc, char** argv) {
   status->callback(
       [&] { rc = cw::client::cmd_status(g, status_key, status_case, std::cout, std::cerr); });
 
+  // Messages follow the locale until --lang is parsed (CLI11's own usage
+  // errors stay English).
+  cw::client::set_language("");
+  app.parse_complete_callback([&] { cw::client::set_language(lang); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

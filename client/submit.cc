@@ -1,6 +1,7 @@
 #include "client/submit.h"
 
 #include "client/context.h"
+#include "client/messages.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -25,34 +26,35 @@ bool transient(Errc code) {
 std::string plain_refusal(Errc code) {
   switch (code) {
     case Errc::conflict:
-      return "another alert with the same id but different content was recorded before; this one "
-             "was NOT "
-             "recorded. Send the report again as a new alert";
+      return tr(
+          "another alert with the same id but different content was recorded before; this one was "
+          "NOT recorded. Send the report again as a new alert");
     case Errc::revoked_sender:
-      return "your key has been revoked; this alert was NOT recorded. Ask the operator for a new "
-             "key";
+      return tr(
+          "your key has been revoked; this alert was NOT recorded. Ask the operator for a new key");
     case Errc::forbidden:
-      return "the places in this alert are outside the regions you may report on; it was NOT "
-             "recorded. "
-             "Check the place codes, or ask the operator";
+      return tr(
+          "the places in this alert are outside the regions you may report on; it was NOT "
+          "recorded. Check the place codes, or ask the operator");
     case Errc::unknown_case:
-      return "the daemon knows no case of yours with this reference; it was NOT recorded. Check "
-             "the case "
-             "reference in 'casewire receipts'";
+      return tr(
+          "the daemon knows no case of yours with this reference; it was NOT recorded. Check the "
+          "case reference in 'casewire receipts'");
     case Errc::case_retracted:
-      return "this case was retracted, and a retraction is final; the update was NOT recorded. "
-             "Report a new "
-             "case if people are still held";
+      return tr(
+          "this case was retracted, and a retraction is final; the update was NOT recorded. Report "
+          "a new case if people are still held");
     case Errc::retired_key:
-      return "this alert was sealed to a daemon key that has since been retired; it was NOT "
-             "recorded. Run 'casewire update-invite', then send the report again";
+      return tr(
+          "this alert was sealed to a daemon key that has since been retired; it was NOT recorded. "
+          "Run 'casewire update-invite', then send the report again");
     case Errc::invalid_alert:
     case Errc::malformed_alert:
     case Errc::alert_too_large:
-      return "the daemon found the alert invalid; it was NOT recorded. Correct it and send it "
-             "again";
+      return tr(
+          "the daemon found the alert invalid; it was NOT recorded. Correct it and send it again");
     default:
-      return "the daemon refused this alert; it was NOT recorded. Tell the operator the code";
+      return tr("the daemon refused this alert; it was NOT recorded. Tell the operator the code");
   }
 }
 

@@ -31,6 +31,15 @@ TEST(GuidedSendPty, AContactReportsAnArrestByPlaceNamesAndTheDaemonRecordsIt) {
   EXPECT_EQ(body.find("CANARY"), std::string::npos);
 }
 
+TEST(GuidedSendPty, TheSameReportInKorean) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  inst.start();
+  auto r = dialogue("ko", alice);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(inst.count_alerts(), 1u);
+}
+
 TEST(GuidedSendPty, CtrlCMidDialogueSendsNothingAndLeavesNothing) {
   Instance inst;
   Contact alice = inst.add_contact("alice");

@@ -32,6 +32,8 @@ expect /usr/lib/systemd/system/casewire-backup.timer root:root 644
 expect /usr/share/casewire/tor/casewired.torrc root:root 644
 expect /usr/share/casewire/prometheus/casewire-rules.yml root:root 644
 expect /usr/share/doc/casewire/OPERATIONS.md root:root 644
+expect /usr/share/locale/ko/LC_MESSAGES/casewire.mo root:root 644
+expect /usr/share/locale/zh_CN/LC_MESSAGES/casewire.mo root:root 644
 expect /usr/share/doc/casewire/examples/casewired.toml root:root 644
 expect /var/lib/casewire casewire:casewire 700
 expect /etc/casewire root:casewire 750
