@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "client/commands.h"
+#include "client/doctor.h"
 #include "client/messages.h"
 #include "client/org_commands.h"
 #include "client/places.h"
@@ -151,6 +152,10 @@ int real_main(int argc, char** argv) {
                      "after the operator rotated the daemon's keys: fetch and apply the signed "
                      "update (send and flush do it by themselves)")
       ->callback([&] { rc = cw::client::cmd_update_invite(g, std::cout, std::cerr); });
+
+  app.add_subcommand("doctor",
+                     "when something fails: check the setup, key, outbox, proxy, daemon and clock")
+      ->callback([&] { rc = cw::client::cmd_doctor(g, std::cout, std::cerr); });
 
   cw::client::PlacesOptions places;
   auto* gazetteer = app.add_subcommand(

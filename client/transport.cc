@@ -190,6 +190,7 @@ Result<HttpResult> https_request(const std::string& url, const HttpRequest& r,
     out.body = std::move(parser.get().body());
     out.retry_after = std::string(parser.get()[http::field::retry_after]);
     out.invite_update = std::string(parser.get()["X-Casewire-Invite-Update"]);
+    out.date = std::string(parser.get()[http::field::date]);
     beast::get_lowest_layer(**stream).expires_after(std::chrono::seconds(2));
     co_await (*stream)->async_shutdown(tok);  // best effort; the answer is already in hand
     co_return out;

@@ -58,6 +58,7 @@ struct HttpResult {
   std::string body;
   std::string retry_after;
   std::string invite_update;  // X-Casewire-Invite-Update: the daemon's newest invite update
+  std::string date;           // the Date header (the daemon's clock), for casewire doctor
 };
 
 // Errors: unreachable (DNS, connect, timeout), proxy_error, tls_error,

@@ -10,7 +10,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev
   libxml2-utils microsocks python3 python3-nacl curl openssl procps iproute2
   clang libclang-rt-14-dev clang-format
-  systemd tor prometheus adduser nodejs python3-pexpect
+  systemd tor prometheus adduser nodejs python3-pexpect faketime
 )
 
 missing=()

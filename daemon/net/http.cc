@@ -61,6 +61,14 @@ Response json_response(http::status status, std::string body, unsigned version) 
   return res;
 }
 
+std::string http_date(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
 void pad_response(Response& res, std::size_t total) {
   std::ostringstream head;
   head << res.base();

@@ -190,6 +190,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     stream_head_ =
         std::make_unique<http::response<http::empty_body>>(head.result(), head.version());
     for (const auto& f : head) stream_head_->set(f.name_string(), f.value());
+    stream_head_->set(http::field::date, http_date(std::time(nullptr)));
     stream_head_->chunked(true);
     stream_head_->keep_alive(false);
     stream_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*stream_head_);
@@ -233,6 +234,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void send(Response res) {
     phase_ = Phase::writing;
     res.keep_alive(keep_alive_ && !state_->draining);
+    res.set(http::field::date, http_date(std::time(nullptr)));
     res.prepare_payload();
     if (pad_to_) pad_response(res, pad_to_);
     res_ = std::make_unique<Response>(std::move(res));
