@@ -144,13 +144,13 @@ Bytes case_key_ad(const Tag& case_tag) {
 }
 }  // namespace
 
-Bytes seal_under(const SecretBytes& key, ByteView plaintext, ByteView ad) {
+Bytes seal_under(std::span<const std::uint8_t> key, ByteView plaintext, ByteView ad) {
   Bytes out(kNonce + plaintext.size() + kMac);
   seal_into(out.data(), key.data(), plaintext, ad);
   return out;
 }
 
-Result<SecretBytes> open_under(const SecretBytes& key, ByteView sealed, ByteView ad) {
+Result<SecretBytes> open_under(std::span<const std::uint8_t> key, ByteView sealed, ByteView ad) {
   if (sealed.size() < kNonce + kMac)
     return make_error(Errc::internal_error, "stored record is damaged");
   SecretBytes out(sealed.size() - kNonce - kMac);
@@ -174,12 +174,19 @@ Result<Bytes> Keyring::open_record(ByteView sealed, ByteView ad) const {
   return out;
 }
 
-Bytes Keyring::wrap_case_key(const SecretBytes& case_key, const Tag& case_tag) const {
-  return seal_record(case_key.view(), case_key_ad(case_tag));
+Bytes Keyring::wrap_case_key(std::span<const std::uint8_t> case_key, const Tag& case_tag) const {
+  return seal_record(case_key, case_key_ad(case_tag));
+}
+
+Status Keyring::unwrap_case_key(ByteView wrapped, const Tag& case_tag, CaseKey& out) const {
+  if (wrapped.size() != kNonce + kCaseKeyBytes + kMac ||
+      !open_into(out.data(), storage_.data(), wrapped, case_key_ad(case_tag)))
+    return make_error(Errc::internal_error, "stored case key is damaged");
+  return Status::Ok();
 }
 
 Result<SecretBytes> Keyring::unwrap_case_key(ByteView wrapped, const Tag& case_tag) const {
-  auto key = open_under(storage_, wrapped, case_key_ad(case_tag));
+  auto key = open_under(storage_.view(), wrapped, case_key_ad(case_tag));
   if (key && key->size() != kCaseKeyBytes)
     return make_error(Errc::internal_error, "stored case key is damaged");
   return key;
@@ -194,7 +201,7 @@ Bytes Keyring::wrap_retired_box(const BoxKey& key) const {
 Result<BoxKey> Keyring::unwrap_retired_box(ByteView wrapped, const KeyId& id) const {
   ByteWriter ad;
   ad.raw(std::string_view("casewire-retired-box-v1\0", 24)).raw(id);
-  auto secret = open_under(storage_, wrapped, ad.take());
+  auto secret = open_under(storage_.view(), wrapped, ad.take());
   if (!secret || secret->size() != 32)
     return make_error(Errc::bad_key_file, "a retired box key is damaged");
   auto key = BoxKey::from_secret(secret->view());

@@ -45,9 +45,10 @@ bool owns_case(const Tag& recorded, const std::vector<Tag>& candidates);
 inline constexpr std::size_t kCaseKeyBytes = 32;
 
 // XChaCha20-Poly1305 under `key` (32 bytes): nonce || ciphertext || tag.
-Bytes seal_under(const SecretBytes& key, ByteView plaintext, ByteView ad);
+Bytes seal_under(std::span<const std::uint8_t> key, ByteView plaintext, ByteView ad);
 // The plaintext in wiped memory; internal_error if damaged or moved.
-Result<SecretBytes> open_under(const SecretBytes& key, ByteView sealed, ByteView ad);
+Result<SecretBytes> open_under(std::span<const std::uint8_t> key, ByteView sealed, ByteView ad);
+using CaseKey = InlineSecret<kCaseKeyBytes>;
 
 class Keyring {
  public:
@@ -78,8 +79,10 @@ class Keyring {
   // reporters wrote is sealed under it, and it is stored only wrapped under
   // the storage key, bound to the case's tag. Destroying the wrapped key
   // destroys the case's sealed details wherever copies of them lie.
-  Bytes wrap_case_key(const SecretBytes& case_key, const Tag& case_tag) const;
+  Bytes wrap_case_key(std::span<const std::uint8_t> case_key, const Tag& case_tag) const;
   Result<SecretBytes> unwrap_case_key(ByteView wrapped, const Tag& case_tag) const;
+  // The same into `out` (the store's write path: no guarded allocation).
+  Status unwrap_case_key(ByteView wrapped, const Tag& case_tag, CaseKey& out) const;
 
   // Key rotation (daemon/rotation.h). A retired box key's secret, stored
   // wrapped under the storage key and bound to its key id.

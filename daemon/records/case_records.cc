@@ -80,7 +80,7 @@ Result<std::vector<ReadRecord>> CaseRecords::open_records(const CaseRecord& rec)
   auto key = keys_.unwrap_case_key(rec.wrapped_key, rec.case_tag);
   if (!key) return key.error();
   for (const auto& d : rec.details) {
-    auto plain = open_under(*key, d.sealed, case_detail_ad(rec.case_tag, d.n));
+    auto plain = open_under(key->view(), d.sealed, case_detail_ad(rec.case_tag, d.n));
     if (!plain) return plain.error();
     auto r = decode_alert_record(plain->view());
     if (!r) return r.error();

@@ -8,10 +8,10 @@
 
 namespace cw::daemon {
 
-SecretBytes encode_alert_record(const KeyId& sender, const AlertId& alert_id,
-                                std::int64_t created_at, ByteView canonical) {
-  // Written straight into wiped memory: no growing buffer leaves copies.
-  SecretBytes out(1 + sender.size() + alert_id.size() + 8 + 4 + canonical.size());
+WipedBytes encode_alert_record(const KeyId& sender, const AlertId& alert_id,
+                               std::int64_t created_at, ByteView canonical) {
+  // Sized once and written in place: no growing buffer leaves copies.
+  Bytes out(1 + sender.size() + alert_id.size() + 8 + 4 + canonical.size());
   std::uint8_t* p = out.data();
   *p++ = 1;
   p = std::copy(sender.begin(), sender.end(), p);
@@ -21,7 +21,7 @@ SecretBytes encode_alert_record(const KeyId& sender, const AlertId& alert_id,
   const auto n = static_cast<std::uint32_t>(canonical.size());
   for (int i = 3; i >= 0; --i) *p++ = static_cast<std::uint8_t>(n >> (8 * i));
   if (!canonical.empty()) std::memcpy(p, canonical.data(), canonical.size());
-  return out;
+  return WipedBytes(std::move(out));
 }
 
 Result<AlertRecord> decode_alert_record(ByteView plaintext) {

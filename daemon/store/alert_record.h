@@ -18,8 +18,8 @@
 
 namespace cw::daemon {
 
-SecretBytes encode_alert_record(const KeyId& sender, const AlertId& alert_id,
-                                std::int64_t created_at, ByteView canonical);
+WipedBytes encode_alert_record(const KeyId& sender, const AlertId& alert_id,
+                               std::int64_t created_at, ByteView canonical);
 
 // A view into the plaintext it was decoded from.
 struct AlertRecord {

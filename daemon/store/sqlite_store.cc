@@ -1,5 +1,6 @@
 #include "daemon/store/sqlite_store.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -799,20 +800,19 @@ class SqliteStore final : public Store {
 
   // Seals an alert record under its case's key (made on the case's first
   // record, or again after a purge) and restarts the retention clock.
-  Status store_details(const Tag& case_tag, const SecretBytes& details, std::int64_t now) {
+  Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now) {
     if (!keys_) return make_error(Errc::store_unavailable, "the store was opened without keys");
     Stmt k(wdb_, "SELECT wrapped FROM case_keys WHERE case_tag = ?");
     if (!k) return db_error(wdb_, "prepare case key");
     k.bind(1, ByteView(case_tag));
-    SecretBytes key;
+    CaseKey key;
     if (k.step() == SQLITE_ROW) {
-      auto unwrapped = keys_->unwrap_case_key(k.blob(0), case_tag);
-      if (!unwrapped) return make_error(Errc::store_unavailable, unwrapped.error().message);
-      key = std::move(*unwrapped);
+      if (auto st = keys_->unwrap_case_key(k.blob(0), case_tag, key); !st.ok())
+        return make_error(Errc::store_unavailable, st.error().message);
     } else {
-      key = SecretBytes::random(kCaseKeyBytes);
+      randombytes_buf(key.data(), key.size());
       Stmt ins(wdb_, "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, 0)");
-      ins.bind(1, ByteView(case_tag)).bind(2, ByteView(keys_->wrap_case_key(key, case_tag)));
+      ins.bind(1, ByteView(case_tag)).bind(2, ByteView(keys_->wrap_case_key(key.view(), case_tag)));
       CW_TRY(run(wdb_, ins, "insert case key"));
     }
     Stmt age(wdb_, "UPDATE case_keys SET last_event_at = ? WHERE case_tag = ?");
@@ -825,7 +825,7 @@ class SqliteStore final : public Store {
     Stmt d(wdb_, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
     d.bind(1, ByteView(case_tag))
         .bind(2, static_cast<std::int64_t>(n))
-        .bind(3, ByteView(seal_under(key, details.view(), case_detail_ad(case_tag, n))));
+        .bind(3, ByteView(seal_under(key.view(), details.view(), case_detail_ad(case_tag, n))));
     return run(wdb_, d, "insert case detail");
   }
 
@@ -1247,7 +1247,8 @@ Status migrate_v6_data(sqlite3* db, const Keyring* keys) {
       n = 0;
       key = SecretBytes::random(kCaseKeyBytes);
       Stmt k(db, "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, ?)");
-      k.bind(1, ByteView(m.case_tag)).bind(2, ByteView(keys->wrap_case_key(key, m.case_tag)));
+      k.bind(1, ByteView(m.case_tag))
+          .bind(2, ByteView(keys->wrap_case_key(key.view(), m.case_tag)));
       // The case's latest record sets its age (the sort put it last).
       std::int64_t last = m.created_at;
       for (std::size_t j = i; j < moved.size() && moved[j].case_tag == m.case_tag; ++j)
@@ -1259,7 +1260,7 @@ Status migrate_v6_data(sqlite3* db, const Keyring* keys) {
     Stmt d(db, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
     d.bind(1, ByteView(m.case_tag))
         .bind(2, static_cast<std::int64_t>(n))
-        .bind(3, ByteView(seal_under(key, m.record.view(), case_detail_ad(m.case_tag, n))));
+        .bind(3, ByteView(seal_under(key.view(), m.record.view(), case_detail_ad(m.case_tag, n))));
     CW_TRY(run(db, d, "move case detail"));
   }
   return exec(db, "UPDATE alerts SET sealed = x''");

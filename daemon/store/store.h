@@ -78,7 +78,7 @@ struct NewAlert {
   AlertKind kind = AlertKind::new_case;
   // The alert record (alert_record.h) in clear: the store seals it under the
   // case's own key, in the transaction that records the alert. Empty: none.
-  SecretBytes details;
+  WipedBytes details;
   Bytes receipt;  // the receipt's facts, sealed (receipt_facts.h)
   CaseEventDraft event;
 };

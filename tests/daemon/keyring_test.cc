@@ -75,7 +75,7 @@ TEST(CaseKeys, AWrappedCaseKeyOpensOnlyForItsCase) {
   Tag a{}, b{};
   a.fill(1);
   b.fill(2);
-  const Bytes wrapped = k.wrap_case_key(key, a);
+  const Bytes wrapped = k.wrap_case_key(key.view(), a);
   auto back = k.unwrap_case_key(wrapped, a);
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(ct_equal(back->view(), key.view()));

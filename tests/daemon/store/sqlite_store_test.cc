@@ -308,7 +308,7 @@ TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrg
   ASSERT_EQ((**rec).details.size(), 1u);
   auto case_key = keys.unwrap_case_key((**rec).wrapped_key, keys.case_tag(id));
   ASSERT_TRUE(case_key.ok());
-  auto moved = open_under(*case_key, (**rec).details[0].sealed,
+  auto moved = open_under(case_key->view(), (**rec).details[0].sealed,
                           case_detail_ad(keys.case_tag(id), (**rec).details[0].n));
   ASSERT_TRUE(moved.ok());
   EXPECT_EQ(Bytes(moved->view().begin(), moved->view().end()), plain.bytes());

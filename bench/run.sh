@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs casewire's benchmarks (issue 12) and prints a table, or with --json one
+# JSON object per scenario per line. --quick runs each scenario briefly (a
+# smoke check, under 2 minutes in all). Builds Release in build-bench/.
+#
+#   bench/run.sh [--quick] [--json]
+#
+# Machines are shared and noisy: read ratios and medians, and compare runs
+# made back to back on the same machine. bench/RESULTS.md has the last full run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0 json=0
+for a in "$@"; do
+  case $a in
+    --quick) quick=1 ;;
+    --json) json=1 ;;
+    *) echo "usage: bench/run.sh [--quick] [--json]" >&2; exit 1 ;;
+  esac
+done
+secs=$((quick ? 2 : 10))
+build=build-bench
+if [[ ! -f $build/CMakeCache.txt ]]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASEWIRE_BUILD_TESTS=ON >/dev/null
+fi
+cmake --build "$build" --target ingest_bench casewired >/dev/null
+ulimit -n 65536 2>/dev/null || true
+bench=$build/bench/ingest_bench
+
+lines=()
+run() {  # scenario seconds [concurrency]
+  local out
+  out=$("$bench" "$@" 2>/dev/null | tail -1) || true
+  [[ -n $out ]] || out="{\"scenario\":\"$1\",\"error\":\"did not finish\"}"
+  lines+=("$out")
+  if ((json)); then echo "$out"; fi
+}
+
+run crypto_floor "$secs"
+for c in 1 16 64; do run keepalive "$secs" "$c"; done
+run new_connection "$secs" 8
+run junk_flood "$secs" 64
+
+if ((!json)); then
+  python3 - "${lines[@]}" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1:]]
+cols = ["scenario", "concurrency", "alerts_per_s", "p50_ms", "p99_ms", "p999_ms",
+        "daemon_cpu_us_per_alert", "crypto_floor_us_per_alert", "cpu_ratio", "daemon_peak_rss_kb",
+        "vs_openssl", "junk_per_s", "honest_p99_ms", "honest_failed"]
+used = [c for c in cols if any(c in r for r in rows)]
+def fmt(v):
+    return f"{v:.2f}" if isinstance(v, float) else str(v)
+print(" | ".join(used))
+print(" | ".join("---" for _ in used))
+for r in rows:
+    print(" | ".join(fmt(r.get(c, "")) for c in used))
+PY
+fi
