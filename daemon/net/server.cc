@@ -70,6 +70,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
         // daemon) gets no more; everyone else still gets in.
         refuse();
       } else if (tls_) {
+        // Without this, an answer written right after the handshake's last
+        // small records waits for their ACK, which a client delays ~40 ms:
+        // every new connection (every contact over Tor) paid that.
+        socket.set_option(tcp::no_delay(true), rec);
         start_tls_session(std::move(socket), *tls_, state_, handler_, stats_);
       } else {
         start_plain_session(std::move(socket), state_, handler_, stats_);
