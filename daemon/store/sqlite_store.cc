@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/log.h"
@@ -175,16 +176,57 @@ Error db_error(sqlite3* db, const std::string& what) {
                     what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
 }
 
+// The statements of the per-alert path, prepared once per connection and
+// reset between uses: preparing ~12 statements for every alert showed in
+// the profile (bench/RESULTS.md). Keyed by the SQL literal's address, so only
+// string literals may be used with it. One user at a time (the writer
+// thread, or a reader under its lock); a statement is never used twice at
+// once. Cleared (finalized) before its connection closes.
+class StmtCache {
+ public:
+  explicit StmtCache(sqlite3*& db) : db_(db) {}
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+  ~StmtCache() { clear(); }
+  sqlite3_stmt* get(const char* sql) {
+    if (auto it = stmts_.find(sql); it != stmts_.end()) return it->second;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+      return nullptr;
+    stmts_.emplace(sql, st);
+    return st;
+  }
+  void clear() {
+    for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+    stmts_.clear();
+  }
+
+ private:
+  sqlite3*& db_;
+  std::unordered_map<const char*, sqlite3_stmt*> stmts_;
+};
+
 class Stmt {
  public:
   Stmt() = default;
   Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  // A cached statement: reset and unbound when this Stmt goes, not finalized.
+  Stmt(StmtCache& cache, const char* sql) : s_(cache.get(sql)), cached_(true) {}
+  Stmt(Stmt&& o) noexcept
+      : s_(std::exchange(o.s_, nullptr)), cached_(std::exchange(o.cached_, false)) {}
   Stmt& operator=(Stmt&& o) noexcept {
     std::swap(s_, o.s_);
+    std::swap(cached_, o.cached_);
     return *this;
   }
-  ~Stmt() { sqlite3_finalize(s_); }
+  ~Stmt() {
+    if (!cached_) {
+      sqlite3_finalize(s_);
+    } else if (s_) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
   explicit operator bool() const { return s_ != nullptr; }
   sqlite3_stmt* get() const { return s_; }
 
@@ -227,6 +269,7 @@ class Stmt {
 
  private:
   sqlite3_stmt* s_ = nullptr;
+  bool cached_ = false;
 };
 
 Status exec(sqlite3* db, const char* sql) {
@@ -293,6 +336,8 @@ class SqliteStore final : public Store {
 
   ~SqliteStore() override {
     close();
+    wcache_.clear();  // a connection with live statements would not close
+    rcache_.clear();
     sqlite3_close(wdb_);
     sqlite3_close(rdb_);
   }
@@ -596,7 +641,7 @@ class SqliteStore final : public Store {
 
   Result<bool> has_alert(const Tag& alert_tag) override {
     std::lock_guard lock(read_mu_);
-    Stmt s(rdb_, "SELECT 1 FROM alerts WHERE alert_tag = ?");
+    Stmt s(rcache_, "SELECT 1 FROM alerts WHERE alert_tag = ?");
     if (!s) return db_error(rdb_, "has alert");
     s.bind(1, ByteView(alert_tag));
     const int rc = s.step();
@@ -731,6 +776,7 @@ class SqliteStore final : public Store {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_recovery_) return false;
     next_recovery_ = now + std::chrono::seconds(1);
+    wcache_.clear();
     sqlite3_close(wdb_);
     wdb_ = nullptr;
     auto db = open_db(path_, SQLITE_OPEN_READWRITE);
@@ -755,7 +801,7 @@ class SqliteStore final : public Store {
   Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym,
                                   const CaseFacts& facts, std::string_view event,
                                   const std::vector<Recipient>& to, std::int64_t now) {
-    Stmt acks(wdb_, "SELECT count(*) FROM acks WHERE case_id = ?");
+    Stmt acks(wcache_, "SELECT count(*) FROM acks WHERE case_id = ?");
     if (!acks || acks.bind(1, case_id).step() != SQLITE_ROW) return db_error(wdb_, "count acks");
     const std::uint64_t seq = next_seq_;
     auto body = encode_notification(make_notification(
@@ -764,7 +810,7 @@ class SqliteStore final : public Store {
       return make_error(Errc::store_unavailable,
                         "notification encoding failed: " + body.error().message);
     Stmt n(
-        wdb_,
+        wcache_,
         "INSERT INTO notifications (seq, case_id, event, body, created_at) VALUES (?, ?, ?, ?, ?)");
     n.bind(1, seq)
         .bind(2, case_id)
@@ -776,12 +822,13 @@ class SqliteStore final : public Store {
     for (const auto& r : to) {
       // Due at once: 0, not the exact time of the event (which a seized
       // phone's receipt would match).
-      Stmt d(wdb_, "INSERT INTO deliveries (seq, org, state, next_attempt_at) VALUES (?, ?, ?, 0)");
+      Stmt d(wcache_,
+             "INSERT INTO deliveries (seq, org, state, next_attempt_at) VALUES (?, ?, ?, 0)");
       d.bind(1, seq)
           .bind(2, std::string_view(r.org))
           .bind(3, std::string_view(r.webhook ? "pending" : "feed"));
       CW_TRY(run(wdb_, d, "insert delivery"));
-      Stmt co(wdb_, "INSERT OR IGNORE INTO case_orgs (case_id, org) VALUES (?, ?)");
+      Stmt co(wcache_, "INSERT OR IGNORE INTO case_orgs (case_id, org) VALUES (?, ?)");
       co.bind(1, case_id).bind(2, std::string_view(r.org));
       CW_TRY(run(wdb_, co, "insert case org"));
     }
@@ -790,7 +837,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::set<std::string>> orgs_on_case(std::int64_t case_id) {
-    Stmt s(wdb_, "SELECT org FROM case_orgs WHERE case_id = ?");
+    Stmt s(wcache_, "SELECT org FROM case_orgs WHERE case_id = ?");
     if (!s) return db_error(wdb_, "case orgs");
     s.bind(1, case_id);
     std::set<std::string> out;
@@ -802,7 +849,7 @@ class SqliteStore final : public Store {
   // record, or again after a purge) and restarts the retention clock.
   Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now) {
     if (!keys_) return make_error(Errc::store_unavailable, "the store was opened without keys");
-    Stmt k(wdb_, "SELECT wrapped FROM case_keys WHERE case_tag = ?");
+    Stmt k(wcache_, "SELECT wrapped FROM case_keys WHERE case_tag = ?");
     if (!k) return db_error(wdb_, "prepare case key");
     k.bind(1, ByteView(case_tag));
     CaseKey key;
@@ -811,18 +858,19 @@ class SqliteStore final : public Store {
         return make_error(Errc::store_unavailable, st.error().message);
     } else {
       randombytes_buf(key.data(), key.size());
-      Stmt ins(wdb_, "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, 0)");
+      Stmt ins(wcache_,
+               "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, 0)");
       ins.bind(1, ByteView(case_tag)).bind(2, ByteView(keys_->wrap_case_key(key.view(), case_tag)));
       CW_TRY(run(wdb_, ins, "insert case key"));
     }
-    Stmt age(wdb_, "UPDATE case_keys SET last_event_at = ? WHERE case_tag = ?");
+    Stmt age(wcache_, "UPDATE case_keys SET last_event_at = ? WHERE case_tag = ?");
     age.bind(1, to_hour(now)).bind(2, ByteView(case_tag));
     CW_TRY(run(wdb_, age, "age case key"));
-    Stmt next(wdb_, "SELECT coalesce(max(n), 0) + 1 FROM case_details WHERE case_tag = ?");
+    Stmt next(wcache_, "SELECT coalesce(max(n), 0) + 1 FROM case_details WHERE case_tag = ?");
     if (!next || next.bind(1, ByteView(case_tag)).step() != SQLITE_ROW)
       return db_error(wdb_, "next case detail");
     const auto n = static_cast<std::uint32_t>(next.i64(0));
-    Stmt d(wdb_, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
+    Stmt d(wcache_, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
     d.bind(1, ByteView(case_tag))
         .bind(2, static_cast<std::int64_t>(n))
         .bind(3, ByteView(seal_under(key.view(), details.view(), case_detail_ad(case_tag, n))));
@@ -830,7 +878,7 @@ class SqliteStore final : public Store {
   }
 
   Result<Recorded> write_alert(const NewAlert& a) {
-    Stmt find(wdb_, "SELECT sender_tag, receipt FROM alerts WHERE alert_tag = ?");
+    Stmt find(wcache_, "SELECT sender_tag, receipt FROM alerts WHERE alert_tag = ?");
     if (!find) return db_error(wdb_, "prepare lookup");
     find.bind(1, ByteView(a.alert_tag));
     int rc = find.step();
@@ -850,7 +898,8 @@ class SqliteStore final : public Store {
     CaseFacts facts = a.event.facts;
     std::vector<Recipient> to = a.event.recipients;
     if (a.kind != AlertKind::new_case) {
-      Stmt c(wdb_, "SELECT id, pseudonym, facts, state, owner_tag FROM cases WHERE case_tag = ?");
+      Stmt c(wcache_,
+             "SELECT id, pseudonym, facts, state, owner_tag FROM cases WHERE case_tag = ?");
       if (!c) return db_error(wdb_, "prepare case");
       c.bind(1, ByteView(a.event.case_tag));
       // Not there, and not yours, get one answer: a contact must not learn
@@ -872,7 +921,8 @@ class SqliteStore final : public Store {
       facts.merge_from(a.event.facts);
       // The reporter has followed up: requests for information are answered
       // (organisations ask again if what they needed is still missing).
-      Stmt answered(wdb_, "DELETE FROM answers WHERE case_id = ? AND answer = 'need_information'");
+      Stmt answered(wcache_,
+                    "DELETE FROM answers WHERE case_id = ? AND answer = 'need_information'");
       answered.bind(1, case_id);
       CW_TRY(run(wdb_, answered, "clear requests for information"));
       to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
@@ -881,7 +931,7 @@ class SqliteStore final : public Store {
       std::erase_if(to, [&](const Recipient& r) { return !on_case->count(r.org); });
     }
 
-    Stmt ins(wdb_,
+    Stmt ins(wcache_,
              "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
              "VALUES (?, ?, ?, ?, ?, ?)");
     ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, to_string(a.kind));
@@ -892,7 +942,7 @@ class SqliteStore final : public Store {
     Recorded r;
 
     if (a.kind == AlertKind::new_case) {
-      Stmt c(wdb_,
+      Stmt c(wcache_,
              "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, "
              "owner_tag) "
              "VALUES (?, ?, ?, 'open', ?, ?, ?)");
@@ -908,7 +958,7 @@ class SqliteStore final : public Store {
       const char* state = a.kind == AlertKind::resolved     ? "resolved"
                           : a.kind == AlertKind::retraction ? "retracted"
                                                             : "open";
-      Stmt u(wdb_, "UPDATE cases SET facts = ?, state = ? WHERE id = ?");
+      Stmt u(wcache_, "UPDATE cases SET facts = ?, state = ? WHERE id = ?");
       u.bind(1, std::string_view(facts.to_json()))
           .bind(2, std::string_view(state))
           .bind(3, case_id);
@@ -1101,7 +1151,9 @@ class SqliteStore final : public Store {
   std::chrono::steady_clock::time_point next_recovery_{};  // writer thread only
   const std::uint32_t max_batch_;
   Metrics* metrics_;
-  const Keyring* keys_;  // seals case details, signs audit entries; may be null in unit tests
+  const Keyring* keys_;     // seals case details, signs audit entries; may be null in unit tests
+  StmtCache wcache_{wdb_};  // the writer's (writer thread only)
+  StmtCache rcache_{rdb_};  // the reader's (under read_mu_)
   std::uint64_t next_seq_ = 1;      // writer thread only
   bool new_notifications_ = false;  // writer thread only
 
