@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cw_invite* invite = NULL;
   if (!invite_text) return 2;
   cw_status s = cw_invite_parse(invite_text, invite_len, &invite);
+  free(invite_text);
   if (s != CW_OK) return done(s);
   if (strcmp(argv[1], "seal") == 0) {
     size_t key_len = 0, alert_len = 0;
@@ -47,9 +48,15 @@ int main(int argc, char** argv) {
     cw_identity* me = NULL;
     cw_alert* alert = NULL;
     if (!key || !alert_json) return 2;
-    if ((s = cw_identity_open(key, key_len, NULL, 0, &me)) != CW_OK) return done(s);
-    if ((s = cw_alert_from_json(alert_json, alert_len, (int64_t)time(NULL), &alert)) != CW_OK)
+    s = cw_identity_open(key, key_len, NULL, 0, &me);
+    free(key);
+    if (s == CW_OK) s = cw_alert_from_json(alert_json, alert_len, (int64_t)time(NULL), &alert);
+    free(alert_json);
+    if (s != CW_OK) {
+      cw_identity_free(me);
+      cw_invite_free(invite);
       return done(s);
+    }
     uint8_t id[16], small[16], envelope[CASEWIRE_ENVELOPE_SIZE];
     size_t len = 0;
     /* The size is reported, and a short buffer is left alone. */
@@ -60,6 +67,7 @@ int main(int argc, char** argv) {
     s = cw_seal(alert, me, invite, (int64_t)time(NULL), id, envelope, sizeof envelope, &len);
     cw_alert_free(alert);
     cw_identity_free(me);
+    cw_invite_free(invite);
     if (s != CW_OK) return done(s);
     if (!spit(argv[5], envelope, len) || !spit(argv[6], id, sizeof id)) return 2;
     return done(s);
@@ -72,5 +80,8 @@ int main(int argc, char** argv) {
   s = cw_receipt_verify(receipt, receipt_len, invite, (const uint8_t*)id, (const uint8_t*)envelope,
                         envelope_len);
   cw_invite_free(invite);
+  free(receipt);
+  free(envelope);
+  free(id);
   return done(s);
 }
