@@ -312,7 +312,9 @@ TEST_F(Adversary, AProbingScannerSeesAGenericWebServer) {
                                      {"POST", "/admin", ""},
                                      {"GET", "/v1/feed", ""},
                                      {"GET", "/v1/notifications?after=0", ""},
-                                     {"POST", "/v1/notifications/1/ack", ""}};
+                                     {"POST", "/v1/notifications/1/ack", ""},
+                                     {"GET", "/v1/gazetteer", ""},
+                                     {"GET", "/v1/invite-update", ""}};
   std::optional<std::string> first_body;
   for (const auto& p : probes) {
     auto c = RawClient::connect(inst->port(), true);
