@@ -36,7 +36,10 @@ std::uint32_t ask_number(GuidedInput& io, const std::string& question, std::uint
   for (;;) {
     const std::string a = ask(io, question);
     if (a.empty() && dflt) return *dflt;
-    if (!a.empty() && a.size() <= 6 && std::all_of(a.begin(), a.end(), ::isdigit)) {
+    // Not ::isdigit: a contact typing Korean or Chinese here gives bytes
+    // above 0x7f, which are negative chars and undefined for isdigit.
+    const auto digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
+    if (!a.empty() && a.size() <= 6 && std::all_of(a.begin(), a.end(), digit)) {
       const auto n = static_cast<std::uint32_t>(std::stoul(a));
       if (n >= lo && n <= hi) return n;
     }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <ostream>
+#include <utility>
 
 #include "daemon/keyring.h"
 #include "daemon/rotation.h"
@@ -74,12 +75,19 @@ Status rotate(const RotateOptions& o, std::ostream& out) {
   if (o.tls_activate) {
     if (!file_exists(d.tls_next_cert()) || !file_exists(d.tls_next_key()))
       return usage("no announced TLS key: run rotate --tls-next first, and wait for clients");
-    std::error_code ec;
-    std::filesystem::rename(d.tls_cert(), d.dir + "/tls.old.crt", ec);
-    std::filesystem::rename(d.tls_key(), d.dir + "/tls.old.key", ec);
-    std::filesystem::rename(d.tls_next_cert(), d.tls_cert(), ec);
-    if (!ec) std::filesystem::rename(d.tls_next_key(), d.tls_key(), ec);
-    if (ec) return make_error(Errc::io_error, "could not switch the TLS key: " + ec.message());
+    // Each step checked: a certificate left beside the wrong key would
+    // stop the daemon from starting.
+    const std::pair<std::string, std::string> steps[] = {{d.tls_cert(), d.dir + "/tls.old.crt"},
+                                                         {d.tls_key(), d.dir + "/tls.old.key"},
+                                                         {d.tls_next_cert(), d.tls_cert()},
+                                                         {d.tls_next_key(), d.tls_key()}};
+    for (const auto& [from, to] : steps) {
+      std::error_code ec;
+      std::filesystem::rename(from, to, ec);
+      if (ec)
+        return make_error(Errc::io_error, "could not switch the TLS key (" + from + " -> " + to +
+                                              "): " + ec.message() + "; fix the files by hand");
+    }
   }
   auto pin = spki_pin_of_pem_file(d.tls_cert());
   if (!pin) return pin.error();

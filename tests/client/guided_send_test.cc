@@ -52,7 +52,7 @@ TEST(GuidedSend, ANewCaseWithPlacesFoundByTheirKoreanAndChineseNames) {
 }
 
 TEST(GuidedSend, WrongAnswersAreAskedAgainInPlainWords) {
-  Dialogue d("0\n1\n2\nthree\n2\n\n\n\nAtlantis\nDandong\n1\n\n\n\n3\n2\n\n\nyes\n");
+  Dialogue d("0\n1\n2\n셋\n2\n\n\n\nAtlantis\nDandong\n1\n\n\n\n3\n2\n\n\nyes\n");
   auto a = ask_for_alert(d.io);
   ASSERT_TRUE(a.has_value()) << d.out.str();
   EXPECT_EQ(a->people->count, 2u);
@@ -60,6 +60,7 @@ TEST(GuidedSend, WrongAnswersAreAskedAgainInPlainWords) {
   EXPECT_FALSE(a->held_place.has_value());
   EXPECT_NE(d.out.str().find("Please type a number from 1 to 1"), std::string::npos);
   EXPECT_NE(d.out.str().find("No place matches \"Atlantis\""), std::string::npos);
+  EXPECT_EQ(a->people->children, 2u) << "a number typed in Korean is asked again";
 }
 
 TEST(GuidedSend, EndOfInputOrNoSendsNothing) {
