@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "client/context.h"
+#include "client/error_words.h"
 #include "client/guided_send.h"
 #include "client/home.h"
 #include "client/messages.h"
@@ -35,6 +36,23 @@ std::string receipt_text(const Receipt& r, bool repeat) {
   return s;
 }
 
+// An alert's kind as a contact reads it; the wire name in English, where
+// scripts read these lists.
+std::string kind_in_words(const std::string& kind) {
+  if (kind == "new_case") return tr("new_case");
+  if (kind == "update") return tr("update");
+  if (kind == "resolved") return tr("resolved");
+  if (kind == "retraction") return tr("retraction");
+  return kind;
+}
+
+// The detail of a failed attempt: as it came in English; in another
+// language, the contact's sentence for the code first.
+std::string in_words(const Error& e) {
+  if (language() == "en") return e.message;
+  return plain_error(e.code) + " (" + e.message + ")";
+}
+
 // Reports one delivery attempt and returns the exit status it stands for.
 int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::ostream& err) {
   switch (d.outcome) {
@@ -55,11 +73,12 @@ int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::os
     case Outcome::deferred:
       err << trf("not delivered yet ({1}: {2}); the alert is kept in the outbox: run 'casewire "
                  "outbox flush' later",
-                 {std::string(code_name(d.error.code)), d.error.message})
+                 {std::string(code_name(d.error.code)), in_words(d.error)})
           << "\n";
       break;
     case Outcome::untrusted:
-      err << trf("NOT delivered: {1}: {2}", {std::string(code_name(d.error.code)), d.error.message})
+      err << trf("NOT delivered: {1}: {2}",
+                 {std::string(code_name(d.error.code)), in_words(d.error)})
           << "\n"
           << tr("the alert is kept in the outbox") << "\n";
       break;
@@ -129,19 +148,20 @@ Result<Alert> build_alert(const AlertFlags& f, std::int64_t now) {
   auto k = parse_alert_kind(kind);
   if (!k)
     return make_error(Errc::invalid_alert,
-                      "--kind must be new_case, update, resolved or retraction");
+                      tr("--kind must be new_case, update, resolved or retraction"));
   a.kind = *k;
   if (!f.update_case.empty()) {
     auto id = parse_alert_id(f.update_case);
     if (!id)
-      return make_error(Errc::invalid_alert, "--update needs the case's alert id (32 hex digits)");
+      return make_error(Errc::invalid_alert,
+                        tr("--update needs the case's alert id (32 hex digits)"));
     a.case_ref = *id;
   }
   if (!f.status.empty()) {
     auto s = parse_case_status(f.status);
     if (!s)
       return make_error(Errc::invalid_alert,
-                        "--status must be detained, transferred, released or returned");
+                        tr("--status must be detained, transferred, released or returned"));
     a.status = *s;
   }
   if (f.people)
@@ -154,7 +174,7 @@ Result<Alert> build_alert(const AlertFlags& f, std::int64_t now) {
     auto t = parse_rfc3339(s);
     if (!t)
       return make_error(Errc::invalid_alert,
-                        std::string(name) + " must look like 2026-11-28T14:05:00Z");
+                        trf("{1} must look like 2026-11-28T14:05:00Z", {name}));
     return std::optional<std::int64_t>(*t);
   };
   auto arrested = time_flag(f.arrested_at, "--arrested-at");
@@ -166,12 +186,13 @@ Result<Alert> build_alert(const AlertFlags& f, std::int64_t now) {
   a.expected_transfer = *transfer;
   if (!f.urgency.empty()) {
     auto u = parse_urgency(f.urgency);
-    if (!u) return make_error(Errc::invalid_alert, "--urgency must be immediate, high or normal");
+    if (!u)
+      return make_error(Errc::invalid_alert, tr("--urgency must be immediate, high or normal"));
     a.urgency = *u;
   }
   if (!f.consent.empty()) {
     auto c = parse_consent(f.consent);
-    if (!c) return make_error(Errc::invalid_alert, "--consent must be private or advocacy");
+    if (!c) return make_error(Errc::invalid_alert, tr("--consent must be private or advocacy"));
     a.consent = *c;
   }
   CW_TRY(validate_alert(a, now));
@@ -187,9 +208,9 @@ int cmd_new_key(const Globals& g, const std::string& out_path, bool force, std::
   auto id = Identity::generate(Role::contact);
   if (auto st = write_identity_files(id, out_path, out_path + ".pub", o); !st.ok())
     return fail(err, st.error());
-  out << "your key " << key_id_hex(id.sign.id()) << "\n"
-      << "  secret " << out_path << " (stays on this device)\n"
-      << "  public " << out_path << ".pub (give this file to the operator)\n";
+  out << trf("your key {1}", {key_id_hex(id.sign.id())}) << "\n"
+      << "  " << trf("secret {1} (stays on this device)", {out_path}) << "\n"
+      << "  " << trf("public {1}.pub (give this file to the operator)", {out_path}) << "\n";
   return kExitOk;
 }
 
@@ -199,12 +220,14 @@ int cmd_init(const Globals& g, const std::string& invite, const std::string& key
   auto st = home.init(invite, key, force, g.insecure_no_passphrase);
   if (!st.ok()) return fail(err, st.error());
   auto inv = home.invite();
-  out << "casewire is set up in " << home.dir() << "\n"
-      << "  daemon " << inv->urls.front() << (inv->urls.size() > 1 ? " (+ fallbacks)" : "") << "\n"
-      << "  key    " << (key.empty() ? "none (deliver only)" : "installed") << "\n";
+  out << trf("casewire is set up in {1}", {home.dir()}) << "\n"
+      << "  " << trf("daemon {1}", {inv->urls.front()})
+      << (inv->urls.size() > 1 ? " " + tr("(+ fallbacks)") : "") << "\n"
+      << "  " << (key.empty() ? tr("key    none (deliver only)") : tr("key    installed")) << "\n";
   if (!key.empty() && g.insecure_no_passphrase)
-    err << "warning: if this key has no passphrase, anyone holding this device can send alerts as "
-           "you\n";
+    err << tr("warning: if this key has no passphrase, anyone holding this device can send alerts "
+              "as you")
+        << "\n";
   return kExitOk;
 }
 
@@ -226,8 +249,9 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
     // On a terminal, ask step by step; from a script, say what is missing.
     if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO))
       return fail(err, make_error(Errc::invalid_alert,
-                                  "no alert given: use --alert FILE or the options (casewire send "
-                                  "--help), or run casewire send in a terminal to be asked"));
+                                  tr("no alert given: use --alert FILE or the options (casewire "
+                                     "send --help), or run casewire send in a terminal to be "
+                                     "asked")));
     std::vector<StoredReceipt> own;
     if (auto list = ReceiptStore(home.receipts_dir()).list())
       for (auto& r : *list)
@@ -274,8 +298,8 @@ int cmd_export(const Globals& g, const AlertFlags& f, const std::string& out_fil
   if (g.json)
     out << R"({"alert_id":")" << to_hex(id) << R"(","file":")" << out_file << "\"}\n";
   else
-    out << "sealed alert " << to_hex(id) << " written to " << out_file << "\n"
-        << "anyone can carry it: 'casewire deliver " << out_file << "' needs no key\n";
+    out << trf("sealed alert {1} written to {2}", {to_hex(id), out_file}) << "\n"
+        << trf("anyone can carry it: 'casewire deliver {1}' needs no key", {out_file}) << "\n";
   return kExitOk;
 }
 
@@ -299,14 +323,22 @@ int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
   auto list = Outbox(home.outbox_dir()).list();
   if (!list) return fail(err, list.error());
   for (const auto& e : *list) {
-    out << to_hex(e.id) << "  " << (e.kind.empty() ? "?" : e.kind) << "  "
-        << (e.created_at ? format_rfc3339(e.created_at) : "-") << "  attempts=" << e.attempts;
+    // The fields keep their English keys (attempts=, last_error=) for
+    // scripts; the words around them follow the language.
+    out << to_hex(e.id) << "  " << (e.kind.empty() ? "?" : kind_in_words(e.kind)) << "  "
+        << (e.created_at ? format_rfc3339(e.created_at) : "-") << "  "
+        << trf("attempts={1}", {std::to_string(e.attempts)});
     if (!e.refused.empty())
-      out << "  REFUSED (" << e.refused << "): " << plain_refusal(code_from_name(e.refused));
+      out << "  "
+          << trf("REFUSED ({1}): {2}", {e.refused, plain_refusal(code_from_name(e.refused))});
     else if (!e.last_error.empty())
-      out << "  last_error=" << e.last_error;
+      out << "  " << trf("last_error={1}", {e.last_error}) << " ("
+          << plain_error(code_from_name(e.last_error)) << ")";
     out << "\n";
   }
+  // Said only to a person: for a script an empty outbox is an empty output.
+  if (list->empty() && !g.json && ::isatty(STDOUT_FILENO))
+    out << tr("the outbox is empty: every alert was delivered") << "\n";
   return kExitOk;
 }
 
@@ -338,21 +370,25 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
         if (g.json)
           out << receipt_to_json(d.receipt) << "\n";
         else
-          out << "delivered " << to_hex(e.id) << " (sequence " << d.receipt.sequence << ")\n";
+          out << trf("delivered {1} (sequence {2})",
+                     {to_hex(e.id), std::to_string(d.receipt.sequence)})
+              << "\n";
       } else {
         if (d.outcome == Outcome::rejected)
           ++refused;
         else
           ++left;
         err << to_hex(e.id) << ": " << code_name(d.error.code) << ": "
-            << (d.outcome == Outcome::rejected ? plain_refusal(d.error.code) : d.error.message)
+            << (d.outcome == Outcome::rejected ? plain_refusal(d.error.code) : in_words(d.error))
             << "\n";
         worst = std::max(worst, exit_status(d.outcome));
       }
     }
     if (!g.json) {
-      out << delivered << " delivered, " << left << " still in the outbox";
-      if (refused) out << ", " << refused << " refused (see 'casewire outbox list')";
+      out << trf("{1} delivered, {2} still in the outbox",
+                 {std::to_string(delivered), std::to_string(left)});
+      if (refused)
+        out << ", " << trf("{1} refused (see 'casewire outbox list')", {std::to_string(refused)});
       out << "\n";
     }
     if (!watch || left == 0) return worst;
@@ -371,30 +407,31 @@ int cmd_outbox_drop(const Globals& g, const std::string& id_text, bool yes, std:
   auto id = parse_alert_id(id_text);
   if (!id)
     return fail(err, make_error(Errc::bad_request,
-                                "ID must be the 32 hex digits shown by 'casewire outbox list'"));
+                                tr("ID must be the 32 hex digits shown by 'casewire outbox "
+                                   "list'")));
   Outbox outbox(home.outbox_dir());
   auto list = outbox.list();
   if (!list) return fail(err, list.error());
   const auto it =
       std::find_if(list->begin(), list->end(), [&](const OutboxEntry& e) { return e.id == *id; });
   if (it == list->end())
-    return fail(err, make_error(Errc::not_found, "no alert with this id is in the outbox"));
+    return fail(err, make_error(Errc::not_found, tr("no alert with this id is in the outbox")));
   if (!yes) {
     // A queued alert may be the only copy of a report: never drop one on a
     // single keystroke or from a script that did not say so.
     if (!::isatty(STDIN_FILENO))
       return fail(err,
-                  make_error(Errc::bad_request, "not a terminal: add --yes to drop the alert"));
-    err << (it->refused.empty() ? "This alert has NOT been delivered yet. " : "")
-        << "Drop it from the outbox for good? Type 'yes' to confirm: ";
+                  make_error(Errc::bad_request, tr("not a terminal: add --yes to drop the alert")));
+    if (it->refused.empty()) err << tr("This alert has NOT been delivered yet.") << " ";
+    err << tr("Drop it from the outbox for good? Type 'yes' to confirm: ");
     std::string answer;
     if (!std::getline(in, answer) || answer != "yes") {
-      err << "kept\n";
+      err << tr("kept") << "\n";
       return kExitUsage;
     }
   }
   if (auto st = outbox.remove(*id); !st.ok()) return fail(err, st.error());
-  out << "dropped " << to_hex(*id) << "\n";
+  out << trf("dropped {1}", {to_hex(*id)}) << "\n";
   return kExitOk;
 }
 
@@ -412,9 +449,10 @@ int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
           << r.receipt.sequence << R"(,"received_at":)" << r.receipt.received_at
           << R"(,"verified":)" << (ok ? "true" : "false") << "}\n";
     } else {
-      out << to_hex(r.receipt.alert_id) << "  case " << to_hex(r.case_ref) << "  " << r.kind << "  "
-          << format_rfc3339(r.receipt.received_at) << "  seq " << r.receipt.sequence << "  "
-          << (ok ? "signature verified" : "SIGNATURE INVALID") << "\n";
+      out << to_hex(r.receipt.alert_id) << "  " << trf("case {1}", {to_hex(r.case_ref)}) << "  "
+          << kind_in_words(r.kind) << "  " << format_rfc3339(r.receipt.received_at) << "  "
+          << trf("seq {1}", {std::to_string(r.receipt.sequence)}) << "  "
+          << (ok ? tr("signature verified") : tr("SIGNATURE INVALID")) << "\n";
     }
   }
   return kExitOk;
@@ -427,19 +465,20 @@ namespace cw::client {
 int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err) {
   ClientHome home(resolve_home(g.home));
   if (!file_exists(home.dir())) {
-    out << "nothing to wipe in " << home.dir() << "\n";
+    out << trf("nothing to wipe in {1}", {home.dir()}) << "\n";
     return kExitOk;
   }
   if (!yes) {
     if (!::isatty(0))
-      return fail(err, make_error(Errc::bad_request,
-                                  "refusing to wipe without --yes (no terminal to confirm on)"));
-    out << "This destroys your key, queued alerts and receipts in " << home.dir()
-        << ".\nType WIPE to continue: ";
+      return fail(err,
+                  make_error(Errc::bad_request,
+                             tr("refusing to wipe without --yes (no terminal to confirm on)")));
+    out << trf("This destroys your key, queued alerts and receipts in {1}.", {home.dir()}) << "\n"
+        << tr("Type WIPE to continue: ");
     out.flush();
     std::string answer;
     std::getline(std::cin, answer);
-    if (answer != "WIPE") return fail(err, make_error(Errc::bad_request, "not wiped"));
+    if (answer != "WIPE") return fail(err, make_error(Errc::bad_request, tr("not wiped")));
   }
   std::size_t keys = 0, queued = 0, receipts = 0, other = 0, failed = 0;
   auto shred_counted = [&](const std::string& path, std::size_t& counter) {
@@ -471,15 +510,20 @@ int cmd_wipe(const Globals& g, bool yes, std::ostream& out, std::ostream& err) {
       shred_counted(f, f.find("identity.key") != std::string::npos ? keys : other);
   }
   std::filesystem::remove(home.dir(), ec);
-  out << "wiped " << home.dir() << ": " << keys << " key file, " << queued << " queued alert(s), "
-      << receipts << " receipt(s), " << other << " other file(s)";
-  if (failed) out << "; " << failed << " file(s) could not be overwritten";
+  out << trf("wiped {1}: {2} key file, {3} queued alert(s), {4} receipt(s), {5} other file(s)",
+             {home.dir(), std::to_string(keys), std::to_string(queued), std::to_string(receipts),
+              std::to_string(other)});
+  if (failed) out << "; " << trf("{1} file(s) could not be overwritten", {std::to_string(failed)});
   out << "\n"
-      << "casewire cannot reach, and you should delete yourself:\n"
-      << "  - the alert file you sent from (for example a.json), which holds names and notes;\n"
-      << "  - your shell history (commands you typed), and any copies or backups of this device;\n"
-      << "  - on flash storage (phones, SSDs) old copies may survive an overwrite: see "
-         "docs/FIELD_GUIDE.md\n";
+      << tr("casewire cannot reach, and you should delete yourself:") << "\n"
+      << "  - "
+      << tr("the alert file you sent from (for example a.json), which holds names and notes;")
+      << "\n  - "
+      << tr("your shell history (commands you typed), and any copies or backups of this device;")
+      << "\n  - "
+      << tr("on flash storage (phones, SSDs) old copies may survive an overwrite: see "
+            "docs/FIELD_GUIDE.md")
+      << "\n";
   return failed ? kExitUsage : kExitOk;
 }
 

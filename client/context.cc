@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "client/error_words.h"
 #include "protocol/file_io.h"
 #include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
@@ -11,7 +12,7 @@
 namespace cw::client {
 
 int fail(std::ostream& err, const Error& e, int status) {
-  err << "error: " << code_name(e.code) << ": " << e.message << "\n";
+  err << error_text(e) << "\n";
   return status;
 }
 

@@ -46,7 +46,8 @@ Result<Identity> load_identity(const Globals& g, const ClientHome& home,
 // HTTP status. Never throws.
 Error error_from_body(unsigned status, const std::string& body);
 
-// Prints "error: <code>: <message>" and returns `status`.
+// Prints the error in the contact's language (error_words.h) and returns
+// `status`.
 int fail(std::ostream& err, const Error& e, int status = 1);
 
 }  // namespace cw::client

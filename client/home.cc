@@ -1,5 +1,7 @@
 #include "client/home.h"
 
+#include "client/messages.h"
+
 #include <filesystem>
 #include <system_error>
 
@@ -35,7 +37,8 @@ Status ClientHome::init(const std::string& invite_file, const std::string& key_f
       return make_error(Errc::bad_invite,
                         "the invite's gazetteer is not signed by its daemon: " + g.error().message);
   if (!force && file_exists(invite_path()))
-    return make_error(Errc::file_exists, dir_ + " is already set up (use --force to replace it)");
+    return make_error(Errc::file_exists,
+                      trf("{1} is already set up (use --force to replace it)", {dir_}));
   CW_TRY(make_dirs(dir_, S_IRWXU));
   CW_TRY(make_dirs(outbox_dir(), S_IRWXU));
   CW_TRY(make_dirs(receipts_dir(), S_IRWXU));
@@ -47,9 +50,9 @@ Status ClientHome::init(const std::string& invite_file, const std::string& key_f
       wipe(key->data(), key->size());
       return make_error(
           Errc::bad_key_file,
-          "this key file has no passphrase: anyone holding the device can use it. Make a "
-          "protected key (casewire-keys new-contact without --insecure-no-passphrase), or "
-          "add --insecure-no-passphrase for a test");
+          tr("this key file has no passphrase: anyone holding the device can use it. Make a "
+             "protected key (casewire-keys new-contact without --insecure-no-passphrase), or "
+             "add --insecure-no-passphrase for a test"));
     }
     auto ok = open_identity(as_chars(*key), [] {
       // Only the structure is checked here; the passphrase is asked at use.
@@ -84,7 +87,7 @@ Result<Invite> ClientHome::invite() const {
   if (!text) {
     if (text.code() == Errc::not_found)
       return make_error(Errc::not_found,
-                        "no invite in " + dir_ + " (run casewire init --invite FILE)");
+                        trf("no invite in {1} (run casewire init --invite FILE)", {dir_}));
     return text.error();
   }
   return invite_from_json(as_chars(*text));
@@ -100,9 +103,9 @@ Result<std::shared_ptr<const Gazetteer>> ClientHome::gazetteer(const Invite& inv
   if (auto text = read_file(gazetteer_path(), kMaxInvite); text.ok()) {
     auto g = Gazetteer::open_signed(as_chars(*text), inv.daemon_sign);
     if (!g)
-      return make_error(Errc::bad_signature, gazetteer_path() +
-                                                 " is not signed by your daemon (run casewire "
-                                                 "gazetteer --update)");
+      return make_error(Errc::bad_signature,
+                        trf("{1} is not signed by your daemon (run casewire gazetteer --update)",
+                            {gazetteer_path()}));
     if (!best || g->version() >= best->version())
       best = std::make_shared<const Gazetteer>(std::move(*g));
   }
@@ -118,10 +121,11 @@ Result<Identity> ClientHome::identity(const PassphraseSource& source) const {
   if (!text) {
     if (text.code() == Errc::not_found)
       return make_error(Errc::not_found,
-                        "no key in " + dir_ + " (run casewire init --invite FILE --key FILE)");
+                        trf("no key in {1} (run casewire init --invite FILE --key FILE)", {dir_}));
     return text.error();
   }
-  auto id = open_identity_file(as_chars(*text), source, "casewire key passphrase: ");
+  const std::string prompt = tr("casewire key passphrase: ");
+  auto id = open_identity_file(as_chars(*text), source, prompt);
   wipe(text->data(), text->size());
   return id;
 }
@@ -152,8 +156,8 @@ Status ClientHome::check_exists() const {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir_, ec))
     return make_error(Errc::not_found,
-                      "this device is not set up: no casewire home at the given path "
-                      "(check --home, or run 'casewire init')");
+                      tr("this device is not set up: no casewire home at the given path "
+                         "(check --home, or run 'casewire init')"));
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client/context.h"
+#include "client/messages.h"
 #include "client/sse.h"
 #include "client/submit.h"
 #include "protocol/disclosure.h"
@@ -279,13 +280,35 @@ int cmd_ack(const Globals& g, const std::string& key, std::uint64_t nid, std::os
   return kExitOk;
 }
 
+namespace {
+
+// A case's state and the daemon's questions, as the contact reads them
+// (the words of protocol/org_answer.cc, through the catalogues).
+std::string state_in_words(const std::string& state) {
+  if (state == "open") return tr("open");
+  if (state == "resolved") return tr("resolved");
+  if (state == "retracted") return tr("retracted");
+  return state;
+}
+
+std::string asked_in_words(std::string_view reason) {
+  if (reason == "expected_transfer") return tr("the expected transfer date");
+  if (reason == "held_place") return tr("where the people are held");
+  if (reason == "arrested_at") return tr("when the arrest happened");
+  if (reason == "people")
+    return tr("how many people, and who among them is a child, elderly or sick");
+  return std::string(reason_in_words(reason));
+}
+
+}  // namespace
+
 int cmd_status(const Globals& g, const std::string& key, const std::string& case_ref,
                std::ostream& out, std::ostream& err) {
   if (!parse_alert_id(case_ref))
     return fail(
         err,
         make_error(Errc::bad_request,
-                   "CASE is the new case's alert id (32 hex digits; see 'casewire receipts')"));
+                   tr("CASE is the new case's alert id (32 hex digits; see 'casewire receipts')")));
   auto ctx = load_context(g);
   if (!ctx) return fail(err, ctx.error());
   auto id = load_identity(g, ctx->home, key);
@@ -303,21 +326,31 @@ int cmd_status(const Globals& g, const std::string& key, const std::string& case
     out << *payload << "\n";
     return kExitOk;
   }
-  out << "case " << case_ref << "\n"
-      << "  state         " << json::value_to<std::string>(o.at("state")) << "\n"
-      << "  acknowledged  " << (o.at("acknowledged").as_bool() ? "yes" : "not yet") << " ("
-      << json::serialize(o.at("organisations_acting")) << " organisation(s) acting)\n"
-      << "  escalated     " << (o.at("escalated").as_bool() ? "yes" : "no") << "\n";
+  // The English lines keep their column layout (scripts and tests read
+  // them); the words follow the contact's language.
+  const std::string state = json::value_to<std::string>(o.at("state"));
+  out << trf("case {1}", {case_ref}) << "\n"
+      << "  " << trf("state         {1}", {state_in_words(state)}) << "\n"
+      << "  "
+      << trf("acknowledged  {1} ({2} organisation(s) acting)",
+             {o.at("acknowledged").as_bool() ? tr("yes") : tr("not yet"),
+              json::serialize(o.at("organisations_acting"))})
+      << "\n"
+      << "  " << trf("escalated     {1}", {o.at("escalated").as_bool() ? tr("yes") : tr("no")})
+      << "\n";
   // Older daemons do not send answers; say nothing rather than "none".
   if (const auto* n = o.if_contains("organisations_cannot_act");
       n && n->is_int64() && n->as_int64())
-    out << "  cannot act    " << n->as_int64() << " organisation(s)\n";
+    out << "  " << trf("cannot act    {1} organisation(s)", {std::to_string(n->as_int64())})
+        << "\n";
   if (const auto* asked = o.if_contains("information_requested"); asked && asked->is_array())
     for (const auto& r : asked->as_array())
       if (r.is_string())
-        out << "  asked for     " << reason_in_words(r.as_string())
-            << " (send it with: casewire send --update " << case_ref << " ...)\n";
-  out << "  (answer signed by the daemon, verified)\n";
+        out << "  "
+            << trf("asked for     {1} (send it with: casewire send --update {2} ...)",
+                   {asked_in_words(r.as_string()), case_ref})
+            << "\n";
+  out << "  " << tr("(answer signed by the daemon, verified)") << "\n";
   return kExitOk;
 }
 

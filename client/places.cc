@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "client/context.h"
+#include "client/messages.h"
 #include "client/submit.h"
 #include "protocol/file_io.h"
 #include "protocol/timefmt.h"
@@ -20,8 +21,9 @@ int update_gazetteer(const Globals& g, const ClientContext& ctx, const std::stri
   if (!res) return fail(err, res.error(), kExitQueued);
   if (res->status != 200) {
     const auto e = error_from_body(res->status, res->body);
-    return fail(err, make_error(e.code, "the daemon refused: " + std::string(code_name(e.code))),
-                kExitRejected);
+    return fail(
+        err, make_error(e.code, trf("the daemon refused: {1}", {std::string(code_name(e.code))})),
+        kExitRejected);
   }
   auto fresh = Gazetteer::open_signed(res->body, ctx.invite.daemon_sign);
   if (!fresh) return fail(err, fresh.error(), kExitUntrusted);
@@ -29,8 +31,10 @@ int update_gazetteer(const Globals& g, const ClientContext& ctx, const std::stri
   // Never back: a stale daemon replica must not take away newer places.
   if (fresh->version() < current->version()) {
     if (!g.json)
-      out << "the daemon's gazetteer (version " << fresh->version()
-          << ") is older than this device's (version " << current->version() << "): kept\n";
+      out << trf("the daemon's gazetteer (version {1}) is older than this device's (version "
+                 "{2}): kept",
+                 {std::to_string(fresh->version()), std::to_string(current->version())})
+          << "\n";
     return kExitOk;
   }
   if (auto st =
@@ -38,8 +42,9 @@ int update_gazetteer(const Globals& g, const ClientContext& ctx, const std::stri
       !st.ok())
     return fail(err, st.error());
   if (!g.json)
-    out << "gazetteer version " << fresh->version() << ", " << fresh->entries().size()
-        << " places (signature verified)\n";
+    out << trf("gazetteer version {1}, {2} places (signature verified)",
+               {std::to_string(fresh->version()), std::to_string(fresh->entries().size())})
+        << "\n";
   set_active_gazetteer(std::make_shared<const Gazetteer>(std::move(*fresh)));
   return kExitOk;
 }
@@ -47,7 +52,7 @@ int update_gazetteer(const Globals& g, const ClientContext& ctx, const std::stri
 int cmd_gazetteer(const Globals& g, const PlacesOptions& o, std::ostream& out, std::ostream& err) {
   const std::string lang = o.lang.empty() ? "en" : o.lang;
   if (lang != "en" && lang != "zh" && lang != "ko")
-    return fail(err, make_error(Errc::bad_request, "--lang must be en, zh or ko"));
+    return fail(err, make_error(Errc::bad_request, tr("--lang must be en, zh or ko")));
   auto ctx = load_context(g);  // installs the home's verified gazetteer
   if (!ctx) return fail(err, ctx.error());
   if (o.update)

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "client/messages.h"
 #include "client/places.h"
 #include "client/submit.h"
 #include "protocol/file_io.h"
@@ -21,19 +22,22 @@ int apply_invite_update(const Globals& g, ClientContext& ctx, std::ostream& out,
   auto res = request_any(ctx, signed_http_request(ctx, *id, "GET", "/v1/invite-update", ""));
   if (!res) return fail(err, res.error(), kExitQueued);
   if (res->status == 404) {
-    if (!g.json) out << "no invite update: this device's keys are current\n";
+    if (!g.json) out << tr("no invite update: this device's keys are current") << "\n";
     return kExitOk;
   }
   if (res->status != 200) {
     const auto e = error_from_body(res->status, res->body);
-    return fail(err, make_error(e.code, "the daemon refused: " + std::string(code_name(e.code))),
-                kExitRejected);
+    return fail(
+        err, make_error(e.code, trf("the daemon refused: {1}", {std::string(code_name(e.code))})),
+        kExitRejected);
   }
   // Only the key this device trusts may hand over to a new one.
   auto u = open_invite_update(res->body, ctx.invite.daemon_sign);
   if (!u) return fail(err, u.error(), kExitUntrusted);
   if (u->sequence <= ctx.invite.sequence) {
-    if (!g.json) out << "this device already has invite update " << ctx.invite.sequence << "\n";
+    if (!g.json)
+      out << trf("this device already has invite update {1}", {std::to_string(ctx.invite.sequence)})
+          << "\n";
     return kExitOk;
   }
   const Invite next = apply_invite_update(ctx.invite, *u);
@@ -50,10 +54,11 @@ int apply_invite_update(const Globals& g, ClientContext& ctx, std::ostream& out,
   set_active_gazetteer(nullptr);
   *applied = true;
   if (!g.json) {
-    out << "invite update " << u->sequence << " applied (signed by the daemon's key you trusted)";
-    if (new_sign) out << "; new signing key " << key_id_hex(next.daemon_sign.id());
-    if (new_box) out << "; new box key " << key_id_hex(next.daemon_box.id());
-    if (!next.extra_pins.empty()) out << "; its next TLS key is trusted too";
+    out << trf("invite update {1} applied (signed by the daemon's key you trusted)",
+               {std::to_string(u->sequence)});
+    if (new_sign) out << "; " << trf("new signing key {1}", {key_id_hex(next.daemon_sign.id())});
+    if (new_box) out << "; " << trf("new box key {1}", {key_id_hex(next.daemon_box.id())});
+    if (!next.extra_pins.empty()) out << "; " << tr("its next TLS key is trusted too");
     out << "\n";
   }
   // The gazetteer again, signed by the new key (best effort: places stay
