@@ -109,7 +109,10 @@ def main():
                     failures.append(f"{doc.relative_to(root)}:{line}: {text}\n    {err}")
                     continue
                 checked += 1
-                if "error: usage:" in err or "The following argument was not expected" in err:
+                # The usage error in English, Korean or Chinese (--lang in
+                # the translated guides).
+                if ("error: usage:" in err or "(usage)" in err or "（usage）" in err
+                        or "The following argument was not expected" in err):
                     first = next((l for l in err.splitlines() if "usage" in l or "expected" in l), err)
                     failures.append(f"{doc.relative_to(root)}:{line}: {text}\n    {first.strip()}")
     for f in failures:

@@ -104,6 +104,21 @@ TEST_F(Languages, ErrorsLeadWithASentenceInTheContactsLanguageAndKeepTheCode) {
   EXPECT_TRUE(has(none.err, "本设备还没有设置")) << none.err;
 }
 
+TEST_F(Languages, HelpAndUsageErrorsToo) {
+  auto ko = client({"send", "--help", "--lang", "ko"});
+  EXPECT_EQ(ko.status, 0);
+  EXPECT_TRUE(has(ko.out, "사용법:") && has(ko.out, "봉인하고 보내고 서명된 수령증을 받습니다") &&
+              has(ko.out, "체포된 사람 수"))
+      << ko.out;
+  EXPECT_FALSE(has(ko.out, "number of people arrested")) << ko.out;
+  auto zh = client({"--lang=zh", "send", "--people", "many"});
+  EXPECT_EQ(zh.status, 1);
+  EXPECT_TRUE(has(zh.err, "错误（usage）：命令行不正确") && has(zh.err, "加上 --help 运行"))
+      << zh.err;
+  auto en = client({"send", "--people", "many"});
+  EXPECT_TRUE(has(en.err, "error: usage: ") && has(en.err, "Run with --help")) << en.err;
+}
+
 TEST_F(Languages, DoctorExplainsInKorean) {
   auto ko = client({"doctor", "--lang", "ko"});
   EXPECT_EQ(ko.status, 1) << ko.out;  // test keys have no passphrase
