@@ -5,7 +5,9 @@
 #include <ostream>
 
 #include "client/error_words.h"
+#include "client/submit.h"
 #include "protocol/file_io.h"
+#include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
 
@@ -91,6 +93,28 @@ Result<Identity> load_identity(const Globals& g, const ClientHome& home,
   auto id = open_identity_file(as_chars(*text), source, "casewire key passphrase: ");
   wipe(text->data(), text->size());
   return id;
+}
+
+// One signed request whose answer the daemon signs with its status key:
+// the verified payload, or the exit status to return (the reason written to
+// `err`). What ack, answer and status share.
+Result<std::string> signed_call(const ClientContext& ctx, const Identity& id,
+                                const std::string& method, const std::string& target,
+                                std::string body, std::ostream& err, int* exit_status) {
+  auto res = request_any(ctx, signed_http_request(ctx, id, method, target, std::move(body)));
+  if (!res) {
+    *exit_status = fail(err, res.error(), kExitQueued);
+    return res.error();
+  }
+  if (res->status != 200) {
+    const auto e = error_from_body(res->status, res->body);
+    auto refused = make_error(e.code, "the daemon refused: " + std::string(code_name(e.code)));
+    *exit_status = fail(err, refused, kExitRejected);
+    return refused;
+  }
+  auto payload = open_payload(res->body, kStatusDomain, ctx.invite.daemon_sign);
+  if (!payload) *exit_status = fail(err, payload.error(), kExitUntrusted);
+  return payload;
 }
 
 Error error_from_body(unsigned status, const std::string& body) {

@@ -37,6 +37,13 @@ HttpRequest signed_http_request(const ClientContext& ctx, const Identity& id,
                                 const std::string& method, const std::string& target,
                                 std::string body);
 
+// A signed request whose answer the daemon signs with its status key: the
+// verified payload, or the error (written to `err`, with the exit status to
+// return in *exit_status). What ack, answer, status and the dashboard share.
+Result<std::string> signed_call(const ClientContext& ctx, const Identity& id,
+                                const std::string& method, const std::string& target,
+                                std::string body, std::ostream& err, int* exit_status);
+
 // Loads the identity from `key_file`, else from the home.
 Result<Identity> load_identity(const Globals& g, const ClientHome& home,
                                const std::string& key_file);

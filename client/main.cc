@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "client/commands.h"
+#include "client/dashboard/dashboard.h"
 #include "client/doctor.h"
 #include "client/messages.h"
 #include "client/org_commands.h"
@@ -288,6 +289,23 @@ int real_main(int argc, char** argv) {
                            : cw::client::cmd_answer(g, answer_key, answer_id, "need_information",
                                                     need_info, std::cout, std::cerr);
   });
+
+  cw::client::DashboardOptions dash;
+  auto* dashboard = app.add_subcommand(
+      "dashboard",
+      cw::client::tr("organisations: the cases in your browser - serves a page on this computer "
+                     "and prints its address"));
+  dashboard->add_option("--key", dash.key,
+                        cw::client::tr("organisation key file (default: the one set up by init)"));
+  dashboard->add_option(
+      "--listen", dash.listen,
+      cw::client::tr("HOST:PORT to serve on (default 127.0.0.1 and a free port)"));
+  dashboard->add_flag("--allow-remote", dash.allow_remote,
+                      cw::client::tr("listen beyond loopback: only behind your own TLS proxy"));
+  dashboard->add_option("--public-origin", dash.public_origin,
+                        cw::client::tr("with --allow-remote: your proxy's address, e.g. "
+                                       "https://dashboard.example.org"));
+  dashboard->callback([&] { rc = cw::client::cmd_dashboard(g, dash, std::cout, std::cerr); });
 
   std::string status_key, status_case;
   auto* status = app.add_subcommand(

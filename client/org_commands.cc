@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "client/context.h"
+#include "client/feed_reader.h"
 #include "client/messages.h"
-#include "client/sse.h"
 #include "client/submit.h"
 #include "protocol/disclosure.h"
 #include "protocol/file_io.h"
@@ -82,41 +82,14 @@ std::string as_json_line(const Notification& n) {
 // Verifies and prints one signed notification; false if it does not verify.
 bool show(const std::string& signed_json, const Invite& inv, bool as_json, std::ostream& out,
           std::ostream& err, std::uint64_t* seq) {
-  auto body = open_payload(signed_json, kNotificationDomain, inv.daemon_sign);
-  if (!body) {
-    err << "warning: dropped a notification that does not verify: " << body.error().message << "\n";
-    return false;
-  }
-  auto n = decode_notification(*body);
+  auto n = open_notification(signed_json, inv);
   if (!n) {
-    err << "warning: dropped a malformed notification\n";
+    err << "warning: dropped a notification that does not verify: " << n.error().message << "\n";
     return false;
   }
   out << (as_json ? as_json_line(*n) : readable(*n)) << std::endl;
   *seq = n->id;
   return true;
-}
-
-// One signed request whose answer the daemon signs with its status key:
-// the verified payload, or the exit status to return (the reason written to
-// `err`). What ack, answer and status share.
-Result<std::string> signed_call(const ClientContext& ctx, const Identity& id,
-                                const std::string& method, const std::string& target,
-                                std::string body, std::ostream& err, int* exit_status) {
-  auto res = request_any(ctx, signed_http_request(ctx, id, method, target, std::move(body)));
-  if (!res) {
-    *exit_status = fail(err, res.error(), kExitQueued);
-    return res.error();
-  }
-  if (res->status != 200) {
-    const auto e = error_from_body(res->status, res->body);
-    auto refused = make_error(e.code, "the daemon refused: " + std::string(code_name(e.code)));
-    *exit_status = fail(err, refused, kExitRejected);
-    return refused;
-  }
-  auto payload = open_payload(res->body, kStatusDomain, ctx.invite.daemon_sign);
-  if (!payload) *exit_status = fail(err, payload.error(), kExitUntrusted);
-  return payload;
 }
 
 }  // namespace
@@ -128,36 +101,31 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
   if (!id) return fail(err, id.error());
   std::uint64_t cursor = o.from_start ? 0 : load_cursor(ctx->home);
   std::size_t shown = 0;
+  // Prints one notification if it verifies; false once --count is reached.
+  auto one = [&](const std::string& signed_json) {
+    std::uint64_t seq = 0;
+    if (!show(signed_json, ctx->invite, g.json, out, err, &seq)) return true;
+    cursor = std::max(cursor, seq);
+    save_cursor(ctx->home, cursor);
+    return !(o.count && ++shown >= o.count);
+  };
 
   if (o.pull) {
     for (;;) {
-      const std::string target = "/v1/notifications?after=" + std::to_string(cursor);
-      HttpRequest req;
-      req.method = "GET";
-      req.target = target;
-      req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
-                                                             "GET", target, "", unix_now()));
-      auto res = request_any(*ctx, req);
-      if (!res) return fail(err, res.error(), kExitQueued);
-      if (res->status != 200)
+      auto page = pull_page(*ctx, *id, cursor);
+      if (!page) {
+        const bool untrusted =
+            page.code() == Errc::bad_response || page.code() == Errc::pin_mismatch;
+        return fail(err, page.error(), untrusted ? kExitUntrusted : kExitQueued);
+      }
+      if (page->status != 200)
         return fail(err,
                     make_error(Errc::bad_response,
-                               "HTTP " + std::to_string(res->status) + ": " + res->body),
+                               "HTTP " + std::to_string(page->status) + ": " + page->body),
                     2);
-      std::error_code ec;
-      auto v = json::parse(res->body, ec);
-      if (ec || !v.is_object() || !v.as_object().if_contains("notifications"))
-        return fail(err, make_error(Errc::bad_response, "unexpected answer"), kExitUntrusted);
-      const auto& arr = v.as_object().at("notifications").as_array();
-      for (const auto& item : arr) {
-        std::uint64_t seq = 0;
-        if (show(json::serialize(item), ctx->invite, g.json, out, err, &seq)) {
-          cursor = std::max(cursor, seq);
-          save_cursor(ctx->home, cursor);
-          if (o.count && ++shown >= o.count) return kExitOk;
-        }
-      }
-      if (arr.empty()) return kExitOk;
+      for (const auto& item : page->items)
+        if (!one(item)) return kExitOk;
+      if (page->items.empty()) return kExitOk;
     }
   }
 
@@ -165,33 +133,11 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
   // backoff, until stopped (or --count is reached).
   auto backoff = std::chrono::seconds(1);
   for (;;) {
-    HttpRequest req;
-    req.method = "GET";
-    req.target = "/v1/feed";
-    req.headers.emplace_back("Accept", "text/event-stream");
-    if (cursor) req.headers.emplace_back("Last-Event-ID", std::to_string(cursor));
-    req.headers.emplace_back("Authorization", sign_request(id->sign, ctx->invite.daemon_sign.id(),
-                                                           "GET", req.target, "", unix_now()));
     bool done = false;
-    SseParser parser([&](const SseEvent& e) {
-      std::uint64_t seq = 0;
-      if (e.event == "notification" && show(e.data, ctx->invite, g.json, out, err, &seq)) {
-        cursor = std::max(cursor, seq);
-        save_cursor(ctx->home, cursor);
-        backoff = std::chrono::seconds(1);
-        if (o.count && ++shown >= o.count) {
-          done = true;
-          return false;
-        }
-      }
-      return true;
-    });
-    auto transport = ctx->transport;
-    Result<unsigned> st = make_error(Errc::unreachable, "no daemon URL");
-    try_each_url(ctx->invite.urls, [&](const std::string& url) {
-      st = https_stream(url, req, transport,
-                        [&](std::string_view bytes) { return parser.feed(bytes); });
-      return st.ok() || st.code() == Errc::pin_mismatch;
+    auto st = stream_once(*ctx, *id, cursor, [&](const std::string& signed_json) {
+      backoff = std::chrono::seconds(1);
+      done = !one(signed_json);
+      return !done;
     });
     if (done) return kExitOk;
     if (!st && st.code() == Errc::pin_mismatch) return fail(err, st.error(), kExitUntrusted);

@@ -11,6 +11,7 @@ packages=(
   libxml2-utils microsocks python3 python3-nacl curl openssl procps iproute2
   clang libclang-rt-14-dev clang-format
   systemd tor prometheus adduser nodejs python3-pexpect faketime
+  chromium fonts-nanum
 )
 
 missing=()
@@ -27,4 +28,13 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all packages present"
+fi
+
+# npm drives the dashboard's browser tests (tests/dashboard/package.json).
+# Debian ships it apart from nodejs; a nodejs from elsewhere brings its own.
+if ! command -v npm >/dev/null; then
+  echo "install-deps: installing npm"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends npm
 fi

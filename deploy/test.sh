@@ -22,6 +22,10 @@ stage() { echo "== $* ($((SECONDS - started))s)"; }
 
 deploy/install-deps.sh
 
+stage "browser-test dependencies (npm ci: puppeteer-core, pinned in tests/dashboard)"
+# puppeteer-core drives Debian's chromium; it downloads no browser.
+npm ci --prefix tests/dashboard --no-audit --no-fund --ignore-scripts --loglevel=error
+
 stage "formatting (clang-format, .clang-format)"
 # Fast, before any build: the tree is formatted by the committed style.
 if ! git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror 2>/tmp/casewire-format.log; then

@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sources=("$root"/client/*.cc)
+sources=("$root"/client/*.cc "$root"/client/dashboard/*.cc)
 catalogues=("$root"/po/*.po)
 if [[ ${1:-} == --negative-control-placeholder ]]; then
   sed 's/^msgstr "당신의 키 {1}"$/msgstr "당신의 키"/' "$root/po/ko.po" >"$tmp/ko.po"

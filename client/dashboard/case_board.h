@@ -1,0 +1,65 @@
+// The organisation's cases as its dashboard shows them, built only from
+// notifications whose daemon signature the client verified (nothing else
+// feeds it, so nothing restricted can reach the page: a notification carries
+// codes, buckets and hour-truncated times, protocol/notification.h).
+//
+// Thread-safe: the feed thread applies notifications, the web server takes
+// snapshots. Every change bumps version() and calls the change callback.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/notification.h"
+
+namespace cw::client {
+
+class CaseBoard {
+ public:
+  // Applies one verified notification; a repeat (same id) changes nothing.
+  void apply(const Notification& n);
+  // This organisation acknowledged the case (the daemon's signed answer).
+  void acknowledged(const std::string& case_id, std::uint32_t acks);
+  void set_feed_state(std::string state);  // "connecting" | "live" | "reconnecting"
+
+  // The id of the newest notification of `case_id` (what an ack names).
+  std::optional<std::uint64_t> latest_notification(const std::string& case_id) const;
+
+  // The whole board as JSON (docs/ORGANISATIONS.md, "The dashboard"): every
+  // case with its facts, place names in en/ko/zh from the signed gazetteer,
+  // state, organisations acting, timeline; and counts of new cases by month
+  // and region for the chart.
+  std::string snapshot_json() const;
+  std::uint64_t version() const;
+
+  void on_change(std::function<void()> f);
+
+ private:
+  struct Entry {
+    std::uint64_t id = 0;
+    std::string event, issued_at;
+  };
+  struct Case {
+    std::string state = "open";  // open | updated | resolved | retracted
+    CaseFacts facts;
+    std::uint32_t acks = 0;
+    bool ours = false;  // this organisation acknowledged it
+    std::string first_seen;
+    std::vector<Entry> timeline;
+  };
+  void changed(std::unique_lock<std::mutex>& lock);
+
+  mutable std::mutex mu_;
+  std::map<std::string, Case> cases_;
+  std::map<std::uint64_t, bool> seen_;
+  std::string feed_state_ = "connecting";
+  std::uint64_t version_ = 0;
+  std::function<void()> on_change_;
+};
+
+}  // namespace cw::client
