@@ -76,6 +76,7 @@ echo "metrics: http://127.0.0.1:$admin/metrics"
 
 if ((keep)); then
   echo "== the daemon keeps running (pid $(cat "$var/casewired.pid")); stop it with: kill $(cat "$var/casewired.pid")"
+  echo "   the organisation's cases in a browser: $client --home $var/org-home dashboard"
 else
   kill -TERM "$(cat "$var/casewired.pid")"
   wait "$(cat "$var/casewired.pid")" 2>/dev/null || true
