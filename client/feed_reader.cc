@@ -3,12 +3,21 @@
 #include <boost/json.hpp>
 
 #include "client/sse.h"
+#include "protocol/sealed_notification.h"
 #include "protocol/signed_payload.h"
 
 namespace cw::client {
 
-Result<Notification> open_notification(std::string_view signed_json, const Invite& invite) {
-  auto body = open_payload(signed_json, kNotificationDomain, invite.daemon_sign);
+Result<Notification> open_notification(std::string_view json, const Invite& invite,
+                                       const Identity& org) {
+  std::string opened;
+  if (is_sealed_notification(json)) {
+    auto inner = open_sealed_notification(json, org);
+    if (!inner) return inner.error();
+    opened = std::move(*inner);
+    json = opened;
+  }
+  auto body = open_payload(json, kNotificationDomain, invite.daemon_sign);
   if (!body) return body.error();
   return decode_notification(*body);
 }

@@ -14,8 +14,10 @@
 
 namespace cw::client {
 
-// The notification inside `signed_json`, if the daemon's key signed it.
-Result<Notification> open_notification(std::string_view signed_json, const Invite& invite);
+// The notification inside `json`, if the daemon's key signed it. A sealed
+// notification (docs/PROTOCOL.md §4b) is opened with `org`'s box key first.
+Result<Notification> open_notification(std::string_view json, const Invite& invite,
+                                       const Identity& org);
 
 // One page of GET /v1/notifications?after=CURSOR: the HTTP status and, on
 // 200, the signed notifications in order (unverified: open each).

@@ -80,9 +80,9 @@ std::string as_json_line(const Notification& n) {
 }
 
 // Verifies and prints one signed notification; false if it does not verify.
-bool show(const std::string& signed_json, const Invite& inv, bool as_json, std::ostream& out,
-          std::ostream& err, std::uint64_t* seq) {
-  auto n = open_notification(signed_json, inv);
+bool show(const std::string& signed_json, const Invite& inv, const Identity& org, bool as_json,
+          std::ostream& out, std::ostream& err, std::uint64_t* seq) {
+  auto n = open_notification(signed_json, inv, org);
   if (!n) {
     err << "warning: dropped a notification that does not verify: " << n.error().message << "\n";
     return false;
@@ -104,7 +104,7 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
   // Prints one notification if it verifies; false once --count is reached.
   auto one = [&](const std::string& signed_json) {
     std::uint64_t seq = 0;
-    if (!show(signed_json, ctx->invite, g.json, out, err, &seq)) return true;
+    if (!show(signed_json, ctx->invite, *id, g.json, out, err, &seq)) return true;
     cursor = std::max(cursor, seq);
     save_cursor(ctx->home, cursor);
     return !(o.count && ++shown >= o.count);

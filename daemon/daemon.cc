@@ -47,6 +47,7 @@ struct Daemon::Impl {
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<Server> server;
   FeedHub hub;
+  std::unique_ptr<NotificationSigner> notes;  // after keys and metrics
   std::unique_ptr<Dispatcher> dispatcher;
   std::mutex gazetteer_mu;
   std::shared_ptr<const std::string> signed_gazetteer;
@@ -178,14 +179,15 @@ int Daemon::run() {
   d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, d.metrics,
                                       d.config.delivery.escalate_after_s);
   d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
-  d.dispatcher =
-      std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store, d.metrics);
+  d.notes = std::make_unique<NotificationSigner>(d.keys.signing(), d.metrics);
+  d.dispatcher = std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store,
+                                              d.metrics, *d.notes);
   d.store->on_new_notifications([&d] {
     d.hub.notify();
     d.dispatcher->wake();
   });
   auto api = std::make_shared<ApiHandler>(
-      ApiDeps{d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys,
+      ApiDeps{d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys, *d.notes,
               d.ioc.get_executor(), std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms),
               [&d] {
                 std::lock_guard lock(d.gazetteer_mu);

@@ -82,6 +82,12 @@ std::string Metrics::render() const {
        store_failures);
   line(out, "casewire_notifications_created_total", "Anonymised case events created.", "counter",
        notifications_created);
+  line(out, "casewire_notification_signatures_total",
+       "Notification signatures made (once per notification, however many receive it).", "counter",
+       notification_signatures);
+  line(out, "casewire_notifications_sealed_total",
+       "Notification copies sealed to an organisation's key (feed, pull and webhook).", "counter",
+       notifications_sealed);
   line(out, "casewire_deliveries_queued_total",
        "Delivery rows written (one per organisation per event).", "counter", deliveries_queued);
   line(out, "casewire_webhook_delivered_total", "Webhook deliveries answered 2xx.", "counter",

@@ -42,6 +42,8 @@ struct Metrics {
   std::atomic<std::uint64_t> trust_reloads{0};
   std::atomic<std::uint64_t> store_failures{0};
   std::atomic<std::uint64_t> notifications_created{0};
+  std::atomic<std::uint64_t> notification_signatures{0};  // Ed25519, once per notification
+  std::atomic<std::uint64_t> notifications_sealed{0};     // one per sealed copy sent
   std::atomic<std::uint64_t> deliveries_queued{0};
   std::atomic<std::uint64_t> webhook_delivered{0};
   std::atomic<std::uint64_t> webhook_failed_attempts{0};

@@ -191,7 +191,18 @@ Result<std::vector<AlertKind>> parse_kinds(const std::vector<std::string>& names
 Result<NotificationFormat> parse_format(const std::string& f) {
   if (f == "cap") return NotificationFormat::cap;
   if (f == "json") return NotificationFormat::json;
-  return usage("--format must be json or cap");
+  if (f == "sealed") return NotificationFormat::sealed;
+  return usage("--format must be json, cap or sealed");
+}
+
+// Sealing needs the organisation's box key (a key made by an old
+// casewire-keys may have none).
+Status check_sealable(const OrgEntry& e) {
+  if (e.sub.format == NotificationFormat::sealed && !e.box_key)
+    return usage(
+        "--sealed needs the organisation's box key, and this key has none: ask the "
+        "organisation for a new key (casewire-keys new-org)");
+  return Status::Ok();
 }
 
 // A pin replaces the CA and host-name check for one receiver: only over
@@ -280,9 +291,12 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
   auto kinds = parse_kinds(o.kinds);
   if (!kinds) return kinds.error();
   e.sub.kinds = std::move(*kinds);
-  auto format = parse_format(o.format);
+  auto format = parse_format(o.sealed ? "sealed" : o.format);
   if (!format) return format.error();
+  if (o.sealed && o.format != "json")
+    return usage("--sealed replaces --format: a sealed notification is signed JSON, sealed");
   e.sub.format = *format;
+  CW_TRY(check_sealable(e));
   e.sub.cleared_private = o.cleared_private;
   e.sub.escalation = o.escalation;
   e.sub.feed = !o.no_feed;
@@ -397,6 +411,7 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
     auto f = parse_format(*o.format);
     if (!f) return f.error();
     sub.format = *f;
+    CW_TRY(check_sealable(*e));
     changed.emplace_back("format");
   }
   if (o.cleared_private) {

@@ -59,6 +59,7 @@ struct AddOrgOptions {
   bool escalation = false;
   bool no_feed = false;
   std::string format = "json";
+  bool sealed = false;  // --sealed: format "sealed" (notifications sealed to the org's box key)
   // A webhook to a loopback, private, link-local or unique-local address (a
   // local relay, a test receiver): refused unless asked for explicitly.
   bool allow_private_webhook = false;

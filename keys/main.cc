@@ -168,7 +168,10 @@ int real_main(int argc, char** argv) {
                   "may receive consent=private alerts");
   c_add->add_flag("--escalation", add_org.escalation, "receives escalations");
   c_add->add_flag("--no-feed", add_org.no_feed, "no feed access (webhook only)");
-  c_add->add_option("--format", add_org.format, "json or cap");
+  c_add->add_option("--format", add_org.format, "json or cap (for webhooks)");
+  c_add->add_flag("--sealed", add_org.sealed,
+                  "seal every notification to the organisation's key: relays and proxies in "
+                  "between cannot read them (feed and webhook)");
   c_add->callback([&] { status = cw::keys::add_org(add_org, std::cout); });
 
   cw::keys::SetOrgOptions set_org;
@@ -205,7 +208,12 @@ int real_main(int argc, char** argv) {
       c_set->add_option("--cleared-private", so.cleared_private, "yes|no")->check(yes_no_check);
   auto* o_esc = c_set->add_option("--escalation", so.escalation, "yes|no")->check(yes_no_check);
   auto* o_feed = c_set->add_option("--feed", so.feed, "yes|no")->check(yes_no_check);
-  auto* o_format = c_set->add_option("--format", so.format, "json or cap");
+  auto* o_format = c_set->add_option("--format", so.format, "json, cap or sealed");
+  bool sealed = false;
+  auto* o_sealed = c_set->add_flag("--sealed", sealed,
+                                   "seal every notification to the organisation's key (same as "
+                                   "--format sealed)");
+  o_sealed->excludes(o_format);
   c_set->callback([&] {
     if (so.no_webhook)
       set_org.webhook_url = std::string();
@@ -218,6 +226,7 @@ int real_main(int argc, char** argv) {
     set_org.escalation = yes_no(o_esc, so.escalation);
     set_org.feed = yes_no(o_feed, so.feed);
     if (o_format->count()) set_org.format = so.format;
+    if (sealed) set_org.format = std::string("sealed");
     if (o_pin->count())
       set_org.webhook_pin = so.webhook_pin == "none" ? std::string() : so.webhook_pin;
     status = cw::keys::set_org(set_org, std::cout);

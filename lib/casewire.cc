@@ -2,6 +2,8 @@
 // catches everything: no C++ exception may cross into a C caller.
 #include "lib/casewire.h"
 
+#include <boost/json.hpp>
+
 #include <cstring>
 #include <string>
 
@@ -185,8 +187,15 @@ cw_status cw_notification_open(const char* signed_json, size_t len, const cw_inv
                                char* payload, size_t capacity, size_t* payload_len) {
   if (!signed_json || !invite || !payload_len) return CW_ERR_INVALID_ARGUMENT;
   return guarded([&] {
-    auto p = cw::open_payload(std::string_view(signed_json, len), cw::kNotificationDomain,
-                              invite->invite.daemon_sign);
+    // A webhook body wraps the signed notification in the Standard Webhooks
+    // payload ({"type", "timestamp", "data"}); a feed line is the wrapper.
+    std::string wrapper(signed_json, len);
+    std::error_code ec;
+    auto v = boost::json::parse(wrapper, ec);
+    if (!ec && v.is_object())
+      if (const auto* data = v.as_object().if_contains("data"); data && data->is_object())
+        wrapper = boost::json::serialize(*data);
+    auto p = cw::open_payload(wrapper, cw::kNotificationDomain, invite->invite.daemon_sign);
     if (!p) return CW_ERR_BAD_SIGNATURE;
     *payload_len = p->size();
     if (!payload || capacity < p->size()) return CW_ERR_BUFFER_TOO_SMALL;

@@ -82,8 +82,10 @@ CASEWIRE_API cw_status cw_receipt_verify(const char* receipt_json, size_t len,
                                          const cw_invite* invite, const uint8_t alert_id[16],
                                          const uint8_t* envelope, size_t envelope_len);
 
-/* The payload of a daemon-signed notification (webhook body, feed line),
- * once its signature verified under the invite's daemon key. */
+/* The payload of a daemon-signed notification (a webhook body - the Standard
+ * Webhooks payload around it - or a feed line), once its signature verified
+ * under the invite's daemon key. A sealed notification (an organisation's
+ * sealed subscription) is not opened here: CW_ERR_BAD_SIGNATURE. */
 CASEWIRE_API cw_status cw_notification_open(const char* signed_json, size_t len,
                                             const cw_invite* invite, char* payload, size_t capacity,
                                             size_t* payload_len);

@@ -157,10 +157,14 @@ Result<TrustStore> TrustStore::load(const std::string& path) {
       auto fmt = get_str(o, "format");
       if (fmt == "cap")
         e.sub.format = NotificationFormat::cap;
+      else if (fmt == "sealed")
+        e.sub.format = NotificationFormat::sealed;
       else if (fmt.empty() || fmt == "json")
         e.sub.format = NotificationFormat::json;
       else
-        return bad("organisation format must be json or cap");
+        return bad("organisation format must be json, cap or sealed");
+      if (e.sub.format == NotificationFormat::sealed && !e.box_key)
+        return bad("a sealed subscription needs the organisation's box key");
       ts.orgs_.push_back(std::move(e));
     }
   }
@@ -203,7 +207,9 @@ Status TrustStore::save(const std::string& path) const {
     if (!g.sub.webhook_secret.empty())
       o["webhook_secret"] = format_webhook_secret(g.sub.webhook_secret);
     if (!g.sub.webhook_pin.empty()) o["webhook_pin"] = g.sub.webhook_pin;
-    o["format"] = g.sub.format == NotificationFormat::cap ? "cap" : "json";
+    o["format"] = g.sub.format == NotificationFormat::cap      ? "cap"
+                  : g.sub.format == NotificationFormat::sealed ? "sealed"
+                                                               : "json";
     o["webhook_generation"] = g.sub.webhook_generation;
     os.emplace_back(std::move(o));
   }

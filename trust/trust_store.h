@@ -38,7 +38,11 @@ struct ContactEntry {
   std::optional<KeyId> replaces;
 };
 
-enum class NotificationFormat { json, cap };
+// json: the daemon-signed notification (docs/PROTOCOL.md §4); cap: OASIS CAP
+// 1.2 XML (webhooks only; the feed stays json); sealed: the signed
+// notification sealed to the organisation's box key (§4b), on the feed and
+// webhooks alike - nobody between the daemon and the organisation reads it.
+enum class NotificationFormat { json, cap, sealed };
 
 struct Subscription {
   std::vector<std::string> regions;  // empty = all

@@ -34,7 +34,7 @@ void follow(const ClientContext& ctx, const Identity& id, CaseBoard& board,
   std::uint64_t cursor = 0;
   auto take = [&](const std::string& signed_json) {
     // A notification that does not verify never reaches the board.
-    if (auto n = open_notification(signed_json, ctx.invite)) {
+    if (auto n = open_notification(signed_json, ctx.invite, id)) {
       board.apply(*n);
       cursor = std::max(cursor, n->id);
     }

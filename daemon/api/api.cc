@@ -215,8 +215,8 @@ void ApiHandler::feed(const Request& req, const KeyId& who, const Reply& reply) 
     after = *n;
   }
   auto src =
-      make_feed_source(d_.store, d_.hub, d_.trust, d_.keys.signing(), who, d_.keys.org_tag(who),
-                       after, d_.ex, d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
+      make_feed_source(d_.store, d_.hub, d_.trust, d_.notes, who, d_.keys.org_tag(who), after,
+                       d_.ex, d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
   if (!src) {
     d_.metrics.reject(Errc::rate_limited);
     return reply.send(
@@ -235,11 +235,14 @@ void ApiHandler::pull(const Request& req, const KeyId& who, const Reply& reply) 
   auto items = d_.store.feed(d_.keys.org_tag(who), after.value_or(0),
                              std::min<std::size_t>(limit.value_or(kPageLimit), kPageLimit));
   if (!items) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
+  const auto trust = d_.trust.get();
+  const OrgEntry* org = trust->org(who);
+  if (!org) return reply.send(error_response(Errc::forbidden, "unknown organisation", v));
   std::string body = R"({"notifications":[)";
   std::uint64_t next = after.value_or(0);
   for (std::size_t i = 0; i < items->size(); ++i) {
     if (i) body += ',';
-    body += sign_payload(d_.keys.signing(), kNotificationDomain, (*items)[i].body);
+    body += d_.notes.for_org((*items)[i].seq, (*items)[i].body, *org);
     next = (*items)[i].seq;
   }
   body += R"(],"next":)" + std::to_string(next) + "}";

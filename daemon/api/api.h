@@ -14,6 +14,7 @@
 
 #include "daemon/api/feed.h"
 #include "daemon/config.h"
+#include "daemon/delivery/notification_signer.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/keyring.h"
 #include "daemon/metrics.h"
@@ -39,6 +40,7 @@ struct ApiDeps {
   FeedHub& hub;
   const TrustHolder& trust;
   const Keyring& keys;
+  NotificationSigner& notes;  // signs each notification once; seals per organisation
   boost::asio::any_io_executor ex;
   std::chrono::milliseconds feed_heartbeat{15000};
   // The daemon-signed gazetteer it serves (GET /v1/gazetteer); swapped on SIGHUP.

@@ -84,13 +84,13 @@ namespace {
 
 class FeedSource final : public StreamSource, public std::enable_shared_from_this<FeedSource> {
  public:
-  FeedSource(Store& store, FeedHub& hub, const TrustHolder& trust, const SigningKey& daemon,
+  FeedSource(Store& store, FeedHub& hub, const TrustHolder& trust, NotificationSigner& notes,
              KeyId org, std::string org_tag, std::uint64_t after, net::any_io_executor ex,
              Metrics& metrics, std::chrono::milliseconds heartbeat)
       : store_(store),
         hub_(hub),
         trust_(trust),
-        daemon_(daemon),
+        notes_(notes),
         org_(org),
         org_tag_(std::move(org_tag)),
         last_(after),
@@ -112,21 +112,21 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
     }
     // A revoked organisation's stream, or one whose feed access was
     // withdrawn, ends at its next step.
+    const auto gen = hub_.generation();
     {
       const auto trust = trust_.get();  // a SIGHUP may swap the snapshot meanwhile
       const OrgEntry* org = trust->org(org_);
       if (!org || org->revoked || !org->sub.feed) return deliver(std::nullopt);
-    }
-    const auto gen = hub_.generation();
-    auto items = store_.feed(org_tag_, last_, 64);
-    if (!items) return deliver(std::nullopt);
-    if (!items->empty()) {
-      std::string piece;
-      for (const auto& it : *items) {
-        piece += sse_event(it.seq, sign_payload(daemon_, kNotificationDomain, it.body));
-        last_ = it.seq;
+      auto items = store_.feed(org_tag_, last_, 64);
+      if (!items) return deliver(std::nullopt);
+      if (!items->empty()) {
+        std::string piece;
+        for (const auto& it : *items) {
+          piece += sse_event(it.seq, notes_.for_org(it.seq, it.body, *org));
+          last_ = it.seq;
+        }
+        return deliver(std::move(piece));
       }
-      return deliver(std::move(piece));
     }
     std::lock_guard lock(mu_);
     waiter_ =
@@ -152,7 +152,7 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
   Store& store_;
   FeedHub& hub_;
   const TrustHolder& trust_;
-  const SigningKey& daemon_;
+  NotificationSigner& notes_;
   KeyId org_;
   std::string org_tag_;  // how the store names this organisation
   std::uint64_t last_;
@@ -168,13 +168,13 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
 }  // namespace
 
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
-                                               const SigningKey& daemon, KeyId org,
+                                               NotificationSigner& notes, KeyId org,
                                                std::string org_tag, std::uint64_t after,
                                                net::any_io_executor ex, Metrics& metrics,
                                                std::chrono::milliseconds heartbeat,
                                                std::uint32_t max_streams) {
   if (!hub.acquire_stream(org, max_streams)) return nullptr;
-  return std::make_shared<FeedSource>(store, hub, trust, daemon, org, std::move(org_tag), after,
+  return std::make_shared<FeedSource>(store, hub, trust, notes, org, std::move(org_tag), after,
                                       std::move(ex), metrics, heartbeat);
 }
 

@@ -134,6 +134,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   const TrustHolder& trust;
   Store& store;
   Metrics& metrics;
+  NotificationSigner& notes;
   net::io_context ioc;
   net::steady_timer timer{ioc};
   ssl::context tls{ssl::context::tls_client};
@@ -148,8 +149,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   // Parsed once; the config loader has already refused a malformed one.
   std::optional<ParsedUrl> proxy;
 
-  Impl(const DeliveryConfig& c, const Keyring& k, const TrustHolder& t, Store& s, Metrics& m)
-      : cfg(c), keys(k), trust(t), store(s), metrics(m) {
+  Impl(const DeliveryConfig& c, const Keyring& k, const TrustHolder& t, Store& s, Metrics& m,
+       NotificationSigner& n)
+      : cfg(c), keys(k), trust(t), store(s), metrics(m), notes(n) {
     if (!cfg.proxy.empty())
       if (auto p = parse_proxy_url_text(cfg.proxy)) proxy = *p;
     tls.set_default_verify_paths();
@@ -242,15 +244,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     if (org) result.generation = org->sub.webhook_generation;
     auto target = org ? parse_webhook_url(org->sub.webhook_url)
                       : Result<ParsedUrl>(make_error(Errc::not_found, ""));
-    // A CAP subscriber gets the body re-encoded; a stored body we cannot
-    // decode is a bug or damage, never something to send as an empty CAP
-    // message: counted, logged, and no longer pushed.
-    std::optional<Notification> cap_source;
+    // The stored body is decoded for the payload's timestamp (and a CAP
+    // subscriber's XML); one we cannot decode is a bug or damage, never
+    // something to send: counted, logged, and no longer pushed.
+    std::optional<Notification> source;
     bool damaged = false;
-    if (org && org->sub.format == NotificationFormat::cap) {
+    if (org) {
       auto n = decode_notification(d.body);
       if (n) {
-        cap_source = std::move(*n);
+        source = std::move(*n);
       } else {
         damaged = true;
         metrics.internal_errors.fetch_add(1);
@@ -262,14 +264,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       // notification stays readable on the feed; stop pushing it.
       result.outcome = WebhookOutcome::failed_for_good;
     } else {
-      std::string body, content_type;
-      if (cap_source) {
-        body = to_cap_xml(*cap_source, key_id_hex(keys.signing().id()));
-        content_type = "application/cap+xml";
-      } else {
-        body = sign_payload(keys.signing(), kNotificationDomain, d.body);
-        content_type = "application/json";
-      }
+      std::string body = webhook_payload(d.seq, d.body, *source, *org, notes, keys.signing().id());
+      const std::string content_type = "application/json";
       const auto ts = unix_now();
       const auto wid = webhook_id(d.seq);
       http::request<http::string_body> req{http::verb::post, target->target, 11};
@@ -375,8 +371,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Dispatcher::Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust,
-                       Store& store, Metrics& metrics)
-    : impl_(std::make_shared<Impl>(config, keys, trust, store, metrics)) {}
+                       Store& store, Metrics& metrics, NotificationSigner& notes)
+    : impl_(std::make_shared<Impl>(config, keys, trust, store, metrics, notes)) {}
 
 Dispatcher::~Dispatcher() {
   stop();

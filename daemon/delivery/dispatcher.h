@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "daemon/config.h"
+#include "daemon/delivery/notification_signer.h"
 #include "daemon/keyring.h"
 #include "daemon/metrics.h"
 #include "daemon/store/store.h"
@@ -18,7 +19,7 @@ namespace cw::daemon {
 class Dispatcher {
  public:
   Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust,
-             Store& store, Metrics& metrics);
+             Store& store, Metrics& metrics, NotificationSigner& notes);
   ~Dispatcher();
 
   void start();

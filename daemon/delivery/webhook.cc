@@ -2,10 +2,38 @@
 
 #include <sodium.h>
 
+#include <boost/json.hpp>
+
+#include "daemon/delivery/cap.h"
+
 namespace cw::daemon {
 
 std::string webhook_id(std::uint64_t seq) {
   return "msg_" + std::to_string(seq);
+}
+
+std::string webhook_payload(std::uint64_t seq, std::string_view stored, const Notification& n,
+                            const OrgEntry& org, NotificationSigner& notes,
+                            const KeyId& daemon_key) {
+  std::string type, data;
+  switch (org.sub.format) {
+    case NotificationFormat::cap:
+      type = "casewire.notification.cap";
+      data = R"({"cap":)" +
+             boost::json::serialize(boost::json::string(to_cap_xml(n, key_id_hex(daemon_key)))) +
+             "}";
+      break;
+    case NotificationFormat::sealed:
+      type = "casewire.notification.sealed";
+      data = notes.for_org(seq, stored, org);
+      break;
+    case NotificationFormat::json:
+      type = "casewire.notification";
+      data = notes.signed_form(seq, stored);
+      break;
+  }
+  // issued_at is a code-only RFC 3339 time (no escaping needed), to the hour.
+  return R"({"type":")" + type + R"(","timestamp":")" + n.issued_at + R"(","data":)" + data + "}";
 }
 
 std::string webhook_signature(std::string_view id, std::int64_t ts, std::string_view body,

@@ -1,5 +1,5 @@
 // Webhooks as Standard Webhooks v1.0.0 defines them, so a receiver can use
-// the spec's published libraries:
+// the spec's published libraries (headers here, body below):
 //   webhook-id:        msg_<notification sequence>  (stable across retries: dedupe on it)
 //   webhook-timestamp: Unix seconds of this attempt
 //   webhook-signature: "v1,<base64 HMAC-SHA256(secret, signed)> v1a,<base64 Ed25519(daemon,
@@ -12,13 +12,26 @@
 #include <cstdint>
 #include <string>
 
+#include "daemon/delivery/notification_signer.h"
 #include "protocol/error.h"
 #include "protocol/keys.h"
+#include "protocol/notification.h"
 #include "protocol/secret.h"
 
 namespace cw::daemon {
 
 std::string webhook_id(std::uint64_t seq);
+
+// The body, in every format the Standard Webhooks payload structure, so the
+// specification's libraries verify and parse it unchanged:
+//   {"type":"<type>","timestamp":"<the notification's issued_at>","data":<data>}
+//   json:   type casewire.notification,        data = the daemon-signed notification (§4)
+//   sealed: type casewire.notification.sealed, data = it, sealed to the organisation (§4b)
+//   cap:    type casewire.notification.cap,    data = {"cap":"<CAP 1.2 XML, as a JSON string>"}
+// `stored` is the notification's stored body, `n` the same decoded.
+std::string webhook_payload(std::uint64_t seq, std::string_view stored, const Notification& n,
+                            const OrgEntry& org, NotificationSigner& notes,
+                            const KeyId& daemon_key);
 std::string webhook_signature(std::string_view id, std::int64_t ts, std::string_view body,
                               const SecretBytes& secret, const SigningKey& daemon);
 

@@ -160,7 +160,7 @@ export function verifyWebhook(headers, body, secret, now = Date.now() / 1000) {
 }
 
 export function openSigned(wrapper, domain, invite) {
-  const w = JSON.parse(wrapper);
+  const w = typeof wrapper === "object" && !Buffer.isBuffer(wrapper) ? wrapper : JSON.parse(wrapper);
   if (w.key_id !== invite.daemonKeyId.toString("hex")) throw new Refused("signed by another key than the invite's daemon");
   const message = Buffer.concat([Buffer.from(domain), Buffer.from([0]), Buffer.from(w.payload)]);
   if (!crypto.verify(null, message, verifyKey(invite.daemonSign), Buffer.from(w.signature, "base64")))
@@ -168,8 +168,19 @@ export function openSigned(wrapper, domain, invite) {
   return JSON.parse(w.payload);
 }
 
+// A webhook body ({"type", "timestamp", "data"}, Standard Webhooks) or a feed
+// item (the signed wrapper). A sealed notification (casewire-keys add-org
+// --sealed) needs X25519 + XSalsa20-Poly1305 (libsodium's sealed box), which
+// Node's crypto lacks: read those with casewire feed or the Python example.
 export function openNotification(body, invite) {
-  const n = openSigned(body, "casewire-notification-v1", invite);
+  let msg = typeof body === "object" && !Buffer.isBuffer(body) ? body : JSON.parse(body);
+  if ("type" in msg && "data" in msg) {
+    if (msg.type === "casewire.notification.sealed")
+      throw new Refused("a sealed notification: this program cannot open it (use casewire feed or casewire_org.py --key)");
+    if (msg.type !== "casewire.notification") throw new Refused(`not a notification this program reads: ${msg.type}`);
+    msg = msg.data;
+  }
+  const n = openSigned(msg, "casewire-notification-v1", invite);
   if (n.v !== 1) throw new Refused("unknown notification version");
   delete n.pad; // fixed-size padding: nothing in it
   return n;

@@ -6,8 +6,11 @@ What an organisation's own tools need, written from docs/PROTOCOL.md alone:
 
   verify_webhook(headers, body, secret)   Standard Webhooks v1 HMAC, with a
                                           5-minute window against replays
-  open_notification(body, invite)         the daemon's Ed25519 signature over
-                                          the notification; returns its fields
+  open_notification(body, invite, box)    a webhook body (Standard Webhooks
+                                          payload) or a feed item: opens a sealed
+                                          one with the organisation's box key,
+                                          checks the daemon's Ed25519 signature
+                                          over the notification; returns its fields
   load_org_key(path, passphrase)          the organisation's key file
                                           (CWSK, Argon2id + XChaCha20-Poly1305)
   ack(invite, key, notification_id)       a signed "we are acting", over TLS
@@ -16,8 +19,11 @@ What an organisation's own tools need, written from docs/PROTOCOL.md alone:
 Run as a program:
 
   casewire_org.py receive --invite invite.json --secret-file hook.secret [--listen 127.0.0.1:8080]
+                          [--key org.key [--passphrase-file F]]
       a webhook receiver: prints each notification that passes both checks as
-      one JSON line, answers 204; anything else gets 401 and prints nothing
+      one JSON line, answers 204; anything else gets 401 and prints nothing.
+      A sealed subscription (casewire-keys add-org --sealed) needs --key: only
+      the organisation's key opens its notifications.
   casewire_org.py ack --invite invite.json --key org.key [--passphrase-file F] ID
       acknowledges notification ID and prints the daemon's signed answer
 
@@ -40,6 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nacl.bindings
 import nacl.exceptions
+import nacl.public
 import nacl.pwhash
 import nacl.signing
 
@@ -82,7 +89,12 @@ class Invite:
 
 
 def load_org_key(path: str, passphrase: bytes = b"") -> nacl.signing.SigningKey:
-    """Opens a CWSK secret key file (docs/PROTOCOL.md section 1)."""
+    """The signing key of a CWSK organisation key file (docs/PROTOCOL.md section 1)."""
+    return load_org_keys(path, passphrase)[0]
+
+
+def load_org_keys(path: str, passphrase: bytes = b""):
+    """Opens a CWSK secret key file: (signing key, box secret key bytes)."""
     with open(path) as f:
         b64 = [l for l in f.read().splitlines() if l and not l.startswith("#")]
     raw = base64.b64decode(b64[0])
@@ -105,7 +117,7 @@ def load_org_key(path: str, passphrase: bytes = b"") -> nacl.signing.SigningKey:
             sealed, raw[:63], nonce, key)
     except nacl.exceptions.CryptoError:
         raise Refused("wrong passphrase, or the key file is damaged")
-    return nacl.signing.SigningKey(payload[:32])
+    return nacl.signing.SigningKey(payload[:32]), bytes(payload[32:64])
 
 
 # -- receiving ----------------------------------------------------------------
@@ -128,9 +140,10 @@ def verify_webhook(headers, body: bytes, secret: str, now: float = None) -> None
         raise Refused("no valid v1 signature")
 
 
-def open_signed(wrapper: bytes, domain: bytes, invite: Invite) -> dict:
-    """A daemon-signed wrapper's payload, once the daemon's signature verified."""
-    w = json.loads(wrapper)
+def open_signed(wrapper, domain: bytes, invite: Invite) -> dict:
+    """A daemon-signed wrapper's payload (bytes, or the wrapper already parsed),
+    once the daemon's signature verified."""
+    w = json.loads(wrapper) if isinstance(wrapper, (bytes, str)) else wrapper
     if w.get("key_id") != invite.daemon_key_id.hex():
         raise Refused("signed by another key than the invite's daemon")
     payload = w["payload"]
@@ -142,8 +155,38 @@ def open_signed(wrapper: bytes, domain: bytes, invite: Invite) -> dict:
     return json.loads(payload)
 
 
-def open_notification(body: bytes, invite: Invite) -> dict:
-    n = open_signed(body, b"casewire-notification-v1", invite)
+SEALED_DOMAIN = b"casewire-sealed-notification-v1\x00"
+
+
+def open_sealed(sealed: dict, box_secret: bytes) -> dict:
+    """{"sealed": "cwnote1 <key id> <base64>"}: the daemon-signed notification
+    inside, opened with the organisation's box key (docs/PROTOCOL.md 4b)."""
+    parts = sealed.get("sealed", "").split(" ")
+    if len(parts) != 3 or parts[0] != "cwnote1":
+        raise Refused("not a sealed notification")
+    try:
+        plain = nacl.public.SealedBox(nacl.public.PrivateKey(box_secret)).decrypt(
+            base64.b64decode(parts[2]))
+    except nacl.exceptions.CryptoError:
+        raise Refused("sealed to another key, or damaged")
+    if not plain.startswith(SEALED_DOMAIN):
+        raise Refused("not a sealed notification")
+    return json.loads(plain[len(SEALED_DOMAIN):])
+
+
+def open_notification(body, invite: Invite, box_secret: bytes = None) -> dict:
+    """A webhook body ({"type", "timestamp", "data"}, Standard Webhooks) or a
+    feed item (the signed wrapper, or a sealed one)."""
+    msg = json.loads(body) if isinstance(body, (bytes, str)) else body
+    if "type" in msg and "data" in msg:
+        if msg["type"] not in ("casewire.notification", "casewire.notification.sealed"):
+            raise Refused(f"not a notification this program reads: {msg['type']}")
+        msg = msg["data"]
+    if "sealed" in msg:
+        if box_secret is None:
+            raise Refused("a sealed notification: give the organisation's key (--key)")
+        msg = open_sealed(msg, box_secret)
+    n = open_signed(msg, b"casewire-notification-v1", invite)
     if n.get("v") != 1:
         raise Refused("unknown notification version")
     n.pop("pad", None)  # fixed-size padding: nothing in it
@@ -246,6 +289,9 @@ def ack(invite: Invite, key: nacl.signing.SigningKey, notification_id: int) -> d
 def receive(args):
     invite = Invite(args.invite)
     host, port = args.listen.rsplit(":", 1)
+    box_secret = None
+    if args.key:
+        box_secret = load_org_keys(args.key, read_passphrase(args))[1]
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -254,7 +300,7 @@ def receive(args):
                 secret = f.read()
             try:
                 verify_webhook(self.headers, body, secret)
-                notification = open_notification(body, invite)
+                notification = open_notification(body, invite, box_secret)
             except (Refused, ValueError, KeyError) as e:
                 print(f"refused: {e}", file=sys.stderr, flush=True)
                 self.send_response(401)
@@ -273,6 +319,13 @@ def receive(args):
     server.serve_forever()
 
 
+def read_passphrase(args) -> bytes:
+    if args.passphrase_file:
+        with open(args.passphrase_file, "rb") as f:
+            return f.read().rstrip(b"\n")
+    return os.environ.pop("CASEWIRE_PASSPHRASE", "").encode()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -280,6 +333,8 @@ def main():
     r.add_argument("--invite", required=True)
     r.add_argument("--secret-file", required=True, help="file holding the whsec_ secret")
     r.add_argument("--listen", default="127.0.0.1:8080")
+    r.add_argument("--key", default="", help="the organisation's key file (sealed subscriptions)")
+    r.add_argument("--passphrase-file", default="")
     a = sub.add_parser("ack", help="say you are acting on a notification's case")
     a.add_argument("--invite", required=True)
     a.add_argument("--key", required=True, help="the organisation's key file")
@@ -290,13 +345,8 @@ def main():
         if args.cmd == "receive":
             receive(args)
         else:
-            passphrase = b""
-            if args.passphrase_file:
-                with open(args.passphrase_file, "rb") as f:
-                    passphrase = f.read().rstrip(b"\n")
-            elif os.environ.get("CASEWIRE_PASSPHRASE"):
-                passphrase = os.environ.pop("CASEWIRE_PASSPHRASE").encode()
-            answer = ack(Invite(args.invite), load_org_key(args.key, passphrase), args.id)
+            answer = ack(Invite(args.invite), load_org_key(args.key, read_passphrase(args)),
+                         args.id)
             print(json.dumps(answer, sort_keys=True))
     except Refused as e:
         print(f"error: {e}", file=sys.stderr)

@@ -11,6 +11,7 @@
 
 #include "protocol/file_io.h"
 #include "protocol/notification.h"
+#include "protocol/sealed_notification.h"
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "protocol/tls_pin.h"
@@ -159,7 +160,12 @@ TEST_F(Delivery, WebhookOutageLosesNothingAndEverySignatureVerifies) {
     const std::string content =
         field(o, "id") + "." + field(o, "timestamp") + "." + field(o, "body");
     EXPECT_TRUE(verify_signature(inst->invite().daemon_sign, as_bytes(content), *raw));
-    auto body = open_payload(field(o, "body"), kNotificationDomain, inst->invite().daemon_sign);
+    // The body is a Standard Webhooks payload; its data the signed notification.
+    auto payload = json::parse(field(o, "body")).as_object();
+    EXPECT_EQ(field(payload, "type"), "casewire.notification");
+    EXPECT_EQ(field(payload, "timestamp").size(), 20u) << "RFC 3339, to the hour";
+    auto body = open_payload(json::serialize(payload.at("data")), kNotificationDomain,
+                             inst->invite().daemon_sign);
     ASSERT_TRUE(body.ok()) << body.error().message;
     EXPECT_EQ(body->size(), kNotificationBodySize);
     ids.insert(field(o, "id"));
@@ -504,14 +510,89 @@ TEST_F(Delivery, CapSubscribersGetValidCap) {
   send(new_case("CN-JL"));
   ASSERT_TRUE(eventually([&] { return !rx.lines().empty(); }));
   auto o = json::parse(rx.lines()[0]).as_object();
-  EXPECT_EQ(field(o, "content_type"), "application/cap+xml");
+  // A Standard Webhooks payload like every format; the CAP XML in data.cap.
+  EXPECT_EQ(field(o, "content_type"), "application/json");
+  auto payload = json::parse(field(o, "body")).as_object();
+  EXPECT_EQ(field(payload, "type"), "casewire.notification.cap");
+  const std::string xml = field(payload.at("data").as_object(), "cap");
+  EXPECT_EQ(xml.rfind("<?xml", 0), 0u) << xml;
   ASSERT_TRUE(
-      write_file_atomic(inst->dir() + "/cap.xml", as_bytes(field(o, "body")), 0644, Overwrite::yes)
-          .ok());
+      write_file_atomic(inst->dir() + "/cap.xml", as_bytes(xml), 0644, Overwrite::yes).ok());
   auto r = run({"/usr/bin/xmllint", "--noout", "--schema",
                 std::string(CASEWIRE_SOURCE_DIR) + "/tests/data/CAP-v1.2.xsd",
                 inst->dir() + "/cap.xml"});
   EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// Claim: a sealed subscription's notifications cross every relay unreadable:
+// the webhook body and the feed carry only a box that the organisation's key
+// opens (then the daemon's signature inside verifies); another
+// organisation's key does not open it. And the daemon signs each
+// notification once, however many organisations and channels carry it.
+TEST_F(Delivery, SealedNotificationsAreUnreadableOnTheWayAndSignedOnce) {
+  make();
+  Receiver sealed_rx(inst->dir(), "sealed-hook", ""), clear_rx(inst->dir(), "clear-hook", "");
+  sealed_rx.start();
+  clear_rx.start();
+  auto sealed = inst->add_org(
+      "sealed",
+      OrgOptions{.webhook_url = sealed_rx.url(), .regions = {"CN-JL"}, .format = "sealed"});
+  auto clear =
+      inst->add_org("clear", OrgOptions{.webhook_url = clear_rx.url(), .regions = {"CN-JL"}});
+  auto other = inst->add_org("other", OrgOptions{.regions = {"CN-JL"}});
+  sealed_rx.set_secret(sealed.webhook_secret);
+  clear_rx.set_secret(clear.webhook_secret);
+  start();
+  send(new_case("CN-JL"));
+  ASSERT_TRUE(eventually([&] { return !sealed_rx.lines().empty() && !clear_rx.lines().empty(); }));
+
+  // What a relay in front of the sealed organisation sees: a box.
+  auto o = json::parse(sealed_rx.lines()[0]).as_object();
+  EXPECT_TRUE(o.at("hmac_ok").as_bool());
+  const std::string raw = field(o, "body");
+  auto payload = json::parse(raw).as_object();
+  EXPECT_EQ(field(payload, "type"), "casewire.notification.sealed");
+  for (const char* clear_text : {"CN-JL", "payload", "signature", "new_case", "immediate"})
+    EXPECT_EQ(field(payload.at("data").as_object(), "sealed").find(clear_text), std::string::npos)
+        << "a relay reads " << clear_text;
+  const std::string data = json::serialize(payload.at("data"));
+  // The organisation's key opens it; the daemon's signature inside verifies.
+  auto inner = open_sealed_notification(data, *sealed.identity);
+  ASSERT_TRUE(inner.ok()) << inner.error().message;
+  auto body = open_payload(*inner, kNotificationDomain, inst->invite().daemon_sign);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  auto n = decode_notification(*body);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->facts.region, "CN-JL");
+  // Another organisation's key does not.
+  EXPECT_FALSE(open_sealed_notification(data, *other.identity).ok());
+  EXPECT_FALSE(open_sealed_notification(data, *clear.identity).ok());
+
+  // The feed: the sealed organisation's client opens and verifies it; the
+  // raw pull answer carries only boxes.
+  auto items = pull(sealed);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(field(items[0], "region"), "CN-JL");
+  EXPECT_TRUE(items[0].at("verified").as_bool());
+  auto c = RawClient::connect(inst->port(), true);
+  ASSERT_TRUE(c);
+  const std::string target = "/v1/notifications?after=0";
+  ASSERT_TRUE(c->send("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+                      sign_request(sealed.identity->sign, inst->invite().daemon_sign.id(), "GET",
+                                   target, "", unix_now()) +
+                      "\r\n\r\n"));
+  auto pulled = c->read_reply();
+  ASSERT_TRUE(pulled && pulled->status == 200);
+  EXPECT_NE(pulled->body.find("cwnote1"), std::string::npos);
+  EXPECT_EQ(pulled->body.find("CN-JL"), std::string::npos) << pulled->body;
+
+  // One signature for the one notification: two webhooks, three feeds.
+  EXPECT_EQ(pull(clear).size(), 1u);
+  EXPECT_EQ(pull(other).size(), 1u);
+  EXPECT_EQ(inst->metric("casewire_notification_signatures_total"), 1u) << inst->metrics();
+  EXPECT_GE(inst->metric("casewire_notifications_sealed_total"), 2u);
+  sealed_rx.stop();
+  clear_rx.stop();
 }
 
 // Claim: a new webhook secret reaches the organisation sealed to its key in

@@ -157,3 +157,64 @@ TEST(OrgExamplesPython, OpensAPassphraseProtectedKeyFileAndRefusesAWrongPassphra
 
 }  // namespace
 }  // namespace cw::test
+
+namespace cw::test {
+namespace {
+
+// A sealed subscription through the Python reference receiver: with the
+// organisation's key it opens and verifies the notification; a receiver
+// without the key (a relay, a proxy) can only refuse it.
+TEST(OrgExamplesPython, OpensASealedNotificationOnlyWithTheOrganisationsKey) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  inst.start();
+  const std::string secret_file = inst.dir() + "/sealed.whsec";
+  auto start_receiver = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> argv{"/usr/bin/python3", example("casewire_org.py"),
+                                  "receive",          "--invite",
+                                  inst.invite_path(), "--secret-file",
+                                  secret_file,        "--listen",
+                                  "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<Process>(argv, inst.dir() + "/" + name);
+    EXPECT_TRUE(p->wait_for_output("listening on", std::chrono::seconds(20))) << p->err();
+    const auto out = p->out();
+    const auto port = std::stoi(out.substr(out.find("listening on ") + 13));
+    return std::make_pair(std::move(p), port);
+  };
+  // The organisation's key exists once add_org made it; the receiver that
+  // holds it starts after.
+  auto [blind, blind_port] = start_receiver("blind", {});
+  Org org = inst.add_org("sealed",
+                         {.webhook_url = "http://127.0.0.1:" + std::to_string(blind_port) + "/hook",
+                          .format = "sealed"});
+  ASSERT_TRUE(
+      write_file_atomic(secret_file, as_bytes(org.webhook_secret), 0600, Overwrite::yes).ok());
+  inst.sighup();
+  ASSERT_TRUE(eventually([&] { return inst.metric("casewire_trust_reloads_total") == 1; }));
+  ASSERT_EQ(
+      post_alert(inst.port(), std::string(as_chars(inst.seal(alice, sample_alert()))))->status,
+      201);
+  // Without the key: refused, nothing printed (the daemon keeps retrying).
+  ASSERT_TRUE(eventually([&] { return blind->err().find("sealed") != std::string::npos; },
+                         std::chrono::seconds(20)))
+      << blind->err();
+  EXPECT_EQ(blind->out().find("new_case"), std::string::npos);
+
+  // With it: the same webhook, opened and verified.
+  auto [keyed, keyed_port] = start_receiver("keyed", {"--key", org.key_path});
+  auto moved = run({bin("casewire-keys"), "set-org", "--dir", inst.keys_dir(), key_id_hex(org.id),
+                    "--webhook", "http://127.0.0.1:" + std::to_string(keyed_port) + "/hook",
+                    "--allow-private-webhook", "--webhook-secret-file", secret_file});
+  ASSERT_EQ(moved.status, 0) << moved.err;
+  inst.sighup();
+  ASSERT_TRUE(eventually([&] { return keyed->out().find("\"new_case\"") != std::string::npos; },
+                         std::chrono::seconds(30)))
+      << keyed->out() << keyed->err();
+  const std::string line = keyed->out().substr(keyed->out().find('{'));
+  EXPECT_NE(line.find("\"CN-JL\""), std::string::npos) << line;
+  for (const char* canary : kAllCanaries) EXPECT_EQ(line.find(canary), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cw::test

@@ -73,6 +73,7 @@ struct World {
     if (!s) std::abort();
     store = std::move(*s);
     ingest = std::make_unique<Ingest>(*keys, *trust, *store, metrics, 1800);
+    notes = std::make_unique<NotificationSigner>(keys->signing(), metrics);
     Limits limits;
     limits.per_ip_per_minute = 0;  // every input comes from 127.0.0.1
     limits.max_connections_per_ip = 0;
@@ -80,9 +81,9 @@ struct World {
     limits.body_timeout_ms = 2000;
     limits.write_timeout_ms = 2000;
     server = std::make_unique<Server>(ioc, limits, metrics);
-    auto api =
-        std::make_shared<ApiHandler>(ApiDeps{limits, metrics, *ingest, *store, hub, *trust, *keys,
-                                             ioc.get_executor(), std::chrono::milliseconds(500)});
+    auto api = std::make_shared<ApiHandler>(ApiDeps{limits, metrics, *ingest, *store, hub, *trust,
+                                                    *keys, *notes, ioc.get_executor(),
+                                                    std::chrono::milliseconds(500)});
     auto ep = server->listen(*parse_host_port("127.0.0.1:0"), api, nullptr);
     if (!ep) std::abort();
     port = ep->port();
