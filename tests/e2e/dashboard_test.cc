@@ -65,7 +65,9 @@ class DashboardTest : public ::testing::Test {
   void SetUp() override {
     alice = inst.add_contact("alice");
     ngo_a = inst.add_org("ngo-a", OrgOptions{.regions = {"CN-JL"}});
-    ngo_b = inst.add_org("ngo-b", OrgOptions{.regions = {"CN-JL"}});
+    // B's subscription is sealed: its dashboard opens every notification
+    // with B's key (docs/PROTOCOL.md §4b).
+    ngo_b = inst.add_org("ngo-b", OrgOptions{.regions = {"CN-JL"}, .format = "sealed"});
     inst.start();
     inst.reinit_homes_on_start = false;
   }
