@@ -10,6 +10,7 @@
 #include "client/messages.h"
 #include "client/org_commands.h"
 #include "client/places.h"
+#include "client/report.h"
 #include "client/rotation.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
@@ -306,6 +307,21 @@ int real_main(int argc, char** argv) {
                         cw::client::tr("with --allow-remote: your proxy's address, e.g. "
                                        "https://dashboard.example.org"));
   dashboard->callback([&] { rc = cw::client::cmd_dashboard(g, dash, std::cout, std::cerr); });
+
+  cw::client::ReportOptions rep;
+  auto* report = app.add_subcommand(
+      "report", cw::client::tr("organisations: monthly counts from your own feed history, fit to "
+                               "publish (no count below the threshold)"));
+  report->add_option("--from", rep.from, cw::client::tr("first month, YYYY-MM"))->required();
+  report->add_option("--to", rep.to, cw::client::tr("last month, YYYY-MM"))->required();
+  report->add_option("--format", rep.format, cw::client::tr("csv | svg"));
+  report->add_option("-o,--out", rep.out,
+                     cw::client::tr("file to write (new; default: standard output)"));
+  report->add_option("--threshold", rep.threshold,
+                     cw::client::tr("smallest count shown (default 5, never below 3)"));
+  report->add_option("--key", rep.key,
+                     cw::client::tr("organisation key file (default: the one set up by init)"));
+  report->callback([&] { rc = cw::client::cmd_report(g, rep, std::cout, std::cerr); });
 
   std::string status_key, status_case;
   auto* status = app.add_subcommand(

@@ -1,6 +1,7 @@
 #include "daemon/config.h"
 
 #include "protocol/url.h"
+#include "stats/report.h"
 
 #include <toml++/toml.h>
 
@@ -59,6 +60,7 @@ const std::vector<Section>& known_sections() {
        {"escalate_after_s", "webhook_timeout_ms", "poll_interval_ms", "max_parallel",
         "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks", "proxy"}},
       {"retention", {"days"}},
+      {"report", {"threshold"}},
   };
   return k;
 }
@@ -153,6 +155,8 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(read_u32(t, "server", "threads", c.threads, 1, 64));
   CW_TRY(read_u32(t, "server", "max_batch", c.max_batch, 1, 10000));
   CW_TRY(read_u32(t, "retention", "days", c.retention_days, 0, 36500));
+  // Never below 3 (stats/report.h): a smaller count can point at a family.
+  CW_TRY(read_u32(t, "report", "threshold", c.report_threshold, stats::kMinK, 1000));
   auto& l = c.limits;
   CW_TRY(read_u32(t, "limits", "max_connections", l.max_connections, 1, 100000));
   CW_TRY(read_u32(t, "limits", "max_connections_per_ip", l.max_connections_per_ip, 0, 100000));

@@ -67,6 +67,8 @@ struct Config {
   // Days after a case's last event until its key is destroyed (its sealed
   // details with it; the anonymised record stays). 0 = keep for ever.
   std::uint32_t retention_days = 90;
+  // [report] threshold: statistics publish no count below it (docs/STATISTICS.md).
+  std::uint32_t report_threshold = 5;
   Limits limits;
   DeliveryConfig delivery;
 };

@@ -9,6 +9,7 @@
 #include "daemon/daemon.h"
 #include "daemon/records/case_records.h"
 #include "daemon/records/commands.h"
+#include "daemon/report_command.h"
 #include "daemon/store/fault_vfs.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
@@ -62,6 +63,19 @@ int real_main(int argc, char** argv) {
       records_chosen = true;
     });
   }
+  // Advocacy statistics (daemon/report_command.h, docs/STATISTICS.md).
+  cw::daemon::ReportCommand report;
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "monthly counts by region and outcome, fit to publish (no count below the threshold)");
+  report_cmd->add_option("--from", report.from, "first month, YYYY-MM")->required();
+  report_cmd->add_option("--to", report.to, "last month, YYYY-MM")->required();
+  report_cmd->add_option("--format", report.format, "csv | svg");
+  report_cmd->add_option("-o,--out", report.out, "file to write (new; default: standard output)");
+  report_cmd->add_option("--threshold", report.threshold,
+                         "smallest count shown (default [report] threshold, 5; never below 3)");
+  report_cmd->fallthrough();
+
   app.set_version_flag(
       "--version", std::string("casewired 0.1.0") +
                        (cw::daemon::fault::compiled_in() ? " (FAULT-INJECTION TEST BUILD)" : ""));
@@ -86,6 +100,7 @@ int real_main(int argc, char** argv) {
   }
   if (records_chosen)
     return cw::daemon::run_records_command(*config, records, std::cout, std::cerr);
+  if (*report_cmd) return cw::daemon::run_report_command(*config, report, std::cout, std::cerr);
   if (check) {
     auto st = cw::daemon::check_config(*config, std::cerr);
     if (!st.ok()) {

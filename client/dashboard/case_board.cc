@@ -110,6 +110,13 @@ std::string CaseBoard::snapshot_json() const {
   return json::serialize(root);
 }
 
+std::vector<stats::CaseSummary> CaseBoard::summaries() const {
+  std::lock_guard lock(mu_);
+  std::vector<stats::CaseSummary> out;
+  for (const auto& [id, c] : cases_) out.push_back({c.state, c.facts, c.first_seen});
+  return out;
+}
+
 std::uint64_t CaseBoard::version() const {
   std::lock_guard lock(mu_);
   return version_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "protocol/notification.h"
+#include "stats/report.h"
 
 namespace cw::client {
 
@@ -35,6 +36,9 @@ class CaseBoard {
   // state, organisations acting, timeline; and counts of new cases by month
   // and region for the chart.
   std::string snapshot_json() const;
+  // Every case as statistics see it (stats/report.h): state, facts, when
+  // this organisation first heard of it.
+  std::vector<stats::CaseSummary> summaries() const;
   std::uint64_t version() const;
 
   void on_change(std::function<void()> f);

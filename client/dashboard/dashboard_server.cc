@@ -6,11 +6,14 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 #include "client/dashboard/access.h"
 #include "client/dashboard/case_board.h"
 #include "client/dashboard/web_assets.h"
+#include "protocol/timefmt.h"
+#include "stats/report.h"
 
 namespace cw::client {
 namespace net = boost::asio;
@@ -56,6 +59,35 @@ http::response<http::string_body> json_error(unsigned version, http::status stat
                                              std::string_view code) {
   return respond(version, status, "application/json",
                  boost::json::serialize(boost::json::object{{"error", code}}));
+}
+
+// ?from=YYYY-MM&to=YYYY-MM, defaulting to the last twelve months.
+std::pair<std::string, std::string> report_range(std::string_view target) {
+  auto param = [&](std::string_view name) -> std::string {
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) return {};
+    std::string_view rest = target.substr(q + 1);
+    while (!rest.empty()) {
+      const auto amp = rest.find('&');
+      const auto kv = rest.substr(0, amp);
+      if (kv.substr(0, name.size() + 1) == std::string(name) + "=")
+        return std::string(kv.substr(name.size() + 1));
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+    return {};
+  };
+  std::string from = param("from"), to = param("to");
+  if (to.empty()) to = format_rfc3339(unix_now()).substr(0, 7);
+  if (from.empty() && to.size() == 7) {
+    int y = std::atoi(to.substr(0, 4).c_str()), m = std::atoi(to.substr(5, 2).c_str()) - 11;
+    if (m < 1) {
+      m += 12;
+      --y;
+    }
+    from = std::to_string(y) + (m < 10 ? "-0" : "-") + std::to_string(m);
+  }
+  return {from, to};
 }
 
 bool is_case_id(std::string_view s) {
@@ -214,6 +246,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const std::string_view path = req.target().substr(0, req.target().find('?'));
     if (req.method() == http::verb::get) {
       if (path == "/api/events") return stream();
+      if (path == "/api/report.svg") {
+        // The publishable chart: the same privacy floor as casewired report.
+        const auto [from, to] = report_range(req.target());
+        auto r = stats::build_report(srv_->board.summaries(), {from, to, 5});
+        if (!r) return send(json_error(v, http::status::bad_request, "bad_request"), false);
+        return send(respond(v, http::status::ok, "image/svg+xml", stats::report_svg(*r)),
+                    req.keep_alive());
+      }
       if (path == "/api/board")
         return send(respond(v, http::status::ok, "application/json", srv_->board.snapshot_json()),
                     req.keep_alive());

@@ -25,6 +25,7 @@
 #include "daemon/store/receipt_facts.h"
 #include "protocol/notification.h"
 #include "protocol/secret.h"
+#include "protocol/timefmt.h"
 
 namespace cw::daemon {
 namespace {
@@ -531,6 +532,19 @@ class SqliteStore final : public Store {
       rec.details.push_back(
           {static_cast<std::uint32_t>(d.i64(0)), Bytes(d.blob(1).begin(), d.blob(1).end())});
     return std::optional<CaseRecord>(std::move(rec));
+  }
+
+  Result<std::vector<stats::CaseSummary>> case_summaries() override {
+    std::lock_guard lock(read_mu_);
+    Stmt c(rdb_, "SELECT state, facts, opened_at FROM cases ORDER BY id");
+    if (!c) return db_error(rdb_, "case summaries");
+    std::vector<stats::CaseSummary> out;
+    while (c.step() == SQLITE_ROW) {
+      auto facts = CaseFacts::from_json(c.text(1));
+      if (!facts) return facts.error();
+      out.push_back({c.text(0), std::move(*facts), format_rfc3339(c.i64(2))});
+    }
+    return out;
   }
 
   Result<std::vector<AuditRow>> audit_rows() override {

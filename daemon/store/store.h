@@ -26,6 +26,7 @@
 #include "protocol/alert.h"
 #include "protocol/error.h"
 #include "protocol/org_answer.h"
+#include "stats/report.h"
 
 namespace cw::daemon {
 
@@ -231,6 +232,9 @@ class Store {
   // The case a pseudonym names, with its sealed details, for the operator.
   virtual Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) = 0;
   virtual Result<std::vector<AuditRow>> audit_rows() = 0;
+  // Every case's anonymised record (state, facts, the hour it was opened):
+  // what statistics are made from (stats/report.h). Nothing sealed.
+  virtual Result<std::vector<stats::CaseSummary>> case_summaries() = 0;
   virtual Result<std::uint64_t> count_audit() = 0;
   // Whether an alert with this tag is recorded (committed). Ingest asks
   // before charging a contact's budget: a repeat is not a new alert.

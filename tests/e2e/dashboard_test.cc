@@ -157,6 +157,12 @@ TEST_F(DashboardTest, ACaseArrivesAnAckReachesTheOtherOrganisationAndNothingRest
 
   // Nothing restricted in anything the page can load.
   expect_no_canary("board", json::serialize(seen));
+  auto chart = http(a.port, "GET", "/api/report.svg", {{"Cookie", ca}});
+  EXPECT_EQ(chart.status, 200);
+  EXPECT_EQ(chart.header("Content-Type"), "image/svg+xml");
+  EXPECT_NE(chart.body.find("0 cases shown"), std::string::npos)
+      << "one case is below the floor: the publishable chart shows none";
+  expect_no_canary("report", chart.body);
   for (const char* path : {"/", "/app.js", "/app.css"})
     expect_no_canary(path, http(a.port, "GET", path, {{"Cookie", ca}}).body);
 

@@ -15,6 +15,7 @@ const WORDS = {
     yes: "Yes, we are acting", no: "Cancel", back: "Back to the list", print: "Print",
     empty: "No cases yet. New cases appear here by themselves.",
     chart: "New cases by month and region", timeline: "Timeline",
+    report: "Publishable chart of the last 12 months (SVG; counts under 5 hidden)",
     verified: "signature verified", live: "live", connecting: "connecting",
     reconnecting: "reconnecting…", offline: "connection to this computer's casewire lost",
     acting_n: (n) => `acting: ${n} organisation${n === 1 ? "" : "s"}`,
@@ -41,6 +42,7 @@ const WORDS = {
     yes: "예, 대응합니다", no: "취소", back: "목록으로", print: "인쇄",
     empty: "아직 사건이 없습니다. 새 사건은 저절로 여기에 나타납니다.",
     chart: "월별·지역별 새 사건", timeline: "경과",
+    report: "공개용 지난 12개월 차트 (SVG; 5 미만은 숨김)",
     verified: "서명 확인됨", live: "실시간", connecting: "연결 중",
     reconnecting: "다시 연결 중…", offline: "이 컴퓨터의 casewire 와 연결이 끊겼습니다",
     acting_n: (n) => `대응: ${n}개 단체`,
@@ -147,6 +149,7 @@ function renderStatic() {
   $("l-urgency").textContent = w("urgency");
   $("l-state").textContent = w("state");
   $("chart-title").textContent = w("chart");
+  $("report-link").textContent = w("report");
   $("timeline-title").textContent = w("timeline");
   $("back").textContent = w("back");
   $("print").textContent = w("print");

@@ -1,0 +1,43 @@
+#include "daemon/report_command.h"
+
+#include <ostream>
+
+#include "daemon/store/sqlite_store.h"
+#include "protocol/file_io.h"
+#include "stats/report.h"
+
+namespace cw::daemon {
+
+int run_report_command(const Config& config, const ReportCommand& cmd, std::ostream& out,
+                       std::ostream& err) {
+  auto fail = [&](const Error& e) {
+    err << "error: " << code_name(e.code) << ": " << e.message << "\n";
+    return 1;
+  };
+  if (cmd.format != "csv" && cmd.format != "svg")
+    return fail(make_error(Errc::bad_request, "--format must be csv or svg"));
+  // No keys: the anonymised records are all a report reads. (A database
+  // from before schema v4 must be migrated by the daemon first.)
+  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, nullptr});
+  if (!store) return fail(store.error());
+  auto cases = (*store)->case_summaries();
+  (*store)->close();
+  if (!cases) return fail(cases.error());
+  stats::ReportOptions o{cmd.from, cmd.to, cmd.threshold.value_or(config.report_threshold)};
+  auto report = stats::build_report(*cases, o);
+  if (!report) return fail(report.error());
+  const std::string text =
+      cmd.format == "svg" ? stats::report_svg(*report) : stats::report_csv(*report);
+  if (cmd.out.empty()) {
+    out << text;
+    return 0;
+  }
+  // Meant to be published: readable by others, but never over an older file.
+  if (auto st = write_file_atomic(cmd.out, as_bytes(text), 0644, Overwrite::no); !st.ok())
+    return fail(st.error());
+  out << "wrote " << cmd.out << " (" << report->total.cases << " cases shown, threshold " << o.k
+      << ")\n";
+  return 0;
+}
+
+}  // namespace cw::daemon
