@@ -22,14 +22,16 @@ build=build-bench
 if [[ ! -f $build/CMakeCache.txt ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASEWIRE_BUILD_TESTS=ON >/dev/null
 fi
-cmake --build "$build" --target ingest_bench casewired >/dev/null
+cmake --build "$build" --target ingest_bench fanout_bench casewired >/dev/null
 ulimit -n 65536 2>/dev/null || true
 bench=$build/bench/ingest_bench
+fanout=$build/bench/fanout_bench
 
 lines=()
 run() {  # scenario seconds [concurrency]
-  local out
-  out=$("$bench" "$@" 2>/dev/null | tail -1) || true
+  local out tool=$bench
+  case $1 in end_to_end | fanout_*) tool=$fanout ;; esac
+  out=$("$tool" "$@" 2>/dev/null | tail -1) || true
   [[ -n $out ]] || out="{\"scenario\":\"$1\",\"error\":\"did not finish\"}"
   lines+=("$out")
   if ((json)); then echo "$out"; fi
@@ -39,6 +41,10 @@ run crypto_floor "$secs"
 for c in 1 16 64; do run keepalive "$secs" "$c"; done
 run new_connection "$secs" 8
 run junk_flood "$secs" 64
+run end_to_end "$secs" 100
+run end_to_end "$secs" 1000
+run fanout_webhook $((quick ? 100 : 1000))
+run fanout_sse $((quick ? 500 : 10000))
 
 if ((!json)); then
   python3 - "${lines[@]}" <<'PY'
@@ -46,7 +52,10 @@ import json, sys
 rows = [json.loads(l) for l in sys.argv[1:]]
 cols = ["scenario", "concurrency", "alerts_per_s", "p50_ms", "p99_ms", "p999_ms",
         "daemon_cpu_us_per_alert", "crypto_floor_us_per_alert", "cpu_ratio", "daemon_peak_rss_kb",
-        "vs_openssl", "junk_per_s", "honest_p99_ms", "honest_failed"]
+        "vs_openssl", "junk_per_s", "honest_p99_ms", "honest_failed",
+        "offered_per_s", "sse_p50_ms", "sse_p99_ms", "webhook_received", "webhook_p50_ms",
+        "webhook_p99_ms", "subscribers", "delivered", "received", "last_delivered_ms", "last_ms",
+        "rss_kb_per_idle_stream", "notification_signatures"]
 used = [c for c in cols if any(c in r for r in rows)]
 def fmt(v):
     return f"{v:.2f}" if isinstance(v, float) else str(v)

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <thread>
+#include <utility>
 
 namespace cw::test {
 
@@ -135,6 +136,14 @@ std::optional<HttpReply> RawClient::read_reply() {
   r.body = pending_.substr(head_end + 4, len);
   pending_.erase(0, head_end + 4 + len);
   return r;
+}
+
+std::optional<std::string> RawClient::read_chunk() {
+  if (!pending_.empty()) return std::exchange(pending_, std::string());
+  char buf[16384];
+  const int n = read_some(buf, sizeof buf);
+  if (n <= 0) return std::nullopt;
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 bool RawClient::closed_within(std::chrono::milliseconds timeout) {

@@ -34,6 +34,9 @@ class RawClient {
   bool send(const std::string& bytes);
   // Reads one HTTP response (head + Content-Length body); nullopt on close/timeout.
   std::optional<HttpReply> read_reply();
+  // Whatever arrives next (after any bytes read_reply() left over): for
+  // streams such as Server-Sent Events. nullopt on close or timeout.
+  std::optional<std::string> read_chunk();
   // True when the peer closes the connection within `timeout`.
   bool closed_within(std::chrono::milliseconds timeout);
 
