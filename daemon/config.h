@@ -39,7 +39,7 @@ struct DeliveryConfig {
                                                   36000000, 50400000, 72000000, 86400000};
   std::uint32_t webhook_timeout_ms = 15000;
   std::uint32_t poll_interval_ms = 1000;
-  std::uint32_t max_parallel = 32;          // organisations served at once
+  std::uint32_t max_parallel = 32;          // webhook deliveries at once (<= 4 per organisation)
   std::uint32_t feed_heartbeat_ms = 15000;  // SSE keep-alive comment when idle
   // Deliver webhooks to loopback, private, link-local and unique-local
   // addresses (a relay on this host, tests). Off: such a target - also a

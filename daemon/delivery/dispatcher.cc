@@ -140,7 +140,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   ssl::context tls{ssl::context::tls_client};
   std::thread thread;
   // io thread only:
-  std::set<std::string> in_flight;
+  // Deliveries running: at most max_parallel in all, at most kPerOrg to one
+  // organisation (a burst to one receiver is not one round trip and one
+  // durable write at a time), never the same row twice.
+  static constexpr std::uint32_t kPerOrg = 4;
+  std::map<std::string, std::uint32_t> in_flight;                  // by organisation tag
+  std::set<std::pair<std::uint64_t, std::string>> rows_in_flight;  // (seq, org)
+  std::size_t running = 0;
   std::map<std::string, std::int64_t> org_pause_until_ms;  // slow down a failing receiver
   std::vector<std::string> disabled_tags;                  // webhooks disabled by a 410
   bool stopping = false;
@@ -179,12 +185,15 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         by_tag.emplace(keys.org_tag(o.key.id()), o.key.id());
       const auto now = now_ms();
       for (auto& d : *due) {
-        if (in_flight.size() >= cfg.max_parallel) break;
-        if (in_flight.count(d.org)) continue;
+        if (running >= cfg.max_parallel) break;
+        if (rows_in_flight.count({d.seq, d.org})) continue;
+        if (auto f = in_flight.find(d.org); f != in_flight.end() && f->second >= kPerOrg) continue;
         if (auto p = org_pause_until_ms.find(d.org);
             p != org_pause_until_ms.end() && p->second > now)
           continue;
-        in_flight.insert(d.org);
+        ++in_flight[d.org];
+        rows_in_flight.insert({d.seq, d.org});
+        ++running;
         auto id = by_tag.find(d.org);
         net::co_spawn(ioc,
                       deliver(std::move(d), snapshot,
@@ -324,14 +333,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         log_event("webhook_failed",
                   {LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
     }
-    store.record_webhook_results({result},
-                                 [weak = weak_from_this(), org_id = d.org](const Result<bool>&) {
-                                   post_weak(weak, [org_id](Impl& s) {
-                                     s.in_flight.erase(org_id);
-                                     s.refresh_failing_gauge();
-                                     if (!s.stopping) s.timer.cancel();  // look for more work now
-                                   });
-                                 });
+    store.record_webhook_results(
+        {result}, [weak = weak_from_this(), org_id = d.org, seq = d.seq](const Result<bool>&) {
+          post_weak(weak, [org_id, seq](Impl& s) {
+            if (--s.in_flight[org_id] == 0) s.in_flight.erase(org_id);
+            s.rows_in_flight.erase({seq, org_id});
+            --s.running;
+            s.refresh_failing_gauge();
+            if (!s.stopping) s.timer.cancel();  // look for more work now
+          });
+        });
   }
 
   void revive() {
