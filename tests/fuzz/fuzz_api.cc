@@ -45,6 +45,7 @@ struct World {
   FeedHub hub;
   net::io_context ioc;
   std::unique_ptr<Ingest> ingest;
+  std::unique_ptr<NotificationSigner> notes;
   std::unique_ptr<Server> server;
   std::uint16_t port = 0;
   std::thread io;
