@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "cwnote1";
 constexpr std::string_view kDomain{"casewire-sealed-notification-v1\0", 32};
-constexpr std::size_t kMaxSigned = 8 * 1024;  // a signed notification is ~1.5 KB
+constexpr std::size_t kMaxSigned = std::size_t{8} * 1024;  // a signed notification is ~1.5 KB
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -213,7 +214,7 @@ std::string report_svg(const Report& r) {
     o << R"(<line x1=")" << kLeft << R"(" x2=")" << kLeft + plot_w << R"(" y1=")" << y
       << R"(" y2=")" << y << R"(" stroke="#ddd"/>)"
       << R"(<text x=")" << kLeft - 6 << R"(" y=")" << y + 4 << R"(" text-anchor="end" fill="#444">)"
-      << static_cast<int>(v + 0.5) << "</text>\n";
+      << std::lround(v) << "</text>\n";
   }
   const double slot = static_cast<double>(plot_w) / std::max<std::size_t>(r.months.size(), 1);
   const double bw = std::min(48.0, slot * 0.7);

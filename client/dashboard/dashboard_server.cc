@@ -211,7 +211,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void read() {
     parser_.emplace();
     parser_->header_limit(8 * 1024);
-    parser_->body_limit(4 * 1024);
+    parser_->body_limit(std::uint64_t{4} * 1024);
     stream_.expires_after(kReadDeadline);
     http::async_read(stream_, buf_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -221,7 +221,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
  private:
-  void handle(http::request<http::string_body> req) {
+  void handle(const http::request<http::string_body>& req) {
     const unsigned v = req.version();
     const auto verdict =
         srv_->access.check(req.method_string(), req.target(), req[http::field::host],
