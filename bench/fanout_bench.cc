@@ -9,6 +9,9 @@
 //                                              its HMAC verified
 //   fanout_bench fanout_sse     SUBSCRIBERS    one alert; until the last of SUBSCRIBERS TLS feed
 //                                              streams has it; the daemon's RSS per idle stream
+//   fanout_bench reference_broker SUBSCRIBERS MESSAGES
+//                                              Mosquitto (QoS 0, 500-byte messages) and casewire
+//                                              (alerts to feed streams), same fan-out: delivered/s
 //
 // Prints one JSON object. Open loop: each alert has a scheduled time and its
 // latency is measured from that time, so a stall delays the clock of every
@@ -37,13 +40,23 @@
 #include "protocol/webhook_secret.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/temp_dir.h"
+
+#if CASEWIRE_HAVE_MOSQUITTO
+#include <mosquitto.h>
+#endif
 
 using namespace cw;
 using namespace cw::test;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+double seconds_since_start(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -459,6 +472,188 @@ int fanout_sse(std::size_t subscribers) {
   return got == streams.size() ? 0 : 1;
 }
 
+// ---- reference_broker: Mosquitto beside casewire, same fan-out ----------
+
+struct FanoutRate {
+  double delivered_per_s = 0, p50_ms = 0, p99_ms = 0;
+  std::size_t delivered = 0;
+};
+
+#if CASEWIRE_HAVE_MOSQUITTO
+// Mosquitto (Debian's broker) on loopback: one publisher, `subscribers`
+// clients on one topic, `messages` messages of 500 bytes at QoS 0 (its
+// fastest: no acknowledgement, nothing stored). Each payload carries its send
+// time; latency is receive minus send.
+FanoutRate mosquitto_fanout(std::size_t subscribers, std::size_t messages) {
+  FanoutRate out;
+  TempDir dir;
+  const std::uint16_t port = static_cast<std::uint16_t>(20000 + (::getpid() % 20000));
+  const std::string conf = dir.path() + "/mosquitto.conf";
+  {
+    std::ofstream f(conf);
+    f << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+      << "max_queued_messages 100000\n";
+  }
+  Process broker({"/usr/sbin/mosquitto", "-c", conf}, dir.path() + "/mosquitto");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  mosquitto_lib_init();
+  struct Sub {
+    mosquitto* m = nullptr;
+    std::mutex mu;
+    std::vector<double> lat;
+  };
+  std::vector<std::unique_ptr<Sub>> subs;
+  for (std::size_t i = 0; i < subscribers; ++i) {
+    auto s = std::make_unique<Sub>();
+    s->m = mosquitto_new(nullptr, true, s.get());
+    mosquitto_connect_callback_set(s->m, [](mosquitto* m, void*, int) {
+      mosquitto_subscribe(m, nullptr, "casewire/bench", 0);
+    });
+    mosquitto_message_callback_set(s->m, [](mosquitto*, void* ud, const mosquitto_message* msg) {
+      const auto now = Clock::now().time_since_epoch().count();
+      std::int64_t sent = 0;
+      if (msg->payloadlen >= 8) std::memcpy(&sent, msg->payload, 8);
+      auto* sub = static_cast<Sub*>(ud);
+      std::lock_guard lock(sub->mu);
+      sub->lat.push_back(static_cast<double>(now - sent) / 1e6);
+    });
+    if (mosquitto_connect(s->m, "127.0.0.1", port, 60) != MOSQ_ERR_SUCCESS) continue;
+    mosquitto_loop_start(s->m);
+    subs.push_back(std::move(s));
+  }
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(500 + subscribers));  // subscriptions settle
+  mosquitto* pub = mosquitto_new(nullptr, true, nullptr);
+  mosquitto_connect(pub, "127.0.0.1", port, 60);
+  mosquitto_loop_start(pub);
+  std::string payload(500, 'x');
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < messages; ++i) {
+    const std::int64_t now = Clock::now().time_since_epoch().count();
+    std::memcpy(payload.data(), &now, 8);
+    mosquitto_publish(pub, nullptr, "casewire/bench", static_cast<int>(payload.size()),
+                      payload.data(), 0, false);
+  }
+  const std::size_t want = subscribers * messages;
+  auto total = [&] {
+    std::size_t n = 0;
+    for (auto& s : subs) {
+      std::lock_guard lock(s->mu);
+      n += s->lat.size();
+    }
+    return n;
+  };
+  while (total() < want && seconds_since_start(start) < 30)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const double elapsed = seconds_since_start(start);
+  std::vector<double> all;
+  for (auto& s : subs) {
+    std::lock_guard lock(s->mu);
+    all.insert(all.end(), s->lat.begin(), s->lat.end());
+  }
+  for (auto& s : subs) {
+    mosquitto_disconnect(s->m);
+    mosquitto_loop_stop(s->m, true);
+    mosquitto_destroy(s->m);
+  }
+  mosquitto_disconnect(pub);
+  mosquitto_loop_stop(pub, true);
+  mosquitto_destroy(pub);
+  mosquitto_lib_cleanup();
+  broker.signal(SIGTERM);
+  out.delivered = all.size();
+  out.delivered_per_s = static_cast<double>(all.size()) / elapsed;
+  out.p50_ms = pct(all, 0.5);
+  out.p99_ms = pct(all, 0.99);
+  return out;
+}
+#endif
+
+// casewire: `subscribers` TLS feed streams, `messages` alerts sent one after
+// another on one connection (so the k-th event on a stream is the k-th
+// alert); each is recorded, anonymised, signed once and streamed to all.
+FanoutRate casewire_fanout(std::size_t subscribers, std::size_t messages) {
+  FanoutRate out;
+  Instance inst(
+      "per_ip_per_minute = 0\nmax_connections = 30000\nmax_connections_per_ip = 0\n"
+      "max_feeds_per_org = 10000\n",
+      "[server]\nthreads = 2\n[delivery]\nfeed_heartbeat_ms = 10000\n");
+  auto contact = inst.add_contact("bench", 100000000);
+  auto org = inst.add_org("ngo", OrgOptions{});
+  inst.start();
+  std::vector<std::string> pool;
+  for (std::size_t i = 0; i < messages; ++i)
+    pool.emplace_back(as_chars(inst.seal(contact, sample_alert())));
+  struct Sub {
+    std::unique_ptr<RawClient> conn;
+    std::vector<Clock::time_point> at;
+    std::atomic<bool> open{false};
+  };
+  std::vector<std::unique_ptr<Sub>> subs;
+  for (std::size_t i = 0; i < subscribers; ++i) {
+    auto s = std::make_unique<Sub>();
+    s->conn = open_feed(inst, org);
+    if (s->conn) subs.push_back(std::move(s));
+  }
+  std::vector<std::thread> readers;
+  for (auto& sp : subs)
+    readers.emplace_back([s = sp.get(), messages] {
+      while (s->at.size() < messages) {
+        auto piece = s->conn->read_chunk();
+        if (!piece) break;
+        if (piece->find("casewire feed") != std::string::npos) s->open = true;
+        const auto now = Clock::now();
+        for (std::size_t k = ids_in(*piece).size(); k > 0; --k) s->at.push_back(now);
+      }
+    });
+  for (auto& s : subs)
+    while (!s->open) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::vector<Clock::time_point> sent;
+  auto conn = RawClient::connect(inst.port(), true, std::chrono::seconds(10));
+  const auto start = Clock::now();
+  for (const auto& wire : pool) {
+    sent.push_back(Clock::now());
+    if (!conn->send(http_request("POST", "/v1/alerts", wire)) || !conn->read_reply()) break;
+  }
+  for (auto& t : readers) t.join();
+  std::vector<double> all;
+  Clock::time_point last = start;
+  for (auto& s : subs)
+    for (std::size_t k = 0; k < s->at.size() && k < sent.size(); ++k) {
+      all.push_back(ms_between(sent[k], s->at[k]));
+      last = std::max(last, s->at[k]);
+    }
+  inst.stop();
+  out.delivered = all.size();
+  out.delivered_per_s =
+      static_cast<double>(all.size()) / std::chrono::duration<double>(last - start).count();
+  out.p50_ms = pct(all, 0.5);
+  out.p99_ms = pct(all, 0.99);
+  return out;
+}
+
+int reference_broker(std::size_t subscribers, std::size_t messages) {
+#if CASEWIRE_HAVE_MOSQUITTO
+  const auto m = mosquitto_fanout(subscribers, messages);
+  const auto c = casewire_fanout(subscribers, messages);
+  std::cout << "{\"scenario\":\"reference_broker\",\"subscribers\":" << subscribers
+            << ",\"messages\":" << messages
+            << ",\"mosquitto_delivered_per_s\":" << static_cast<long>(m.delivered_per_s)
+            << ",\"mosquitto_p99_ms\":" << m.p99_ms
+            << ",\"casewire_delivered_per_s\":" << static_cast<long>(c.delivered_per_s)
+            << ",\"casewire_p99_ms\":" << c.p99_ms << ",\"vs_mosquitto\":"
+            << (m.delivered_per_s > 0 ? c.delivered_per_s / m.delivered_per_s : 0)
+            << ",\"mosquitto_delivered\":" << m.delivered
+            << ",\"casewire_delivered\":" << c.delivered << "}" << std::endl;
+  return c.delivered == subscribers * messages ? 0 : 1;
+#else
+  (void)subscribers;
+  (void)messages;
+  std::cerr << "built without libmosquitto (apt-get install libmosquitto-dev, then rebuild)\n";
+  return 1;
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -472,6 +667,8 @@ int main(int argc, char** argv) {
     return end_to_end(std::stod(argv[2]), std::stod(argv[3]));
   if (scenario == "fanout_webhook") return fanout_webhook(std::stoul(argv[2]));
   if (scenario == "fanout_sse") return fanout_sse(std::stoul(argv[2]));
+  if (scenario == "reference_broker" && argc > 3)
+    return reference_broker(std::stoul(argv[2]), std::stoul(argv[3]));
   std::cerr << "unknown scenario " << scenario << "\n";
   return 1;
 }

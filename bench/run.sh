@@ -30,7 +30,7 @@ fanout=$build/bench/fanout_bench
 lines=()
 run() {  # scenario seconds [concurrency]
   local out tool=$bench
-  case $1 in end_to_end | fanout_*) tool=$fanout ;; esac
+  case $1 in end_to_end | fanout_* | reference_broker) tool=$fanout ;; esac
   out=$("$tool" "$@" 2>/dev/null | tail -1) || true
   [[ -n $out ]] || out="{\"scenario\":\"$1\",\"error\":\"did not finish\"}"
   lines+=("$out")
@@ -45,6 +45,10 @@ run end_to_end "$secs" 100
 run end_to_end "$secs" 1000
 run fanout_webhook $((quick ? 100 : 1000))
 run fanout_sse $((quick ? 500 : 10000))
+for pair in 1:2000 100:500 1000:100; do
+  subs=${pair%%:*} msgs=${pair##*:}
+  run reference_broker "$subs" $((quick ? msgs / 10 : msgs))
+done
 
 if ((!json)); then
   python3 - "${lines[@]}" <<'PY'
@@ -55,7 +59,9 @@ cols = ["scenario", "concurrency", "alerts_per_s", "p50_ms", "p99_ms", "p999_ms"
         "vs_openssl", "junk_per_s", "honest_p99_ms", "honest_failed",
         "offered_per_s", "sse_p50_ms", "sse_p99_ms", "webhook_received", "webhook_p50_ms",
         "webhook_p99_ms", "subscribers", "delivered", "received", "last_delivered_ms", "last_ms",
-        "rss_kb_per_idle_stream", "notification_signatures"]
+        "rss_kb_per_idle_stream", "notification_signatures", "messages",
+        "mosquitto_delivered_per_s", "mosquitto_p99_ms", "casewire_delivered_per_s",
+        "casewire_p99_ms", "vs_mosquitto"]
 used = [c for c in cols if any(c in r for r in rows)]
 def fmt(v):
     return f"{v:.2f}" if isinstance(v, float) else str(v)

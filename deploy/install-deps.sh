@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev clang-format
   systemd tor prometheus adduser nodejs python3-pexpect faketime
   chromium fonts-nanum
+  mosquitto libmosquitto-dev
 )
 
 missing=()
