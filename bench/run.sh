@@ -45,7 +45,9 @@ run end_to_end "$secs" 100
 run end_to_end "$secs" 1000
 run fanout_webhook $((quick ? 100 : 1000))
 run fanout_sse $((quick ? 500 : 10000))
-for pair in 1:2000 100:500 1000:100; do
+# 300, not 1,000: libmosquitto's client loop uses select(), which cannot watch a descriptor
+# above 1,023, and each client holds three (bench/RESULTS.md).
+for pair in 1:2000 100:500 300:100; do
   subs=${pair%%:*} msgs=${pair##*:}
   run reference_broker "$subs" $((quick ? msgs / 10 : msgs))
 done
