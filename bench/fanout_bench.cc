@@ -36,6 +36,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/process_stats.h"
 #include "protocol/signed_request.h"
 #include "protocol/webhook_secret.h"
 #include "tests/support/fixtures.h"
@@ -68,24 +69,28 @@ double pct(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+using cw::bench::cpu_us;
+
 long rss_kb(pid_t pid, const char* field = "VmRSS:") {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
-  return 0;
+  return cw::bench::status_kb(pid, field);
 }
 
-double cpu_us(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(f, line);
-  std::istringstream rest(line.substr(line.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i)
-    if (i == 14 || i == 15) ticks += std::stod(field);
-  return ticks * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
+// A daemon for fan-out: no per-address or connection limits in the way,
+// 10,000 feed streams allowed to one organisation.
+struct FanoutInstance {
+  FanoutInstance()
+      : inst(
+            "per_ip_per_minute = 0\nmax_connections = 30000\nmax_connections_per_ip = 0\n"
+            "max_feeds_per_org = 10000\n",
+            "[server]\nthreads = 2\n[delivery]\nfeed_heartbeat_ms = 10000\n"),
+        contact(inst.add_contact("bench", 100000000)),
+        org(inst.add_org("ngo", OrgOptions{})) {
+    inst.start();
+  }
+  Instance inst;
+  Contact contact;
+  Org org;
+};
 
 // A plain-HTTP webhook receiver on loopback: checks each delivery's
 // Standard Webhooks v1 HMAC with the secret of its path, answers 204, and
@@ -383,13 +388,10 @@ struct Stream {
 };
 
 int fanout_sse(std::size_t subscribers) {
-  Instance inst(
-      "per_ip_per_minute = 0\nmax_connections = 30000\nmax_connections_per_ip = 0\n"
-      "max_feeds_per_org = 10000\n",
-      "[server]\nthreads = 2\n[delivery]\nfeed_heartbeat_ms = 10000\n");
-  auto contact = inst.add_contact("bench", 100000000);
-  auto org = inst.add_org("ngo", OrgOptions{});
-  inst.start();
+  FanoutInstance f;
+  auto& inst = f.inst;
+  const auto& contact = f.contact;
+  const auto& org = f.org;
   const std::string wire(as_chars(inst.seal(contact, sample_alert())));
   const long rss0 = rss_kb(inst.pid());
   std::vector<std::unique_ptr<Stream>> streams;
@@ -574,13 +576,10 @@ FanoutRate mosquitto_fanout(std::size_t subscribers, std::size_t messages) {
 // alert); each is recorded, anonymised, signed once and streamed to all.
 FanoutRate casewire_fanout(std::size_t subscribers, std::size_t messages) {
   FanoutRate out;
-  Instance inst(
-      "per_ip_per_minute = 0\nmax_connections = 30000\nmax_connections_per_ip = 0\n"
-      "max_feeds_per_org = 10000\n",
-      "[server]\nthreads = 2\n[delivery]\nfeed_heartbeat_ms = 10000\n");
-  auto contact = inst.add_contact("bench", 100000000);
-  auto org = inst.add_org("ngo", OrgOptions{});
-  inst.start();
+  FanoutInstance f;
+  auto& inst = f.inst;
+  const auto& contact = f.contact;
+  const auto& org = f.org;
   std::vector<std::string> pool;
   for (std::size_t i = 0; i < messages; ++i)
     pool.emplace_back(as_chars(inst.seal(contact, sample_alert())));

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/process_stats.h"
 #include "protocol/envelope.h"
 #include "protocol/receipt.h"
 #include "protocol/signed_payload.h"
@@ -39,24 +40,10 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// utime + stime of a process, in microseconds.
-double cpu_us(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(f, line);
-  std::istringstream rest(line.substr(line.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i)
-    if (i == 14 || i == 15) ticks += std::stod(field);
-  return ticks * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
+using cw::bench::cpu_us;
 
 long peak_rss_kb(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
+  return cw::bench::status_kb(pid, "VmHWM:");
 }
 
 // open + verify, the receipt's signature, one notification's signature.
