@@ -77,15 +77,26 @@ std::string xml_text(const std::string& s) {
   return o;
 }
 
-void add(Total& t, const Cell& c) {
+// The floor holds for every number, not only the count of cases: "1 child"
+// in a cell of 7 cases points at a family as surely as 1 case would.
+bool below_floor(std::uint32_t n, std::uint32_t k) {
+  return n > 0 && n < k;
+}
+
+// A total counts a value only where the cell shows it.
+void add(Total& t, const Cell& c, std::uint32_t k) {
   if (c.hidden) {
     t.complete = false;  // counted nowhere: a total never includes a hidden cell
     return;
   }
   t.cases += c.cases;
-  t.people += c.people;
-  t.children += c.children;
-  t.elderly += c.elderly;
+  for (auto [value, sum] : {std::pair{c.people, &t.people}, std::pair{c.children, &t.children},
+                            std::pair{c.elderly, &t.elderly}}) {
+    if (below_floor(value, k))
+      t.complete = false;
+    else
+      *sum += value;
+  }
 }
 
 }  // namespace
@@ -136,8 +147,8 @@ Result<Report> build_report(std::span<const CaseSummary> cases, const ReportOpti
   for (const auto& m : r.months) by_month[m].month = m;
   for (auto& [key, cell] : cells) {
     cell.hidden = cell.cases < options.k;
-    add(by_month[cell.month], cell);
-    add(r.total, cell);
+    add(by_month[cell.month], cell, options.k);
+    add(r.total, cell, options.k);
     r.cells.push_back(cell);
   }
   for (const auto& m : r.months) r.month_totals.push_back(by_month[m]);
@@ -146,13 +157,17 @@ Result<Report> build_report(std::span<const CaseSummary> cases, const ReportOpti
 
 std::string report_csv(const Report& r) {
   const std::string hidden = "<" + std::to_string(r.options.k);
-  auto num = [&](bool hide, std::uint32_t n) { return hide ? hidden : std::to_string(n); };
+  auto num = [&](bool hide, std::uint32_t n) {
+    return hide || below_floor(n, r.options.k) ? hidden : std::to_string(n);
+  };
   std::ostringstream o;
   o << "# casewire report " << r.options.from << " to " << r.options.to
     << ": cases by month of arrest, region and outcome, from anonymised records\n"
     << "# people, children and elderly are at least these (records keep them in buckets)\n"
     << "# a cell with fewer than " << r.options.k << " cases shows " << hidden
-    << "; totals count only the cells shown (complete=no: some are hidden) - docs/STATISTICS.md\n"
+    << " throughout, and any other number from 1 to " << r.options.k - 1 << " shows " << hidden
+    << "; totals count only the numbers shown (complete=no: some are hidden) - "
+       "docs/STATISTICS.md\n"
     << "month,region,region_name,outcome,cases,people_at_least,children_at_least,elderly_at_least,"
        "complete\n";
   auto total_row = [&](const Total& t, const std::string& month) {

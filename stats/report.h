@@ -44,6 +44,8 @@ struct Cell {
   // cell can say "at least", never more exactly than the records allow.
   std::uint32_t cases = 0, people = 0, children = 0, elderly = 0;
   bool hidden = false;  // cases < k: published as "<k", counted in no total
+  // (people, children or elderly from 1 to k-1 in a shown cell are hidden
+  // alone, the same way, and left out of the totals too)
 };
 
 struct Total {

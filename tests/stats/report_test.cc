@@ -67,6 +67,22 @@ TEST(Report, SmallCellsAreHiddenAndNoTotalCountsThem) {
   EXPECT_EQ(csv.find(",9,"), std::string::npos) << "no total includes the hidden cell";
 }
 
+TEST(Report, ASmallNumberInsideAShownCellIsHiddenToo) {
+  // Six cases, one of them with two children: "2 children" would point at
+  // that family. Hidden, and left out of the totals.
+  std::vector<CaseSummary> cases = n_cases(5, "2026-07", "CN-JL", "returned");
+  for (auto& c : cases) c.facts.children = "0";
+  cases.push_back(a_case("2026-07", "CN-JL", "returned", "2-4", "2-4"));
+  auto r = build_report(cases, {"2026-07", "2026-07", 5});
+  ASSERT_TRUE(r.ok());
+  const std::string csv = report_csv(*r);
+  EXPECT_NE(csv.find("2026-07,CN-JL,Jilin,returned,6,12,<5,0,yes"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("2026-07,all,all,all,6,12,0,0,no"), std::string::npos)
+      << "the total children leave the hidden 2 out: " << csv;
+  EXPECT_EQ(r->total.children, 0u);
+  EXPECT_FALSE(r->total.complete);
+}
+
 TEST(Report, SubtractingReportsOfDifferentRangesRevealsNoHiddenCell) {
   // An attacker asks for June-July and June alone, hoping July's hidden cell
   // falls out of (total A - total B).
