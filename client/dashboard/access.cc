@@ -46,8 +46,13 @@ std::string DashboardAccess::token() const {
   return std::string(reinterpret_cast<const char*>(token_.data()), token_.size());
 }
 
+bool DashboardAccess::secure_cookie() const {
+  return !origins_.empty() && origins_.front().rfind("https://", 0) == 0;
+}
+
 std::string DashboardAccess::cookie() const {
-  return cookie_name_ + "=" + token() + "; Path=/; HttpOnly; SameSite=Strict";
+  return cookie_name_ + "=" + token() + "; Path=/; HttpOnly; SameSite=Strict" +
+         (secure_cookie() ? "; Secure" : "");
 }
 
 bool DashboardAccess::token_matches(std::string_view candidate) const {

@@ -30,6 +30,9 @@ class DashboardAccess {
   // per port, and two dashboards on one machine must not overwrite each
   // other's.
   void set_origins(std::vector<std::string> origins, std::uint16_t port);
+  // Served through the organisation's TLS proxy (an https origin): the
+  // cookie is marked Secure, so a browser never sends it over plain HTTP.
+  bool secure_cookie() const;
 
   // The token, for the URL printed once at start.
   std::string token() const;

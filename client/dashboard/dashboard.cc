@@ -113,14 +113,31 @@ int cmd_dashboard(const Globals& g, const DashboardOptions& o, std::ostream& out
   boost::asio::io_context ioc;
   CaseBoard board;
   DashboardAccess access;
+  // One thread per acknowledgement (the transport blocks); finished ones
+  // are joined before the next starts, so a long day of clicks does not
+  // pile up threads.
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished = std::make_shared<std::atomic<bool>>(false);
+  };
   std::mutex workers_mu;
-  std::vector<std::thread> workers;
+  std::vector<Worker> workers;
   // Acknowledge: the newest notification of the case, signed by the
   // organisation key this process holds; the daemon's signed answer gives
   // the number of organisations now acting.
   auto ack = [&](const std::string& case_id, std::function<void(unsigned, std::string)> done) {
     std::lock_guard lock(workers_mu);
-    workers.emplace_back([&, case_id, done = std::move(done)] {
+    std::erase_if(workers, [](Worker& w) {
+      if (!*w.finished) return false;
+      w.thread.join();
+      return true;
+    });
+    Worker& w = workers.emplace_back();
+    w.thread = std::thread([&, case_id, finished = w.finished, done = std::move(done)] {
+      struct Mark {
+        std::shared_ptr<std::atomic<bool>> f;
+        ~Mark() { *f = true; }
+      } mark{finished};
       namespace json = boost::json;
       const auto nid = board.latest_notification(case_id);
       if (!nid) return done(404, json::serialize(json::object{{"error", "unknown_case"}}));
@@ -179,7 +196,7 @@ int cmd_dashboard(const Globals& g, const DashboardOptions& o, std::ostream& out
   stop = true;
   {
     std::lock_guard lock(workers_mu);
-    for (auto& w : workers) w.join();
+    for (auto& w : workers) w.thread.join();
   }
   // The feed thread may sit in a read until the daemon's next heartbeat;
   // wait a little, then leave without it rather than hang on Ctrl-C.

@@ -73,6 +73,17 @@ TEST_F(Access, AForeignOriginIsRefusedAndAChangeMustNameOurs) {
   EXPECT_EQ(access.check("POST", "/api/ack", host, origin, ""), V::refuse_token);
 }
 
+TEST(AccessRemote, BehindATlsProxyTheCookieIsSecureAndOnlyTheProxysNameIsAccepted) {
+  DashboardAccess a;
+  a.set_origins({"https://dash.example.org"}, 8080);
+  EXPECT_NE(a.cookie().find("; Secure"), std::string::npos);
+  EXPECT_EQ(a.check("GET", "/?token=" + a.token(), "dash.example.org", "", ""), V::grant);
+  EXPECT_EQ(a.check("GET", "/?token=" + a.token(), "127.0.0.1:8080", "", ""), V::refuse_host);
+  DashboardAccess local;
+  local.set_origins({"http://127.0.0.1:8080"}, 8080);
+  EXPECT_EQ(local.cookie().find("Secure"), std::string::npos) << "plain loopback HTTP";
+}
+
 TEST(AccessUnset, BeforeTheOriginsAreKnownEverythingIsRefused) {
   DashboardAccess a;
   EXPECT_EQ(a.check("GET", "/?token=" + a.token(), "127.0.0.1:1", "", ""), V::refuse_host);
