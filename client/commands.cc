@@ -53,12 +53,23 @@ std::string in_words(const Error& e) {
   return plain_error(e.code) + " (" + e.message + ")";
 }
 
+// The receipt as JSON, with the case log's head it came with (when it has
+// one): `--json` output of send, deliver, outbox flush and receipts.
+std::string receipt_json(const Receipt& r, const std::optional<LogEvidence>& log) {
+  std::string s = receipt_to_json(r);
+  if (log) {
+    s.pop_back();
+    s += ",\"tree_head\":" + tree_head_to_json(log->head) + "}";
+  }
+  return s;
+}
+
 // Reports one delivery attempt and returns the exit status it stands for.
 int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::ostream& err) {
   switch (d.outcome) {
     case Outcome::receipted:
       if (g.json)
-        out << receipt_to_json(d.receipt) << "\n";
+        out << receipt_json(d.receipt, d.log) << "\n";
       else
         out << receipt_text(d.receipt, d.repeat);
       break;
@@ -110,7 +121,7 @@ DeliveryResult settle(const Globals& g, ClientContext& ctx, Outbox& outbox, Rece
   if (d.outcome == Outcome::receipted) {
     // The receipt is stored before the envelope is removed: a crash between
     // the two leaves a resend, never a forgotten alert.
-    (void)receipts.put({d.receipt, case_ref, meta.kind});
+    (void)receipts.put({d.receipt, case_ref, meta.kind, d.log});
     (void)outbox.remove(meta.id);
   } else if (d.outcome == Outcome::rejected) {
     // Never deleted on a refusal: the contact decides (outbox drop).
@@ -368,7 +379,7 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
       if (d.outcome == Outcome::receipted) {
         ++delivered;
         if (g.json)
-          out << receipt_to_json(d.receipt) << "\n";
+          out << receipt_json(d.receipt, d.log) << "\n";
         else
           out << trf("delivered {1} (sequence {2})",
                      {to_hex(e.id), std::to_string(d.receipt.sequence)})
@@ -446,8 +457,10 @@ int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
     if (g.json) {
       out << R"({"alert_id":")" << to_hex(r.receipt.alert_id) << R"(","case":")"
           << to_hex(r.case_ref) << R"(","kind":")" << r.kind << R"(","sequence":)"
-          << r.receipt.sequence << R"(,"received_at":)" << r.receipt.received_at
-          << R"(,"verified":)" << (ok ? "true" : "false") << "}\n";
+          << r.receipt.sequence << R"(,"received_at":)" << r.receipt.received_at;
+      if (r.receipt.log) out << R"(,"log_index":)" << r.receipt.log->index;
+      if (r.log) out << R"(,"tree_head":)" << tree_head_to_json(r.log->head);
+      out << R"(,"verified":)" << (ok ? "true" : "false") << "}\n";
     } else {
       out << to_hex(r.receipt.alert_id) << "  " << trf("case {1}", {to_hex(r.case_ref)}) << "  "
           << kind_in_words(r.kind) << "  " << format_rfc3339(r.receipt.received_at) << "  "

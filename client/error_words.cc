@@ -43,6 +43,7 @@ std::string plain_error(Errc code) {
     case Errc::bad_receipt:
     case Errc::bad_signature:
     case Errc::bad_notification:
+    case Errc::bad_tree_head:
       return tr("the answer was not signed by your daemon and is not trusted; tell the operator");
     case Errc::rate_limited:
     case Errc::too_many_connections:
@@ -59,6 +60,10 @@ std::string plain_error(Errc code) {
       return tr(
           "the daemon does not accept your key (not enrolled yet, or revoked): ask the "
           "operator");
+    case Errc::log_inconsistent:
+      return tr(
+          "DANGER: the daemon's log lost or changed alerts it had recorded; tell your "
+          "organisation through another channel");
     case Errc::unknown_case:
       return tr("the daemon knows no case of yours with this reference (see 'casewire receipts')");
     default:

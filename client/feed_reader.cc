@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "client/sse.h"
+#include "client/verify_log.h"
 #include "protocol/sealed_notification.h"
 #include "protocol/signed_payload.h"
 
@@ -38,6 +39,8 @@ Result<FeedPage> pull_page(const ClientContext& ctx, const Identity& id, std::ui
   const auto* list = !ec && v.is_object() ? v.as_object().if_contains("notifications") : nullptr;
   if (!list || !list->is_array()) return make_error(Errc::bad_response, "unexpected answer");
   for (const auto& item : list->as_array()) page.items.push_back(boost::json::serialize(item));
+  if (const auto* head = v.as_object().if_contains("tree_head"))
+    remember_head(ctx.home, ctx.invite, boost::json::serialize(*head));
   return page;
 }
 
@@ -46,8 +49,10 @@ Result<unsigned> stream_once(const ClientContext& ctx, const Identity& id, std::
   HttpRequest req = signed_http_request(ctx, id, "GET", "/v1/feed", "");
   req.headers.emplace_back("Accept", "text/event-stream");
   if (cursor) req.headers.emplace_back("Last-Event-ID", std::to_string(cursor));
-  SseParser parser(
-      [&](const SseEvent& e) { return e.event != "notification" || on_event(e.data); });
+  SseParser parser([&](const SseEvent& e) {
+    if (e.event == "tree-head") remember_head(ctx.home, ctx.invite, e.data);
+    return e.event != "notification" || on_event(e.data);
+  });
   Result<unsigned> st = make_error(Errc::unreachable, "no daemon URL");
   try_each_url(ctx.invite.urls, [&](const std::string& url) {
     st = https_stream(url, req, ctx.transport,

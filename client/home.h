@@ -39,6 +39,11 @@ class ClientHome {
   std::string outbox_dir() const { return dir_ + "/outbox"; }
   std::string receipts_dir() const { return dir_ + "/receipts"; }
   std::string gazetteer_path() const { return dir_ + "/gazetteer.json"; }
+  // The newest case-log head this device has checked (casewire verify-log).
+  std::string log_head_path() const { return dir_ + "/log_head.json"; }
+  // The newest head the feed showed (signature checked, not yet its
+  // consistency): verify-log checks it against the log too.
+  std::string seen_head_path() const { return dir_ + "/log_head.seen.json"; }
   std::string feed_cursor_path() const {
     return dir_ + "/feed.cursor";
   }  // organisations' feed position

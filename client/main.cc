@@ -12,6 +12,7 @@
 #include "client/places.h"
 #include "client/report.h"
 #include "client/rotation.h"
+#include "client/verify_log.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
 
@@ -322,6 +323,17 @@ int real_main(int argc, char** argv) {
   report->add_option("--key", rep.key,
                      cw::client::tr("organisation key file (default: the one set up by init)"));
   report->callback([&] { rc = cw::client::cmd_report(g, rep, std::cout, std::cerr); });
+
+  cw::client::VerifyLogOptions vlog;
+  auto* verify_log = app.add_subcommand(
+      "verify-log", cw::client::tr("check that the daemon's log still holds every alert you have a "
+                                   "receipt for, and only grew"));
+  verify_log->add_option("--key", vlog.key,
+                         cw::client::tr("key file (default: the one set up by init)"));
+  verify_log->add_option("--compare", vlog.compare,
+                         cw::client::tr("another organisation's head (their verify-log --json "
+                                        "output): is it the same log?"));
+  verify_log->callback([&] { rc = cw::client::cmd_verify_log(g, vlog, std::cout, std::cerr); });
 
   std::string status_key, status_case;
   auto* status = app.add_subcommand(

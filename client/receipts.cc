@@ -18,6 +18,7 @@ Status ReceiptStore::put(const StoredReceipt& r) {
   o["case_ref"] = to_hex(r.case_ref);
   o["kind"] = r.kind;
   o["receipt"] = json::parse(receipt_to_json(r.receipt));
+  if (r.log) o["log"] = json::parse(log_evidence_to_json(*r.log));
   auto text = json::serialize(o);
   return write_file_atomic(dir_ + "/" + to_hex(r.receipt.alert_id) + ".json", as_bytes(text),
                            S_IRUSR | S_IWUSR, Overwrite::yes);
@@ -43,6 +44,8 @@ Result<std::vector<StoredReceipt>> ReceiptStore::list() const {
     if (!receipt || !case_ref) continue;
     StoredReceipt s{*receipt, *case_ref, ""};
     if (auto* k = o.if_contains("kind"); k && k->is_string()) s.kind = std::string(k->as_string());
+    if (auto* l = o.if_contains("log"))
+      if (auto ev = log_evidence_from_json(json::serialize(*l))) s.log = std::move(*ev);
     out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(),

@@ -1,5 +1,5 @@
 // Verified receipts, kept so a contact can prove delivery and follow up on a
-// case: receipts/<alert id>.json = {"case_ref", "kind", "receipt": {...}}.
+// case: receipts/<alert id>.json = {"case_ref", "kind", "receipt": {...}[, "log": {...}]}.
 // Only receipts whose signature verified against the invite's daemon key are
 // ever stored.
 #pragma once
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/case_log.h"
 #include "protocol/receipt.h"
 
 namespace cw::client {
@@ -15,6 +16,10 @@ struct StoredReceipt {
   Receipt receipt;
   AlertId case_ref{};  // the new_case alert's id (its own id for a new case)
   std::string kind;
+  // The case log's head and inclusion proof that came with the receipt
+  // (verified when it arrived): what casewire verify-log checks the log
+  // against later.
+  std::optional<LogEvidence> log = std::nullopt;
 };
 
 class ReceiptStore {

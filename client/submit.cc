@@ -107,6 +107,10 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
         ok = make_error(Errc::bad_receipt, "receipt is for another envelope of this alert");
       final_result = ok.ok() ? DeliveryResult{Outcome::receipted, *r, res->status == 200, {}, ""}
                              : DeliveryResult{Outcome::untrusted, {}, false, ok.error(), ""};
+      if (ok.ok() && r->log)
+        if (auto e = log_evidence_in_answer(res->body);
+            e && *e && verify_log_evidence(**e, *r->log, invite.daemon_sign).ok())
+          final_result->log = std::move(**e);
       return true;
     }
     auto err = error_from_body(res->status, res->body);

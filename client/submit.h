@@ -6,6 +6,7 @@
 #include <string>
 
 #include "client/transport.h"
+#include "protocol/case_log.h"
 #include "protocol/envelope.h"
 #include "protocol/invite.h"
 #include "protocol/receipt.h"
@@ -28,6 +29,9 @@ struct DeliveryResult {
   // The newest invite update the daemon announced (0: none): after a key
   // rotation, what tells the client its keys are out of date.
   std::uint32_t update_announced = 0;
+  // The case log's evidence that came with the receipt, kept only if it
+  // verified (an unverified one is dropped; casewire verify-log asks again).
+  std::optional<LogEvidence> log = std::nullopt;
 };
 
 // `urls` overrides the invite's list when not empty. `expected_id` is null

@@ -44,6 +44,7 @@ struct Daemon::Impl {
   TrustHolder trust;
   std::unique_ptr<Store> store;
   net::io_context ioc;
+  std::unique_ptr<TreeHeads> heads;  // after store and keys
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<Server> server;
   FeedHub hub;
@@ -176,7 +177,8 @@ int Daemon::run() {
     std::cerr << "error: " << code_name(tls.code()) << ": " << tls.error().message << "\n";
     return 1;
   }
-  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, d.metrics,
+  d.heads = std::make_unique<TreeHeads>(*d.store, d.keys);
+  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, *d.heads, d.metrics,
                                       d.config.delivery.escalate_after_s);
   d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
   d.notes = std::make_unique<NotificationSigner>(d.keys.signing(), d.metrics);
@@ -186,21 +188,21 @@ int Daemon::run() {
     d.hub.notify();
     d.dispatcher->wake();
   });
-  auto api = std::make_shared<ApiHandler>(
-      ApiDeps{d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys, *d.notes,
-              d.ioc.get_executor(), std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms),
-              [&d] {
-                std::lock_guard lock(d.gazetteer_mu);
-                return d.signed_gazetteer;
-              },
-              [&d] {
-                std::lock_guard lock(d.gazetteer_mu);
-                return d.invite_update;
-              },
-              [&d] {
-                std::lock_guard lock(d.gazetteer_mu);
-                return d.invite_update_sequence;
-              }});
+  auto api = std::make_shared<ApiHandler>(ApiDeps{
+      d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys, *d.notes, *d.heads,
+      d.ioc.get_executor(), std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms),
+      [&d] {
+        std::lock_guard lock(d.gazetteer_mu);
+        return d.signed_gazetteer;
+      },
+      [&d] {
+        std::lock_guard lock(d.gazetteer_mu);
+        return d.invite_update;
+      },
+      [&d] {
+        std::lock_guard lock(d.gazetteer_mu);
+        return d.invite_update_sequence;
+      }});
   auto admin = std::make_shared<AdminHandler>(d.metrics, *d.store);
 
   auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);

@@ -20,7 +20,8 @@ enum Subkey : std::uint64_t {
   kCase = 5,
   kCaseTag = 6,
   kOwnerTag = 7,
-  kOrgTag = 8
+  kOrgTag = 8,
+  kLeafTag = 9
 };
 
 SecretBytes derive(const SecretBytes& master, Subkey id) {
@@ -69,10 +70,23 @@ Keyring::Keyring(Identity identity)
       case_tag_(derive(id_.master, kCaseTag)),
       owner_tag_(derive(id_.master, kOwnerTag)),
       org_tag_(derive(id_.master, kOrgTag)),
+      leaf_tag_(derive(id_.master, kLeafTag)),
       org_tags_(std::make_shared<OrgTagMemo>()) {}
 
 Tag Keyring::alert_tag(const AlertId& id) const {
   return keyed(alert_tag_, id);
+}
+
+Tag Keyring::alert_leaf_tag(const AlertId& id) const {
+  return keyed(leaf_tag_, as_bytes(std::string_view("alert")), id);
+}
+
+Tag Keyring::ack_leaf_tag(const std::string& org, std::uint64_t notification) const {
+  // org is a fixed 32 hex digits: no two inputs collide, and none is as
+  // long as an alert's ("alert" | 16 bytes).
+  ByteWriter w;
+  w.raw(org).u64(notification);
+  return keyed(leaf_tag_, w.bytes());
 }
 
 Tag Keyring::sender_tag(const KeyId& sender, const AlertId& id) const {

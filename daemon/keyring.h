@@ -61,6 +61,11 @@ class Keyring {
 
   Tag alert_tag(const AlertId& id) const;
   Tag sender_tag(const KeyId& sender, const AlertId& id) const;
+  // The tags the case log's leaves commit to (protocol/case_log.h), under a
+  // key of their own: a leaf matches no row of any other table, even for
+  // whoever holds the database.
+  Tag alert_leaf_tag(const AlertId& id) const;
+  Tag ack_leaf_tag(const std::string& org, std::uint64_t notification) const;
   // 8 hex digits, stable for one sender within one UTC day, unlinkable across days.
   std::string log_pseudonym(const KeyId& sender, std::int64_t now) const;
   Tag case_pseudonym(const AlertId& case_id) const;
@@ -102,7 +107,8 @@ class Keyring {
 
  private:
   Identity id_;
-  SecretBytes storage_, alert_tag_, sender_tag_, log_, case_, case_tag_, owner_tag_, org_tag_;
+  SecretBytes storage_, alert_tag_, sender_tag_, log_, case_, case_tag_, owner_tag_, org_tag_,
+      leaf_tag_;
   struct OrgTagMemo;
   std::shared_ptr<OrgTagMemo> org_tags_;  // a pointer: the Keyring stays movable
   std::shared_ptr<const RotationRecord> rotation_ = std::make_shared<RotationRecord>();

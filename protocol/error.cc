@@ -64,6 +64,8 @@ constexpr std::array kNames = {
     Name{Errc::unknown_case, "unknown_case"},
     Name{Errc::case_retracted, "case_retracted"},
     Name{Errc::retired_key, "retired_key"},
+    Name{Errc::bad_tree_head, "bad_tree_head"},
+    Name{Errc::log_inconsistent, "log_inconsistent"},
 };
 
 // Every code has exactly one wire name, in enum order: a code added without a

@@ -76,6 +76,9 @@ enum class Errc {
   unknown_case,
   case_retracted,
   retired_key,  // envelope sealed to a daemon box key whose grace period ended
+  // The case log (protocol/case_log.h).
+  bad_tree_head,     // a tree head or proof that is malformed or not signed by the daemon
+  log_inconsistent,  // the log lost or changed a recorded event, or shows two histories
   // Add new codes above this line (and to kNames in error.cc).
   count_,
 };

@@ -8,6 +8,7 @@ namespace cw {
 namespace {
 
 constexpr std::string_view kDomain{"casewire-receipt-v1\0", 20};
+constexpr std::string_view kDomainV2{"casewire-receipt-v2\0", 20};
 
 Error bad(std::string m) {
   return make_error(Errc::bad_receipt, std::move(m));
@@ -28,15 +29,17 @@ bool hex_into(const json::value* v, std::array<std::uint8_t, N>& out) {
 
 Bytes receipt_signed_bytes(const Receipt& r) {
   ByteWriter w;
-  w.raw(kDomain).raw(r.alert_id).raw(r.envelope_hash);
+  w.raw(r.log ? kDomainV2 : kDomain).raw(r.alert_id).raw(r.envelope_hash);
   w.u64(static_cast<std::uint64_t>(r.received_at)).u64(r.sequence);
+  if (r.log) w.u64(r.log->index).raw(r.log->leaf);
   return w.take();
 }
 
 Receipt sign_receipt(const SigningKey& daemon, const AlertId& alert_id,
                      const std::array<std::uint8_t, 32>& envelope_hash, std::int64_t received_at,
-                     std::uint64_t sequence) {
+                     std::uint64_t sequence, std::optional<ReceiptLogEntry> log) {
   Receipt r;
+  r.log = log;
   r.alert_id = alert_id;
   r.envelope_hash = envelope_hash;
   r.received_at = received_at;
@@ -60,6 +63,10 @@ std::string receipt_to_json(const Receipt& r) {
   o["sequence"] = r.sequence;
   o["received_at"] = r.received_at;
   o["envelope_hash"] = to_hex(r.envelope_hash);
+  if (r.log) {
+    o["log_index"] = r.log->index;
+    o["log_leaf"] = to_hex(r.log->leaf);
+  }
   o["daemon_key_id"] = key_id_hex(r.daemon_key_id);
   o["signature"] = to_base64(r.signature);
   return json::serialize(o);
@@ -68,7 +75,7 @@ std::string receipt_to_json(const Receipt& r) {
 Result<Receipt> receipt_from_json(std::string_view text) {
   std::error_code ec;
   json::parse_options opts;
-  opts.max_depth = 2;
+  opts.max_depth = 4;  // the answer's "log" member: {"tree_head": {...}, "inclusion": [...]}
   auto v = json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
   if (ec || !v.is_object()) return bad("receipt is not a JSON object");
   const auto& o = v.as_object();
@@ -85,6 +92,16 @@ Result<Receipt> receipt_from_json(std::string_view text) {
   if (!at || !at->is_int64()) return bad("receipt received_at is invalid");
   r.sequence = seq->is_uint64() ? seq->as_uint64() : static_cast<std::uint64_t>(seq->as_int64());
   r.received_at = at->as_int64();
+  const auto* li = o.if_contains("log_index");
+  const auto* ll = o.if_contains("log_leaf");
+  if (li || ll) {
+    ReceiptLogEntry e;
+    if (!li || !(li->is_uint64() || (li->is_int64() && li->as_int64() >= 0)))
+      return bad("receipt log_index is invalid");
+    e.index = li->is_uint64() ? li->as_uint64() : static_cast<std::uint64_t>(li->as_int64());
+    if (!hex_into(ll, e.leaf)) return bad("receipt log_leaf is invalid");
+    r.log = e;
+  }
   auto* sig = o.if_contains("signature");
   if (!sig || !sig->is_string()) return bad("receipt signature is missing");
   auto raw = from_base64(std::string_view(sig->as_string().data(), sig->as_string().size()));

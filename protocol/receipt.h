@@ -3,12 +3,17 @@
 // Signed bytes (all big-endian):
 //   "casewire-receipt-v1\0" (20) | alert id (16) | envelope hash (32) |
 //   received_at u64 (Unix seconds) | sequence u64
+// and, for an alert recorded in the case log (protocol/case_log.h), v2:
+//   "casewire-receipt-v2\0" (20) | the same | log index u64 | leaf hash (32)
+// The daemon's signature over the leaf is what lets the contact check, with
+// no key, that its alert is in the log the daemon shows everyone.
 // Ed25519 is deterministic, so the daemon can re-issue a byte-identical
 // receipt for a repeated alert id without storing the signature itself.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "protocol/alert.h"
@@ -17,11 +22,17 @@
 
 namespace cw {
 
+struct ReceiptLogEntry {
+  std::uint64_t index = 0;
+  std::array<std::uint8_t, 32> leaf{};  // merkle::leaf_hash of the 42-byte leaf
+};
+
 struct Receipt {
   AlertId alert_id{};
   std::array<std::uint8_t, 32> envelope_hash{};
   std::int64_t received_at = 0;
   std::uint64_t sequence = 0;
+  std::optional<ReceiptLogEntry> log;  // absent for alerts recorded before the log
   KeyId daemon_key_id{};
   Signature signature{};
 };
@@ -29,12 +40,13 @@ struct Receipt {
 Bytes receipt_signed_bytes(const Receipt& r);
 Receipt sign_receipt(const SigningKey& daemon, const AlertId& alert_id,
                      const std::array<std::uint8_t, 32>& envelope_hash, std::int64_t received_at,
-                     std::uint64_t sequence);
+                     std::uint64_t sequence, std::optional<ReceiptLogEntry> log = {});
 // Checks the key id and the signature against the daemon's signing key.
 Status verify_receipt(const Receipt& r, const PublicKey& daemon_sign_pk);
 
 // One JSON object: alert_id, sequence, received_at, envelope_hash,
-// daemon_key_id, signature (base64).
+// [log_index, log_leaf,] daemon_key_id, signature (base64). Parsing ignores
+// other members (the daemon's answer carries the log evidence beside them).
 std::string receipt_to_json(const Receipt& r);
 Result<Receipt> receipt_from_json(std::string_view text);
 

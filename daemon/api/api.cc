@@ -5,6 +5,7 @@
 
 #include "daemon/log.h"
 #include "daemon/routing/routing.h"
+#include "protocol/case_log.h"
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "protocol/timefmt.h"
@@ -67,7 +68,9 @@ ApiHandler::ApiHandler(ApiDeps deps)
     : d_(std::move(deps)), nonces_(2 * kRequestSkew), started_at_(unix_now()) {}
 
 std::size_t ApiHandler::answer_size(const RequestHeader& head) const {
-  constexpr std::size_t kAlertAnswerSize = 1024;
+  // Room for the receipt, a tree head and an inclusion proof of
+  // kMaxProofHashes (about 3 KiB at most).
+  constexpr std::size_t kAlertAnswerSize = 4096;
   return target_path(head.target()) == "/v1/alerts" ? kAlertAnswerSize : 0;
 }
 
@@ -105,8 +108,9 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
   if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) &&
       method == http::verb::get && has_auth)
     return too_large(0);
-  if ((path == "/v1/gazetteer" || path == "/v1/invite-update") && method == http::verb::get &&
-      has_auth)
+  if ((path == "/v1/gazetteer" || path == "/v1/invite-update" || path == "/v1/log/tree-head" ||
+       path == "/v1/log/proof") &&
+      method == http::verb::get && has_auth)
     return too_large(0);
   if ((ack_id(path) || answer_id(path)) && method == http::verb::post && has_auth)
     return too_large(kMaxSmallBody);
@@ -136,9 +140,10 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   // authenticated once, here, before any route code runs.
   const auto case_ref = status_case(path);
   const bool gazetteer = path == "/v1/gazetteer", update = path == "/v1/invite-update";
-  auto who = authenticate(req, case_ref              ? Signer::contact
-                               : gazetteer || update ? Signer::any_enrolled
-                                                     : Signer::org);
+  const bool log = path == "/v1/log/tree-head" || path == "/v1/log/proof";
+  auto who = authenticate(req, case_ref                     ? Signer::contact
+                               : gazetteer || update || log ? Signer::any_enrolled
+                                                            : Signer::org);
   if (!who) {
     d_.metrics.reject(who.code());
     return reply.send(error_response(who.code(), who.error().message, v));
@@ -150,6 +155,11 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
     if (!u || u->empty()) return reply.send(error_response(Errc::not_found, "no invite update", v));
     return reply.send(json_response(http::status::ok, *u, v));
   }
+  // The case log: heads and proofs are hashes only; any enrolled key may
+  // check that the log it was shown is the log everyone is shown.
+  if (path == "/v1/log/tree-head")
+    return reply.send(json_response(http::status::ok, tree_head_to_json(d_.heads.current()), v));
+  if (path == "/v1/log/proof") return log_proof(req.target(), v, reply);
   if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
   if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
   if (auto id = answer_id(path)) return answer(*id, req.body(), *who, v, std::move(reply));
@@ -215,8 +225,8 @@ void ApiHandler::feed(const Request& req, const KeyId& who, const Reply& reply) 
     after = *n;
   }
   auto src =
-      make_feed_source(d_.store, d_.hub, d_.trust, d_.notes, who, d_.keys.org_tag(who), after,
-                       d_.ex, d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
+      make_feed_source(d_.store, d_.hub, d_.trust, d_.notes, d_.heads, who, d_.keys.org_tag(who),
+                       after, d_.ex, d_.metrics, d_.feed_heartbeat, d_.limits.max_feeds_per_org);
   if (!src) {
     d_.metrics.reject(Errc::rate_limited);
     return reply.send(
@@ -245,15 +255,48 @@ void ApiHandler::pull(const Request& req, const KeyId& who, const Reply& reply) 
     body += d_.notes.for_org((*items)[i].seq, (*items)[i].body, *org);
     next = (*items)[i].seq;
   }
-  body += R"(],"next":)" + std::to_string(next) + "}";
+  // A recent signed head of the case log rides with every page, so an
+  // organisation's client keeps the heads it was shown (casewire verify-log).
+  body += R"(],"next":)" + std::to_string(next) + R"(,"tree_head":)" +
+          tree_head_to_json(d_.heads.current()) + "}";
   reply.send(json_response(http::status::ok, std::move(body), v));
+}
+
+// ?index=I&size=N: inclusion of leaf I in the tree of N leaves.
+// ?from=M&size=N: consistency of the tree of M leaves with that of N.
+void ApiHandler::log_proof(std::string_view target, unsigned v, const Reply& reply) {
+  const auto size = parse_u64(query_param(target, "size"));
+  const auto index = parse_u64(query_param(target, "index"));
+  const auto from = parse_u64(query_param(target, "from"));
+  const std::uint64_t have = d_.store.log_size();
+  if (!size || *size == 0 || *size > have || index.has_value() == from.has_value())
+    return reply.send(error_response(
+        Errc::bad_request, "give size (1 to the log's size) and one of index or from", v));
+  boost::json::object o;
+  o["size"] = *size;
+  boost::json::array path;
+  if (index) {
+    if (*index >= *size)
+      return reply.send(error_response(Errc::bad_request, "index must be below size", v));
+    o["index"] = *index;
+    for (const auto& h : d_.store.log_inclusion(*index, *size)) path.emplace_back(to_hex(h));
+    o["inclusion"] = std::move(path);
+  } else {
+    if (*from == 0 || *from > *size)
+      return reply.send(error_response(Errc::bad_request, "from must be 1 to size", v));
+    o["from"] = *from;
+    for (const auto& h : d_.store.log_consistency(*from, *size)) path.emplace_back(to_hex(h));
+    o["consistency"] = std::move(path);
+  }
+  reply.send(json_response(http::status::ok, boost::json::serialize(o), v));
 }
 
 void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply& reply) {
   const auto org = d_.keys.org_tag(who);
   auto orgs = active_orgs(*d_.trust.get(), [this](const KeyId& k) { return d_.keys.org_tag(k); });
   d_.store.record_ack(
-      id, org, unix_now(), std::move(orgs), [this, id, v, send = reply.send](Result<AckResult> r) {
+      id, org, d_.keys.ack_leaf_tag(org, id), unix_now(), std::move(orgs),
+      [this, id, v, send = reply.send](Result<AckResult> r) {
         if (!r) return send(error_response(r.code(), r.error().message, v));
         if (r->first_time) {
           d_.metrics.acks.fetch_add(1);

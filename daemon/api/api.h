@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "daemon/api/feed.h"
+#include "daemon/caselog/tree_heads.h"
 #include "daemon/config.h"
 #include "daemon/delivery/notification_signer.h"
 #include "daemon/ingest/ingest.h"
@@ -41,6 +42,7 @@ struct ApiDeps {
   const TrustHolder& trust;
   const Keyring& keys;
   NotificationSigner& notes;  // signs each notification once; seals per organisation
+  TreeHeads& heads;           // the case log's signed heads (GET /v1/log/*)
   boost::asio::any_io_executor ex;
   std::chrono::milliseconds feed_heartbeat{15000};
   // The daemon-signed gazetteer it serves (GET /v1/gazetteer); swapped on SIGHUP.
@@ -70,6 +72,7 @@ class ApiHandler final : public Handler {
   void ack(std::uint64_t id, const KeyId& who, unsigned version, const Reply& reply);
   void answer(std::uint64_t id, const std::string& body, const KeyId& who, unsigned version,
               const Reply& reply);
+  void log_proof(std::string_view target, unsigned version, const Reply& reply);
   void case_status(const AlertId& case_ref, const KeyId& who, unsigned version, const Reply& reply);
 
   ApiDeps d_;

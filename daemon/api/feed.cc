@@ -85,12 +85,13 @@ namespace {
 class FeedSource final : public StreamSource, public std::enable_shared_from_this<FeedSource> {
  public:
   FeedSource(Store& store, FeedHub& hub, const TrustHolder& trust, NotificationSigner& notes,
-             KeyId org, std::string org_tag, std::uint64_t after, net::any_io_executor ex,
-             Metrics& metrics, std::chrono::milliseconds heartbeat)
+             TreeHeads& heads, KeyId org, std::string org_tag, std::uint64_t after,
+             net::any_io_executor ex, Metrics& metrics, std::chrono::milliseconds heartbeat)
       : store_(store),
         hub_(hub),
         trust_(trust),
         notes_(notes),
+        heads_(heads),
         org_(org),
         org_tag_(std::move(org_tag)),
         last_(after),
@@ -125,6 +126,9 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
           piece += sse_event(it.seq, notes_.for_org(it.seq, it.body, *org));
           last_ = it.seq;
         }
+        // A recent head of the case log after every batch: the client keeps
+        // the heads it was shown (casewire verify-log checks them).
+        piece += "event: tree-head\ndata: " + tree_head_to_json(heads_.current()) + "\n\n";
         return deliver(std::move(piece));
       }
     }
@@ -153,6 +157,7 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
   FeedHub& hub_;
   const TrustHolder& trust_;
   NotificationSigner& notes_;
+  TreeHeads& heads_;
   KeyId org_;
   std::string org_tag_;  // how the store names this organisation
   std::uint64_t last_;
@@ -168,14 +173,14 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
 }  // namespace
 
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
-                                               NotificationSigner& notes, KeyId org,
-                                               std::string org_tag, std::uint64_t after,
+                                               NotificationSigner& notes, TreeHeads& heads,
+                                               KeyId org, std::string org_tag, std::uint64_t after,
                                                net::any_io_executor ex, Metrics& metrics,
                                                std::chrono::milliseconds heartbeat,
                                                std::uint32_t max_streams) {
   if (!hub.acquire_stream(org, max_streams)) return nullptr;
-  return std::make_shared<FeedSource>(store, hub, trust, notes, org, std::move(org_tag), after,
-                                      std::move(ex), metrics, heartbeat);
+  return std::make_shared<FeedSource>(store, hub, trust, notes, heads, org, std::move(org_tag),
+                                      after, std::move(ex), metrics, heartbeat);
 }
 
 }  // namespace cw::daemon

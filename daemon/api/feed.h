@@ -13,6 +13,7 @@
 #include <mutex>
 #include <vector>
 
+#include "daemon/caselog/tree_heads.h"
 #include "daemon/delivery/notification_signer.h"
 #include "daemon/metrics.h"
 #include "daemon/net/http.h"
@@ -50,8 +51,8 @@ class FeedHub {
 // The stream ends when the organisation is revoked or loses feed access
 // (checked at every step; FeedHub::notify() after a trust reload wakes it).
 std::shared_ptr<StreamSource> make_feed_source(Store& store, FeedHub& hub, const TrustHolder& trust,
-                                               NotificationSigner& notes, KeyId org,
-                                               std::string org_tag, std::uint64_t after,
+                                               NotificationSigner& notes, TreeHeads& heads,
+                                               KeyId org, std::string org_tag, std::uint64_t after,
                                                boost::asio::any_io_executor ex, Metrics& metrics,
                                                std::chrono::milliseconds heartbeat,
                                                std::uint32_t max_streams);

@@ -36,11 +36,12 @@ IngestOutcome refusal(Errc code, std::string message) {
 
 }  // namespace
 
-Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics,
-               std::int64_t escalate_after_s)
+Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, TreeHeads& heads,
+               Metrics& metrics, std::int64_t escalate_after_s)
     : keys_(keys),
       trust_(trust),
       store_(store),
+      heads_(heads),
       metrics_(metrics),
       escalate_after_s_(escalate_after_s) {}
 
@@ -109,6 +110,7 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
 
   NewAlert na;
   na.alert_tag = tag;
+  na.leaf_tag = keys_.alert_leaf_tag(o.alert_id);
   na.sender_tag = keys_.sender_tag(o.sender, o.alert_id);
   na.received_at = now;
   // The receipt's facts are sealed for the store; its number is random, not
@@ -189,8 +191,8 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
         }
         f = *stored;
       }
-      auto receipt =
-          sign_receipt(keys_.signing(), alert_id, f.envelope_hash, f.received_at, f.sequence);
+      auto receipt = sign_receipt(keys_.signing(), alert_id, f.envelope_hash, f.received_at,
+                                  f.sequence, r->log);
       if (r->duplicate) {
         metrics_.alerts_duplicate.fetch_add(1);
         log_event("alert_repeat", {LogField::sender(who)});
@@ -201,7 +203,14 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
         log_event("alert_accepted",
                   {LogField::sender(who), LogField::num("recipients", r->deliveries)});
       }
-      finish(IngestOutcome{Errc::ok, {}, std::nullopt, r->duplicate, receipt_to_json(receipt)});
+      std::string json = receipt_to_json(receipt);
+      if (r->log) {
+        // The receipt's JSON is one object: the evidence goes in as its last
+        // member ("log"), where receipt_from_json passes over it.
+        json.pop_back();
+        json += ",\"log\":" + log_evidence_to_json(heads_.evidence(r->log->index)) + "}";
+      }
+      finish(IngestOutcome{Errc::ok, {}, std::nullopt, r->duplicate, std::move(json)});
     });
   });
 }

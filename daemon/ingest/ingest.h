@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 
+#include "daemon/caselog/tree_heads.h"
 #include "daemon/keyring.h"
 #include "daemon/metrics.h"
 #include "daemon/rate_limit.h"
@@ -27,15 +28,17 @@ struct IngestOutcome {
   std::string message;                         // for a refusal: names the rule, never a value
   std::optional<std::uint32_t> retry_after_s;  // rate_limited
   bool repeat = false;                         // the alert id was recorded before
-  std::string receipt_json;                    // ok: the signed receipt (receipt_to_json)
+  // ok: the signed receipt (receipt_to_json) and, as its member "log", the
+  // log evidence (log_evidence_to_json) when the alert has a leaf.
+  std::string receipt_json;
 };
 
 class Ingest {
  public:
   // escalate_after_s: a new case nobody acknowledges within this time is
   // escalated (0 = never).
-  Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, Metrics& metrics,
-         std::int64_t escalate_after_s);
+  Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, TreeHeads& heads,
+         Metrics& metrics, std::int64_t escalate_after_s);
 
   // Runs the pipeline on `body`; `done` is called exactly once, on `ex`.
   void submit(const std::string& body, const boost::asio::any_io_executor& ex,
@@ -45,6 +48,7 @@ class Ingest {
   const Keyring& keys_;
   const TrustHolder& trust_;
   Store& store_;
+  TreeHeads& heads_;
   Metrics& metrics_;
   std::int64_t escalate_after_s_;
   TokenBuckets<KeyId, KeyIdHash> contact_buckets_;

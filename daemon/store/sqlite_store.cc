@@ -21,8 +21,10 @@
 #include "daemon/log.h"
 #include "daemon/store/alert_record.h"
 #include "daemon/store/audit_chain.h"
+#include "daemon/store/committed_log.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/receipt_facts.h"
+#include "protocol/case_log.h"
 #include "protocol/notification.h"
 #include "protocol/secret.h"
 #include "protocol/timefmt.h"
@@ -157,11 +159,21 @@ const char* const kMigrations[] = {
       signature BLOB    NOT NULL
     );
     )sql",
+    // v7: the tamper-evident case log (protocol/case_log.h). One row per
+    // leaf, in log order; `tag` is also inside `leaf` and is kept apart so a
+    // repeated alert finds its leaf. Alerts recorded before v7 have none.
+    R"sql(
+    CREATE TABLE case_log (
+      idx  INTEGER PRIMARY KEY,
+      tag  BLOB    NOT NULL UNIQUE,
+      leaf BLOB    NOT NULL
+    );
+    )sql",
 };
 // Statements that finish a migration after its data step.
 const char* const kMigrationsAfterData[] = {
     nullptr, nullptr, nullptr, "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;",
-    nullptr, nullptr};
+    nullptr, nullptr, nullptr};
 static_assert(std::size(kMigrationsAfterData) == std::size(kMigrations));
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // After this many failed attempts in a row an organisation's webhook is shown
@@ -332,6 +344,7 @@ class SqliteStore final : public Store {
         metrics_(o.metrics),
         keys_(o.keys) {
     reset_next_seq();
+    load_log();
     writer_ = std::thread([this] { writer_loop(); });
   }
 
@@ -362,11 +375,11 @@ class SqliteStore final : public Store {
                }});
   }
 
-  void record_ack(std::uint64_t seq, std::string org, std::int64_t now, std::vector<Recipient> orgs,
-                  Callback<AckResult> done) override {
+  void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, std::int64_t now,
+                  std::vector<Recipient> orgs, Callback<AckResult> done) override {
     auto out = std::make_shared<std::optional<Result<AckResult>>>();
-    submit(Job{[this, out, seq, org = std::move(org), now, orgs = std::move(orgs)] {
-                 auto r = write_ack(seq, org, now, orgs);
+    submit(Job{[this, out, seq, org = std::move(org), leaf_tag, now, orgs = std::move(orgs)] {
+                 auto r = write_ack(seq, org, leaf_tag, now, orgs);
                  if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
                  *out = std::move(r);
                  return Status::Ok();
@@ -663,6 +676,15 @@ class SqliteStore final : public Store {
     return rc == SQLITE_ROW;
   }
 
+  std::uint64_t log_size() override { return log_.size(); }
+  merkle::Hash log_root(std::uint64_t size) override { return log_.root(size); }
+  std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) override {
+    return log_.inclusion(index, size);
+  }
+  std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override {
+    return log_.consistency(first, second);
+  }
+
   bool healthy() const override { return !failed_.load(); }
 
   void on_new_notifications(std::function<void()> listener) override {
@@ -718,6 +740,7 @@ class SqliteStore final : public Store {
       for (auto& j : batch) j.finish(false);
       return;
     }
+    log_.discard();
     const auto start = std::chrono::steady_clock::now();
     new_notifications_ = false;
     fault::mark(fault::Phase::writing);
@@ -734,6 +757,7 @@ class SqliteStore final : public Store {
       // NEGATIVE CONTROL ONLY (fault-injection builds): tell callers their
       // writes are safe before they are, so a crash test that is working
       // must see acknowledged alerts go missing.
+      log_.publish();
       for (auto& j : batch) j.finish(true);
       fault::mark(fault::Phase::committing);
       (void)exec(wdb_, "COMMIT");
@@ -747,6 +771,7 @@ class SqliteStore final : public Store {
     fault::mark(fault::Phase::idle);
     if (!st.ok()) {
       (void)exec(wdb_, "ROLLBACK");
+      log_.discard();
       failed_ = true;
       if (metrics_) metrics_->store_failures.fetch_add(1);
       log_event("store_commit_failed", {LogField::code(Errc::store_unavailable)});
@@ -758,6 +783,8 @@ class SqliteStore final : public Store {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       metrics_->store_batch_size.observe(static_cast<double>(batch.size()));
     }
+    // Before any callback: a receipt's proof needs its leaf in the tree.
+    log_.publish();
     for (auto& j : batch) j.finish(true);
     if (new_notifications_) {
       std::function<void()> l;
@@ -803,6 +830,63 @@ class SqliteStore final : public Store {
     failed_ = false;
     log_event("store_recovered");
     return true;
+  }
+
+  // Rebuilds the tree from the table, in index order. A gap or a damaged row
+  // is not hidden: the tree is what the table says, and clients holding
+  // earlier heads will see that it is no longer the log they knew (that is
+  // the point). The daemon says so in its own log, and numbers the rows
+  // afresh so that it can go on recording alerts.
+  void load_log() {
+    struct Row {
+      Bytes tag, leaf;
+    };
+    std::vector<Row> rows;
+    bool damaged = false;
+    {
+      Stmt s(wdb_, "SELECT idx, tag, leaf FROM case_log ORDER BY idx");
+      while (s && s.step() == SQLITE_ROW) {
+        damaged |= s.i64(0) != static_cast<std::int64_t>(rows.size());
+        auto t = s.blob(1), l = s.blob(2);
+        rows.push_back({Bytes(t.begin(), t.end()), Bytes(l.begin(), l.end())});
+      }
+    }
+    for (const auto& r : rows) log_.stage(merkle::leaf_hash(r.leaf));
+    log_.publish();
+    if (!damaged) return;
+    log_event("case_log_damaged", {LogField::code(Errc::log_inconsistent)});
+    Status st = exec(wdb_, "BEGIN IMMEDIATE; DELETE FROM case_log");
+    for (std::size_t i = 0; st.ok() && i < rows.size(); ++i) {
+      Stmt ins(wdb_, "INSERT INTO case_log (idx, tag, leaf) VALUES (?, ?, ?)");
+      ins.bind(1, static_cast<std::int64_t>(i)).bind(2, ByteView(rows[i].tag));
+      ins.bind(3, ByteView(rows[i].leaf));
+      st = run(wdb_, ins, "renumber case log");
+    }
+    (void)exec(wdb_, st.ok() ? "COMMIT" : "ROLLBACK");
+  }
+
+  // Appends a leaf inside the current transaction; it joins the tree when
+  // the batch commits.
+  Result<ReceiptLogEntry> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
+    const Bytes leaf = encode_leaf(kind, to_hour(at), tag);
+    ReceiptLogEntry e{log_.next_index(), merkle::leaf_hash(leaf)};
+    Stmt ins(wcache_, "INSERT INTO case_log (idx, tag, leaf) VALUES (?, ?, ?)");
+    ins.bind(1, static_cast<std::int64_t>(e.index)).bind(2, ByteView(tag)).bind(3, ByteView(leaf));
+    CW_TRY(run(wdb_, ins, "insert case log leaf"));
+    log_.stage(e.leaf);
+    return e;
+  }
+
+  // A recorded alert's leaf, for the byte-identical receipt of a repeat.
+  Result<std::optional<ReceiptLogEntry>> find_leaf(const Tag& tag) {
+    Stmt s(wcache_, "SELECT idx, leaf FROM case_log WHERE tag = ?");
+    if (!s) return db_error(wdb_, "prepare case log lookup");
+    s.bind(1, ByteView(tag));
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<ReceiptLogEntry>();
+    if (rc != SQLITE_ROW) return db_error(wdb_, "case log lookup");
+    return std::optional<ReceiptLogEntry>(
+        ReceiptLogEntry{static_cast<std::uint64_t>(s.i64(0)), merkle::leaf_hash(s.blob(1))});
   }
 
   void reset_next_seq() {
@@ -902,6 +986,9 @@ class SqliteStore final : public Store {
       r.sender_conflict = !ct_equal(find.blob(0), a.sender_tag);
       auto receipt = find.blob(1);
       r.receipt.assign(receipt.begin(), receipt.end());
+      auto leaf = find_leaf(a.leaf_tag);
+      if (!leaf) return leaf.error();
+      r.log = *leaf;
       return r;
     }
     if (rc != SQLITE_DONE) return db_error(wdb_, "lookup");
@@ -983,6 +1070,11 @@ class SqliteStore final : public Store {
     if (!seq) return seq.error();
     r.notification = *seq;
     r.deliveries = to.size();
+    // Last: nothing after it can refuse the alert and leave a staged leaf.
+    auto leaf = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up,
+                            a.received_at, a.leaf_tag);
+    if (!leaf) return leaf.error();
+    r.log = *leaf;
     return r;
   }
 
@@ -1011,8 +1103,8 @@ class SqliteStore final : public Store {
     return run(wdb_, ins, "insert answer");
   }
 
-  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, std::int64_t now,
-                              const std::vector<Recipient>& orgs) {
+  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
+                              std::int64_t now, const std::vector<Recipient>& orgs) {
     Stmt n(wdb_,
            "SELECT n.case_id, c.pseudonym, c.facts, "
            "EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND d.org = ?) "
@@ -1039,6 +1131,13 @@ class SqliteStore final : public Store {
     if (!cnt || cnt.bind(1, case_id).step() != SQLITE_ROW) return db_error(wdb_, "count acks");
     r.acks = static_cast<std::uint32_t>(cnt.i64(0));
     if (r.first_time) {
+      // An organisation acknowledging again after withdrawing: its first
+      // leaf stands.
+      auto known = find_leaf(leaf_tag);
+      if (!known) return known.error();
+      if (!*known)
+        if (auto leaf = append_leaf(LeafKind::acknowledgement, now, leaf_tag); !leaf)
+          return leaf.error();
       // Tell the other organisations on the case that one more is acting.
       auto on_case = orgs_on_case(case_id);
       if (!on_case) return on_case.error();
@@ -1176,6 +1275,7 @@ class SqliteStore final : public Store {
   std::deque<Job> queue_;
   bool closing_ = false;
   std::function<void()> listener_;
+  CommittedLog log_;
   std::thread writer_;
 };
 

@@ -25,7 +25,9 @@
 #include "daemon/keyring.h"
 #include "protocol/alert.h"
 #include "protocol/error.h"
+#include "protocol/merkle.h"
 #include "protocol/org_answer.h"
+#include "protocol/receipt.h"
 #include "stats/report.h"
 
 namespace cw::daemon {
@@ -72,6 +74,7 @@ struct CaseEventDraft {
 
 struct NewAlert {
   Tag alert_tag{};   // keyed hash of the alert id (the idempotency key)
+  Tag leaf_tag{};    // Keyring::alert_leaf_tag: what its case-log leaf commits to
   Tag sender_tag{};  // keyed hash of (sender, alert id)
   // When it arrived: the store keeps it no finer than the day (alerts) or
   // the hour (cases, notifications); the exact time is only in `receipt`.
@@ -90,6 +93,10 @@ struct Recorded {
   Bytes receipt;                   // duplicate: the sealed receipt facts recorded the first time
   std::uint64_t notification = 0;  // the case event's feed sequence (0 for a duplicate)
   std::size_t deliveries = 0;
+  // Its leaf in the case log (also for a duplicate; absent only for an alert
+  // recorded before the log existed). Committed with the alert, and in the
+  // in-memory tree before the callback runs.
+  std::optional<ReceiptLogEntry> log;
 };
 
 struct FeedItem {
@@ -189,7 +196,9 @@ class Store {
   // tells the other organisations on the case (those of `orgs`, the active
   // organisations, that are on it - and, for a private case, cleared). forbidden if `org` never
   // received that notification; not_found if there is no such notification.
-  virtual void record_ack(std::uint64_t seq, std::string org, std::int64_t now,
+  // A first acknowledgement by `org` of the case is a case-log leaf
+  // committing to `leaf_tag` (Keyring::ack_leaf_tag).
+  virtual void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, std::int64_t now,
                           std::vector<Recipient> orgs, Callback<AckResult> done) = 0;
   // Escalates every open new case older than its deadline that nobody has
   // acknowledged: an "escalation" event to `to` (filtered per case by consent:
@@ -239,6 +248,14 @@ class Store {
   // Whether an alert with this tag is recorded (committed). Ingest asks
   // before charging a contact's budget: a repeat is not a new alert.
   virtual Result<bool> has_alert(const Tag& alert_tag) = 0;
+
+  // The case log (protocol/case_log.h), as committed: its size, and roots
+  // and proofs for any size up to it (merkle::Tree's contract; out of range
+  // gives an empty proof). Thread-safe; never waits for the writer's batch.
+  virtual std::uint64_t log_size() = 0;
+  virtual merkle::Hash log_root(std::uint64_t size) = 0;
+  virtual std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) = 0;
+  virtual std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) = 0;
 
   // False while the store refuses writes after a failed commit (until it has
   // recovered): what /healthz reports.

@@ -87,7 +87,8 @@ TEST(PlaintextAfterUse, NoReleasedBlockHoldsAnAlertsRestrictedContent) {
   Metrics metrics;
   auto store = open_sqlite_store({dir / "t.db", 16, &metrics, &keys});
   ASSERT_TRUE(store.ok());
-  Ingest ingest(keys, trust, **store, metrics, 0);
+  TreeHeads heads(**store, keys);
+  Ingest ingest(keys, trust, **store, heads, metrics, 0);
 
   // Sealed before watching: the client side is not what is measured here.
   const auto now = unix_now();

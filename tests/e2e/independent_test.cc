@@ -59,6 +59,9 @@ TEST(Independent, ItsEnvelopeIsAcceptedAndItVerifiesTheDaemonsReceipt) {
   auto out = json::parse(sent.out).as_object();
   EXPECT_EQ(out.at("first").as_int64(), 201);
   EXPECT_EQ(out.at("repeat").as_int64(), 200);
+  // ...and the Python checked its case-log leaf's inclusion proof by RFC 9162.
+  EXPECT_TRUE(out.at("receipt").as_object().contains("log_index"));
+  EXPECT_TRUE(out.at("receipt").as_object().contains("log"));
   EXPECT_EQ(inst.count_alerts(), 1u);
 }
 

@@ -44,6 +44,7 @@ struct World {
   Metrics metrics;
   FeedHub hub;
   net::io_context ioc;
+  std::unique_ptr<TreeHeads> heads;
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<NotificationSigner> notes;
   std::unique_ptr<Server> server;
@@ -73,7 +74,8 @@ struct World {
     auto s = open_sqlite_store({dir + "/casewired.db", 256, &metrics, keys.get()});
     if (!s) std::abort();
     store = std::move(*s);
-    ingest = std::make_unique<Ingest>(*keys, *trust, *store, metrics, 1800);
+    heads = std::make_unique<TreeHeads>(*store, *keys);
+    ingest = std::make_unique<Ingest>(*keys, *trust, *store, *heads, metrics, 1800);
     notes = std::make_unique<NotificationSigner>(keys->signing(), metrics);
     Limits limits;
     limits.per_ip_per_minute = 0;  // every input comes from 127.0.0.1
@@ -83,7 +85,7 @@ struct World {
     limits.write_timeout_ms = 2000;
     server = std::make_unique<Server>(ioc, limits, metrics);
     auto api = std::make_shared<ApiHandler>(ApiDeps{limits, metrics, *ingest, *store, hub, *trust,
-                                                    *keys, *notes, ioc.get_executor(),
+                                                    *keys, *notes, *heads, ioc.get_executor(),
                                                     std::chrono::milliseconds(500)});
     auto ep = server->listen(*parse_host_port("127.0.0.1:0"), api, nullptr);
     if (!ep) std::abort();

@@ -183,10 +183,51 @@ def open_envelope(wire, box_pk, box_sk, sender_pk):
 # ---- section 4: receipts -------------------------------------------------------
 
 DOMAIN_RECEIPT = b"casewire-receipt-v1\x00"
+DOMAIN_RECEIPT_V2 = b"casewire-receipt-v2\x00"
+DOMAIN_TREE_HEAD = b"casewire-tree-head-v1\x00"
 
 
-def receipt_signed_bytes(alert_id, envelope_hash, received_at, sequence):
-    return DOMAIN_RECEIPT + alert_id + envelope_hash + struct.pack(">QQ", received_at, sequence)
+def receipt_signed_bytes(alert_id, envelope_hash, received_at, sequence, log_index=None,
+                         log_leaf=None):
+    if log_index is None:
+        return DOMAIN_RECEIPT + alert_id + envelope_hash + struct.pack(">QQ", received_at, sequence)
+    return (DOMAIN_RECEIPT_V2 + alert_id + envelope_hash + struct.pack(">QQ", received_at, sequence)
+            + struct.pack(">Q", log_index) + log_leaf)
+
+
+# ---- section 5b: the case log (RFC 9162 section 2.1.3.2) -----------------------
+
+
+def node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def verify_inclusion(leaf, index, size, path, root):
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_tree_head(head, daemon_sign_pk):
+    if head["daemon_key_id"] != key_id(KIND_SIGN, daemon_sign_pk).hex():
+        raise ValueError("tree head from another daemon key")
+    signed = (DOMAIN_TREE_HEAD + bytes.fromhex(head["daemon_key_id"])
+              + struct.pack(">Q", head["size"]) + bytes.fromhex(head["root"])
+              + struct.pack(">Q", head["timestamp"]))
+    nacl.signing.VerifyKey(daemon_sign_pk).verify(signed, base64.b64decode(head["signature"]))
 
 
 def verify_receipt(receipt, daemon_sign_pk, alert_id, wire):
@@ -196,9 +237,18 @@ def verify_receipt(receipt, daemon_sign_pk, alert_id, wire):
         raise ValueError("receipt for another envelope")
     if receipt["daemon_key_id"] != key_id(KIND_SIGN, daemon_sign_pk).hex():
         raise ValueError("receipt from another daemon key")
+    leaf = bytes.fromhex(receipt["log_leaf"]) if "log_leaf" in receipt else None
     signed = receipt_signed_bytes(alert_id, bytes.fromhex(receipt["envelope_hash"]),
-                                  receipt["received_at"], receipt["sequence"])
+                                  receipt["received_at"], receipt["sequence"],
+                                  receipt.get("log_index"), leaf)
     nacl.signing.VerifyKey(daemon_sign_pk).verify(signed, base64.b64decode(receipt["signature"]))
+    if leaf is not None:
+        head = receipt["log"]["tree_head"]
+        verify_tree_head(head, daemon_sign_pk)
+        path = [bytes.fromhex(h) for h in receipt["log"]["inclusion"]]
+        if not verify_inclusion(leaf, receipt["log_index"], head["size"], path,
+                                bytes.fromhex(head["root"])):
+            raise ValueError("the receipt's leaf is not in the tree head it came with")
 
 
 # ---- section 5: invites and the TLS pin ----------------------------------------
@@ -306,8 +356,14 @@ def cmd_send(args):
     receipt = json.loads(first)
     verify_receipt(receipt, sign_pk, alert_id, wire)
     repeat_status, repeat = post(invite["urls"][0], invite["tls_pin"], wire)
-    if repeat_status != 200 or repeat != first:
+    # The receipt is byte for byte the first; the log evidence beside it is
+    # the newest head (the log may have grown in between).
+    def without_log(answer):
+        return {k: v for k, v in json.loads(answer).items() if k != "log"}
+
+    if repeat_status != 200 or without_log(repeat) != without_log(first):
         raise ValueError("a repeat did not get the byte-identical receipt with 200")
+    verify_receipt(json.loads(repeat), sign_pk, alert_id, wire)
     print(json.dumps({"first": first_status, "repeat": repeat_status, "alert_id": alert_id.hex(),
                       "receipt": receipt}))
     return 0

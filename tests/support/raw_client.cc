@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <thread>
 #include <utility>
@@ -177,6 +178,14 @@ std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envel
   if (!c->handshake_ok()) return std::nullopt;
   if (!c->send(http_request("POST", "/v1/alerts", envelope))) return std::nullopt;
   return c->read_reply();
+}
+
+std::string receipt_of(const std::string& answer_body) {
+  std::error_code ec;
+  auto v = boost::json::parse(answer_body, ec);
+  if (ec || !v.is_object()) return answer_body;
+  v.as_object().erase("log");
+  return boost::json::serialize(v);
 }
 
 std::optional<HttpReply> admin_get(std::uint16_t port, const std::string& target) {

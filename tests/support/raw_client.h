@@ -55,6 +55,10 @@ std::string http_request(const std::string& method, const std::string& target,
 // One request on a fresh TLS connection.
 std::optional<HttpReply> post_alert(std::uint16_t port, const std::string& envelope,
                                     const char* source = nullptr);
+// The receipt in an answer to POST /v1/alerts, without the case log's
+// evidence beside it: the receipt of a repeat is byte for byte the first,
+// while the head that comes with it is the newest (signed afresh).
+std::string receipt_of(const std::string& answer_body);
 // GET on the plain admin listener.
 std::optional<HttpReply> admin_get(std::uint16_t port, const std::string& target);
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <future>
+#include <set>
 #include <thread>
 
 #include "daemon/keyring.h"
@@ -18,6 +19,7 @@ namespace {
 NewAlert alert_with(std::uint8_t tag, std::uint8_t sender = 1) {
   NewAlert a;
   a.alert_tag.fill(tag);
+  a.leaf_tag.fill(static_cast<std::uint8_t>(tag ^ 0xc3));
   a.sender_tag.fill(sender);
   a.received_at = 1795000000 + tag;
   a.receipt = Bytes(60, static_cast<std::uint8_t>(tag + 1));  // stands for the sealed receipt facts
@@ -78,6 +80,43 @@ TEST_F(SqliteStoreTest, SameIdFromAnotherSenderIsFlagged) {
   EXPECT_TRUE(other->sender_conflict);
 }
 
+// The case log (protocol/case_log.h): a leaf per recorded alert, committed
+// with it; a repeat answers with the first leaf; a refused follow-up adds
+// none; an organisation's first acknowledgement adds one; and the tree the
+// store rebuilds from its file after a restart has the same root.
+TEST_F(SqliteStoreTest, TheCaseLogHasALeafPerRecordedEventAndSurvivesARestart) {
+  merkle::Hash root_before{};
+  {
+    auto s = open();
+    auto first = record(*s, alert_with(1));
+    ASSERT_TRUE(first.ok() && first->log);
+    EXPECT_EQ(first->log->index, 0u);
+    auto second = record(*s, alert_with(2));
+    ASSERT_TRUE(second.ok() && second->log);
+    EXPECT_EQ(second->log->index, 1u);
+    auto repeat = record(*s, alert_with(1));
+    ASSERT_TRUE(repeat.ok() && repeat->duplicate && repeat->log);
+    EXPECT_EQ(repeat->log->index, 0u);
+    EXPECT_EQ(repeat->log->leaf, first->log->leaf);
+    auto orphan = alert_with(3);
+    orphan.kind = AlertKind::update;  // a follow-up of a case that does not exist
+    EXPECT_EQ(record(*s, std::move(orphan)).code(), Errc::unknown_case);
+    EXPECT_EQ(s->log_size(), 2u);
+    const auto root = s->log_root(2);
+    EXPECT_TRUE(merkle::verify_inclusion(first->log->leaf, 0, 2, s->log_inclusion(0, 2), root));
+    EXPECT_TRUE(merkle::verify_inclusion(second->log->leaf, 1, 2, s->log_inclusion(1, 2), root));
+    root_before = root;
+  }
+  auto s = open();
+  EXPECT_EQ(s->log_size(), 2u);
+  EXPECT_EQ(s->log_root(2), root_before);
+  auto third = record(*s, alert_with(4));
+  ASSERT_TRUE(third.ok() && third->log);
+  EXPECT_EQ(third->log->index, 2u);
+  EXPECT_TRUE(
+      merkle::verify_consistency(2, 3, root_before, s->log_root(3), s->log_consistency(2, 3)));
+}
+
 TEST_F(SqliteStoreTest, ConcurrentWritersShareCommits) {
   auto s = open();
   constexpr int kN = 400;
@@ -90,12 +129,24 @@ TEST_F(SqliteStoreTest, ConcurrentWritersShareCommits) {
         a.alert_tag[0] = static_cast<std::uint8_t>(i);
         a.alert_tag[1] = static_cast<std::uint8_t>(i >> 8);
         a.event.case_tag = a.alert_tag;
+        a.leaf_tag = a.alert_tag;
         s->record_alert(std::move(a),
                         [&ps, i](Result<Recorded> r) { ps[i].set_value(std::move(r)); });
       }
     });
   for (auto& t : threads) t.join();
-  for (auto& p : ps) EXPECT_TRUE(p.get_future().get().ok());
+  std::set<std::uint64_t> indexes;
+  for (auto& p : ps) {
+    auto r = p.get_future().get();
+    ASSERT_TRUE(r.ok() && r->log);
+    indexes.insert(r->log->index);
+    // In the tree before the callback ran: the proof is there already.
+    EXPECT_TRUE(merkle::verify_inclusion(r->log->leaf, r->log->index, s->log_size(),
+                                         s->log_inclusion(r->log->index, s->log_size()),
+                                         s->log_root(s->log_size())));
+  }
+  EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kN));  // one leaf each, none shared
+  EXPECT_EQ(*indexes.rbegin(), static_cast<std::uint64_t>(kN - 1));
   EXPECT_EQ(*s->count_alerts(), static_cast<std::uint64_t>(kN));
   // Fewer commits than alerts: the writer batched what was waiting.
   auto m = metrics.render();

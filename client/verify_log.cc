@@ -1,0 +1,243 @@
+#include "client/verify_log.h"
+
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <ostream>
+
+#include "client/context.h"
+#include "client/messages.h"
+#include "client/receipts.h"
+#include "client/submit.h"
+#include "protocol/case_log.h"
+#include "protocol/file_io.h"
+#include "protocol/timefmt.h"
+
+namespace json = boost::json;
+
+namespace cw::client {
+namespace {
+
+// The daemon's log, asked with signed requests (the answers are hashes and
+// heads; every one is checked against a head the daemon signed).
+class LogReader {
+ public:
+  LogReader(const ClientContext& ctx, const Identity& id) : ctx_(ctx), id_(id) {}
+
+  Result<TreeHead> head() {
+    auto body = get("/v1/log/tree-head");
+    if (!body) return body.error();
+    auto h = tree_head_from_json(*body);
+    if (!h) return h.error();
+    CW_TRY(verify_tree_head(*h, ctx_.invite.daemon_sign));
+    return *h;
+  }
+
+  // ok, or log_inconsistent saying how `older` and `newer` disagree.
+  Status consistent(const TreeHead& older, const TreeHead& newer) {
+    if (older.size == 0) return Status::Ok();
+    if (older.size > newer.size)
+      return make_error(Errc::log_inconsistent, "the log is smaller than before");
+    auto proof = older.size == newer.size
+                     ? Result<std::vector<merkle::Hash>>(std::vector<merkle::Hash>{})
+                     : path("/v1/log/proof?from=" + std::to_string(older.size) +
+                                "&size=" + std::to_string(newer.size),
+                            "consistency");
+    if (!proof) return proof.error();
+    if (!merkle::verify_consistency(older.size, newer.size, older.root, newer.root, *proof))
+      return make_error(Errc::log_inconsistent, "the log is not an extension of the earlier one");
+    return Status::Ok();
+  }
+
+  Status includes(const ReceiptLogEntry& e, const TreeHead& h) {
+    if (e.index >= h.size)
+      return make_error(Errc::log_inconsistent, "the log is shorter than the receipt's place");
+    auto proof =
+        path("/v1/log/proof?index=" + std::to_string(e.index) + "&size=" + std::to_string(h.size),
+             "inclusion");
+    if (!proof) return proof.error();
+    if (!merkle::verify_inclusion(e.leaf, e.index, h.size, *proof, h.root))
+      return make_error(Errc::log_inconsistent, "the receipt's leaf is not in the log");
+    return Status::Ok();
+  }
+
+ private:
+  Result<std::string> get(const std::string& target) {
+    auto res = request_any(ctx_, signed_http_request(ctx_, id_, "GET", target, ""));
+    if (!res) return res.error();
+    if (res->status != 200) return error_from_body(res->status, res->body);
+    return res->body;
+  }
+
+  Result<std::vector<merkle::Hash>> path(const std::string& target, const char* member) {
+    auto body = get(target);
+    if (!body) return body.error();
+    std::error_code ec;
+    auto v = json::parse(*body, ec);
+    const auto* o = !ec && v.is_object() ? &v.as_object() : nullptr;
+    const auto* p = o ? o->if_contains(member) : nullptr;
+    if (!p) return make_error(Errc::bad_tree_head, "the daemon's proof is malformed");
+    return proof_from_json(json::serialize(*p));
+  }
+
+  const ClientContext& ctx_;
+  const Identity& id_;
+};
+
+Result<std::optional<TreeHead>> read_head(const std::string& path, const PublicKey& daemon) {
+  if (!file_exists(path)) return std::optional<TreeHead>();
+  auto text = read_file(path, 64 << 10);
+  if (!text) return text.error();
+  // Either a bare head or `casewire verify-log --json` output holding one.
+  std::string_view s = as_chars(*text);
+  std::error_code ec;
+  auto v = json::parse(s, ec);
+  if (!ec && v.is_object())
+    if (const auto* h = v.as_object().if_contains("tree_head")) {
+      auto inner = json::serialize(*h);
+      auto head = tree_head_from_json(inner);
+      if (!head) return head.error();
+      CW_TRY(verify_tree_head(*head, daemon));
+      return std::optional<TreeHead>(*head);
+    }
+  auto head = tree_head_from_json(s);
+  if (!head) return head.error();
+  CW_TRY(verify_tree_head(*head, daemon));
+  return std::optional<TreeHead>(*head);
+}
+
+}  // namespace
+
+void remember_head(const ClientHome& home, const Invite& invite, std::string_view head_json) {
+  auto h = tree_head_from_json(head_json);
+  if (!h || !verify_tree_head(*h, invite.daemon_sign).ok()) return;
+  auto kept = read_head(home.seen_head_path(), invite.daemon_sign);
+  if (kept && *kept && (*kept)->size >= h->size) return;
+  (void)write_file_atomic(home.seen_head_path(), as_bytes(tree_head_to_json(*h)), S_IRUSR | S_IWUSR,
+                          Overwrite::yes);
+}
+
+int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& out,
+                   std::ostream& err) {
+  auto ctx = load_context(g);
+  if (!ctx) return fail(err, ctx.error());
+  auto id = load_identity(g, ctx->home, o.key);
+  if (!id) return fail(err, id.error());
+  const PublicKey& daemon = ctx->invite.daemon_sign;
+  LogReader log(*ctx, *id);
+  auto head = log.head();
+  if (!head)
+    return fail(err, head.error(),
+                head.code() == Errc::bad_tree_head ? kExitUntrusted : kExitQueued);
+  std::vector<std::string> problems;
+  // A transport failure in the middle is not a verdict on the log.
+  std::optional<Error> unreachable;
+  auto judge = [&](const Status& st, std::string problem) {
+    if (st.ok()) return;
+    if (st.code() == Errc::log_inconsistent || st.code() == Errc::bad_tree_head)
+      problems.push_back(std::move(problem));
+    else if (!unreachable)
+      unreachable = st.error();
+  };
+
+  // 1. The log only grew since the head this device saw last.
+  auto last = read_head(ctx->home.log_head_path(), daemon);
+  if (!last) return fail(err, last.error());
+  if (*last)
+    judge(log.consistent(**last, *head),
+          trf("the daemon's log is not the one you were shown before ({1} events then): it has "
+              "dropped or rewritten recorded events",
+              {std::to_string((*last)->size)}));
+
+  // ...and the newest head the feed showed this organisation.
+  auto seen = read_head(ctx->home.seen_head_path(), daemon);
+  if (seen && *seen)
+    judge(
+        (*seen)->size <= head->size ? log.consistent(**seen, *head) : log.consistent(*head, **seen),
+        trf("the daemon's log is not the one you were shown before ({1} events then): it has "
+            "dropped or rewritten recorded events",
+            {std::to_string((*seen)->size)}));
+
+  // 2. Another party's head belongs to the same log.
+  std::optional<TreeHead> other;
+  if (!o.compare.empty()) {
+    auto h = read_head(o.compare, daemon);
+    if (!h) return fail(err, h.error(), kExitUntrusted);
+    if (!*h) return fail(err, make_error(Errc::not_found, trf("no such file: {1}", {o.compare})));
+    other = **h;
+    judge(other->size <= head->size ? log.consistent(*other, *head) : log.consistent(*head, *other),
+          trf("the other head ({1} events) is not from the same log: the daemon is showing "
+              "different logs to different people",
+              {std::to_string(other->size)}));
+  }
+
+  // 3. Every receipt on this device: in the log now, and in the head it
+  // came with, which the current head extends.
+  std::size_t checked = 0, before_log = 0;
+  auto receipts = ReceiptStore(ctx->home.receipts_dir()).list();
+  if (!receipts) return fail(err, receipts.error());
+  for (const auto& r : *receipts) {
+    if (!r.receipt.log || !verify_receipt(r.receipt, daemon).ok()) {
+      ++before_log;
+      continue;
+    }
+    ++checked;
+    const std::string what =
+        trf("receipt {1}: the alert is no longer in the daemon's log as it was recorded (dropped "
+            "or rewritten)",
+            {to_hex(r.receipt.alert_id)});
+    if (r.log) {
+      judge(verify_log_evidence(*r.log, *r.receipt.log, daemon), what);
+      judge(log.consistent(r.log->head, *head), what);
+    }
+    judge(log.includes(*r.receipt.log, *head), what);
+  }
+
+  if (unreachable && problems.empty()) return fail(err, *unreachable, kExitQueued);
+  if (g.json) {
+    json::object j;
+    j["tree_head"] = json::parse(tree_head_to_json(*head));
+    j["consistent"] = problems.empty();
+    j["receipts_checked"] = checked;
+    j["receipts_before_log"] = before_log;
+    if (*last) j["previous_size"] = (*last)->size;
+    if (other) j["compared_size"] = other->size;
+    json::array p;
+    for (const auto& s : problems) p.emplace_back(s);
+    j["problems"] = std::move(p);
+    out << json::serialize(j) << "\n";
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) err << p << "\n";
+    // The last good head stays: every later check fails too.
+    return fail(err,
+                make_error(Errc::log_inconsistent,
+                           tr("keep this output; show it to your organisation and the operator")),
+                kExitUntrusted);
+  }
+  (void)write_file_atomic(ctx->home.log_head_path(), as_bytes(tree_head_to_json(*head)),
+                          S_IRUSR | S_IWUSR, Overwrite::yes);
+  if (g.json) return kExitOk;
+  out << trf("The daemon's log holds {1} events (head signed {2}, verified).",
+             {std::to_string(head->size), format_rfc3339(head->timestamp)})
+      << "\n";
+  if (*last)
+    out << trf("It only grew since you last checked ({1} events then).",
+               {std::to_string((*last)->size)})
+        << "\n";
+  else
+    out << tr("First check on this device: this head is kept for the next one.") << "\n";
+  if (checked)
+    out << trf("All {1} receipts on this device are in it.", {std::to_string(checked)}) << "\n";
+  if (before_log)
+    out << trf("{1} receipts are from before the daemon kept a log and cannot be checked.",
+               {std::to_string(before_log)})
+        << "\n";
+  if (other)
+    out << trf("The other head ({1} events) is from this same log.", {std::to_string(other->size)})
+        << "\n";
+  return kExitOk;
+}
+
+}  // namespace cw::client

@@ -1,0 +1,183 @@
+// The tamper-evident case log end to end (docs/THREAT_MODEL.md, "The case
+// log"): receipts carry their leaf, a head and a proof; a contact's and an
+// organisation's `casewire verify-log` pass on an honest log and both catch
+// an operator who rewrites or deletes a recorded row in the database
+// directly; and an organisation that compares heads with another catches a
+// log that was rewritten before the other ever looked.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+
+#include "protocol/file_io.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/instance.h"
+#include "tests/support/process.h"
+
+namespace cw::test {
+namespace {
+
+namespace json = boost::json;
+
+// What a hostile operator (or whoever holds the server) can do with the
+// file: any SQL at all, the daemon stopped.
+void tamper(const std::string& db, const char* sql) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  char* e = nullptr;
+  const int rc = sqlite3_exec(h, sql, nullptr, nullptr, &e);
+  const std::string why = e ? e : "";
+  sqlite3_free(e);
+  sqlite3_close(h);
+  ASSERT_EQ(rc, SQLITE_OK) << why;
+}
+
+// Flips one bit of the tag inside leaf `idx`: an event rewritten in place.
+void rewrite_leaf(const std::string& db, int idx) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  sqlite3_stmt* get = nullptr;
+  sqlite3_prepare_v2(h, "SELECT leaf FROM case_log WHERE idx = ?", -1, &get, nullptr);
+  sqlite3_bind_int(get, 1, idx);
+  ASSERT_EQ(sqlite3_step(get), SQLITE_ROW);
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(get, 0));
+  Bytes leaf(p, p + sqlite3_column_bytes(get, 0));
+  sqlite3_finalize(get);
+  leaf.back() ^= 1;
+  sqlite3_stmt* put = nullptr;
+  sqlite3_prepare_v2(h, "UPDATE case_log SET leaf = ? WHERE idx = ?", -1, &put, nullptr);
+  sqlite3_bind_blob(put, 1, leaf.data(), static_cast<int>(leaf.size()), SQLITE_STATIC);
+  sqlite3_bind_int(put, 2, idx);
+  EXPECT_EQ(sqlite3_step(put), SQLITE_DONE);
+  sqlite3_finalize(put);
+  sqlite3_close(h);
+}
+
+struct Sent {
+  std::string alert_id;
+  std::uint64_t index = 0;
+};
+
+Sent send(Instance& inst, const Contact& c) {
+  auto r = inst.client(c, {"--json", "send", "--people", "2", "--arrest-place", "CN-JL",
+                           "--urgency", "high", "--consent", "advocacy"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  if (r.status != 0) return {};
+  auto o = json::parse(r.out.substr(0, r.out.find('\n'))).as_object();
+  // Receipts' --json carries the log index and the tree head they came with.
+  EXPECT_TRUE(o.contains("tree_head")) << r.out;
+  EXPECT_TRUE(o.contains("log_leaf")) << r.out;
+  return {std::string(o.at("alert_id").as_string()), o.at("log_index").to_number<std::uint64_t>()};
+}
+
+TEST(CaseLog, ContactsAndOrganisationsCatchARewrittenRow) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  Org ngo = inst.add_org("ngo", OrgOptions{});
+  Org reader = inst.add_org("reader", OrgOptions{});
+  inst.start();
+  std::vector<Sent> sent;
+  for (int i = 0; i < 3; ++i) sent.push_back(send(inst, alice));
+  for (std::size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i].index, i);
+  ASSERT_EQ(inst.client(ngo, {"ack", "1"}).status, 0);  // an acknowledgement is a leaf too
+
+  auto contact = inst.client(alice, {"verify-log"});
+  ASSERT_EQ(contact.status, 0) << contact.err;
+  EXPECT_NE(contact.out.find("holds 4 events"), std::string::npos) << contact.out;
+  EXPECT_NE(contact.out.find("All 3 receipts"), std::string::npos) << contact.out;
+  auto org = inst.client(ngo, {"verify-log"});
+  ASSERT_EQ(org.status, 0) << org.err;
+  EXPECT_NE(org.out.find("First check"), std::string::npos) << org.out;
+  // A second look at an unchanged log: it only grew (by nothing).
+  org = inst.client(ngo, {"verify-log"});
+  ASSERT_EQ(org.status, 0) << org.err;
+  EXPECT_NE(org.out.find("only grew"), std::string::npos) << org.out;
+
+  // An organisation that only reads its feed keeps the heads the feed shows.
+  auto pulled = inst.client(reader, {"feed", "--pull"});
+  ASSERT_EQ(pulled.status, 0) << pulled.err;
+
+  // The operator rewrites the second alert's leaf (one bit of its tag).
+  inst.stop();
+  rewrite_leaf(inst.db_path(), 1);
+  inst.start();
+
+  contact = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(contact.status, 4) << contact.out << contact.err;
+  EXPECT_NE(contact.err.find("log_inconsistent"), std::string::npos) << contact.err;
+  EXPECT_NE(contact.err.find("receipt " + sent[1].alert_id), std::string::npos) << contact.err;
+  EXPECT_EQ(contact.err.find("receipt " + sent[0].alert_id), std::string::npos)
+      << "the untouched alerts still check out: " << contact.err;
+  org = inst.client(ngo, {"verify-log"});
+  EXPECT_EQ(org.status, 4) << org.out << org.err;
+  EXPECT_NE(org.err.find("not the one you were shown before (4 events then)"), std::string::npos)
+      << org.err;
+  // And it keeps saying so: the last good head was kept.
+  EXPECT_EQ(inst.client(ngo, {"verify-log"}).status, 4);
+  // The reader never ran verify-log before; the head its feed showed it is
+  // enough.
+  auto read = inst.client(reader, {"verify-log"});
+  EXPECT_EQ(read.status, 4) << read.out << read.err;
+  EXPECT_NE(read.err.find("not the one you were shown before (4 events then)"), std::string::npos)
+      << read.err;
+}
+
+TEST(CaseLog, ADeletedRowIsCaughtAndTheDaemonGoesOnRecording) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  inst.start();
+  const Sent first = send(inst, alice);
+  send(inst, alice);
+  ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
+
+  inst.stop();
+  tamper(inst.db_path(), "DELETE FROM case_log WHERE idx = 0");
+  inst.start();
+  EXPECT_NE(inst.log().find("case_log_damaged"), std::string::npos) << inst.log();
+  // Alerts are still recorded (a damaged log must not silence the daemon)...
+  send(inst, alice);
+  // ...but the contact is told that its first alert was dropped.
+  auto r = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(r.status, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("receipt " + first.alert_id), std::string::npos) << r.err;
+}
+
+TEST(CaseLog, ComparingHeadsCatchesALogRewrittenBeforeTheOtherLooked) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  Org early = inst.add_org("early", OrgOptions{});
+  Org late = inst.add_org("late", OrgOptions{});
+  inst.start();
+  send(inst, alice);
+  send(inst, alice);
+  auto seen = inst.client(early, {"--json", "verify-log"});
+  ASSERT_EQ(seen.status, 0) << seen.err;
+  const std::string head_file = inst.dir() + "/early-head.json";
+  ASSERT_TRUE(write_file_atomic(head_file, as_bytes(seen.out), 0600, Overwrite::yes).ok());
+  auto honest = inst.client(late, {"verify-log", "--compare", head_file});
+  ASSERT_EQ(honest.status, 0) << honest.err;
+  EXPECT_NE(honest.out.find("from this same log"), std::string::npos) << honest.out;
+
+  // Rewritten; an organisation with no earlier head of its own would see
+  // nothing wrong - but the head it got from another organisation does.
+  inst.stop();
+  rewrite_leaf(inst.db_path(), 0);
+  inst.start();
+  Org newcomer = inst.add_org("newcomer", OrgOptions{});
+  inst.sighup();
+  EXPECT_EQ(inst.client(newcomer, {"verify-log"}).status, 0);
+  auto compared = inst.client(newcomer, {"verify-log", "--compare", head_file});
+  EXPECT_EQ(compared.status, 4) << compared.out << compared.err;
+  EXPECT_NE(compared.err.find("different logs to different people"), std::string::npos)
+      << compared.err;
+  // A head that was not signed by this daemon is refused outright.
+  std::string forged = seen.out;
+  forged[forged.find("\"root\":\"") + 8] ^= 1;
+  ASSERT_TRUE(write_file_atomic(head_file, as_bytes(forged), 0600, Overwrite::yes).ok());
+  auto refused = inst.client(newcomer, {"verify-log", "--compare", head_file});
+  EXPECT_EQ(refused.status, 4) << refused.err;
+  EXPECT_NE(refused.err.find("bad_tree_head"), std::string::npos) << refused.err;
+}
+
+}  // namespace
+}  // namespace cw::test
