@@ -229,7 +229,8 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   else
     out << tr("First check on this device: this head is kept for the next one.") << "\n";
   if (checked)
-    out << trf("All {1} receipts on this device are in it.", {std::to_string(checked)}) << "\n";
+    out << trf("Every receipt on this device is in it ({1} checked).", {std::to_string(checked)})
+        << "\n";
   if (before_log)
     out << trf("{1} receipts are from before the daemon kept a log and cannot be checked.",
                {std::to_string(before_log)})

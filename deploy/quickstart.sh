@@ -68,7 +68,11 @@ $client --home "$var/org-home" ack 1
 case_ref=$(ls "$var/contact-home/receipts" | head -1 | cut -c1-32)
 $client --home "$var/contact-home" status "$case_ref"
 
-echo "== 9. where the record is"
+echo "== 9. both check the daemon's tamper-evident case log (an alert and an acknowledgement so far)"
+$client --home "$var/contact-home" verify-log
+$client --home "$var/org-home" verify-log
+
+echo "== 10. where the record is"
 echo "database: $var/daemon/casewired.db ($(sqlite3 "$var/daemon/casewired.db" 'SELECT count(*) FROM alerts') alert(s); names and notes are sealed)"
 echo "daemon log (no names, no key ids):"
 sed 's/^/  /' "$var/casewired.log"

@@ -121,14 +121,16 @@ class FeedSource final : public StreamSource, public std::enable_shared_from_thi
       auto items = store_.feed(org_tag_, last_, 64);
       if (!items) return deliver(std::nullopt);
       if (!items->empty()) {
-        std::string piece;
+        // The case log's current head (it covers these notifications' events)
+        // before every batch, so that a client that stops after the first
+        // notification has it too; the client keeps the heads it was shown
+        // (casewire verify-log checks them).
+        std::string piece =
+            "event: tree-head\ndata: " + tree_head_to_json(heads_.current()) + "\n\n";
         for (const auto& it : *items) {
           piece += sse_event(it.seq, notes_.for_org(it.seq, it.body, *org));
           last_ = it.seq;
         }
-        // A recent head of the case log after every batch: the client keeps
-        // the heads it was shown (casewire verify-log checks them).
-        piece += "event: tree-head\ndata: " + tree_head_to_json(heads_.current()) + "\n\n";
         return deliver(std::move(piece));
       }
     }

@@ -23,6 +23,7 @@
 #include "daemon/store/audit_chain.h"
 #include "daemon/store/committed_log.h"
 #include "daemon/store/fault_vfs.h"
+#include "daemon/store/notification_tail.h"
 #include "daemon/store/receipt_facts.h"
 #include "protocol/case_log.h"
 #include "protocol/notification.h"
@@ -179,6 +180,10 @@ constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 // After this many failed attempts in a row an organisation's webhook is shown
 // as failing (metrics, casewire-keys list). Deliveries are never dropped.
 constexpr int kFailingAfter = 3;
+// The feeds' in-memory tail (notification_tail.h): the last 4,096
+// notifications, or fewer if they went to more than a million recipients
+// between them (about 4 MB of bodies, 4 MB of recipients at most).
+constexpr std::size_t kTailEntries = 4096, kTailRecipients = 1 << 20;
 
 std::int64_t to_hour(std::int64_t t) {
   return t - t % 3600;
@@ -344,6 +349,7 @@ class SqliteStore final : public Store {
         metrics_(o.metrics),
         keys_(o.keys) {
     reset_next_seq();
+    tail_ = std::make_unique<NotificationTail>(next_seq_, kTailEntries, kTailRecipients);
     load_log();
     writer_ = std::thread([this] { writer_loop(); });
   }
@@ -587,6 +593,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
                                      std::size_t limit) override {
+    if (auto recent = tail_->read(org, after, limit)) return std::move(*recent);
     std::lock_guard lock(read_mu_);
     Stmt s(rdb_,
            "SELECT n.seq, n.body FROM deliveries d JOIN notifications n ON n.seq = d.seq "
@@ -741,6 +748,7 @@ class SqliteStore final : public Store {
       return;
     }
     log_.discard();
+    tail_->discard();
     const auto start = std::chrono::steady_clock::now();
     new_notifications_ = false;
     fault::mark(fault::Phase::writing);
@@ -758,6 +766,7 @@ class SqliteStore final : public Store {
       // writes are safe before they are, so a crash test that is working
       // must see acknowledged alerts go missing.
       log_.publish();
+      tail_->publish();
       for (auto& j : batch) j.finish(true);
       fault::mark(fault::Phase::committing);
       (void)exec(wdb_, "COMMIT");
@@ -772,6 +781,7 @@ class SqliteStore final : public Store {
     if (!st.ok()) {
       (void)exec(wdb_, "ROLLBACK");
       log_.discard();
+      tail_->discard();
       failed_ = true;
       if (metrics_) metrics_->store_failures.fetch_add(1);
       log_event("store_commit_failed", {LogField::code(Errc::store_unavailable)});
@@ -783,8 +793,10 @@ class SqliteStore final : public Store {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       metrics_->store_batch_size.observe(static_cast<double>(batch.size()));
     }
-    // Before any callback: a receipt's proof needs its leaf in the tree.
+    // Before any callback: a receipt's proof needs its leaf in the tree, and
+    // a feed woken by the listener reads the tail.
     log_.publish();
+    tail_->publish();
     for (auto& j : batch) j.finish(true);
     if (new_notifications_) {
       std::function<void()> l;
@@ -930,6 +942,10 @@ class SqliteStore final : public Store {
       co.bind(1, case_id).bind(2, std::string_view(r.org));
       CW_TRY(run(wdb_, co, "insert case org"));
     }
+    std::vector<std::string> orgs;
+    orgs.reserve(to.size());
+    for (const auto& r : to) orgs.push_back(r.org);
+    tail_->stage(seq, std::move(*body), std::move(orgs));
     new_notifications_ = true;
     return seq;
   }
@@ -1276,6 +1292,7 @@ class SqliteStore final : public Store {
   bool closing_ = false;
   std::function<void()> listener_;
   CommittedLog log_;
+  std::unique_ptr<NotificationTail> tail_;  // made in the constructor, before the writer
   std::thread writer_;
 };
 
