@@ -22,7 +22,7 @@ build=build-bench
 if [[ ! -f $build/CMakeCache.txt ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASEWIRE_BUILD_TESTS=ON >/dev/null
 fi
-cmake --build "$build" --target ingest_bench fanout_bench casewired >/dev/null
+cmake --build "$build" --target ingest_bench fanout_bench casewired casewire >/dev/null
 ulimit -n 65536 2>/dev/null || true
 bench=$build/bench/ingest_bench
 fanout=$build/bench/fanout_bench
@@ -63,7 +63,8 @@ cols = ["scenario", "concurrency", "alerts_per_s", "p50_ms", "p99_ms", "p999_ms"
         "webhook_p99_ms", "subscribers", "delivered", "received", "last_delivered_ms", "last_ms",
         "rss_kb_per_idle_stream", "notification_signatures", "messages",
         "mosquitto_delivered_per_s", "mosquitto_p99_ms", "casewire_delivered_per_s",
-        "casewire_p99_ms", "vs_mosquitto"]
+        "casewire_p99_ms", "vs_mosquitto", "casewire_one_sender_delivered_per_s",
+        "casewire_one_sender_p99_ms"]
 used = [c for c in cols if any(c in r for r in rows)]
 def fmt(v):
     return f"{v:.2f}" if isinstance(v, float) else str(v)

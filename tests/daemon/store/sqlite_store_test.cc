@@ -188,8 +188,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritersShareCommits) {
     // commits may still be landing: one size for the proof and the root.)
     const auto size = s->log_size();
     EXPECT_TRUE(merkle::verify_inclusion(r->log->leaf, r->log->index, size,
-                                         s->log_inclusion(r->log->index, size),
-                                         s->log_root(size)));
+                                         s->log_inclusion(r->log->index, size), s->log_root(size)));
   }
   EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kN));  // one leaf each, none shared
   EXPECT_EQ(*indexes.rbegin(), static_cast<std::uint64_t>(kN - 1));
