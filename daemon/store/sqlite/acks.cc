@@ -1,0 +1,165 @@
+// Organisations acting on a case, answering that they cannot, and the
+// escalation of cases nobody acknowledged.
+#include "daemon/store/sqlite/store_impl.h"
+
+namespace cw::daemon {
+
+void SqliteStore::record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, std::int64_t now,
+                             std::vector<Recipient> orgs, Callback<AckResult> done) {
+  auto out = std::make_shared<std::optional<Result<AckResult>>>();
+  submit(Job{[this, out, seq, org = std::move(org), leaf_tag, now, orgs = std::move(orgs)] {
+               auto r = write_ack(seq, org, leaf_tag, now, orgs);
+               if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
+               *out = std::move(r);
+               return Status::Ok();
+             },
+             [out, done = std::move(done)](bool committed) {
+               if (!committed)
+                 return done(make_error(Errc::store_unavailable,
+                                        "the acknowledgement could not be stored"));
+               done(std::move(**out));
+             }});
+}
+
+void SqliteStore::record_answer(std::uint64_t seq, std::string org, OrgAnswer answer,
+                                std::int64_t now, Callback<bool> done) {
+  auto out = std::make_shared<std::optional<Status>>();
+  submit(Job{[this, out, seq, org = std::move(org), answer = std::move(answer), now] {
+               auto st = write_answer(seq, org, answer, now);
+               if (!st.ok() && st.code() == Errc::store_unavailable) return st;
+               *out = std::move(st);
+               return Status::Ok();
+             },
+             [out, done = std::move(done)](bool committed) {
+               if (!committed)
+                 return done(make_error(Errc::store_unavailable, "the answer could not be stored"));
+               if (!out->value().ok()) return done(out->value().error());
+               done(true);
+             }});
+}
+
+void SqliteStore::escalate_due(std::int64_t now, std::vector<Recipient> to,
+                               std::vector<std::string> cleared, Callback<std::uint32_t> done) {
+  auto count = std::make_shared<std::uint32_t>(0);
+  submit(Job{[this, count, now, to = std::move(to), cleared = std::move(cleared)] {
+               auto r = write_escalations(now, to, cleared);
+               if (!r) return Status(r.error());
+               *count = *r;
+               return Status::Ok();
+             },
+             [count, done = std::move(done)](bool committed) {
+               if (!committed)
+                 return done(make_error(Errc::store_unavailable, "escalation not stored"));
+               done(*count);
+             }});
+}
+
+Status SqliteStore::write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
+                                 std::int64_t now) {
+  Stmt n(wdb_,
+         "SELECT n.case_id, EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND d.org = "
+         "?) FROM notifications n WHERE n.seq = ?");
+  if (!n) return db_error(wdb_, "prepare answer");
+  n.bind(1, std::string_view(org)).bind(2, seq);
+  if (n.step() != SQLITE_ROW) return make_error(Errc::not_found, "no such notification");
+  if (n.i64(1) == 0) return make_error(Errc::forbidden, "this notification was not sent to you");
+  const std::int64_t case_id = n.i64(0);
+  Stmt drop(wdb_, "DELETE FROM acks WHERE case_id = ? AND org = ?");
+  drop.bind(1, case_id).bind(2, std::string_view(org));
+  CW_TRY(run(wdb_, drop, "drop ack"));
+  Stmt ins(wdb_,
+           "INSERT OR REPLACE INTO answers (case_id, org, answer, reason, answered_at) "
+           "VALUES (?, ?, ?, ?, ?)");
+  ins.bind(1, case_id).bind(2, std::string_view(org));
+  ins.bind(3, answer_kind_name(answer.kind)).bind(4, std::string_view(answer.reason));
+  ins.bind(5, hour_of(now));
+  return run(wdb_, ins, "insert answer");
+}
+
+Result<AckResult> SqliteStore::write_ack(std::uint64_t seq, const std::string& org,
+                                         const Tag& leaf_tag, std::int64_t now,
+                                         const std::vector<Recipient>& orgs) {
+  Stmt n(wdb_,
+         "SELECT n.case_id, c.pseudonym, c.facts, "
+         "EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = n.seq AND d.org = ?) "
+         "FROM notifications n JOIN cases c ON c.id = n.case_id WHERE n.seq = ?");
+  if (!n) return db_error(wdb_, "prepare ack");
+  n.bind(1, std::string_view(org)).bind(2, seq);
+  if (n.step() != SQLITE_ROW) return make_error(Errc::not_found, "no such notification");
+  if (n.i64(3) == 0) return make_error(Errc::forbidden, "this notification was not sent to you");
+  const std::int64_t case_id = n.i64(0);
+  const std::string pseudonym = n.text(1);
+  auto stored_facts = CaseFacts::from_json(n.text(2));
+  if (!stored_facts) return stored_facts.error();
+  const CaseFacts facts = std::move(*stored_facts);
+  // Acting supersedes this organisation's earlier answer.
+  Stmt drop(wdb_, "DELETE FROM answers WHERE case_id = ? AND org = ?");
+  drop.bind(1, case_id).bind(2, std::string_view(org));
+  CW_TRY(run(wdb_, drop, "drop answer"));
+  Stmt ins(wdb_, "INSERT OR IGNORE INTO acks (case_id, org, acked_at) VALUES (?, ?, ?)");
+  ins.bind(1, case_id).bind(2, std::string_view(org)).bind(3, hour_of(now));
+  CW_TRY(run(wdb_, ins, "insert ack"));
+  AckResult r;
+  r.first_time = sqlite3_changes(wdb_) == 1;
+  Stmt cnt(wdb_, "SELECT count(*) FROM acks WHERE case_id = ?");
+  if (!cnt || cnt.bind(1, case_id).step() != SQLITE_ROW) return db_error(wdb_, "count acks");
+  r.acks = static_cast<std::uint32_t>(cnt.i64(0));
+  if (r.first_time) {
+    // An organisation acknowledging again after withdrawing: its first
+    // leaf stands.
+    auto known = find_leaf(leaf_tag);
+    if (!known) return known.error();
+    if (!*known)
+      if (auto leaf = append_leaf(LeafKind::acknowledgement, now, leaf_tag); !leaf)
+        return leaf.error();
+    // Tell the other organisations on the case that one more is acting.
+    auto on_case = orgs_on_case(case_id);
+    if (!on_case) return on_case.error();
+    std::vector<Recipient> to;
+    const bool private_case = facts.consent == "private";
+    for (const auto& o : orgs)
+      if (o.org != org && on_case->count(o.org) && (!private_case || o.cleared_private))
+        to.push_back(o);
+    auto ev = add_event(case_id, pseudonym, facts, "acknowledged", to, now);
+    if (!ev) return ev.error();
+  }
+  return r;
+}
+
+Result<std::uint32_t> SqliteStore::write_escalations(std::int64_t now,
+                                                     const std::vector<Recipient>& to,
+                                                     const std::vector<std::string>& cleared) {
+  Stmt s(wdb_,
+         "SELECT id, pseudonym, facts FROM cases WHERE state = 'open' AND escalated = 0 "
+         "AND escalate_at > 0 AND escalate_at <= ? "
+         "AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.case_id = cases.id)");
+  if (!s) return db_error(wdb_, "prepare escalation");
+  s.bind(1, now);
+  struct Due {
+    std::int64_t id;
+    std::string pseudonym;
+    CaseFacts facts;
+  };
+  std::vector<Due> due;
+  while (s.step() == SQLITE_ROW) {
+    auto facts = CaseFacts::from_json(s.text(2));
+    if (!facts) return facts.error();
+    due.push_back({s.i64(0), s.text(1), std::move(*facts)});
+  }
+  for (const auto& d : due) {
+    std::vector<Recipient> recipients;
+    for (const auto& r : to) {
+      const bool allowed = d.facts.consent != "private" ||
+                           std::find(cleared.begin(), cleared.end(), r.org) != cleared.end();
+      if (allowed) recipients.push_back(r);
+    }
+    auto ev = add_event(d.id, d.pseudonym, d.facts, "escalation", recipients, now);
+    if (!ev) return ev.error();
+    Stmt u(wdb_, "UPDATE cases SET escalated = 1 WHERE id = ?");
+    u.bind(1, d.id);
+    CW_TRY(run(wdb_, u, "mark escalated"));
+  }
+  return static_cast<std::uint32_t>(due.size());
+}
+
+}  // namespace cw::daemon

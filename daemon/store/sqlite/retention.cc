@@ -1,0 +1,94 @@
+// Retention and the audit trail: destroying case keys past their time, and
+// the signed, chained record of who read sealed details.
+#include "daemon/store/sqlite/store_impl.h"
+
+namespace cw::daemon {
+
+void SqliteStore::purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<PurgeCounts> done) {
+  auto counts = std::make_shared<PurgeCounts>();
+  submit(Job{[this, counts, cutoff, dry_run]() -> Status {
+               Stmt c(wdb_,
+                      "SELECT count(*), (SELECT count(*) FROM case_details d WHERE d.case_tag IN "
+                      "(SELECT case_tag FROM case_keys WHERE last_event_at < ?1)) "
+                      "FROM case_keys WHERE last_event_at < ?1");
+               if (!c || c.bind(1, cutoff).step() != SQLITE_ROW)
+                 return db_error(wdb_, "count due case keys");
+               counts->cases = static_cast<std::uint32_t>(c.i64(0));
+               counts->records = static_cast<std::uint32_t>(c.i64(1));
+               if (dry_run || counts->cases == 0) return Status::Ok();
+               // secure_delete is on: the freed cells and pages are zeroed.
+               Stmt d(wdb_,
+                      "DELETE FROM case_details WHERE case_tag IN "
+                      "(SELECT case_tag FROM case_keys WHERE last_event_at < ?)");
+               d.bind(1, cutoff);
+               CW_TRY(run(wdb_, d, "purge case details"));
+               Stmt k(wdb_, "DELETE FROM case_keys WHERE last_event_at < ?");
+               k.bind(1, cutoff);
+               return run(wdb_, k, "purge case keys");
+             },
+             [this, counts, dry_run, done = std::move(done)](bool committed) {
+               if (!committed)
+                 return done(make_error(Errc::store_unavailable, "the purge was not stored"));
+               if (!dry_run && counts->cases > 0) counts->wal_cleared = truncate_wal();
+               done(*counts);
+             }});
+}
+
+void SqliteStore::append_audit(std::string entry_json, std::int64_t at, Callback<AuditRow> done) {
+  auto row = std::make_shared<AuditRow>();
+  submit(Job{
+      [this, row, entry = std::move(entry_json), at] {
+        if (!keys_)
+          return Status(make_error(Errc::store_unavailable, "the store was opened without keys"));
+        Stmt last(wdb_, "SELECT n, link FROM audit ORDER BY n DESC LIMIT 1");
+        if (!last) return Status(db_error(wdb_, "read audit head"));
+        AuditLink prev{};
+        row->n = 1;
+        if (last.step() == SQLITE_ROW) {
+          row->n = static_cast<std::uint64_t>(last.i64(0)) + 1;
+          if (auto l = last.blob(1); l.size() == prev.size())
+            std::copy(l.begin(), l.end(), prev.begin());
+        }
+        row->at = at;
+        row->sealed = keys_->seal_record(as_bytes(entry), audit_entry_ad(row->n));
+        row->link = audit_link(prev, row->n, at, row->sealed);
+        const auto sig = sign_audit_link(keys_->signing(), row->link);
+        row->signature.assign(sig.begin(), sig.end());
+        Stmt ins(wdb_, "INSERT INTO audit (n, at, sealed, link, signature) VALUES (?, ?, ?, ?, ?)");
+        ins.bind(1, row->n).bind(2, at).bind(3, ByteView(row->sealed));
+        ins.bind(4, ByteView(row->link)).bind(5, ByteView(row->signature));
+        return run(wdb_, ins, "append audit entry");
+      },
+      [row, done = std::move(done)](bool committed) {
+        if (!committed)
+          return done(make_error(Errc::store_unavailable, "the audit entry was not stored"));
+        done(std::move(*row));
+      }});
+}
+
+Result<std::vector<AuditRow>> SqliteStore::audit_rows() {
+  std::lock_guard lock(read_mu_);
+  Stmt s(rdb_, "SELECT n, at, sealed, link, signature FROM audit ORDER BY n");
+  if (!s) return db_error(rdb_, "audit");
+  std::vector<AuditRow> out;
+  while (s.step() == SQLITE_ROW) {
+    AuditRow r;
+    r.n = static_cast<std::uint64_t>(s.i64(0));
+    r.at = s.i64(1);
+    r.sealed.assign(s.blob(2).begin(), s.blob(2).end());
+    if (auto l = s.blob(3); l.size() == r.link.size())
+      std::copy(l.begin(), l.end(), r.link.begin());
+    r.signature.assign(s.blob(4).begin(), s.blob(4).end());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::uint64_t> SqliteStore::count_audit() {
+  std::lock_guard lock(read_mu_);
+  Stmt s(rdb_, "SELECT count(*) FROM audit");
+  if (!s || s.step() != SQLITE_ROW) return db_error(rdb_, "count audit");
+  return static_cast<std::uint64_t>(s.i64(0));
+}
+
+}  // namespace cw::daemon

@@ -1,0 +1,178 @@
+// The SQLite store's one class, declared once for the files that implement
+// it by concern (daemon/store/sqlite/): writer.cc (the writer thread and
+// group commit), alerts.cc (alerts and cases), case_log.cc (the case log),
+// outbox.cc (notifications, deliveries and the feeds' tail), webhooks.cc,
+// acks.cc (acknowledgements, answers, escalation), retention.cc (the purge
+// and the audit trail); schema.cc holds the migrations.
+#pragma once
+
+#include "daemon/store/sqlite_store.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/log.h"
+#include "daemon/store/alert_record.h"
+#include "daemon/store/audit_chain.h"
+#include "daemon/store/committed_log.h"
+#include "daemon/store/fault_vfs.h"
+#include "daemon/store/notification_tail.h"
+#include "daemon/store/receipt_facts.h"
+#include "daemon/store/sqlite/statement.h"
+#include "protocol/case_log.h"
+#include "protocol/notification.h"
+#include "protocol/secret.h"
+#include "protocol/timefmt.h"
+
+namespace cw::daemon {
+
+// After this many failed attempts in a row an organisation's webhook is shown
+// as failing (metrics, casewire-keys list). Deliveries are never dropped.
+inline constexpr int kFailingAfter = 3;
+// The feeds' in-memory tail (notification_tail.h): the last 4,096
+// notifications, or fewer if they went to more than a million recipients
+// between them (about 4 MB of bodies, 4 MB of recipients at most).
+inline constexpr std::size_t kTailEntries = 4096, kTailRecipients = 1 << 20;
+
+// One unit of work for the writer. `apply` runs inside the batch transaction
+// and returns an error only for a failure that must abort the whole batch;
+// per-request refusals (duplicate, unknown case) are results, not errors.
+// `finish(true)` runs after the commit is durable, `finish(false)` after a
+// rollback.
+struct Job {
+  std::function<Status()> apply;
+  std::function<void(bool committed)> finish;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* wdb, sqlite3* rdb, const SqliteOptions& o);
+  ~SqliteStore() override;
+
+  // ---- writes -------------------------------------------------------------
+  void record_alert(NewAlert alert, Callback<Recorded> done) override;
+  void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, std::int64_t now,
+                  std::vector<Recipient> orgs, Callback<AckResult> done) override;
+  void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, std::int64_t now,
+                     Callback<bool> done) override;
+  void escalate_due(std::int64_t now, std::vector<Recipient> to, std::vector<std::string> cleared,
+                    Callback<std::uint32_t> done) override;
+  void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) override;
+  void revive_webhooks(std::vector<WebhookGeneration> current,
+                       Callback<std::uint32_t> done) override;
+  void purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<PurgeCounts> done) override;
+  void append_audit(std::string entry_json, std::int64_t at, Callback<AuditRow> done) override;
+
+  // ---- reads --------------------------------------------------------------
+  Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
+  Result<std::vector<stats::CaseSummary>> case_summaries() override;
+  Result<std::vector<AuditRow>> audit_rows() override;
+  Result<std::uint64_t> count_audit() override;
+  Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
+                                     std::size_t limit) override;
+  Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit,
+                                               const std::vector<std::string>& paused) override;
+  Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
+  Result<std::vector<WebhookHealth>> webhook_health() override;
+  Result<std::uint64_t> count_alerts() override;
+  Result<bool> has_alert(const Tag& alert_tag) override;
+  std::uint64_t log_size() override { return log_.size(); }
+  merkle::Hash log_root(std::uint64_t size) override { return log_.root(size); }
+  std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) override;
+  std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override;
+  bool healthy() const override { return !failed_.load(); }
+  void on_new_notifications(std::function<void()> listener) override;
+  void close() override;
+
+ private:
+  void submit(Job job);
+  void writer_loop();
+  void commit_batch(std::vector<Job>& batch);
+
+  // Copies the WAL into the database and truncates it to zero bytes, so the
+  // frames that held a destroyed key are gone from the file. Readers in the
+  // middle of a snapshot can hold it up: a few tries, then the next purge.
+  bool truncate_wal();
+
+  // Reopens the database (SQLite recovers the WAL from what is on disk),
+  // checks it, and resumes. At most one attempt per second.
+  bool recover();
+
+  // Rebuilds the tree from the table, in index order. A gap or a damaged row
+  // is not hidden: the tree is what the table says, and clients holding
+  // earlier heads will see that it is no longer the log they knew (that is
+  // the point). The daemon says so in its own log, and numbers the rows
+  // afresh so that it can go on recording alerts.
+  void load_log();
+
+  // Appends a leaf inside the current transaction; it joins the tree when
+  // the batch commits.
+  Result<ReceiptLogEntry> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
+
+  // A recorded alert's leaf, for the byte-identical receipt of a repeat.
+  Result<std::optional<ReceiptLogEntry>> find_leaf(const Tag& tag);
+  void reset_next_seq();
+
+  // Adds one case event: the notification body and a delivery row per
+  // recipient, and remembers the recipients as being on the case.
+  Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym,
+                                  const CaseFacts& facts, std::string_view event,
+                                  const std::vector<Recipient>& to, std::int64_t now);
+  Result<std::set<std::string>> orgs_on_case(std::int64_t case_id);
+
+  // Seals an alert record under its case's key (made on the case's first
+  // record, or again after a purge) and restarts the retention clock.
+  Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now);
+  Result<Recorded> write_alert(const NewAlert& a);
+
+  // Same admission as an acknowledgement: the notification exists and was
+  // sent to this organisation. The answer replaces its acknowledgement, if
+  // any (an organisation that stops acting says so this way).
+  Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
+                      std::int64_t now);
+  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
+                              std::int64_t now, const std::vector<Recipient>& orgs);
+  Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
+                                          const std::vector<std::string>& cleared);
+  Status write_webhook_results(const std::vector<WebhookResult>& results);
+  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current);
+
+  const std::string path_;
+  sqlite3* wdb_;
+  sqlite3* rdb_;
+  std::mutex read_mu_;
+  std::atomic<bool> failed_{false};                        // written by the writer thread only
+  std::chrono::steady_clock::time_point next_recovery_{};  // writer thread only
+  const std::uint32_t max_batch_;
+  Metrics* metrics_;
+  const Keyring* keys_;     // seals case details, signs audit entries; may be null in unit tests
+  StmtCache wcache_{wdb_};  // the writer's (writer thread only)
+  StmtCache rcache_{rdb_};  // the reader's (under read_mu_)
+  std::uint64_t next_seq_ = 1;      // writer thread only
+  bool new_notifications_ = false;  // writer thread only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool closing_ = false;
+  std::function<void()> listener_;
+  CommittedLog log_;
+  std::unique_ptr<NotificationTail> tail_;  // made in the constructor, before the writer
+  std::thread writer_;
+};
+
+}  // namespace cw::daemon
