@@ -295,7 +295,7 @@ void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply
   const auto org = d_.keys.org_tag(who);
   auto orgs = active_orgs(*d_.trust.get(), [this](const KeyId& k) { return d_.keys.org_tag(k); });
   d_.store.record_ack(
-      id, org, d_.keys.ack_leaf_tag(org, id), unix_now(), std::move(orgs),
+      id, org, d_.keys.ack_leaf_tag(org, id), unix_seconds(unix_now()), std::move(orgs),
       [this, id, v, send = reply.send](Result<AckResult> r) {
         if (!r) return send(error_response(r.code(), r.error().message, v));
         if (r->first_time) {
@@ -327,7 +327,7 @@ void ApiHandler::answer(std::uint64_t id, const std::string& body, const KeyId& 
   auto parsed = parse_org_answer(kind->as_string(), why->as_string());
   if (!parsed) return reply.send(error_response(parsed.code(), parsed.error().message, v));
   d_.store.record_answer(
-      id, d_.keys.org_tag(who), *parsed, unix_now(),
+      id, d_.keys.org_tag(who), *parsed, unix_seconds(unix_now()),
       [this, id, v, a = *parsed, send = reply.send](Result<bool> r) {
         if (!r) return send(error_response(r.code(), r.error().message, v));
         log_event("case_answered", {a.kind == AnswerKind::cannot_act

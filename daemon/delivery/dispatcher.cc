@@ -176,7 +176,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   void tick() {
     if (stopping) return;
     escalate();
-    auto due = store.due_webhooks(now_ms(), 1000, disabled_tags);
+    auto due = store.due_webhooks(unix_millis(now_ms()), 1000, disabled_tags);
     if (due && !due->empty()) {
       auto snapshot = trust.get();
       // The store names organisations by tag; the trust store by key id.
@@ -248,7 +248,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
                                std::optional<KeyId> id) {
     auto self = shared_from_this();  // alive while this attempt runs
     WebhookResult result{
-        d.seq, d.org, id ? key_id_hex(*id) : std::string(), WebhookOutcome::retry, 0, 0, 0};
+        d.seq, d.org, id ? key_id_hex(*id) : std::string(), WebhookOutcome::retry, {}, 0, 0};
     const OrgEntry* org = id ? snapshot->org(*id) : nullptr;
     if (org) result.generation = org->sub.webhook_generation;
     auto target = org ? parse_webhook_url(org->sub.webhook_url)
@@ -316,7 +316,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         auto delay = backoff_ms(d.attempts);
         // 429/502/504 and Retry-After mean "slow down": honour the larger wait.
         if (a.retry_after_s > 0) delay = std::max<std::int64_t>(delay, a.retry_after_s * 1000);
-        result.next_attempt_at = now + delay;
+        result.next_attempt_at = unix_millis(now + delay);
         org_pause_until_ms[d.org] = now + delay;
       }
     }

@@ -112,7 +112,7 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   na.alert_tag = tag;
   na.leaf_tag = keys_.alert_leaf_tag(o.alert_id);
   na.sender_tag = keys_.sender_tag(o.sender, o.alert_id);
-  na.received_at = now;
+  na.received_at = unix_seconds(now);
   // The receipt's facts are sealed for the store; its number is random, not
   // a count, so that a seized phone's receipts point at no row.
   ReceiptFacts facts{random_receipt_number(), now, envelope_hash(as_bytes(body))};
@@ -133,7 +133,7 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
     if (escalate_after_s_ > 0) {
       const std::int64_t grain = std::min<std::int64_t>(300, escalate_after_s_);
       const std::int64_t due = now + escalate_after_s_;
-      na.event.escalate_at = (due + grain - 1) / grain * grain;
+      na.event.escalate_at = unix_seconds((due + grain - 1) / grain * grain);
     }
   } else {
     na.event.case_tag = keys_.case_tag(*o.alert.case_ref);

@@ -44,14 +44,15 @@ void log_audit_appended(const AuditRow& row) {
 void purge_expired(Store& store, std::int64_t cutoff, std::int64_t now,
                    Callback<PurgeCounts> done) {
   store.purge_case_keys(
-      cutoff, false, [&store, now, done = std::move(done)](Result<PurgeCounts> counts) mutable {
+      unix_seconds(cutoff), false,
+      [&store, now, done = std::move(done)](Result<PurgeCounts> counts) mutable {
         if (!counts || counts->cases == 0) return done(std::move(counts));
         log_event("case_keys_purged", {LogField::num("cases", counts->cases),
                                        LogField::num("records", counts->records)});
         const PurgeCounts c = *counts;
         store.append_audit(
-            audit_json({{"action", "purge"}, {"cases", c.cases}, {"records", c.records}}), now,
-            [c, done = std::move(done)](Result<AuditRow> row) {
+            audit_json({{"action", "purge"}, {"cases", c.cases}, {"records", c.records}}),
+            unix_seconds(now), [c, done = std::move(done)](Result<AuditRow> row) {
               if (!row) return done(row.error());
               log_audit_appended(*row);
               done(c);
@@ -67,8 +68,9 @@ CaseRecords::CaseRecords(Store& store, const Keyring& keys, const TrustView& tru
     : store_(store), keys_(keys), trust_(trust) {}
 
 Result<std::uint64_t> CaseRecords::append(std::string entry_json, std::int64_t now) {
-  auto row = wait_for<AuditRow>(
-      [&](Callback<AuditRow> done) { store_.append_audit(std::move(entry_json), now, done); });
+  auto row = wait_for<AuditRow>([&](Callback<AuditRow> done) {
+    store_.append_audit(std::move(entry_json), unix_seconds(now), done);
+  });
   if (!row) return row.error();
   log_audit_appended(*row);
   return row->n;
@@ -165,8 +167,9 @@ Result<std::string> CaseRecords::disclose(const std::string& case_id, const KeyI
 
 Result<PurgeCounts> CaseRecords::purge(std::int64_t cutoff, bool dry_run, std::int64_t now) {
   if (dry_run)
-    return wait_for<PurgeCounts>(
-        [&](Callback<PurgeCounts> done) { store_.purge_case_keys(cutoff, true, done); });
+    return wait_for<PurgeCounts>([&](Callback<PurgeCounts> done) {
+      store_.purge_case_keys(unix_seconds(cutoff), true, done);
+    });
   return wait_for<PurgeCounts>(
       [&](Callback<PurgeCounts> done) { purge_expired(store_, cutoff, now, done); });
 }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -31,6 +32,25 @@
 #include "stats/report.h"
 
 namespace cw::daemon {
+
+// Times the store is given and gives back, typed so that one kind cannot be
+// passed for another: events in seconds since the Unix epoch (the store
+// keeps them no finer than the hour or the day), webhook retry schedules in
+// milliseconds (retries back off from 1 s).
+using UnixSeconds = std::chrono::sys_seconds;
+using UnixMillis = std::chrono::sys_time<std::chrono::milliseconds>;
+inline UnixSeconds unix_seconds(std::int64_t s) {
+  return UnixSeconds{std::chrono::seconds{s}};
+}
+inline std::int64_t seconds_of(UnixSeconds t) {
+  return t.time_since_epoch().count();
+}
+inline UnixMillis unix_millis(std::int64_t ms) {
+  return UnixMillis{std::chrono::milliseconds{ms}};
+}
+inline std::int64_t millis_of(UnixMillis t) {
+  return t.time_since_epoch().count();
+}
 
 using Hash32 = std::array<std::uint8_t, 32>;
 
@@ -63,7 +83,7 @@ struct CaseEventDraft {
   // the case private, or an organisation that lost its clearance or its
   // subscription to the region, is honoured for this very event.
   FollowUpRouter route;
-  std::int64_t escalate_at = 0;  // new_case: when to escalate if nobody acknowledged (0 = never)
+  std::optional<UnixSeconds> escalate_at;  // new_case: when to escalate if nobody acknowledged
   // Follow-ups: owner_tag(k, case reference) for the sender's key and each
   // key it replaced. The store accepts the follow-up only if one of them is
   // the tag recorded with the case's new_case alert - only the reporter may
@@ -78,7 +98,7 @@ struct NewAlert {
   Tag sender_tag{};  // keyed hash of (sender, alert id)
   // When it arrived: the store keeps it no finer than the day (alerts) or
   // the hour (cases, notifications); the exact time is only in `receipt`.
-  std::int64_t received_at = 0;
+  UnixSeconds received_at{};
   AlertKind kind = AlertKind::new_case;
   // The alert record (alert_record.h) in clear: the store seals it under the
   // case's own key, in the transaction that records the alert. Empty: none.
@@ -118,7 +138,7 @@ struct WebhookResult {
   std::string org;     // the organisation's tag (deliveries)
   std::string org_id;  // its key id (webhook health)
   WebhookOutcome outcome = WebhookOutcome::retry;
-  std::int64_t next_attempt_at = 0;
+  UnixMillis next_attempt_at{};
   int http_status = 0;
   std::uint32_t generation = 0;  // the subscription's webhook_generation this attempt used
 };
@@ -198,7 +218,7 @@ class Store {
   // received that notification; not_found if there is no such notification.
   // A first acknowledgement by `org` of the case is a case-log leaf
   // committing to `leaf_tag` (Keyring::ack_leaf_tag).
-  virtual void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, std::int64_t now,
+  virtual void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, UnixSeconds now,
                           std::vector<Recipient> orgs, Callback<AckResult> done) = 0;
   // Escalates every open new case older than its deadline that nobody has
   // acknowledged: an "escalation" event to `to` (filtered per case by consent:
@@ -206,9 +226,9 @@ class Store {
   // An organisation's answer other than acting (protocol/org_answer.h): the
   // latest of acknowledging and answering stands for that organisation.
   // not_found / forbidden as for record_ack.
-  virtual void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, std::int64_t now,
+  virtual void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, UnixSeconds now,
                              Callback<bool> done) = 0;
-  virtual void escalate_due(std::int64_t now, std::vector<Recipient> to,
+  virtual void escalate_due(UnixSeconds now, std::vector<Recipient> to,
                             std::vector<std::string> cleared, Callback<std::uint32_t> done) = 0;
   // Results from an attempt made under an older generation than the one
   // recorded leave the organisation's webhook health alone.
@@ -223,17 +243,17 @@ class Store {
   // case whose last event is older than `cutoff`; then checkpoints and
   // truncates the WAL so no old page still holds a destroyed key. A dry run
   // only counts. The anonymised case, its notifications and answers stay.
-  virtual void purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<PurgeCounts> done) = 0;
+  virtual void purge_case_keys(UnixSeconds cutoff, bool dry_run, Callback<PurgeCounts> done) = 0;
   // Seals, links and signs one audit entry (needs the daemon's keys) and
   // appends it; the row is returned once durable.
-  virtual void append_audit(std::string entry_json, std::int64_t at, Callback<AuditRow> done) = 0;
+  virtual void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) = 0;
 
   // Reads (never block the writer; see committed data only).
   virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
                                              std::size_t limit) = 0;
   // Pending webhook deliveries due by `now`, skipping organisations (tags)
   // in `paused` (disabled by a 410).
-  virtual Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit,
+  virtual Result<std::vector<DueWebhook>> due_webhooks(UnixMillis now, std::size_t limit,
                                                        const std::vector<std::string>& paused) = 0;
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;

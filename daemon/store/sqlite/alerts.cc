@@ -139,6 +139,7 @@ Status SqliteStore::store_details(const Tag& case_tag, const WipedBytes& details
 }
 
 Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
+  const std::int64_t received_at = seconds_of(a.received_at);
   Stmt find(wcache_, "SELECT sender_tag, receipt FROM alerts WHERE alert_tag = ?");
   if (!find) return db_error(wdb_, "prepare lookup");
   find.bind(1, ByteView(a.alert_tag));
@@ -199,7 +200,7 @@ Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
   ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, to_string(a.kind));
   // The alert's own words are not kept here (under the storage key, which
   // never goes away) but in case_details, under the case's key.
-  ins.bind(4, a.received_at / 86400).bind(5, ByteView()).bind(6, ByteView(a.receipt));
+  ins.bind(4, received_at / 86400).bind(5, ByteView()).bind(6, ByteView(a.receipt));
   CW_TRY(run(wdb_, ins, "insert alert"));
   Recorded r;
 
@@ -210,8 +211,8 @@ Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
            "VALUES (?, ?, ?, 'open', ?, ?, ?)");
     c.bind(1, ByteView(a.event.case_tag)).bind(2, std::string_view(a.event.case_id));
     c.bind(3, std::string_view(facts.to_json()))
-        .bind(4, hour_of(a.received_at))
-        .bind(5, a.event.escalate_at);
+        .bind(4, hour_of(received_at))
+        .bind(5, a.event.escalate_at ? seconds_of(*a.event.escalate_at) : 0);  // 0: never
     c.bind(6, ByteView(a.event.owner_tag));
     CW_TRY(run(wdb_, c, "insert case"));
     case_id = sqlite3_last_insert_rowid(wdb_);
@@ -224,14 +225,14 @@ Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
     u.bind(1, std::string_view(facts.to_json())).bind(2, std::string_view(state)).bind(3, case_id);
     CW_TRY(run(wdb_, u, "update case"));
   }
-  if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, a.received_at));
-  auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, a.received_at);
+  if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, received_at));
+  auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, received_at);
   if (!seq) return seq.error();
   r.notification = *seq;
   r.deliveries = to.size();
   // Last: nothing after it can refuse the alert and leave a staged leaf.
   auto leaf = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up,
-                          a.received_at, a.leaf_tag);
+                          received_at, a.leaf_tag);
   if (!leaf) return leaf.error();
   r.log = *leaf;
   return r;

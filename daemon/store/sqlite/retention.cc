@@ -4,9 +4,9 @@
 
 namespace cw::daemon {
 
-void SqliteStore::purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<PurgeCounts> done) {
+void SqliteStore::purge_case_keys(UnixSeconds before, bool dry_run, Callback<PurgeCounts> done) {
   auto counts = std::make_shared<PurgeCounts>();
-  submit(Job{[this, counts, cutoff, dry_run]() -> Status {
+  submit(Job{[this, counts, cutoff = seconds_of(before), dry_run]() -> Status {
                Stmt c(wdb_,
                       "SELECT count(*), (SELECT count(*) FROM case_details d WHERE d.case_tag IN "
                       "(SELECT case_tag FROM case_keys WHERE last_event_at < ?1)) "
@@ -34,10 +34,10 @@ void SqliteStore::purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<Pu
              }});
 }
 
-void SqliteStore::append_audit(std::string entry_json, std::int64_t at, Callback<AuditRow> done) {
+void SqliteStore::append_audit(std::string entry_json, UnixSeconds when, Callback<AuditRow> done) {
   auto row = std::make_shared<AuditRow>();
   submit(Job{
-      [this, row, entry = std::move(entry_json), at] {
+      [this, row, entry = std::move(entry_json), at = seconds_of(when)] {
         if (!keys_)
           return Status(make_error(Errc::store_unavailable, "the store was opened without keys"));
         Stmt last(wdb_, "SELECT n, link FROM audit ORDER BY n DESC LIMIT 1");

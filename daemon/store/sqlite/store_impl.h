@@ -66,17 +66,17 @@ class SqliteStore final : public Store {
 
   // ---- writes -------------------------------------------------------------
   void record_alert(NewAlert alert, Callback<Recorded> done) override;
-  void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, std::int64_t now,
+  void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, UnixSeconds now,
                   std::vector<Recipient> orgs, Callback<AckResult> done) override;
-  void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, std::int64_t now,
+  void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, UnixSeconds now,
                      Callback<bool> done) override;
-  void escalate_due(std::int64_t now, std::vector<Recipient> to, std::vector<std::string> cleared,
+  void escalate_due(UnixSeconds now, std::vector<Recipient> to, std::vector<std::string> cleared,
                     Callback<std::uint32_t> done) override;
   void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) override;
   void revive_webhooks(std::vector<WebhookGeneration> current,
                        Callback<std::uint32_t> done) override;
-  void purge_case_keys(std::int64_t cutoff, bool dry_run, Callback<PurgeCounts> done) override;
-  void append_audit(std::string entry_json, std::int64_t at, Callback<AuditRow> done) override;
+  void purge_case_keys(UnixSeconds cutoff, bool dry_run, Callback<PurgeCounts> done) override;
+  void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) override;
 
   // ---- reads --------------------------------------------------------------
   Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
@@ -85,7 +85,7 @@ class SqliteStore final : public Store {
   Result<std::uint64_t> count_audit() override;
   Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
                                      std::size_t limit) override;
-  Result<std::vector<DueWebhook>> due_webhooks(std::int64_t now, std::size_t limit,
+  Result<std::vector<DueWebhook>> due_webhooks(UnixMillis now, std::size_t limit,
                                                const std::vector<std::string>& paused) override;
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
   Result<std::vector<WebhookHealth>> webhook_health() override;

@@ -29,7 +29,7 @@ void SqliteStore::revive_webhooks(std::vector<WebhookGeneration> current,
              }});
 }
 
-Result<std::vector<DueWebhook>> SqliteStore::due_webhooks(std::int64_t now, std::size_t limit,
+Result<std::vector<DueWebhook>> SqliteStore::due_webhooks(UnixMillis now, std::size_t limit,
                                                           const std::vector<std::string>& paused) {
   std::lock_guard lock(read_mu_);
   Stmt s(rdb_,
@@ -45,7 +45,9 @@ Result<std::vector<DueWebhook>> SqliteStore::due_webhooks(std::int64_t now, std:
     list += (list.size() > 1 ? ",\"" : "\"") + p + "\"";
   }
   list += "]";
-  s.bind(1, now).bind(2, std::string_view(list)).bind(3, static_cast<std::int64_t>(limit));
+  s.bind(1, millis_of(now))
+      .bind(2, std::string_view(list))
+      .bind(3, static_cast<std::int64_t>(limit));
   std::vector<DueWebhook> out;
   while (s.step() == SQLITE_ROW)
     out.push_back({static_cast<std::uint64_t>(s.i64(0)), s.text(1),
@@ -72,7 +74,7 @@ Status SqliteStore::write_webhook_results(const std::vector<WebhookResult>& resu
            "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, "
            "last_status = ? "
            "WHERE seq = ? AND org = ?");
-    u.bind(1, std::string_view(state)).bind(2, r.next_attempt_at).bind(3, r.http_status);
+    u.bind(1, std::string_view(state)).bind(2, millis_of(r.next_attempt_at)).bind(3, r.http_status);
     u.bind(4, r.seq).bind(5, std::string_view(r.org));
     CW_TRY(run(wdb_, u, "update delivery"));
     // Health is kept by key id (for casewire-keys list) and to the hour, so

@@ -21,7 +21,7 @@ NewAlert alert_with(std::uint8_t tag, std::uint8_t sender = 1) {
   a.alert_tag.fill(tag);
   a.leaf_tag.fill(static_cast<std::uint8_t>(tag ^ 0xc3));
   a.sender_tag.fill(sender);
-  a.received_at = 1795000000 + tag;
+  a.received_at = unix_seconds(1795000000 + tag);
   a.receipt = Bytes(60, static_cast<std::uint8_t>(tag + 1));  // stands for the sealed receipt facts
   a.event.case_tag.fill(
       static_cast<std::uint8_t>(tag ^ 0x5a));  // each new case has its own case tag
@@ -62,7 +62,7 @@ TEST_F(SqliteStoreTest, ARepeatReturnsTheFirstRecordAndAddsNothing) {
   auto s = open();
   auto first = record(*s, alert_with(7));
   auto again = alert_with(7);
-  again.received_at += 100;
+  again.received_at += std::chrono::seconds(100);
   again.receipt = Bytes(60, 0x55);  // a re-sealed copy: different receipt facts
   auto second = record(*s, std::move(again));
   ASSERT_TRUE(second.ok());
@@ -257,12 +257,12 @@ TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisa
     const auto health = s->webhook_health().value();
     for (const auto& h : health)
       if (h.state == "disabled" && h.org == org_id) paused.push_back(org);
-    return s->due_webhooks(INT64_MAX, 10, paused).value();
+    return s->due_webhooks(UnixMillis::max(), 10, paused).value();
   };
   auto due = [&] { return due_list().size(); };
   auto result = [&](WebhookOutcome outcome, std::uint32_t generation) {
-    WebhookResult r{1,         org, org_id, outcome, 0, outcome == WebhookOutcome::gone ? 410 : 500,
-                    generation};
+    WebhookResult r{
+        1, org, org_id, outcome, {}, outcome == WebhookOutcome::gone ? 410 : 500, generation};
     return wait_for<bool>([&](auto cb) { s->record_webhook_results({r}, cb); });
   };
   auto revive = [&](std::uint32_t generation) {
