@@ -357,7 +357,7 @@ void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned
   const auto& c = **st;
   boost::json::object o;
   o["case_ref"] = to_hex(case_ref);
-  o["state"] = c.state;
+  o["state"] = case_state_name(c.state);
   o["acknowledged"] = c.acks > 0;
   o["organisations_acting"] = c.acks;
   o["escalated"] = c.escalated;

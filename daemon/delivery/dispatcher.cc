@@ -373,8 +373,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     std::int64_t failing = 0;
     disabled_tags.clear();
     for (const auto& w : *h) {
-      failing += w.state != "ok";
-      if (w.state == "disabled")
+      failing += w.state != WebhookState::ok;
+      if (w.state == WebhookState::disabled)
         if (auto id = parse_key_id(w.org)) disabled_tags.push_back(keys.org_tag(*id));
     }
     metrics.webhook_orgs_failing.store(failing);

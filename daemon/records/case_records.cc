@@ -117,7 +117,7 @@ Result<CaseReading> CaseRecords::read(const std::string& case_id, std::string_vi
   if (!n) return n.error();
   CaseReading out;
   out.case_id = case_id;
-  out.state = (*rec)->state;
+  out.state = std::string(case_state_name((*rec)->state));
   out.facts = (*rec)->facts;
   out.purged = (*rec)->wrapped_key.empty();
   out.audit_entry = *n;
@@ -145,7 +145,7 @@ Result<std::string> CaseRecords::disclose(const std::string& case_id, const KeyI
   const auto& on_case = (*rec)->orgs;
   if (std::find(on_case.begin(), on_case.end(), keys_.org_tag(org)) == on_case.end())
     return make_error(Errc::forbidden, "this organisation was never told of this case");
-  if ((*rec)->state == "retracted")
+  if ((*rec)->state == CaseState::retracted)
     return make_error(Errc::forbidden, "the case was retracted: its details are not disclosed");
   if ((*rec)->wrapped_key.empty())
     return make_error(Errc::not_found, "this case's details were purged (retention)");

@@ -52,6 +52,17 @@ inline std::int64_t millis_of(UnixMillis t) {
   return t.time_since_epoch().count();
 }
 
+// A case's state and an organisation's webhook health, as the store keeps
+// them (the names are what the database columns and the API say).
+enum class CaseState { open, resolved, retracted };
+enum class WebhookState { ok, failing, disabled };
+std::string_view case_state_name(CaseState s);
+std::string_view webhook_state_name(WebhookState s);
+// Unknown text (a damaged row) reads as the most cautious state: a case
+// still open, a webhook failing.
+CaseState parse_case_state(std::string_view s);
+WebhookState parse_webhook_state(std::string_view s);
+
 using Hash32 = std::array<std::uint8_t, 32>;
 
 // Who should hear about a case event, decided by the caller from the trust
@@ -157,7 +168,7 @@ struct AckResult {
 
 struct CaseStatusInfo {
   std::string case_id;
-  std::string state;  // open | resolved | retracted
+  CaseState state = CaseState::open;
   std::uint32_t acks = 0;
   bool escalated = false;
   Tag owner_tag{};                 // Keyring::owner_tag of the reporter: only they may ask
@@ -167,7 +178,7 @@ struct CaseStatusInfo {
 
 struct WebhookHealth {
   std::string org;
-  std::string state;  // ok | failing | disabled
+  WebhookState state = WebhookState::ok;
   std::uint32_t consecutive_failures = 0;
 };
 
@@ -178,7 +189,7 @@ struct SealedDetail {
 };
 struct CaseRecord {
   Tag case_tag{};
-  std::string state;  // open | resolved | retracted
+  CaseState state = CaseState::open;
   CaseFacts facts;
   std::vector<std::string> orgs;  // tags of the organisations on the case
   // Both empty once the case's retention period ran out: its key is gone.

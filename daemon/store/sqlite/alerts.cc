@@ -30,7 +30,7 @@ Result<std::optional<CaseRecord>> SqliteStore::case_record(const std::string& ps
   const std::int64_t id = c.i64(0);
   if (auto t = c.blob(1); t.size() == rec.case_tag.size())
     std::copy(t.begin(), t.end(), rec.case_tag.begin());
-  rec.state = c.text(2);
+  rec.state = parse_case_state(c.text(2));
   auto facts = CaseFacts::from_json(c.text(3));
   if (!facts) return facts.error();
   rec.facts = std::move(*facts);
@@ -73,8 +73,13 @@ Result<std::optional<CaseStatusInfo>> SqliteStore::case_status(const Tag& case_t
   if (!s) return db_error(rdb_, "case status");
   s.bind(1, ByteView(case_tag));
   if (s.step() != SQLITE_ROW) return std::optional<CaseStatusInfo>();
-  CaseStatusInfo c{s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(3)), s.i64(2) != 0, {},
-                   0,         {}};
+  CaseStatusInfo c{s.text(0),
+                   parse_case_state(s.text(1)),
+                   static_cast<std::uint32_t>(s.i64(3)),
+                   s.i64(2) != 0,
+                   {},
+                   0,
+                   {}};
   auto st = s.blob(4);
   if (st.size() == c.owner_tag.size()) std::copy(st.begin(), st.end(), c.owner_tag.begin());
   Stmt a(rdb_,

@@ -61,7 +61,8 @@ Result<std::vector<WebhookHealth>> SqliteStore::webhook_health() {
   if (!s) return db_error(rdb_, "webhook health");
   std::vector<WebhookHealth> out;
   while (s.step() == SQLITE_ROW)
-    out.push_back({s.text(0), s.text(1), static_cast<std::uint32_t>(s.i64(2))});
+    out.push_back(
+        {s.text(0), parse_webhook_state(s.text(1)), static_cast<std::uint32_t>(s.i64(2))});
   return out;
 }
 

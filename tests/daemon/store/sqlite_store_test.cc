@@ -256,7 +256,7 @@ TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisa
     std::vector<std::string> paused;
     const auto health = s->webhook_health().value();
     for (const auto& h : health)
-      if (h.state == "disabled" && h.org == org_id) paused.push_back(org);
+      if (h.state == WebhookState::disabled && h.org == org_id) paused.push_back(org);
     return s->due_webhooks(UnixMillis::max(), 10, paused).value();
   };
   auto due = [&] { return due_list().size(); };
