@@ -9,6 +9,7 @@
 
 #include "daemon/keyring.h"
 #include "daemon/store/receipt_facts.h"
+#include "tests/daemon/store/store_fixtures.h"
 #include "tests/support/db_reader.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -16,24 +17,9 @@
 namespace cw::daemon {
 namespace {
 
-NewAlert alert_with(std::uint8_t tag, std::uint8_t sender = 1) {
-  NewAlert a;
-  a.alert_tag.fill(tag);
-  a.leaf_tag.fill(static_cast<std::uint8_t>(tag ^ 0xc3));
-  a.sender_tag.fill(sender);
-  a.received_at = unix_seconds(1795000000 + tag);
-  a.receipt = Bytes(60, static_cast<std::uint8_t>(tag + 1));  // stands for the sealed receipt facts
-  a.event.case_tag.fill(
-      static_cast<std::uint8_t>(tag ^ 0x5a));  // each new case has its own case tag
-  return a;
-}
-
-Result<Recorded> record(Store& s, NewAlert a) {
-  std::promise<Result<Recorded>> p;
-  auto f = p.get_future();
-  s.record_alert(std::move(a), [&](Result<Recorded> r) { p.set_value(std::move(r)); });
-  return f.get();
-}
+using test_store::alert_with;
+using test_store::record;
+using test_store::wait_for;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -45,160 +31,6 @@ class SqliteStoreTest : public ::testing::Test {
   test::TempDir dir;
   Metrics metrics;
 };
-
-TEST_F(SqliteStoreTest, RecordsNewAlerts) {
-  auto s = open();
-  auto a = record(*s, alert_with(1));
-  auto b = record(*s, alert_with(2));
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_FALSE(a->duplicate);
-  EXPECT_FALSE(b->duplicate);
-  EXPECT_EQ(*s->count_alerts(), 2u);
-  EXPECT_TRUE(*s->has_alert(alert_with(1).alert_tag));
-  EXPECT_FALSE(*s->has_alert(alert_with(5).alert_tag));
-}
-
-TEST_F(SqliteStoreTest, ARepeatReturnsTheFirstRecordAndAddsNothing) {
-  auto s = open();
-  auto first = record(*s, alert_with(7));
-  auto again = alert_with(7);
-  again.received_at += std::chrono::seconds(100);
-  again.receipt = Bytes(60, 0x55);  // a re-sealed copy: different receipt facts
-  auto second = record(*s, std::move(again));
-  ASSERT_TRUE(second.ok());
-  EXPECT_TRUE(second->duplicate);
-  EXPECT_FALSE(second->sender_conflict);
-  EXPECT_EQ(second->receipt, alert_with(7).receipt) << "the receipt facts recorded the first time";
-  EXPECT_EQ(*s->count_alerts(), 1u);
-}
-
-TEST_F(SqliteStoreTest, SameIdFromAnotherSenderIsFlagged) {
-  auto s = open();
-  ASSERT_TRUE(record(*s, alert_with(3, 1)).ok());
-  auto other = record(*s, alert_with(3, 2));
-  ASSERT_TRUE(other.ok());
-  EXPECT_TRUE(other->sender_conflict);
-}
-
-// The case log (protocol/case_log.h): a leaf per recorded alert, committed
-// with it; a repeat answers with the first leaf; a refused follow-up adds
-// none; an organisation's first acknowledgement adds one; and the tree the
-// store rebuilds from its file after a restart has the same root.
-TEST_F(SqliteStoreTest, TheCaseLogHasALeafPerRecordedEventAndSurvivesARestart) {
-  merkle::Hash root_before{};
-  {
-    auto s = open();
-    auto first = record(*s, alert_with(1));
-    ASSERT_TRUE(first.ok() && first->log);
-    EXPECT_EQ(first->log->index, 0u);
-    auto second = record(*s, alert_with(2));
-    ASSERT_TRUE(second.ok() && second->log);
-    EXPECT_EQ(second->log->index, 1u);
-    auto repeat = record(*s, alert_with(1));
-    ASSERT_TRUE(repeat.ok() && repeat->duplicate && repeat->log);
-    EXPECT_EQ(repeat->log->index, 0u);
-    EXPECT_EQ(repeat->log->leaf, first->log->leaf);
-    auto orphan = alert_with(3);
-    orphan.kind = AlertKind::update;  // a follow-up of a case that does not exist
-    EXPECT_EQ(record(*s, std::move(orphan)).code(), Errc::unknown_case);
-    EXPECT_EQ(s->log_size(), 2u);
-    const auto root = s->log_root(2);
-    EXPECT_TRUE(merkle::verify_inclusion(first->log->leaf, 0, 2, s->log_inclusion(0, 2), root));
-    EXPECT_TRUE(merkle::verify_inclusion(second->log->leaf, 1, 2, s->log_inclusion(1, 2), root));
-    root_before = root;
-  }
-  auto s = open();
-  EXPECT_EQ(s->log_size(), 2u);
-  EXPECT_EQ(s->log_root(2), root_before);
-  auto third = record(*s, alert_with(4));
-  ASSERT_TRUE(third.ok() && third->log);
-  EXPECT_EQ(third->log->index, 2u);
-  EXPECT_TRUE(
-      merkle::verify_consistency(2, 3, root_before, s->log_root(3), s->log_consistency(2, 3)));
-}
-
-// Feeds read recent notifications from memory (notification_tail.h): what
-// they get must be exactly what the database says, page by page, for every
-// organisation - including one that was told of nothing, and a feed resuming
-// from before the daemon started (which only the database can answer).
-TEST_F(SqliteStoreTest, TheFeedsInMemoryTailAnswersExactlyAsTheDatabase) {
-  const std::string a(32, 'a'), b(32, 'b'), c(32, 'c');
-  auto page = [](Store& s, const std::string& org, std::uint64_t after, std::size_t limit) {
-    std::vector<std::uint64_t> seqs;
-    auto items = s.feed(org, after, limit);
-    EXPECT_TRUE(items.ok());
-    if (!items.ok()) return seqs;
-    const std::vector<FeedItem>& list = *items;
-    for (const auto& item : list) seqs.push_back(item.seq);
-    return seqs;
-  };
-  {
-    auto s = open();
-    for (int i = 1; i <= 9; ++i) {
-      auto n = alert_with(static_cast<std::uint8_t>(i));
-      n.event.recipients = {{a, false, false}};
-      if (i % 3 == 0) n.event.recipients.push_back({b, true, false});
-      ASSERT_TRUE(record(*s, std::move(n)).ok());
-    }
-    EXPECT_EQ(page(*s, a, 0, 100).size(), 9u);
-    EXPECT_EQ(page(*s, b, 0, 100), (std::vector<std::uint64_t>{3, 6, 9}));
-    EXPECT_EQ(page(*s, b, 3, 1), (std::vector<std::uint64_t>{6}));
-    EXPECT_EQ(page(*s, a, 7, 100), (std::vector<std::uint64_t>{8, 9}));
-    EXPECT_TRUE(page(*s, c, 0, 100).empty());
-    EXPECT_TRUE(page(*s, a, 9, 100).empty());
-  }
-  // After a restart the tail is empty: the same pages come from the database.
-  auto s = open();
-  EXPECT_EQ(page(*s, a, 0, 100).size(), 9u);
-  EXPECT_EQ(page(*s, b, 0, 100), (std::vector<std::uint64_t>{3, 6, 9}));
-  EXPECT_EQ(page(*s, b, 3, 1), (std::vector<std::uint64_t>{6}));
-  // A new notification after the restart: from the tail for a feed that is
-  // up to date, from the database (both old and new) for one resuming.
-  auto n = alert_with(10);
-  n.event.recipients = {{b, false, false}};
-  ASSERT_TRUE(record(*s, std::move(n)).ok());
-  EXPECT_EQ(page(*s, b, 9, 100), (std::vector<std::uint64_t>{10}));
-  EXPECT_EQ(page(*s, b, 0, 100), (std::vector<std::uint64_t>{3, 6, 9, 10}));
-}
-
-TEST_F(SqliteStoreTest, ConcurrentWritersShareCommits) {
-  auto s = open();
-  constexpr int kN = 400;
-  std::vector<std::promise<Result<Recorded>>> ps(kN);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = t; i < kN; i += 8) {
-        auto a = alert_with(0);
-        a.alert_tag[0] = static_cast<std::uint8_t>(i);
-        a.alert_tag[1] = static_cast<std::uint8_t>(i >> 8);
-        a.event.case_tag = a.alert_tag;
-        a.leaf_tag = a.alert_tag;
-        s->record_alert(std::move(a),
-                        [&ps, i](Result<Recorded> r) { ps[i].set_value(std::move(r)); });
-      }
-    });
-  for (auto& t : threads) t.join();
-  std::set<std::uint64_t> indexes;
-  for (auto& p : ps) {
-    auto r = p.get_future().get();
-    ASSERT_TRUE(r.ok() && r->log);
-    indexes.insert(r->log->index);
-    // In the tree before the callback ran: the proof is there already. (Other
-    // commits may still be landing: one size for the proof and the root.)
-    const auto size = s->log_size();
-    EXPECT_TRUE(merkle::verify_inclusion(r->log->leaf, r->log->index, size,
-                                         s->log_inclusion(r->log->index, size), s->log_root(size)));
-  }
-  EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kN));  // one leaf each, none shared
-  EXPECT_EQ(*indexes.rbegin(), static_cast<std::uint64_t>(kN - 1));
-  EXPECT_EQ(*s->count_alerts(), static_cast<std::uint64_t>(kN));
-  // Fewer commits than alerts: the writer batched what was waiting.
-  auto m = metrics.render();
-  auto pos = m.find("casewire_store_commit_seconds_count ");
-  auto commits = std::stoull(m.substr(pos + 36));
-  EXPECT_LT(commits, static_cast<std::uint64_t>(kN));
-}
 
 TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   {
@@ -231,71 +63,6 @@ TEST_F(SqliteStoreTest, RefusesADatabaseFromTheFuture) {
   }
   auto s = open_sqlite_store({dir / "t.db", 64, nullptr});
   EXPECT_EQ(s.code(), Errc::store_unavailable);
-}
-
-template <class T, class F>
-Result<T> wait_for(F start) {
-  std::promise<Result<T>> p;
-  auto f = p.get_future();
-  start([&](Result<T> r) { p.set_value(std::move(r)); });
-  return f.get();
-}
-
-TEST_F(SqliteStoreTest, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDisableNothing) {
-  auto s = open();
-  const std::string org_id(16, 'a');  // key id (webhook health)
-  const std::string org(32, 'b');     // tag (deliveries)
-  auto a = alert_with(3);
-  a.event.case_tag = a.alert_tag;
-  a.event.case_id = std::string(32, 'c');
-  a.event.recipients = {{org, true, false}};
-  ASSERT_TRUE(record(*s, std::move(a)).ok());
-  // As the dispatcher does: organisations disabled in webhook health are
-  // passed, by tag, as paused.
-  auto due_list = [&] {
-    std::vector<std::string> paused;
-    const auto health = s->webhook_health().value();
-    for (const auto& h : health)
-      if (h.state == WebhookState::disabled && h.org == org_id) paused.push_back(org);
-    return s->due_webhooks(UnixMillis::max(), 10, paused).value();
-  };
-  auto due = [&] { return due_list().size(); };
-  auto result = [&](WebhookOutcome outcome, std::uint32_t generation) {
-    WebhookResult r{
-        1, org, org_id, outcome, {}, outcome == WebhookOutcome::gone ? 410 : 500, generation};
-    return wait_for<bool>([&](auto cb) { s->record_webhook_results({r}, cb); });
-  };
-  auto revive = [&](std::uint32_t generation) {
-    return wait_for<std::uint32_t>([&](auto cb) {
-             s->revive_webhooks({{org_id, org, generation}}, cb);
-           })
-        .value();
-  };
-  ASSERT_EQ(due(), 1u);
-
-  ASSERT_TRUE(result(WebhookOutcome::gone, 0).ok());
-  EXPECT_EQ(due(), 0u) << "410 disables the endpoint";
-  EXPECT_EQ(revive(0), 0u) << "same generation: still disabled";
-  EXPECT_EQ(due(), 0u);
-  EXPECT_EQ(revive(1), 1u);
-  EXPECT_EQ(due(), 1u) << "the notification answered 410 is queued again";
-
-  ASSERT_TRUE(result(WebhookOutcome::gone, 0).ok());
-  EXPECT_EQ(due(), 1u) << "an attempt made before the fix does not disable the fixed endpoint";
-
-  ASSERT_TRUE(result(WebhookOutcome::failed_for_good, 1).ok());
-  EXPECT_EQ(due(), 0u) << "given up on";
-  EXPECT_EQ(revive(1), 0u);
-  EXPECT_EQ(revive(2), 1u);
-  auto back = due_list();
-  ASSERT_EQ(back.size(), 1u);
-  EXPECT_EQ(back[0].attempts, 0u) << "a revived notification gets the whole retry schedule again";
-
-  // A new generation for a healthy endpoint with nothing given up on revives
-  // nothing, yet still fences off attempts made under the old generation.
-  EXPECT_EQ(revive(3), 0u);
-  ASSERT_TRUE(result(WebhookOutcome::gone, 2).ok());
-  EXPECT_EQ(due(), 1u);
 }
 
 // The schema as casewired v3 wrote it, frozen here: the migration test starts
@@ -420,13 +187,6 @@ TEST_F(SqliteStoreTest, MigratesAV3DatabaseSealingReceiptsAndRekeyingCasesAndOrg
       0);
   EXPECT_EQ(db.scalar("SELECT opened_at FROM cases"), t - t % 3600);
   EXPECT_EQ(db.text("SELECT org FROM acks"), keys.org_tag(org));
-}
-
-TEST_F(SqliteStoreTest, AfterCloseWritesFailCleanly) {
-  auto s = open();
-  s->close();
-  auto r = record(*s, alert_with(1));
-  EXPECT_EQ(r.code(), Errc::store_unavailable);
 }
 
 }  // namespace
