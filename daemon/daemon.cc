@@ -183,7 +183,7 @@ int Daemon::run() {
   d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
   d.notes = std::make_unique<NotificationSigner>(d.keys.signing(), d.metrics);
   d.dispatcher = std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store,
-                                              d.metrics, *d.notes);
+                                              d.metrics, *d.notes, *d.heads);
   d.store->on_new_notifications([&d] {
     d.hub.notify();
     d.dispatcher->wake();

@@ -22,6 +22,7 @@
 #include "daemon/delivery/webhook.h"
 #include "daemon/event_loop.h"
 #include "daemon/log.h"
+#include "protocol/case_log.h"
 #include "protocol/notification.h"
 #include "protocol/signed_payload.h"
 #include "protocol/socks5.h"
@@ -135,6 +136,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   Store& store;
   Metrics& metrics;
   NotificationSigner& notes;
+  TreeHeads& heads;
   net::io_context ioc;
   net::steady_timer timer{ioc};
   ssl::context tls{ssl::context::tls_client};
@@ -156,8 +158,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   std::optional<ParsedUrl> proxy;
 
   Impl(const DeliveryConfig& c, const Keyring& k, const TrustHolder& t, Store& s, Metrics& m,
-       NotificationSigner& n)
-      : cfg(c), keys(k), trust(t), store(s), metrics(m), notes(n) {
+       NotificationSigner& n, TreeHeads& h)
+      : cfg(c), keys(k), trust(t), store(s), metrics(m), notes(n), heads(h) {
     if (!cfg.proxy.empty())
       if (auto p = parse_proxy_url_text(cfg.proxy)) proxy = *p;
     tls.set_default_verify_paths();
@@ -285,6 +287,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
       req.set("webhook-timestamp", std::to_string(ts));
       req.set("webhook-signature",
               webhook_signature(wid, ts, body, org->sub.webhook_secret, keys.signing()));
+      // The case log's current head (signed on its own, outside the body the
+      // notification's signature covers): a receiver keeps the newest and
+      // checks it with `casewire verify-log --compare FILE`.
+      req.set("casewire-tree-head", tree_head_to_json(heads.current()));
       req.body() = std::move(body);
       req.keep_alive(false);
       req.prepare_payload();
@@ -382,8 +388,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Dispatcher::Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust,
-                       Store& store, Metrics& metrics, NotificationSigner& notes)
-    : impl_(std::make_shared<Impl>(config, keys, trust, store, metrics, notes)) {}
+                       Store& store, Metrics& metrics, NotificationSigner& notes, TreeHeads& heads)
+    : impl_(std::make_shared<Impl>(config, keys, trust, store, metrics, notes, heads)) {}
 
 Dispatcher::~Dispatcher() {
   stop();

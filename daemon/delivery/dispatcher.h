@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "daemon/caselog/tree_heads.h"
 #include "daemon/config.h"
 #include "daemon/delivery/notification_signer.h"
 #include "daemon/keyring.h"
@@ -19,7 +20,7 @@ namespace cw::daemon {
 class Dispatcher {
  public:
   Dispatcher(const DeliveryConfig& config, const Keyring& keys, const TrustHolder& trust,
-             Store& store, Metrics& metrics, NotificationSigner& notes);
+             Store& store, Metrics& metrics, NotificationSigner& notes, TreeHeads& heads);
   ~Dispatcher();
 
   void start();

@@ -6,6 +6,8 @@
 //   signed)>" signed = "<webhook-id>.<webhook-timestamp>.<raw body>"
 // The HMAC key is the bytes of the subscription's whsec_ secret; the Ed25519
 // key is the daemon's signing key (its public key is in every invite).
+//   casewire-tree-head: the case log's current signed head (PROTOCOL.md §5b),
+//   JSON, signed on its own; outside what the webhook signature covers.
 #pragma once
 
 #include <chrono>

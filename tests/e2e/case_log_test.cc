@@ -9,7 +9,9 @@
 
 #include <boost/json.hpp>
 
+#include "protocol/case_log.h"
 #include "protocol/file_io.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
 #include "tests/support/process.h"
@@ -179,6 +181,37 @@ TEST(CaseLog, ComparingHeadsCatchesALogRewrittenBeforeTheOtherLooked) {
   auto refused = inst.client(newcomer, {"verify-log", "--compare", head_file});
   EXPECT_EQ(refused.status, 4) << refused.err;
   EXPECT_NE(refused.err.find("bad_tree_head"), std::string::npos) << refused.err;
+}
+
+// Webhooks carry the log's current head in a header of its own (their body
+// is signed once, before that head exists); a webhook-only organisation keeps
+// it and checks it with verify-log --compare.
+TEST(CaseLog, AWebhookCarriesTheHeadAndItsReceiverChecksIt) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  Receiver rx(inst.dir(), "hook", "");
+  rx.start();
+  Org hooked = inst.add_org("hooked", OrgOptions{.webhook_url = rx.url()});
+  inst.start();
+  send(inst, alice);
+  ASSERT_TRUE(eventually([&] { return !rx.lines().empty(); }, std::chrono::seconds(20)));
+  std::string head;
+  const auto received = json::parse(rx.lines()[0]);
+  for (const auto& h : received.as_object().at("headers").as_array()) {
+    std::string name(h.as_array()[0].as_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (name == "casewire-tree-head") head = std::string(h.as_array()[1].as_string());
+  }
+  ASSERT_FALSE(head.empty()) << rx.lines()[0];
+  auto parsed = tree_head_from_json(head);
+  ASSERT_TRUE(parsed.ok()) << head;
+  EXPECT_TRUE(verify_tree_head(*parsed, inst.invite().daemon_sign).ok());
+  EXPECT_EQ(parsed->size, 1u);
+  const std::string file = inst.dir() + "/webhook-head.json";
+  ASSERT_TRUE(write_file_atomic(file, as_bytes(head), 0600, Overwrite::yes).ok());
+  auto checked = inst.client(hooked, {"verify-log", "--compare", file});
+  EXPECT_EQ(checked.status, 0) << checked.err;
+  EXPECT_NE(checked.out.find("from this same log"), std::string::npos) << checked.out;
 }
 
 }  // namespace
