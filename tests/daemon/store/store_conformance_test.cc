@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/keyring.h"
 #include "daemon/store/sqlite_store.h"
 #include "tests/daemon/store/store_fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -23,14 +24,16 @@ using test_store::wait_for;
 struct Backend {
   const char* name;
   // Opens the backend's store kept under `dir` (the same dir: the same data,
-  // as after a restart).
-  std::function<std::unique_ptr<Store>(const std::string& dir, Metrics* metrics)> open;
+  // as after a restart), with the daemon's keys (sealed details, audit).
+  std::function<std::unique_ptr<Store>(const std::string& dir, Metrics* metrics,
+                                       const Keyring* keys)>
+      open;
 };
 
 const Backend kBackends[] = {
     {"sqlite",
-     [](const std::string& dir, Metrics* metrics) -> std::unique_ptr<Store> {
-       auto s = open_sqlite_store({dir + "/t.db", 64, metrics});
+     [](const std::string& dir, Metrics* metrics, const Keyring* keys) -> std::unique_ptr<Store> {
+       auto s = open_sqlite_store({dir + "/t.db", 64, metrics, keys});
        EXPECT_TRUE(s.ok()) << s.error().message;
        return s ? std::move(*s) : nullptr;
      }},
@@ -38,9 +41,10 @@ const Backend kBackends[] = {
 
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
-  std::unique_ptr<Store> open() { return GetParam().open(dir.path(), &metrics); }
+  std::unique_ptr<Store> open() { return GetParam().open(dir.path(), &metrics, &keys); }
   test::TempDir dir;
   Metrics metrics;
+  Keyring keys{Identity::generate(Role::daemon)};
 };
 
 TEST_P(StoreConformance, RecordsNewAlerts) {
@@ -331,6 +335,128 @@ TEST_P(StoreConformance, OnlyTheReporterFollowsUpAndARetractionIsFinal) {
   ASSERT_TRUE(status.ok() && *status);
   EXPECT_EQ((*status)->state, CaseState::retracted);
   EXPECT_EQ(follow(9, AlertKind::update, 0x11).code(), Errc::case_retracted);
+}
+
+// Escalation: an open case nobody acknowledged, past its deadline, is
+// escalated once - to everyone given for an ordinary case, only to cleared
+// organisations for a private one; an acknowledged case or one whose
+// deadline has not come is left alone.
+TEST_P(StoreConformance, EscalationReachesTheRightOrganisationsOnceAndOnlyWhenDue) {
+  auto s = open();
+  const std::string watcher(32, 'w'), cleared(32, 'x'), reporter_org(32, 'r');
+  auto open_case = [&](std::uint8_t tag, std::int64_t due, bool make_private) {
+    auto n = alert_with(tag);
+    n.event.escalate_at = unix_seconds(due);
+    n.event.recipients = {{reporter_org, false, false}};
+    if (make_private) n.event.facts.consent = "private";
+    auto r = record(*s, std::move(n));
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r->notification : 0;
+  };
+  const std::uint64_t ordinary = open_case(10, 1795000000, false);
+  open_case(11, 1795000000, true);   // private
+  open_case(12, 1795999999, false);  // not due yet
+  const std::uint64_t acked = open_case(13, 1795000000, false);
+  Tag leaf{};
+  leaf.fill(0x13);
+  ASSERT_TRUE(wait_for<AckResult>([&](auto cb) {
+                s->record_ack(acked, reporter_org, leaf, unix_seconds(1795000100),
+                              {{reporter_org, false, false}}, cb);
+              }).ok());
+  const std::vector<Recipient> to = {{watcher, false, false}, {cleared, false, true}};
+  auto escalate = [&] {
+    return wait_for<std::uint32_t>(
+        [&](auto cb) { s->escalate_due(unix_seconds(1795001000), to, {cleared}, cb); });
+  };
+  auto first = escalate();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, 2u) << "the ordinary and the private case";
+  EXPECT_EQ(*escalate(), 0u) << "once";
+  EXPECT_EQ(s->feed(watcher, 0, 10)->size(), 1u) << "not told of the private case";
+  EXPECT_EQ(s->feed(cleared, 0, 10)->size(), 2u);
+  auto status = s->case_status(alert_with(10).event.case_tag);
+  ASSERT_TRUE(status.ok() && *status);
+  EXPECT_TRUE((*status)->escalated);
+  EXPECT_GT(ordinary, 0u);
+}
+
+// Answers other than acting: admitted like acknowledgements, and the latest
+// of acknowledging and answering stands for an organisation.
+TEST_P(StoreConformance, AnAnswerReplacesTheOrganisationsAcknowledgement) {
+  auto s = open();
+  const std::string org(32, 'a');
+  auto n = alert_with(20);
+  n.event.recipients = {{org, false, false}};
+  auto rec = record(*s, std::move(n));
+  ASSERT_TRUE(rec.ok());
+  const auto at = unix_seconds(1795003600);
+  auto answer = [&](std::uint64_t seq, const std::string& who) {
+    return wait_for<bool>([&](auto cb) {
+      s->record_answer(seq, who, OrgAnswer{AnswerKind::cannot_act, "no_capacity"}, at, cb);
+    });
+  };
+  EXPECT_EQ(answer(rec->notification + 50, org).code(), Errc::not_found);
+  EXPECT_EQ(answer(rec->notification, std::string(32, 'z')).code(), Errc::forbidden);
+  Tag leaf{};
+  leaf.fill(0x20);
+  ASSERT_TRUE(wait_for<AckResult>([&](auto cb) {
+                s->record_ack(rec->notification, org, leaf, at, {{org, false, false}}, cb);
+              }).ok());
+  ASSERT_TRUE(answer(rec->notification, org).ok());
+  auto status = s->case_status(alert_with(20).event.case_tag);
+  ASSERT_TRUE(status.ok() && *status);
+  EXPECT_EQ((*status)->acks, 0u);
+  EXPECT_EQ((*status)->cannot_act, 1u);
+}
+
+// Retention: a dry run only counts; the purge destroys the case key and its
+// sealed records (crypto-shredding) and nothing else - the anonymised case
+// stays, for statistics and for organisations following it.
+TEST_P(StoreConformance, ThePurgeDestroysSealedDetailsAndKeepsTheAnonymisedCase) {
+  auto s = open();
+  auto n = alert_with(30);
+  n.event.case_id = std::string(32, '3');
+  n.details = WipedBytes(std::vector<std::uint8_t>{1, 2, 3, 4});
+  ASSERT_TRUE(record(*s, std::move(n)).ok());
+  auto before = s->case_record(std::string(32, '3'));
+  ASSERT_TRUE(before.ok() && *before);
+  EXPECT_EQ((*before)->details.size(), 1u);
+  EXPECT_FALSE((*before)->wrapped_key.empty());
+  auto purge = [&](bool dry) {
+    return wait_for<PurgeCounts>(
+        [&](auto cb) { s->purge_case_keys(unix_seconds(1796000000), dry, cb); });
+  };
+  auto counted = purge(true);
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->cases, 1u);
+  EXPECT_EQ(counted->records, 1u);
+  EXPECT_EQ((*s->case_record(std::string(32, '3')))->details.size(), 1u) << "a dry run counts";
+  ASSERT_TRUE(purge(false).ok());
+  auto after = s->case_record(std::string(32, '3'));
+  ASSERT_TRUE(after.ok() && *after);
+  EXPECT_TRUE((*after)->details.empty());
+  EXPECT_TRUE((*after)->wrapped_key.empty());
+  EXPECT_EQ(s->case_summaries()->size(), 1u);
+  EXPECT_EQ(purge(false)->cases, 0u);
+}
+
+// The audit trail: entries are numbered from 1 in order, each linked to the
+// one before, and survive a restart.
+TEST_P(StoreConformance, AuditEntriesAreNumberedLinkedAndKept) {
+  {
+    auto s = open();
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(wait_for<AuditRow>([&](auto cb) {
+                    s->append_audit(R"({"action":"test"})", unix_seconds(1795000000 + i), cb);
+                  }).ok());
+  }
+  auto s = open();
+  auto rows = s->audit_rows();
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 3u);
+  for (std::size_t i = 0; i < rows->size(); ++i) EXPECT_EQ((*rows)[i].n, i + 1);
+  EXPECT_NE((*rows)[1].link, (*rows)[2].link);
+  EXPECT_EQ(*s->count_audit(), 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
