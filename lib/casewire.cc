@@ -8,6 +8,7 @@
 #include <string>
 
 #include "protocol/alert.h"
+#include "protocol/case_log.h"
 #include "protocol/envelope.h"
 #include "protocol/invite.h"
 #include "protocol/key_file.h"
@@ -179,6 +180,13 @@ cw_status cw_receipt_verify(const char* receipt_json, size_t len, const cw_invit
       return CW_ERR_BAD_RECEIPT;
     const auto h = cw::envelope_hash(cw::ByteView(envelope, envelope_len));
     if (h != r->envelope_hash) return CW_ERR_BAD_RECEIPT;
+    // A receipt with a case-log leaf: the head and inclusion proof beside it
+    // must show that leaf in the daemon's signed log (docs/PROTOCOL.md §5b).
+    if (r->log) {
+      auto e = cw::log_evidence_in_answer(std::string_view(receipt_json, len));
+      if (!e || !*e || !cw::verify_log_evidence(**e, *r->log, invite->invite.daemon_sign).ok())
+        return CW_ERR_BAD_RECEIPT;
+    }
     return CW_OK;
   });
 }

@@ -77,7 +77,10 @@ CASEWIRE_API cw_status cw_seal(const cw_alert* alert, const cw_identity* sender,
                                uint8_t* envelope, size_t capacity, size_t* len);
 
 /* CW_OK if `receipt_json` (the daemon's answer) is signed by the invite's
- * daemon and is for this alert id and exactly this envelope. */
+ * daemon and is for this alert id and exactly this envelope - and, when it
+ * names a leaf of the daemon's case log, the signed tree head and inclusion
+ * proof beside it show that leaf in the log (docs/PROTOCOL.md section 5b).
+ * Keep the whole answer: it is what a later log check starts from. */
 CASEWIRE_API cw_status cw_receipt_verify(const char* receipt_json, size_t len,
                                          const cw_invite* invite, const uint8_t alert_id[16],
                                          const uint8_t* envelope, size_t envelope_len);
