@@ -177,7 +177,7 @@ int Daemon::run() {
     std::cerr << "error: " << code_name(tls.code()) << ": " << tls.error().message << "\n";
     return 1;
   }
-  d.heads = std::make_unique<TreeHeads>(*d.store, d.keys);
+  d.heads = std::make_unique<TreeHeads>(*d.store, d.keys, &d.metrics);
   d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, *d.heads, d.metrics,
                                       d.config.delivery.escalate_after_s);
   d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);

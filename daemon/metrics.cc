@@ -88,6 +88,12 @@ std::string Metrics::render() const {
   line(out, "casewire_notifications_sealed_total",
        "Notification copies sealed to an organisation's key (feed, pull and webhook).", "counter",
        notifications_sealed);
+  line(out, "casewire_case_log_size",
+       "Events in the tamper-evident case log (committed leaves; it only grows).", "gauge",
+       case_log_size);
+  line(out, "casewire_tree_heads_signed_total",
+       "Case-log tree heads signed (once per log size, and hourly when quiet).", "counter",
+       tree_heads_signed);
   line(out, "casewire_deliveries_queued_total",
        "Delivery rows written (one per organisation per event).", "counter", deliveries_queued);
   line(out, "casewire_webhook_delivered_total", "Webhook deliveries answered 2xx.", "counter",

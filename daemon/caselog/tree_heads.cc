@@ -18,6 +18,7 @@ TreeHead TreeHeads::current() {
       head_.daemon_key_id != keys_.signing().id()) {
     head_ = sign_tree_head(keys_.signing(), size, store_.log_root(size), now);
     have_ = true;
+    if (metrics_) metrics_->tree_heads_signed.fetch_add(1);
   }
   return head_;
 }

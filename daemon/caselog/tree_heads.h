@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "daemon/keyring.h"
+#include "daemon/metrics.h"
 #include "daemon/store/store.h"
 #include "protocol/case_log.h"
 
@@ -16,7 +17,8 @@ namespace cw::daemon {
 
 class TreeHeads {
  public:
-  TreeHeads(Store& store, const Keyring& keys) : store_(store), keys_(keys) {}
+  TreeHeads(Store& store, const Keyring& keys, Metrics* metrics = nullptr)
+      : store_(store), keys_(keys), metrics_(metrics) {}
 
   // A head covering every committed leaf. Thread-safe.
   TreeHead current();
@@ -27,6 +29,7 @@ class TreeHeads {
  private:
   Store& store_;
   const Keyring& keys_;
+  Metrics* metrics_;
   std::mutex mu_;
   TreeHead head_;
   bool have_ = false;

@@ -82,6 +82,9 @@ TEST(CaseLog, ContactsAndOrganisationsCatchARewrittenRow) {
   for (int i = 0; i < 3; ++i) sent.push_back(send(inst, alice));
   for (std::size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i].index, i);
   ASSERT_EQ(inst.client(ngo, {"ack", "1"}).status, 0);  // an acknowledgement is a leaf too
+  EXPECT_EQ(inst.metric("casewire_case_log_size"), 4u);
+  // One head per size at most (the hourly re-signing aside): not one per request.
+  EXPECT_LE(inst.metric("casewire_tree_heads_signed_total"), 4u);
 
   auto contact = inst.client(alice, {"verify-log"});
   ASSERT_EQ(contact.status, 0) << contact.err;

@@ -119,6 +119,30 @@ TEST_F(Languages, HelpAndUsageErrorsToo) {
   EXPECT_TRUE(has(en.err, "error: usage: ") && has(en.err, "Run with --help")) << en.err;
 }
 
+// The case-log check in the contact's words - when all is well, and when the
+// daemon's log no longer holds an alert (the danger sentence first, the
+// stable code kept for the operator).
+TEST_F(Languages, VerifyLogSpeaksKoreanAndChineseAndSaysDangerInThem) {
+  ASSERT_EQ(client(new_case()).status, 0);
+  auto ko = client({"verify-log", "--lang", "ko"});
+  ASSERT_EQ(ko.status, 0) << ko.err;
+  EXPECT_TRUE(has(ko.out, "데몬의 로그에 1건이 있습니다")) << ko.out;
+  EXPECT_TRUE(has(ko.out, "영수증 1개가 모두 로그에 있습니다")) << ko.out;
+  auto zh = client({"--lang", "zh", "verify-log"});
+  ASSERT_EQ(zh.status, 0) << zh.err;
+  EXPECT_TRUE(has(zh.out, "守护进程的日志共有 1 条事件")) << zh.out;
+  // The daemon loses its log (here: the table emptied while it was stopped).
+  inst.stop();
+  ASSERT_EQ(run({"/usr/bin/sqlite3", inst.db_path(), "DELETE FROM case_log"}).status, 0);
+  inst.start();
+  auto danger = client({"verify-log", "--lang", "ko"});
+  EXPECT_EQ(danger.status, 4) << danger.out << danger.err;
+  EXPECT_TRUE(has(danger.err, "위험")) << danger.err;
+  EXPECT_TRUE(has(danger.err, "log_inconsistent")) << danger.err;
+  auto en = client({"verify-log"});
+  EXPECT_TRUE(has(en.err, "error: log_inconsistent")) << en.err;
+}
+
 TEST_F(Languages, DoctorExplainsInKorean) {
   auto ko = client({"doctor", "--lang", "ko"});
   EXPECT_EQ(ko.status, 1) << ko.out;  // test keys have no passphrase

@@ -28,6 +28,7 @@ void SqliteStore::load_log() {
   }
   for (const auto& r : rows) log_.stage(merkle::leaf_hash(r.leaf));
   log_.publish();
+  if (metrics_) metrics_->case_log_size = log_.size();
   if (!damaged) return;
   log_event("case_log_damaged", {LogField::code(Errc::log_inconsistent)});
   Status st = exec(wdb_, "BEGIN IMMEDIATE; DELETE FROM case_log");

@@ -128,6 +128,7 @@ void SqliteStore::commit_batch(std::vector<Job>& batch) {
   // a feed woken by the listener reads the tail.
   log_.publish();
   tail_->publish();
+  if (metrics_) metrics_->case_log_size = log_.size();
   for (auto& j : batch) j.finish(true);
   if (new_notifications_) {
     std::function<void()> l;
