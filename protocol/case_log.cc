@@ -2,34 +2,20 @@
 
 #include <boost/json.hpp>
 
+#include "protocol/json_fields.h"
+
 namespace json = boost::json;
 
 namespace cw {
 namespace {
 
+using json_fields::hex_into;
+using json_fields::u64_into;
+
 constexpr std::string_view kHeadDomain{"casewire-tree-head-v1\0", 22};
 
 Error bad(std::string m) {
   return make_error(Errc::bad_tree_head, std::move(m));
-}
-
-template <std::size_t N>
-bool hex_into(const json::value* v, std::array<std::uint8_t, N>& out) {
-  if (!v || !v->is_string()) return false;
-  const auto& s = v->as_string();
-  if (s.size() != 2 * N) return false;
-  auto b = from_hex(std::string_view(s.data(), s.size()));
-  if (!b) return false;
-  std::copy(b->begin(), b->end(), out.begin());
-  return true;
-}
-
-bool u64_into(const json::value* v, std::uint64_t& out) {
-  if (!v) return false;
-  if (v->is_uint64()) return out = v->as_uint64(), true;
-  if (v->is_int64() && v->as_int64() >= 0)
-    return out = static_cast<std::uint64_t>(v->as_int64()), true;
-  return false;
 }
 
 Result<json::value> parse(std::string_view text, int depth) {

@@ -2,27 +2,21 @@
 
 #include <boost/json.hpp>
 
+#include "protocol/json_fields.h"
+
 namespace json = boost::json;
 
 namespace cw {
 namespace {
+
+using json_fields::hex_into;
+using json_fields::u64_into;
 
 constexpr std::string_view kDomain{"casewire-receipt-v1\0", 20};
 constexpr std::string_view kDomainV2{"casewire-receipt-v2\0", 20};
 
 Error bad(std::string m) {
   return make_error(Errc::bad_receipt, std::move(m));
-}
-
-template <std::size_t N>
-bool hex_into(const json::value* v, std::array<std::uint8_t, N>& out) {
-  if (!v || !v->is_string()) return false;
-  auto s = v->as_string();
-  if (s.size() != 2 * N) return false;
-  auto b = from_hex(std::string_view(s.data(), s.size()));
-  if (!b) return false;
-  std::copy(b->begin(), b->end(), out.begin());
-  return true;
 }
 
 }  // namespace
@@ -85,20 +79,15 @@ Result<Receipt> receipt_from_json(std::string_view text) {
     return bad("receipt envelope_hash is invalid");
   if (!hex_into(o.if_contains("daemon_key_id"), r.daemon_key_id))
     return bad("receipt daemon_key_id is invalid");
-  auto* seq = o.if_contains("sequence");
   auto* at = o.if_contains("received_at");
-  if (!seq || !(seq->is_uint64() || (seq->is_int64() && seq->as_int64() >= 0)))
-    return bad("receipt sequence is invalid");
+  if (!u64_into(o.if_contains("sequence"), r.sequence)) return bad("receipt sequence is invalid");
   if (!at || !at->is_int64()) return bad("receipt received_at is invalid");
-  r.sequence = seq->is_uint64() ? seq->as_uint64() : static_cast<std::uint64_t>(seq->as_int64());
   r.received_at = at->as_int64();
   const auto* li = o.if_contains("log_index");
   const auto* ll = o.if_contains("log_leaf");
   if (li || ll) {
     ReceiptLogEntry e;
-    if (!li || !(li->is_uint64() || (li->is_int64() && li->as_int64() >= 0)))
-      return bad("receipt log_index is invalid");
-    e.index = li->is_uint64() ? li->as_uint64() : static_cast<std::uint64_t>(li->as_int64());
+    if (!u64_into(li, e.index)) return bad("receipt log_index is invalid");
     if (!hex_into(ll, e.leaf)) return bad("receipt log_leaf is invalid");
     r.log = e;
   }
