@@ -153,11 +153,10 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   // ...and the newest head the feed showed this organisation.
   auto seen = read_head(ctx->home.seen_head_path(), daemon);
   if (seen && *seen)
-    judge(
-        (*seen)->size <= head->size ? log.consistent(**seen, *head) : log.consistent(*head, **seen),
-        trf("the daemon's log is not the one you were shown before ({1} events then): it has "
-            "dropped or rewritten recorded events",
-            {std::to_string((*seen)->size)}));
+    judge(log.consistent(**seen, *head),
+          trf("the daemon's log is not the one you were shown before ({1} events then): it has "
+              "dropped or rewritten recorded events",
+              {std::to_string((*seen)->size)}));
 
   // 2. Another party's head belongs to the same log.
   std::optional<TreeHead> other;
@@ -166,7 +165,11 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
     if (!h) return fail(err, h.error(), kExitUntrusted);
     if (!*h) return fail(err, make_error(Errc::not_found, trf("no such file: {1}", {o.compare})));
     other = **h;
-    judge(other->size <= head->size ? log.consistent(*other, *head) : log.consistent(*head, *other),
+    // Every head the daemon signed before is at most as big as the one it
+    // signs now: a bigger one means the log shrank (consistent() says so,
+    // where asking the daemon for a proof up to that size would only be
+    // refused as a bad request and read as a network failure).
+    judge(log.consistent(*other, *head),
           trf("the other head ({1} events) is not from the same log: the daemon is showing "
               "different logs to different people",
               {std::to_string(other->size)}));

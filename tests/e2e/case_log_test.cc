@@ -132,15 +132,24 @@ TEST(CaseLog, ContactsAndOrganisationsCatchARewrittenRow) {
 TEST(CaseLog, ADeletedRowIsCaughtAndTheDaemonGoesOnRecording) {
   Instance inst;
   Contact alice = inst.add_contact("alice");
+  Org reader = inst.add_org("reader", OrgOptions{});
   inst.start();
   const Sent first = send(inst, alice);
   send(inst, alice);
   ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
+  // An organisation that only read its feed, before the deletion: the head
+  // it was shown (2 events) is bigger than the log right after it.
+  ASSERT_EQ(inst.client(reader, {"feed", "--pull"}).status, 0);
 
   inst.stop();
   tamper(inst.db_path(), "DELETE FROM case_log WHERE idx = 0");
   inst.start();
   EXPECT_NE(inst.log().find("case_log_damaged"), std::string::npos) << inst.log();
+  // The log is now smaller than the head the reader's feed showed it: a
+  // verdict, not a network error.
+  auto org = inst.client(reader, {"verify-log"});
+  EXPECT_EQ(org.status, 4) << org.out << org.err;
+  EXPECT_NE(org.err.find("log_inconsistent"), std::string::npos) << org.err;
   // Alerts are still recorded (a damaged log must not silence the daemon)...
   send(inst, alice);
   // ...but the contact is told that its first alert was dropped.
