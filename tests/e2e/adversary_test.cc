@@ -212,6 +212,46 @@ TEST_F(Adversary, ARequestSignedForAnotherDaemonIsRefused) {
   EXPECT_EQ(inst->metric("casewire_acks_total"), 1u);
 }
 
+// Claim (the case log's endpoints): heads and proofs only for a signed
+// request from an enrolled key of this daemon (a scanner gets the generic
+// 404); a proof beyond the log, or an ill-formed request, is a clear
+// bad_request that changes nothing.
+TEST_F(Adversary, TheCaseLogEndpointsAnswerOnlySignedWellFormedRequests) {
+  ASSERT_EQ(post(alice, sample_alert(), random_alert_id())->status, 201);
+  auto unsigned_head = RawClient::connect(inst->port(), true);
+  unsigned_head->send("GET /v1/log/tree-head HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto r = unsigned_head->read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(r->body, "404 page not found\n");
+  auto call = [&](const std::string& target, const KeyId& daemon) {
+    return signed_call(inst->port(), "GET", target,
+                       sign_request(alice.identity->sign, daemon, "GET", target, "", unix_now()));
+  };
+  const KeyId ours = inst->invite().daemon_sign.id();
+  auto head = call("/v1/log/tree-head", ours);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200) << head->body;
+  EXPECT_NE(head->body.find("\"size\":1"), std::string::npos) << head->body;
+  for (const char* bad : {"/v1/log/proof?size=2&index=0", "/v1/log/proof?size=1&index=1",
+                          "/v1/log/proof?size=1&index=0&from=1", "/v1/log/proof?size=0&from=0",
+                          "/v1/log/proof?size=x&index=0", "/v1/log/proof"}) {
+    auto refused = call(bad, ours);
+    ASSERT_TRUE(refused) << bad;
+    EXPECT_EQ(refused->status, 400) << bad;
+    EXPECT_NE(refused->body.find("bad_request"), std::string::npos) << bad;
+  }
+  auto ok = call("/v1/log/proof?size=1&index=0", ours);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  KeyId elsewhere = ours;
+  elsewhere[0] ^= 1;
+  auto foreign = call("/v1/log/tree-head", elsewhere);
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 401);
+  EXPECT_EQ(inst->count_alerts(), 1u);
+}
+
 // Claim: a signed request captured before a restart is not accepted after it
 // (the nonce memory is empty after a start; requests signed earlier are refused).
 TEST_F(Adversary, ARequestCapturedBeforeARestartCannotBeReplayedAfterIt) {
