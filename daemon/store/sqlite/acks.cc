@@ -4,58 +4,6 @@
 
 namespace cw::daemon {
 
-void SqliteStore::record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, UnixSeconds at,
-                             std::vector<Recipient> orgs, Callback<AckResult> done) {
-  auto out = std::make_shared<std::optional<Result<AckResult>>>();
-  submit(Job{[this, out, seq, org = std::move(org), leaf_tag, now = seconds_of(at),
-              orgs = std::move(orgs)] {
-               auto r = write_ack(seq, org, leaf_tag, now, orgs);
-               if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
-               *out = std::move(r);
-               return Status::Ok();
-             },
-             [out, done = std::move(done)](bool committed) {
-               if (!committed)
-                 return done(make_error(Errc::store_unavailable,
-                                        "the acknowledgement could not be stored"));
-               done(std::move(**out));
-             }});
-}
-
-void SqliteStore::record_answer(std::uint64_t seq, std::string org, OrgAnswer answer,
-                                UnixSeconds at, Callback<bool> done) {
-  auto out = std::make_shared<std::optional<Status>>();
-  submit(
-      Job{[this, out, seq, org = std::move(org), answer = std::move(answer), now = seconds_of(at)] {
-            auto st = write_answer(seq, org, answer, now);
-            if (!st.ok() && st.code() == Errc::store_unavailable) return st;
-            *out = std::move(st);
-            return Status::Ok();
-          },
-          [out, done = std::move(done)](bool committed) {
-            if (!committed)
-              return done(make_error(Errc::store_unavailable, "the answer could not be stored"));
-            if (!out->value().ok()) return done(out->value().error());
-            done(true);
-          }});
-}
-
-void SqliteStore::escalate_due(UnixSeconds at, std::vector<Recipient> to,
-                               std::vector<std::string> cleared, Callback<std::uint32_t> done) {
-  auto count = std::make_shared<std::uint32_t>(0);
-  submit(Job{[this, count, now = seconds_of(at), to = std::move(to), cleared = std::move(cleared)] {
-               auto r = write_escalations(now, to, cleared);
-               if (!r) return Status(r.error());
-               *count = *r;
-               return Status::Ok();
-             },
-             [count, done = std::move(done)](bool committed) {
-               if (!committed)
-                 return done(make_error(Errc::store_unavailable, "escalation not stored"));
-               done(*count);
-             }});
-}
-
 Status SqliteStore::write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
                                  std::int64_t now) {
   Stmt n(wdb_,

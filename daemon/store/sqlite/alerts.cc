@@ -4,22 +4,6 @@
 
 namespace cw::daemon {
 
-void SqliteStore::record_alert(NewAlert alert, Callback<Recorded> done) {
-  auto state = std::make_shared<std::pair<NewAlert, std::optional<Result<Recorded>>>>(
-      std::move(alert), std::nullopt);
-  submit(Job{[this, state] {
-               auto r = write_alert(state->first);
-               if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
-               state->second = std::move(r);
-               return Status::Ok();
-             },
-             [state, done = std::move(done)](bool committed) {
-               if (!committed)
-                 return done(make_error(Errc::store_unavailable, "the alert could not be stored"));
-               done(std::move(*state->second));
-             }});
-}
-
 Result<std::optional<CaseRecord>> SqliteStore::case_record(const std::string& pseudonym) {
   std::lock_guard lock(read_mu_);
   Stmt c(rdb_, "SELECT id, case_tag, state, facts FROM cases WHERE pseudonym = ?");

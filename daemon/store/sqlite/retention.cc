@@ -34,36 +34,23 @@ void SqliteStore::purge_case_keys(UnixSeconds before, bool dry_run, Callback<Pur
              }});
 }
 
-void SqliteStore::append_audit(std::string entry_json, UnixSeconds when, Callback<AuditRow> done) {
-  auto row = std::make_shared<AuditRow>();
-  submit(Job{
-      [this, row, entry = std::move(entry_json), at = seconds_of(when)] {
-        if (!keys_)
-          return Status(make_error(Errc::store_unavailable, "the store was opened without keys"));
-        Stmt last(wdb_, "SELECT n, link FROM audit ORDER BY n DESC LIMIT 1");
-        if (!last) return Status(db_error(wdb_, "read audit head"));
-        AuditLink prev{};
-        row->n = 1;
-        if (last.step() == SQLITE_ROW) {
-          row->n = static_cast<std::uint64_t>(last.i64(0)) + 1;
-          if (auto l = last.blob(1); l.size() == prev.size())
-            std::copy(l.begin(), l.end(), prev.begin());
-        }
-        row->at = at;
-        row->sealed = keys_->seal_record(as_bytes(entry), audit_entry_ad(row->n));
-        row->link = audit_link(prev, row->n, at, row->sealed);
-        const auto sig = sign_audit_link(keys_->signing(), row->link);
-        row->signature.assign(sig.begin(), sig.end());
-        Stmt ins(wdb_, "INSERT INTO audit (n, at, sealed, link, signature) VALUES (?, ?, ?, ?, ?)");
-        ins.bind(1, row->n).bind(2, at).bind(3, ByteView(row->sealed));
-        ins.bind(4, ByteView(row->link)).bind(5, ByteView(row->signature));
-        return run(wdb_, ins, "append audit entry");
-      },
-      [row, done = std::move(done)](bool committed) {
-        if (!committed)
-          return done(make_error(Errc::store_unavailable, "the audit entry was not stored"));
-        done(std::move(*row));
-      }});
+Status SqliteStore::last_audit(std::uint64_t& n, AuditLink& link) {
+  Stmt last(wdb_, "SELECT n, link FROM audit ORDER BY n DESC LIMIT 1");
+  if (!last) return db_error(wdb_, "read audit head");
+  n = 0;
+  link = {};
+  if (last.step() == SQLITE_ROW) {
+    n = static_cast<std::uint64_t>(last.i64(0));
+    if (auto l = last.blob(1); l.size() == link.size()) std::copy(l.begin(), l.end(), link.begin());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::insert_audit(const AuditRow& row) {
+  Stmt ins(wdb_, "INSERT INTO audit (n, at, sealed, link, signature) VALUES (?, ?, ?, ?, ?)");
+  ins.bind(1, row.n).bind(2, row.at).bind(3, ByteView(row.sealed));
+  ins.bind(4, ByteView(row.link)).bind(5, ByteView(row.signature));
+  return run(wdb_, ins, "append audit entry");
 }
 
 Result<std::vector<AuditRow>> SqliteStore::audit_rows() {

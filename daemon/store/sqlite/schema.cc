@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/store/alert_record.h"
+#include "daemon/store/batched_store.h"
 #include "daemon/store/receipt_facts.h"
 #include "daemon/store/sqlite/statement.h"
 #include "daemon/store/store.h"

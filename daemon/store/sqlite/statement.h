@@ -15,12 +15,6 @@
 
 namespace cw::daemon {
 
-// The store keeps times no finer than the hour where a row would otherwise
-// date an event a seized phone's receipt also dates.
-inline std::int64_t hour_of(std::int64_t t) {
-  return t - t % 3600;
-}
-
 // store_unavailable, naming what failed and SQLite's message (never a value).
 Error db_error(sqlite3* db, const std::string& what);
 

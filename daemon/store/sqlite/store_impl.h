@@ -29,6 +29,7 @@
 #include "daemon/log.h"
 #include "daemon/store/alert_record.h"
 #include "daemon/store/audit_chain.h"
+#include "daemon/store/batched_store.h"
 #include "daemon/store/committed_log.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/notification_tail.h"
@@ -41,42 +42,18 @@
 
 namespace cw::daemon {
 
-// After this many failed attempts in a row an organisation's webhook is shown
-// as failing (metrics, casewire-keys list). Deliveries are never dropped.
-inline constexpr int kFailingAfter = 3;
 // The feeds' in-memory tail (notification_tail.h): the last 4,096
 // notifications, or fewer if they went to more than a million recipients
 // between them (about 4 MB of bodies, 4 MB of recipients at most).
 inline constexpr std::size_t kTailEntries = 4096, kTailRecipients = 1 << 20;
 
-// One unit of work for the writer. `apply` runs inside the batch transaction
-// and returns an error only for a failure that must abort the whole batch;
-// per-request refusals (duplicate, unknown case) are results, not errors.
-// `finish(true)` runs after the commit is durable, `finish(false)` after a
-// rollback.
-struct Job {
-  std::function<Status()> apply;
-  std::function<void(bool committed)> finish;
-};
-
-class SqliteStore final : public Store {
+class SqliteStore final : public BatchedStore {
  public:
   SqliteStore(sqlite3* wdb, sqlite3* rdb, const SqliteOptions& o);
   ~SqliteStore() override;
 
-  // ---- writes -------------------------------------------------------------
-  void record_alert(NewAlert alert, Callback<Recorded> done) override;
-  void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, UnixSeconds now,
-                  std::vector<Recipient> orgs, Callback<AckResult> done) override;
-  void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, UnixSeconds now,
-                     Callback<bool> done) override;
-  void escalate_due(UnixSeconds now, std::vector<Recipient> to, std::vector<std::string> cleared,
-                    Callback<std::uint32_t> done) override;
-  void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) override;
-  void revive_webhooks(std::vector<WebhookGeneration> current,
-                       Callback<std::uint32_t> done) override;
+  // ---- writes (the rest are BatchedStore's) -----------------------------
   void purge_case_keys(UnixSeconds cutoff, bool dry_run, Callback<PurgeCounts> done) override;
-  void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) override;
 
   // ---- reads --------------------------------------------------------------
   Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
@@ -96,13 +73,9 @@ class SqliteStore final : public Store {
   std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) override;
   std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override;
   bool healthy() const override { return !failed_.load(); }
-  void on_new_notifications(std::function<void()> listener) override;
-  void close() override;
 
  private:
-  void submit(Job job);
-  void writer_loop();
-  void commit_batch(std::vector<Job>& batch);
+  void commit_batch(std::vector<Job>& batch) override;
 
   // Copies the WAL into the database and truncates it to zero bytes, so the
   // frames that held a destroyed key are gone from the file. Readers in the
@@ -138,19 +111,21 @@ class SqliteStore final : public Store {
   // Seals an alert record under its case's key (made on the case's first
   // record, or again after a purge) and restarts the retention clock.
   Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now);
-  Result<Recorded> write_alert(const NewAlert& a);
+  Result<Recorded> write_alert(const NewAlert& a) override;
 
   // Same admission as an acknowledgement: the notification exists and was
   // sent to this organisation. The answer replaces its acknowledgement, if
   // any (an organisation that stops acting says so this way).
   Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
-                      std::int64_t now);
+                      std::int64_t now) override;
   Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
-                              std::int64_t now, const std::vector<Recipient>& orgs);
+                              std::int64_t now, const std::vector<Recipient>& orgs) override;
   Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
-                                          const std::vector<std::string>& cleared);
-  Status write_webhook_results(const std::vector<WebhookResult>& results);
-  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current);
+                                          const std::vector<std::string>& cleared) override;
+  Status write_webhook_results(const std::vector<WebhookResult>& results) override;
+  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) override;
+  Status last_audit(std::uint64_t& n, AuditLink& link) override;
+  Status insert_audit(const AuditRow& row) override;
 
   const std::string path_;
   sqlite3* wdb_;
@@ -158,21 +133,13 @@ class SqliteStore final : public Store {
   std::mutex read_mu_;
   std::atomic<bool> failed_{false};                        // written by the writer thread only
   std::chrono::steady_clock::time_point next_recovery_{};  // writer thread only
-  const std::uint32_t max_batch_;
   Metrics* metrics_;
-  const Keyring* keys_;     // seals case details, signs audit entries; may be null in unit tests
-  StmtCache wcache_{wdb_};  // the writer's (writer thread only)
-  StmtCache rcache_{rdb_};  // the reader's (under read_mu_)
+  StmtCache wcache_{wdb_};          // the writer's (writer thread only)
+  StmtCache rcache_{rdb_};          // the reader's (under read_mu_)
   std::uint64_t next_seq_ = 1;      // writer thread only
   bool new_notifications_ = false;  // writer thread only
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool closing_ = false;
-  std::function<void()> listener_;
   CommittedLog log_;
   std::unique_ptr<NotificationTail> tail_;  // made in the constructor, before the writer
-  std::thread writer_;
 };
 
 }  // namespace cw::daemon

@@ -4,31 +4,6 @@
 
 namespace cw::daemon {
 
-void SqliteStore::record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) {
-  submit(Job{[this, results = std::move(results)] { return write_webhook_results(results); },
-             [done = std::move(done)](bool committed) {
-               if (!committed)
-                 return done(make_error(Errc::store_unavailable, "webhook results not stored"));
-               done(true);
-             }});
-}
-
-void SqliteStore::revive_webhooks(std::vector<WebhookGeneration> current,
-                                  Callback<std::uint32_t> done) {
-  auto count = std::make_shared<std::uint32_t>(0);
-  submit(Job{[this, count, current = std::move(current)] {
-               auto r = write_revivals(current);
-               if (!r) return Status(r.error());
-               *count = *r;
-               return Status::Ok();
-             },
-             [count, done = std::move(done)](bool committed) {
-               if (!committed)
-                 return done(make_error(Errc::store_unavailable, "webhook revival not stored"));
-               done(*count);
-             }});
-}
-
 Result<std::vector<DueWebhook>> SqliteStore::due_webhooks(UnixMillis now, std::size_t limit,
                                                           const std::vector<std::string>& paused) {
   std::lock_guard lock(read_mu_);

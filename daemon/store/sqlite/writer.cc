@@ -6,16 +6,11 @@
 namespace cw::daemon {
 
 SqliteStore::SqliteStore(sqlite3* wdb, sqlite3* rdb, const SqliteOptions& o)
-    : path_(o.path),
-      wdb_(wdb),
-      rdb_(rdb),
-      max_batch_(o.max_batch),
-      metrics_(o.metrics),
-      keys_(o.keys) {
+    : BatchedStore(o.max_batch, o.keys), path_(o.path), wdb_(wdb), rdb_(rdb), metrics_(o.metrics) {
   reset_next_seq();
   tail_ = std::make_unique<NotificationTail>(next_seq_, kTailEntries, kTailRecipients);
   load_log();
-  writer_ = std::thread([this] { writer_loop(); });
+  start_writer();
 }
 
 SqliteStore::~SqliteStore() {
@@ -24,50 +19,6 @@ SqliteStore::~SqliteStore() {
   rcache_.clear();
   sqlite3_close(wdb_);
   sqlite3_close(rdb_);
-}
-
-void SqliteStore::on_new_notifications(std::function<void()> listener) {
-  std::lock_guard lock(mu_);
-  listener_ = std::move(listener);
-}
-
-void SqliteStore::close() {
-  {
-    std::lock_guard lock(mu_);
-    if (closing_) return;
-    closing_ = true;
-    cv_.notify_all();
-  }
-  if (writer_.joinable()) writer_.join();
-}
-
-void SqliteStore::submit(Job job) {
-  {
-    std::lock_guard lock(mu_);
-    if (!closing_) {
-      queue_.push_back(std::move(job));
-      cv_.notify_one();
-      return;
-    }
-  }
-  job.finish(false);
-}
-
-void SqliteStore::writer_loop() {
-  std::vector<Job> batch;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // closing and drained
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    commit_batch(batch);
-    batch.clear();
-  }
 }
 
 void SqliteStore::commit_batch(std::vector<Job>& batch) {
@@ -130,14 +81,7 @@ void SqliteStore::commit_batch(std::vector<Job>& batch) {
   tail_->publish();
   if (metrics_) metrics_->case_log_size = log_.size();
   for (auto& j : batch) j.finish(true);
-  if (new_notifications_) {
-    std::function<void()> l;
-    {
-      std::lock_guard lock(mu_);
-      l = listener_;
-    }
-    if (l) l();
-  }
+  if (new_notifications_) notify_listener();
 }
 
 bool SqliteStore::truncate_wal() {

@@ -1,0 +1,102 @@
+// What every backend's writer shares: one thread takes queued writes in
+// batches and runs each batch as ONE transaction (group commit); a write's
+// callback runs only after the batch committed durably, or with
+// store_unavailable after a rollback. Backends implement the transaction
+// (commit_batch) and each write's statements (the write_* hooks); the
+// queueing, the batching and the callbacks' contract live here once.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/store/audit_chain.h"
+#include "daemon/store/store.h"
+
+namespace cw::daemon {
+
+// The store keeps times no finer than the hour where a row would otherwise
+// date an event a seized phone's receipt also dates.
+inline std::int64_t hour_of(std::int64_t t) {
+  return t - t % 3600;
+}
+
+// After this many failed attempts in a row an organisation's webhook is shown
+// as failing (metrics, casewire-keys list). Deliveries are never dropped.
+inline constexpr int kFailingAfter = 3;
+
+// One unit of work for the writer. `apply` runs inside the batch transaction
+// and returns an error only for a failure that must abort the whole batch;
+// per-request refusals (duplicate, unknown case) are results, not errors.
+// `finish(true)` runs after the commit is durable, `finish(false)` after a
+// rollback.
+struct Job {
+  std::function<Status()> apply;
+  std::function<void(bool committed)> finish;
+};
+
+class BatchedStore : public Store {
+ public:
+  void record_alert(NewAlert alert, Callback<Recorded> done) override;
+  void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, UnixSeconds now,
+                  std::vector<Recipient> orgs, Callback<AckResult> done) override;
+  void record_answer(std::uint64_t seq, std::string org, OrgAnswer answer, UnixSeconds now,
+                     Callback<bool> done) override;
+  void escalate_due(UnixSeconds now, std::vector<Recipient> to, std::vector<std::string> cleared,
+                    Callback<std::uint32_t> done) override;
+  void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) override;
+  void revive_webhooks(std::vector<WebhookGeneration> current,
+                       Callback<std::uint32_t> done) override;
+  void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) override;
+  void on_new_notifications(std::function<void()> listener) override;
+  void close() override;
+
+ protected:
+  BatchedStore(std::uint32_t max_batch, const Keyring* keys) : max_batch_(max_batch), keys_(keys) {}
+  // The derived constructor starts the writer once its connections are
+  // ready; its destructor calls close() before they go.
+  void start_writer();
+  void submit(Job job);
+  // Runs `batch` as one transaction and calls every job's finish.
+  virtual void commit_batch(std::vector<Job>& batch) = 0;
+  // Tells the listener (feeds, webhook workers) that notifications landed.
+  void notify_listener();
+
+  // Each write's statements, run inside the batch transaction. An error with
+  // store_unavailable aborts the batch; any other is the request's answer.
+  virtual Result<Recorded> write_alert(const NewAlert& a) = 0;
+  virtual Result<AckResult> write_ack(std::uint64_t seq, const std::string& org,
+                                      const Tag& leaf_tag, std::int64_t now,
+                                      const std::vector<Recipient>& orgs) = 0;
+  virtual Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
+                              std::int64_t now) = 0;
+  virtual Result<std::uint32_t> write_escalations(std::int64_t now,
+                                                  const std::vector<Recipient>& to,
+                                                  const std::vector<std::string>& cleared) = 0;
+  virtual Status write_webhook_results(const std::vector<WebhookResult>& results) = 0;
+  virtual Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) = 0;
+  // The newest audit entry (n = 0 and zero link when there is none), and
+  // appending one.
+  virtual Status last_audit(std::uint64_t& n, AuditLink& link) = 0;
+  virtual Status insert_audit(const AuditRow& row) = 0;
+
+  const std::uint32_t max_batch_;
+  const Keyring* keys_;  // seals case details, signs audit entries; may be null in unit tests
+
+ private:
+  void writer_loop();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool closing_ = false;
+  std::function<void()> listener_;
+  std::thread writer_;
+};
+
+}  // namespace cw::daemon
