@@ -24,7 +24,7 @@
 #include "daemon/net/server.h"
 #include "daemon/records/case_records.h"
 #include "daemon/store/fault_vfs.h"
-#include "daemon/store/sqlite_store.h"
+#include "daemon/store/open_store.h"
 #include "daemon/systemd.h"
 #include "daemon/trust.h"
 #include "protocol/file_io.h"
@@ -140,7 +140,7 @@ Status check_config(const Config& config, std::ostream& report) {
   DaemonDir d{config.keys_dir};
   auto tls = make_tls_context(d.tls_cert(), d.tls_key());
   if (!tls) return tls.error();
-  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
+  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
   if (!store) return store.error();
   (*store)->close();
   return Status::Ok();
@@ -150,7 +150,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   harden_process();
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
-  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
+  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
   if (!store) return store.error();
   auto gazetteer = load_gazetteer(config);
   if (!gazetteer) return gazetteer.error();
@@ -161,7 +161,10 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   // The store was opened before metrics existed; reopen with metrics wired in.
   impl->store->close();
   auto with_metrics =
-      open_sqlite_store({config.db_path, config.max_batch, &impl->metrics, &impl->keys});
+      open_store({config.db_path, config.max_batch, &impl->metrics, &impl->keys,
+                  // A claimed delivery is retried by another daemon only
+                  // after any attempt of the one that claimed it has ended.
+                  std::chrono::milliseconds(2 * config.delivery.webhook_timeout_ms + 10000)});
   if (!with_metrics) return with_metrics.error();
   impl->store = std::move(*with_metrics);
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));

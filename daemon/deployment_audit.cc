@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "daemon/store/postgres_store.h"
 #include "protocol/file_io.h"
 #include "trust/daemon_dir.h"
 
@@ -37,7 +38,8 @@ std::vector<Finding> audit_deployment(const Config& c, const TrustStore& /*trust
   struct stat st {};
   if (::stat(c.keys_dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
     warn("the keys directory " + c.keys_dir + " is open to others: chmod 700 it");
-  if (!c.db_path.empty() && ::stat(c.db_path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+  if (!c.db_path.empty() && !is_postgres_uri(c.db_path) && ::stat(c.db_path.c_str(), &st) == 0 &&
+      (st.st_mode & 077) != 0)
     warn("the database " + c.db_path + " is readable by others: chmod 600 it");
 
   if (c.retention_days == 0)

@@ -27,7 +27,7 @@ int real_main(int argc, char** argv) {
   app.add_option("--config", config_path, "configuration file (TOML)");
   app.add_option("--listen", listen, "API address HOST:PORT (port 0 = any)");
   app.add_option("--admin-listen", admin, "admin address HOST:PORT (port 0 = any)");
-  app.add_option("--db", db, "SQLite database path");
+  app.add_option("--db", db, "SQLite database path, or a postgresql:// URI");
   app.add_flag("--check-config", check, "validate configuration, keys and database, then exit");
 
   // Operator subcommands on sealed case details (daemon/records/commands.h).

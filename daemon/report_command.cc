@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "daemon/store/sqlite_store.h"
+#include "daemon/store/open_store.h"
 #include "protocol/file_io.h"
 #include "stats/report.h"
 
@@ -18,7 +18,7 @@ int run_report_command(const Config& config, const ReportCommand& cmd, std::ostr
     return fail(make_error(Errc::bad_request, "--format must be csv or svg"));
   // No keys: the anonymised records are all a report reads. (A database
   // from before schema v4 must be migrated by the daemon first.)
-  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, nullptr});
+  auto store = open_store({config.db_path, config.max_batch, nullptr, nullptr});
   if (!store) return fail(store.error());
   auto cases = (*store)->case_summaries();
   (*store)->close();

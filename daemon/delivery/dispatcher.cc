@@ -193,6 +193,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         if (auto p = org_pause_until_ms.find(d.org);
             p != org_pause_until_ms.end() && p->second > now)
           continue;
+        // Another daemon on the same database may hold it (or just took it).
+        if (auto claimed = store.claim_webhook(d.seq, d.org, unix_millis(now));
+            !claimed || !*claimed)
+          continue;
         ++in_flight[d.org];
         rows_in_flight.insert({d.seq, d.org});
         ++running;

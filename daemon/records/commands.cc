@@ -4,7 +4,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/records/case_records.h"
-#include "daemon/store/sqlite_store.h"
+#include "daemon/store/open_store.h"
 #include "protocol/file_io.h"
 #include "protocol/timefmt.h"
 #include "protocol/wiping_json.h"
@@ -41,7 +41,7 @@ int run_records_command(const Config& config, const RecordsCommand& cmd, std::os
                         std::ostream& err) {
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return fail(err, loaded.error());
-  auto store = open_sqlite_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
+  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
   if (!store) return fail(err, store.error());
   CaseRecords records(**store, loaded->keys, *loaded->trust);
   const std::int64_t now = unix_now();

@@ -29,6 +29,15 @@ class CommittedLog {
     staged_.clear();
   }
 
+  // Forgets every leaf (the log is to be rebuilt from its table: a store
+  // shared by several daemons found it shorter than this tree).
+  void reset() {
+    std::unique_lock lock(mu_);
+    tree_ = merkle::Tree{};
+    committed_ = 0;
+    staged_.clear();
+  }
+
   // Any thread.
   std::uint64_t size() const {
     std::shared_lock lock(mu_);

@@ -266,6 +266,11 @@ class Store {
   // in `paused` (disabled by a 410).
   virtual Result<std::vector<DueWebhook>> due_webhooks(UnixMillis now, std::size_t limit,
                                                        const std::vector<std::string>& paused) = 0;
+  // Takes one due delivery for this worker, before attempting it: false if
+  // it is no longer due or another worker (another daemon) holds it. A
+  // claim lasts until the attempt's result is recorded or a lease runs out
+  // (the worker died), so a row is pushed by one worker at a time.
+  virtual Result<bool> claim_webhook(std::uint64_t seq, const std::string& org, UnixMillis now) = 0;
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;

@@ -64,6 +64,11 @@ class SqliteStore final : public BatchedStore {
                                      std::size_t limit) override;
   Result<std::vector<DueWebhook>> due_webhooks(UnixMillis now, std::size_t limit,
                                                const std::vector<std::string>& paused) override;
+  // One daemon per file: its dispatcher's own bookkeeping keeps a row to one
+  // attempt at a time, so every due row may be taken.
+  Result<bool> claim_webhook(std::uint64_t, const std::string&, UnixMillis) override {
+    return true;
+  }
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
   Result<std::vector<WebhookHealth>> webhook_health() override;
   Result<std::uint64_t> count_alerts() override;

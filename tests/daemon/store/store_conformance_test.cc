@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "daemon/keyring.h"
+#include "daemon/store/postgres_store.h"
 #include "daemon/store/sqlite_store.h"
 #include "tests/daemon/store/store_fixtures.h"
+#include "tests/support/postgres.h"
 #include "tests/support/temp_dir.h"
 
 namespace cw::daemon {
@@ -37,7 +40,21 @@ const Backend kBackends[] = {
        EXPECT_TRUE(s.ok()) << s.error().message;
        return s ? std::move(*s) : nullptr;
      }},
+    {"postgres",
+     [](const std::string& dir, Metrics* metrics, const Keyring* keys) -> std::unique_ptr<Store> {
+       // One database per test directory: the same directory reopens it.
+       static std::map<std::string, std::string> databases;
+       auto& uri = databases[dir];
+       if (uri.empty()) uri = test::fresh_pg_database("conformance");
+       auto s = open_postgres_store({uri, 64, metrics, keys});
+       EXPECT_TRUE(s.ok()) << s.error().message;
+       return s ? std::move(*s) : nullptr;
+     }},
 };
+
+void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
 
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:

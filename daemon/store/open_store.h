@@ -1,0 +1,30 @@
+// Opening the store the configuration names: a path is a SQLite file (the
+// embedded default), a postgresql:// URI is a PostgreSQL database that
+// several daemons may share (postgres_store.h).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "daemon/metrics.h"
+#include "daemon/store/store.h"
+
+namespace cw::daemon {
+
+struct StoreOptions {
+  std::string db;  // path or postgresql:// URI
+  std::uint32_t max_batch = 256;
+  Metrics* metrics = nullptr;
+  const Keyring* keys = nullptr;
+  // PostgreSQL: how long a webhook delivery claimed by one daemon stays its
+  // own (longer than an attempt can take).
+  std::chrono::milliseconds claim_lease{std::chrono::seconds(60)};
+};
+
+Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);
+
+// The database named without its password, for log lines and messages.
+std::string describe_db(const std::string& db);
+
+}  // namespace cw::daemon

@@ -1,0 +1,145 @@
+// The PostgreSQL store's one class, declared once for the files that
+// implement it by concern (daemon/store/postgres/): writer.cc (connections,
+// the batch transaction, the listener), alerts.cc, case_log.cc, outbox.cc,
+// webhooks.cc, acks.cc, retention.cc; schema.cc holds the migrations.
+#pragma once
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "daemon/log.h"
+#include "daemon/store/alert_record.h"
+#include "daemon/store/batched_store.h"
+#include "daemon/store/committed_log.h"
+#include "daemon/store/postgres/pg.h"
+#include "daemon/store/postgres/schema.h"
+#include "daemon/store/postgres_store.h"
+#include "daemon/store/receipt_facts.h"
+#include "protocol/case_log.h"
+#include "protocol/notification.h"
+#include "protocol/secret.h"
+#include "protocol/timefmt.h"
+
+namespace cw::daemon {
+
+// A few connections for reads (feeds, proofs' sources, the operator's
+// tools), handed out one caller at a time; a broken one is replaced when
+// next handed out.
+class ConnPool {
+ public:
+  ConnPool(std::string uri, std::size_t size) : uri_(std::move(uri)), free_(size) {}
+  class Lease {
+   public:
+    Lease(ConnPool& p, pg::Conn c) : pool_(p), c_(std::move(c)) {}
+    Lease(const Lease&) = delete;
+    ~Lease() { pool_.give_back(std::move(c_)); }
+    PGconn* get() const { return c_.get(); }
+
+   private:
+    ConnPool& pool_;
+    pg::Conn c_;
+  };
+  Result<std::unique_ptr<Lease>> take();
+
+ private:
+  void give_back(pg::Conn c);
+  const std::string uri_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<pg::Conn> idle_;
+  std::size_t free_;  // connections that may still be opened or are idle
+};
+
+class PostgresStore final : public BatchedStore {
+ public:
+  PostgresStore(pg::Conn writer, const PostgresOptions& o);
+  ~PostgresStore() override;
+
+  void purge_case_keys(UnixSeconds cutoff, bool dry_run, Callback<PurgeCounts> done) override;
+  void close() override;
+
+  Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
+  Result<std::vector<stats::CaseSummary>> case_summaries() override;
+  Result<std::vector<AuditRow>> audit_rows() override;
+  Result<std::uint64_t> count_audit() override;
+  Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
+                                     std::size_t limit) override;
+  Result<std::vector<DueWebhook>> due_webhooks(UnixMillis now, std::size_t limit,
+                                               const std::vector<std::string>& paused) override;
+  // A lease of PostgresOptions::claim_lease, taken with SKIP LOCKED.
+  Result<bool> claim_webhook(std::uint64_t seq, const std::string& org, UnixMillis now) override;
+  Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
+  Result<std::vector<WebhookHealth>> webhook_health() override;
+  Result<std::uint64_t> count_alerts() override;
+  Result<bool> has_alert(const Tag& alert_tag) override;
+  std::uint64_t log_size() override { return log_.size(); }
+  merkle::Hash log_root(std::uint64_t size) override { return log_.root(size); }
+  std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) override;
+  std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override;
+  bool healthy() const override { return !failed_.load(); }
+
+ private:
+  void commit_batch(std::vector<Job>& batch) override;
+  // A fresh writer connection after the old one broke (a failover, a
+  // restart of the server): at most one attempt per second.
+  bool reconnect();
+  // LISTENs for other daemons' commits: wakes feeds and webhook workers,
+  // and brings the case-log tree up to date (also once a second, in case
+  // a notification was missed while reconnecting).
+  void listen_loop();
+
+  // Adds the committed case-log rows the tree does not have yet, in index
+  // order. A log shorter than the tree (a restored backup, a failover that
+  // lost commits) rebuilds the tree from the table and says so: clients
+  // holding later heads will see it, which is the point.
+  void sync_log(PGconn* c);
+
+  Result<ReceiptLogEntry> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
+  Result<std::optional<ReceiptLogEntry>> find_leaf(const Tag& tag);
+  Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym,
+                                  const CaseFacts& facts, std::string_view event,
+                                  const std::vector<Recipient>& to, std::int64_t now);
+  Result<std::set<std::string>> orgs_on_case(std::int64_t case_id);
+  Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now);
+
+  Result<Recorded> write_alert(const NewAlert& a) override;
+  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
+                              std::int64_t now, const std::vector<Recipient>& orgs) override;
+  Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
+                      std::int64_t now) override;
+  Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
+                                          const std::vector<std::string>& cleared) override;
+  Status write_webhook_results(const std::vector<WebhookResult>& results) override;
+  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) override;
+  Status last_audit(std::uint64_t& n, AuditLink& link) override;
+  Status insert_audit(const AuditRow& row) override;
+
+  PGconn* w() const { return wconn_.get(); }
+
+  const std::string uri_;
+  const std::chrono::milliseconds lease_;
+  Metrics* metrics_;
+  pg::Conn wconn_;  // writer thread only
+  ConnPool readers_;
+  std::atomic<bool> failed_{false};
+  std::chrono::steady_clock::time_point next_reconnect_{};  // writer thread only
+  // Numbers handed out in the current batch (0: ask the database first);
+  // the writer lock keeps them from being handed out by another daemon.
+  std::uint64_t next_seq_ = 0, next_leaf_ = 0;           // writer thread only
+  bool leaves_known_ = false;                            // writer thread only
+  bool new_notifications_ = false, new_leaves_ = false;  // writer thread only
+  std::mutex log_mu_;  // one sync_log at a time (writer, listener)
+  CommittedLog log_;
+  std::atomic<bool> stop_listening_{false};
+  std::thread listener_;
+};
+
+}  // namespace cw::daemon
