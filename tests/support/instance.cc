@@ -59,25 +59,39 @@ Instance::~Instance() {
       ADD_FAILURE() << "casewired reported a sanitizer finding:\n" << logs.substr(at, 3000);
 }
 
-void Instance::start() {
-  ++starts_;
-  // A restart comes back on the same ports, as a real daemon would.
-  std::vector<std::string> argv{bin("casewired"), "--config", config_};
-  if (port_ != 0) {
-    argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port_), "--admin-listen",
-                             "127.0.0.1:" + std::to_string(admin_port_)});
-  }
-  proc_ = std::make_unique<Process>(argv, dir_ / ("daemon-run" + std::to_string(starts_)), env_);
-  ASSERT_TRUE(proc_->wait_for_output("admin listening on", std::chrono::seconds(20)))
-      << "casewired did not start: " << proc_->err();
-  std::istringstream lines(proc_->out());
+Launched launch_casewired(std::vector<std::string> args, const std::string& log_prefix,
+                          const std::map<std::string, std::string>& env) {
+  Launched l;
+  args.insert(args.begin(), bin("casewired"));
+  l.proc = std::make_unique<Process>(args, log_prefix, env);
+  EXPECT_TRUE(l.proc->wait_for_output("admin listening on", std::chrono::seconds(20)))
+      << "casewired did not start: " << l.proc->err();
+  std::istringstream lines(l.proc->out());
   for (std::string line; std::getline(lines, line);) {
     auto port_of = [&] {
       return static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
     };
-    if (line.rfind("listening on ", 0) == 0) port_ = port_of();
-    if (line.rfind("admin listening on ", 0) == 0) admin_port_ = port_of();
+    if (line.rfind("listening on ", 0) == 0) l.port = port_of();
+    if (line.rfind("admin listening on ", 0) == 0) l.admin_port = port_of();
   }
+  EXPECT_NE(l.port, 0);
+  EXPECT_NE(l.admin_port, 0);
+  return l;
+}
+
+void Instance::start() {
+  ++starts_;
+  // A restart comes back on the same ports, as a real daemon would.
+  std::vector<std::string> args{"--config", config_};
+  if (port_ != 0) {
+    args.insert(args.end(), {"--listen", "127.0.0.1:" + std::to_string(port_), "--admin-listen",
+                             "127.0.0.1:" + std::to_string(admin_port_)});
+  }
+  args.insert(args.end(), daemon_args.begin(), daemon_args.end());
+  auto l = launch_casewired(args, dir_ / ("daemon-run" + std::to_string(starts_)), env_);
+  proc_ = std::move(l.proc);
+  port_ = l.port;
+  admin_port_ = l.admin_port;
   ASSERT_NE(port_, 0);
   ASSERT_NE(admin_port_, 0);
   write_invite();
@@ -241,7 +255,11 @@ void Receiver::stop() {
 }
 
 void Receiver::answer(int status) {
-  auto s = std::to_string(status);
+  answer(status, std::chrono::milliseconds(0));
+}
+
+void Receiver::answer(int status, std::chrono::milliseconds delay) {
+  auto s = std::to_string(status) + " " + std::to_string(delay.count());
   ASSERT_TRUE(
       write_file_atomic(dir_ + "/" + name_ + ".status", as_bytes(s), 0600, Overwrite::yes).ok());
 }

