@@ -23,6 +23,7 @@
 #include "tests/support/instance.h"
 #include "tests/support/postgres.h"
 #include "tests/support/raw_client.h"
+#include "tests/support/temp_dir.h"
 
 namespace cw::test {
 namespace {
@@ -210,6 +211,93 @@ TEST(Postgres, TwoDaemonsShareOneDatabaseAndSurviveOneBeingKilledMidDelivery) {
     EXPECT_EQ(all_logs(inst, {"daemon-b"}).find(canary), std::string::npos) << canary;
     for (const auto& line : hook.lines()) EXPECT_EQ(line.find(canary), std::string::npos);
   }
+}
+
+// The drill of docs/OPERATIONS.md, on one machine: a primary and a
+// synchronous standby (two servers, two ports), two daemons whose URI names
+// both, alerts arriving at both daemons all the time; the primary is killed
+// outright and the standby promoted. Contacts retry what was not receipted
+// (as the client does); afterwards every alert that was ever receipted is in
+// the promoted database, once, and a repeat at either daemon gets the
+// byte-identical receipt.
+TEST(Postgres, FailoverDrillLosesNoReceiptedAlert) {
+  TempDir d;
+  auto primary = PgServer::start(d / "primary");
+  primary->create_database("casewire");
+  auto standby = PgServer::start_standby(*primary, d / "standby", "standby1");
+  // Synchronous from here on: a commit returns once the standby has it.
+  ASSERT_TRUE(primary->sql("ALTER SYSTEM SET synchronous_standby_names = 'standby1'"));
+  ASSERT_TRUE(primary->sql("SELECT pg_reload_conf()"));
+  ASSERT_TRUE(eventually([&] {
+    return primary->query("SELECT sync_state FROM pg_stat_replication") == "sync";
+  })) << "the standby never became synchronous";
+  const std::string uri = "postgresql:///casewire?host=" + primary->socket_dir() + "," +
+                          standby->socket_dir() + "&port=" + std::to_string(primary->port()) + "," +
+                          std::to_string(standby->port()) +
+                          "&user=postgres&target_session_attrs=read-write&connect_timeout=2";
+
+  Instance inst("", kDelivery);
+  inst.daemon_args = {"--db", uri};
+  Contact alice = inst.add_contact("alice", 100000);
+  inst.add_org("ngo", OrgOptions{});
+  inst.start();
+  Peer b(inst, uri, "daemon-b");
+  ASSERT_NE(b.port, 0);
+
+  std::atomic<bool> stop{false}, killed{false};
+  std::atomic<int> receipted{0}, after_kill{0}, refused{0};
+  std::mutex mu;
+  std::vector<Sent> sent;
+  auto ingest = [&](std::uint16_t port) {
+    while (!stop) {
+      Sent s;
+      s.envelope = str(inst.seal(alice, sample_alert()));
+      // Retried until receipted, as the client's outbox does.
+      for (int tries = 0; s.receipt.empty() && tries < 600; ++tries) {
+        auto r = post_alert(port, s.envelope);
+        if (r && (r->status == 200 || r->status == 201)) {
+          s.receipt = receipt_of(r->body);
+        } else {
+          ++refused;
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+      if (!s.receipt.empty()) {
+        ++receipted;
+        if (killed) ++after_kill;
+      }
+      std::lock_guard lock(mu);
+      sent.push_back(std::move(s));
+    }
+  };
+  std::thread ta([&] { ingest(inst.port()); });
+  std::thread tb([&] { ingest(b.port); });
+  ASSERT_TRUE(eventually([&] { return receipted >= 20; }));
+  primary->kill9();  // during ingest: batches are committing on both daemons
+  killed = true;
+  ASSERT_TRUE(standby->promote());
+  const bool recovered = eventually([&] { return after_kill >= 20; }, std::chrono::seconds(60));
+  stop = true;
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(recovered) << "the daemons did not come back after the failover\n" << inst.log();
+
+  // Every alert was receipted in the end, and each receipted alert is in the
+  // promoted database once: a repeat, at either daemon, is answered with the
+  // stored receipt byte for byte and adds nothing.
+  for (const auto& s : sent) ASSERT_FALSE(s.receipt.empty());
+  EXPECT_EQ(standby->query("SELECT count(*) FROM alerts", "casewire"), std::to_string(sent.size()));
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    auto again = post_alert(i % 2 ? inst.port() : b.port, sent[i].envelope);
+    ASSERT_TRUE(again && again->status == 200) << (again ? again->body : "no answer");
+    EXPECT_EQ(receipt_of(again->body), sent[i].receipt) << "alert " << i;
+  }
+  EXPECT_EQ(standby->query("SELECT count(*) FROM alerts", "casewire"), std::to_string(sent.size()));
+  // The case log went on from where it was, on both daemons.
+  auto check = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(check.status, 0) << check.out << check.err;
+  std::cout << "failover drill: " << sent.size() << " alerts, " << refused
+            << " attempts refused or unanswered during the failover\n";
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ std::unique_ptr<PgServer> PgServer::start_standby(const PgServer& primary, const
   give_to_pg(dir);
   if (run_as_pg("mkdir -p " + quote(s->sock_) + " && " + kBin + "pg_basebackup -D " +
                 quote(s->data_) + " -h " + quote(primary.sock_) + " -p " +
-                std::to_string(primary.port_) + " -U postgres -R -X stream --no-sync") != 0)
+                std::to_string(primary.port_) + " -U postgres -R -X stream -c fast --no-sync") != 0)
     throw std::runtime_error("pg_basebackup failed in " + dir);
   s->port_ = free_port();
   const std::string tmp = dir + "/settings.conf";

@@ -23,6 +23,11 @@ Result<Conn> connect(const std::string& uri) {
     // libpq's message names the host and the reason, never a row; but it can
     // quote a password given in the URI, so it is not passed on.
     return make_error(Errc::store_unavailable, "could not connect to PostgreSQL");
+  // libpq prints the server's notices and messages (a connection terminated
+  // by a failover) on stderr by default; our log has one format, and what
+  // happened to the connection is reported where it fails.
+  PQsetNoticeProcessor(
+      c.get(), [](void*, const char*) {}, nullptr);
   // remote_apply is stronger than on and is kept; anything weaker (off,
   // local, remote_write) could acknowledge an alert a failover then loses.
   auto sc = exec(c.get(), "SELECT current_setting('synchronous_commit')", {}, "read settings");
