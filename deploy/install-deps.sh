@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-locale1.81-dev libsodium-dev libssl-dev libsqlite3-dev sqlite3 gettext
+  libpq-dev postgresql-15 postgresql-client-15
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcli11-dev libtomlplusplus-dev
   libxml2-utils microsocks python3 python3-nacl curl openssl procps iproute2
