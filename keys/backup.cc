@@ -348,6 +348,13 @@ Status backup(const BackupOptions& o, std::ostream& out) {
   if (o.dir.empty() || o.backup_pub.empty() || o.out.empty())
     return make_error(Errc::bad_request, "--dir, --to and --out are required");
   if (file_exists(o.out)) return make_error(Errc::file_exists, o.out + " exists");
+  // A PostgreSQL database is backed up by PostgreSQL (a synchronous standby,
+  // pg_basebackup); a snapshot here would be neither consistent with it nor
+  // small. docs/OPERATIONS.md, "Several daemons on PostgreSQL".
+  if (o.db.starts_with("postgresql://") || o.db.starts_with("postgres://"))
+    return make_error(Errc::bad_request,
+                      "--db names a PostgreSQL database: back it up with PostgreSQL's own tools "
+                      "(see docs/OPERATIONS.md); this command backs up a SQLite database");
   auto pub_text = read_file(o.backup_pub, 64 << 10);
   if (!pub_text) return pub_text.error();
   auto pub = parse_public_key_file(as_chars(*pub_text));

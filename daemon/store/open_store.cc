@@ -11,15 +11,4 @@ Result<std::unique_ptr<Store>> open_store(const StoreOptions& o) {
   return open_sqlite_store({o.db, o.max_batch, o.metrics, o.keys});
 }
 
-std::string describe_db(const std::string& db) {
-  if (!is_postgres_uri(db)) return db;
-  // postgresql://user:password@host/...: keep the scheme and what follows '@'.
-  const auto scheme = db.find("://") + 3;
-  const auto at = db.find('@', scheme);
-  if (at == std::string::npos) return db;
-  const auto colon = db.find(':', scheme);
-  if (colon == std::string::npos || colon > at) return db;
-  return db.substr(0, colon) + ":***" + db.substr(at);
-}
-
 }  // namespace cw::daemon

@@ -24,7 +24,4 @@ struct StoreOptions {
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);
 
-// The database named without its password, for log lines and messages.
-std::string describe_db(const std::string& db);
-
 }  // namespace cw::daemon

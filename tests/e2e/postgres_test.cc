@@ -165,6 +165,19 @@ TEST(Postgres, TwoDaemonsShareOneDatabaseAndSurviveOneBeingKilledMidDelivery) {
                "(extract(epoch from clock_timestamp()) * 1000)::bigint + 2000");
   EXPECT_NE(orphaned, "0") << "A held no deliveries when it died";
 
+  // A contact whose invite names both daemons (casewire-keys invite --url A
+  // --url B) is not stopped by A's death: the client tries B.
+  const std::string both = inst.dir() + "/invite-both.json";
+  auto inv = run({bin("casewire-keys"), "invite", "--dir", inst.keys_dir(), "--url", inst.url(),
+                  "--url", "https://127.0.0.1:" + std::to_string(b.port), "--out", both});
+  ASSERT_EQ(inv.status, 0) << inv.err;
+  auto init = run({bin("casewire"), "--home", alice.home, "init", "--force",
+                   "--insecure-no-passphrase", "--invite", both, "--key", alice.key_path});
+  ASSERT_EQ(init.status, 0) << init.err;
+  auto via_b = inst.client(alice, {"send", "--people", "1", "--arrest-place", "CN-JL", "--urgency",
+                                   "high", "--consent", "advocacy"});
+  EXPECT_EQ(via_b.status, 0) << via_b.out << via_b.err;
+
   // B goes on: new alerts, and the same alerts A receipted get A's receipt.
   std::vector<Sent> more(10);
   send_all(more, b.port);
@@ -178,7 +191,7 @@ TEST(Postgres, TwoDaemonsShareOneDatabaseAndSurviveOneBeingKilledMidDelivery) {
 
   // Every receipted alert is there once; every notification reaches the
   // receiver - A's claims too, once their lease ran out.
-  EXPECT_EQ(pg_value(shared_pg(), db, "SELECT count(*) FROM alerts"), "50");
+  EXPECT_EQ(pg_value(shared_pg(), db, "SELECT count(*) FROM alerts"), "51");
   EXPECT_TRUE(eventually(
       [&] {
         return pg_value(shared_pg(), db,
@@ -200,7 +213,7 @@ TEST(Postgres, TwoDaemonsShareOneDatabaseAndSurviveOneBeingKilledMidDelivery) {
     if (next == std::string::npos) next = expected.size();
     want.insert(expected.substr(at, next - at));
   }
-  EXPECT_EQ(want.size(), 50u);
+  EXPECT_EQ(want.size(), 51u);
   EXPECT_EQ(ids, want) << "each delivery id reaches the receiver (at least once)";
   // Names, phone numbers, notes and exact places: sealed in the database,
   // absent from every log line and every webhook.

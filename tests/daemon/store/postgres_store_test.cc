@@ -122,7 +122,8 @@ TEST_F(PostgresStore, OneWorkerAtATimeHoldsADeliveryAndALapsedLeasePassesItOn) {
   auto r = record(*a, std::move(n));
   ASSERT_TRUE(r.ok());
   const auto now = [] {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
   };
   ASSERT_EQ(b->due_webhooks(now(), 10, {})->size(), 1u);
   EXPECT_TRUE(*a->claim_webhook(r->notification, org, now()));
@@ -133,9 +134,8 @@ TEST_F(PostgresStore, OneWorkerAtATimeHoldsADeliveryAndALapsedLeasePassesItOn) {
   EXPECT_TRUE(*b->claim_webhook(r->notification, org, now()));
   EXPECT_FALSE(*a->claim_webhook(r->notification, org, now()));
   ASSERT_TRUE(wait_for<bool>([&](auto cb) {
-                b->record_webhook_results({{r->notification, org, "k", WebhookOutcome::delivered,
-                                            now(), 200, 0}},
-                                          cb);
+                b->record_webhook_results(
+                    {{r->notification, org, "k", WebhookOutcome::delivered, now(), 200, 0}}, cb);
               }).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   EXPECT_FALSE(*a->claim_webhook(r->notification, org, now())) << "delivered: nobody's";
