@@ -109,10 +109,7 @@ int run_records_command(const Config& config, const RecordsCommand& cmd, std::os
       else
         out << "destroyed the keys of " << counts->cases << " case(s) quiet for over " << days
             << " days (" << counts->records << " sealed record(s))"
-            << (counts->cases > 0 && !counts->wal_cleared
-                    ? "; the WAL was busy and is cleared at the next purge"
-                    : "")
-            << "\n";
+            << (counts->residual.empty() ? "" : "; " + counts->residual) << "\n";
       break;
     }
   }

@@ -200,7 +200,9 @@ struct CaseRecord {
 struct PurgeCounts {
   std::uint32_t cases = 0;    // case keys destroyed (or, dry run, due)
   std::uint32_t records = 0;  // sealed alert records that went with them
-  bool wal_cleared = false;   // the WAL was checkpointed and truncated after
+  // What the engine may still hold of the destroyed keys after the purge
+  // (empty: nothing): the operator is told, not reassured.
+  std::string residual;
 };
 
 struct AuditRow {

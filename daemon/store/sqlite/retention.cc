@@ -29,7 +29,8 @@ void SqliteStore::purge_case_keys(UnixSeconds before, bool dry_run, Callback<Pur
              [this, counts, dry_run, done = std::move(done)](bool committed) {
                if (!committed)
                  return done(make_error(Errc::store_unavailable, "the purge was not stored"));
-               if (!dry_run && counts->cases > 0) counts->wal_cleared = truncate_wal();
+               if (!dry_run && counts->cases > 0 && !truncate_wal())
+                 counts->residual = "the WAL was busy and is cleared at the next purge";
                done(*counts);
              }});
 }
