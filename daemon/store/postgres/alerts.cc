@@ -157,6 +157,9 @@ Result<Recorded> PostgresStore::write_alert(const NewAlert& a) {
     auto leaf = find_leaf(a.leaf_tag);
     if (!leaf) return leaf.error();
     r.log = *leaf;
+    // Recorded through another daemon moments ago: this daemon's tree may
+    // not have it yet, and the repeat's receipt comes with its proof.
+    if (*leaf && (*leaf)->index >= log_.size()) sync_before_answers_ = true;
     return r;
   }
 

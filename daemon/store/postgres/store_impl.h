@@ -136,6 +136,9 @@ class PostgresStore final : public BatchedStore {
   std::uint64_t next_seq_ = 0, next_leaf_ = 0;           // writer thread only
   bool leaves_known_ = false;                            // writer thread only
   bool new_notifications_ = false, new_leaves_ = false;  // writer thread only
+  // A leaf this batch answers with (its own, or a repeat's recorded by
+  // another daemon) is not in the tree yet: sync before the callbacks.
+  bool sync_before_answers_ = false;  // writer thread only
   std::mutex log_mu_;  // one sync_log at a time (writer, listener)
   CommittedLog log_;
   std::atomic<bool> stop_listening_{false};

@@ -100,7 +100,7 @@ void PostgresStore::commit_batch(std::vector<Job>& batch) {
   const auto start = std::chrono::steady_clock::now();
   next_seq_ = 0;
   leaves_known_ = false;
-  new_notifications_ = new_leaves_ = false;
+  new_notifications_ = new_leaves_ = sync_before_answers_ = false;
   Status st = pg::run(w(), "BEGIN", "begin");
   if (st.ok())
     if (auto l = pg::exec(w(), "SELECT pg_advisory_xact_lock($1)", pg::Params().add(kWriterLock),
@@ -136,7 +136,7 @@ void PostgresStore::commit_batch(std::vector<Job>& batch) {
     metrics_->store_batch_size.observe(static_cast<double>(batch.size()));
   }
   // Before any callback: a receipt's proof needs its leaf in the tree.
-  if (new_leaves_) sync_log(w());
+  if (new_leaves_ || sync_before_answers_) sync_log(w());
   for (auto& j : batch) j.finish(true);
   if (new_notifications_) notify_listener();
 }

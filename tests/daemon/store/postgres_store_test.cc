@@ -112,6 +112,12 @@ TEST_F(PostgresStore, ARepeatAtAnotherDaemonFindsTheFirstRecord) {
   EXPECT_EQ(second->log->index, first->log->index);
   EXPECT_EQ(second->log->leaf, first->log->leaf);
   EXPECT_EQ(*b->count_alerts(), 1u);
+  // B answers the repeat with a proof from its own tree, at once.
+  const auto size = b->log_size();
+  ASSERT_GT(size, second->log->index);
+  EXPECT_TRUE(merkle::verify_inclusion(second->log->leaf, second->log->index, size,
+                                       b->log_inclusion(second->log->index, size),
+                                       b->log_root(size)));
 }
 
 TEST_F(PostgresStore, OneWorkerAtATimeHoldsADeliveryAndALapsedLeasePassesItOn) {
