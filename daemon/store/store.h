@@ -1,6 +1,9 @@
 // The Store: where recorded alerts, cases and notifications live. SQLite is
-// the embedded default (sqlite_store.h); the interface is small so another
-// engine can follow.
+// the embedded default (sqlite_store.h); PostgreSQL (postgres_store.h) lets
+// several daemons share one database; tests also have an in-memory fake
+// (tests/support/memory_store.h). All three pass one conformance suite
+// (tests/daemon/store/store_conformance_test.cc): that suite is the contract
+// below, made executable.
 //
 // Durability contract: every write method's callback reports success only
 // after the transaction holding the write is durable (committed, fsync'd).

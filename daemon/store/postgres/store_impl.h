@@ -139,7 +139,7 @@ class PostgresStore final : public BatchedStore {
   // A leaf this batch answers with (its own, or a repeat's recorded by
   // another daemon) is not in the tree yet: sync before the callbacks.
   bool sync_before_answers_ = false;  // writer thread only
-  std::mutex log_mu_;  // one sync_log at a time (writer, listener)
+  std::mutex log_mu_;                 // one sync_log at a time (writer, listener)
   CommittedLog log_;
   std::atomic<bool> stop_listening_{false};
   std::thread listener_;

@@ -14,6 +14,7 @@
 #include "daemon/store/postgres_store.h"
 #include "daemon/store/sqlite_store.h"
 #include "tests/daemon/store/store_fixtures.h"
+#include "tests/support/memory_store.h"
 #include "tests/support/postgres.h"
 #include "tests/support/temp_dir.h"
 
@@ -49,6 +50,15 @@ const Backend kBackends[] = {
        auto s = open_postgres_store({uri, 64, metrics, keys});
        EXPECT_TRUE(s.ok()) << s.error().message;
        return s ? std::move(*s) : nullptr;
+     }},
+    // The unit tests' fake (tests/support/memory_store.h): "the same dir" is
+    // the same in-memory disk.
+    {"memory",
+     [](const std::string& dir, Metrics*, const Keyring* keys) -> std::unique_ptr<Store> {
+       static std::map<std::string, std::shared_ptr<test::MemoryDisk>> disks;
+       auto& disk = disks[dir];
+       if (!disk) disk = test::new_memory_disk();
+       return test::make_memory_store(disk, keys).store;
      }},
 };
 

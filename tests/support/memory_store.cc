@@ -1,0 +1,481 @@
+#include "tests/support/memory_store.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "daemon/store/batched_store.h"
+#include "daemon/store/committed_log.h"
+#include "protocol/case_log.h"
+#include "protocol/notification.h"
+#include "protocol/secret.h"
+#include "protocol/timefmt.h"
+
+namespace cw::test {
+namespace {
+
+using namespace cw::daemon;
+
+struct CaseRow {
+  Tag tag{}, owner{};
+  std::string pseudonym;
+  CaseFacts facts;
+  CaseState state = CaseState::open;
+  std::int64_t opened_at = 0, escalate_at = 0;
+  bool escalated = false;
+  std::set<std::string> orgs;
+  std::set<std::string> acks;
+  std::map<std::string, std::pair<std::string, std::string>> answers;  // org -> (kind, reason)
+};
+struct DeliveryRow {
+  std::string state;
+  std::uint32_t attempts = 0;
+  std::int64_t next_attempt_at = 0;
+  int last_status = 0;
+};
+struct HealthRow {
+  WebhookState state = WebhookState::ok;
+  std::uint32_t failures = 0;
+  std::uint32_t generation = 0;
+};
+struct KeyRow {
+  Bytes wrapped;
+  std::int64_t last_event_at = 0;
+};
+
+// Everything the database would hold. A batch works on the live state and
+// puts back a copy taken before it if it fails: a rollback.
+struct State {
+  std::map<Tag, std::pair<Tag, Bytes>> alerts;  // alert tag -> (sender tag, receipt)
+  std::map<std::int64_t, CaseRow> cases;
+  std::map<std::uint64_t, std::pair<std::int64_t, std::string>> notifications;  // case, body
+  std::map<std::pair<std::uint64_t, std::string>, DeliveryRow> deliveries;
+  std::map<std::string, HealthRow> health;
+  std::map<Tag, KeyRow> case_keys;
+  std::map<Tag, std::map<std::uint32_t, Bytes>> details;
+  std::vector<AuditRow> audit;
+  std::map<Tag, std::uint64_t> leaves;  // tag -> index
+  std::vector<Bytes> leaf_bytes;
+};
+
+}  // namespace
+
+struct MemoryDisk {
+  std::mutex mu;  // the state: one writer's batch, or a reader
+  State state;
+};
+
+namespace {
+
+class Memory final : public BatchedStore {
+ public:
+  Memory(std::shared_ptr<MemoryDisk> disk, const Keyring* keys, std::uint32_t max_batch)
+      : BatchedStore(max_batch, keys), disk_(std::move(disk)) {
+    for (const auto& leaf : st_.leaf_bytes) log_.stage(merkle::leaf_hash(leaf));
+    log_.publish();
+    start_writer();
+  }
+  ~Memory() override { close(); }
+  std::atomic<bool> failing{false};
+
+  void purge_case_keys(UnixSeconds before, bool dry_run, Callback<PurgeCounts> done) override {
+    auto counts = std::make_shared<PurgeCounts>();
+    submit(Job{[this, counts, cutoff = seconds_of(before), dry_run] {
+                 std::vector<Tag> due;
+                 for (const auto& [tag, k] : st_.case_keys)
+                   if (k.last_event_at < cutoff) due.push_back(tag);
+                 counts->cases = static_cast<std::uint32_t>(due.size());
+                 for (const auto& t : due)
+                   if (auto d = st_.details.find(t); d != st_.details.end())
+                     counts->records += static_cast<std::uint32_t>(d->second.size());
+                 if (!dry_run)
+                   for (const auto& t : due) st_.case_keys.erase(t), st_.details.erase(t);
+                 return Status::Ok();
+               },
+               [counts, done = std::move(done)](bool committed) {
+                 if (!committed)
+                   return done(make_error(Errc::store_unavailable, "the purge was not stored"));
+                 done(*counts);
+               }});
+  }
+
+  Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override {
+    std::lock_guard lock(state_mu_);
+    for (const auto& [id, c] : st_.cases) {
+      if (c.pseudonym != pseudonym) continue;
+      CaseRecord r;
+      r.case_tag = c.tag;
+      r.state = c.state;
+      r.facts = c.facts;
+      r.orgs.assign(c.orgs.begin(), c.orgs.end());
+      if (auto k = st_.case_keys.find(c.tag); k != st_.case_keys.end())
+        r.wrapped_key = k->second.wrapped;
+      if (auto d = st_.details.find(c.tag); d != st_.details.end())
+        for (const auto& [n, sealed] : d->second) r.details.push_back({n, sealed});
+      return std::optional<CaseRecord>(std::move(r));
+    }
+    return std::optional<CaseRecord>();
+  }
+  Result<std::vector<stats::CaseSummary>> case_summaries() override {
+    std::lock_guard lock(state_mu_);
+    std::vector<stats::CaseSummary> out;
+    for (const auto& [id, c] : st_.cases)
+      out.push_back({std::string(case_state_name(c.state)), c.facts, format_rfc3339(c.opened_at)});
+    return out;
+  }
+  Result<std::vector<AuditRow>> audit_rows() override {
+    std::lock_guard lock(state_mu_);
+    return st_.audit;
+  }
+  Result<std::uint64_t> count_audit() override {
+    std::lock_guard lock(state_mu_);
+    return static_cast<std::uint64_t>(st_.audit.size());
+  }
+  Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
+                                     std::size_t limit) override {
+    std::lock_guard lock(state_mu_);
+    std::vector<FeedItem> out;
+    for (const auto& [key, d] : st_.deliveries) {
+      if (out.size() >= limit) break;
+      if (key.second == org && key.first > after)
+        out.push_back({key.first, st_.notifications.at(key.first).second});
+    }
+    return out;
+  }
+  Result<std::vector<DueWebhook>> due_webhooks(UnixMillis now, std::size_t limit,
+                                               const std::vector<std::string>& paused) override {
+    std::lock_guard lock(state_mu_);
+    std::vector<DueWebhook> out;
+    for (const auto& [key, d] : st_.deliveries) {
+      if (out.size() >= limit) break;
+      if (d.state != "pending" || d.next_attempt_at > millis_of(now)) continue;
+      if (std::find(paused.begin(), paused.end(), key.second) != paused.end()) continue;
+      out.push_back({key.first, key.second, d.attempts, st_.notifications.at(key.first).second});
+    }
+    return out;
+  }
+  Result<bool> claim_webhook(std::uint64_t, const std::string&, UnixMillis) override {
+    return true;  // one process: the dispatcher's own bookkeeping suffices
+  }
+  Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override {
+    std::lock_guard lock(state_mu_);
+    const CaseRow* c = find_case(case_tag);
+    if (!c) return std::optional<CaseStatusInfo>();
+    CaseStatusInfo s{c->pseudonym,
+                     c->state,
+                     static_cast<std::uint32_t>(c->acks.size()),
+                     c->escalated,
+                     c->owner,
+                     0,
+                     {}};
+    std::set<std::string> needs;
+    for (const auto& [org, a] : c->answers) {
+      if (a.first == "cannot_act")
+        ++s.cannot_act;
+      else
+        needs.insert(a.second);
+    }
+    s.needs.assign(needs.begin(), needs.end());
+    return std::optional<CaseStatusInfo>(s);
+  }
+  Result<std::vector<WebhookHealth>> webhook_health() override {
+    std::lock_guard lock(state_mu_);
+    std::vector<WebhookHealth> out;
+    for (const auto& [org, h] : st_.health) out.push_back({org, h.state, h.failures});
+    return out;
+  }
+  Result<std::uint64_t> count_alerts() override {
+    std::lock_guard lock(state_mu_);
+    return static_cast<std::uint64_t>(st_.alerts.size());
+  }
+  Result<bool> has_alert(const Tag& alert_tag) override {
+    std::lock_guard lock(state_mu_);
+    return st_.alerts.count(alert_tag) > 0;
+  }
+  std::uint64_t log_size() override { return log_.size(); }
+  merkle::Hash log_root(std::uint64_t size) override { return log_.root(size); }
+  std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) override {
+    return log_.inclusion(index, size);
+  }
+  std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override {
+    return log_.consistency(first, second);
+  }
+  bool healthy() const override { return !failing.load(); }
+
+ private:
+  void commit_batch(std::vector<Job>& batch) override {
+    bool ok = !failing.load();
+    {
+      std::lock_guard lock(state_mu_);
+      const State before = st_;  // the rollback
+      new_notifications_ = false;
+      for (std::size_t i = 0; ok && i < batch.size(); ++i) ok = batch[i].apply().ok();
+      if (!ok) {
+        st_ = before;
+        log_.discard();
+      } else {
+        log_.publish();
+      }
+    }
+    for (auto& j : batch) j.finish(ok);
+    if (ok && new_notifications_) notify_listener();
+  }
+
+  CaseRow* find_case(const Tag& tag) {
+    for (auto& [id, c] : st_.cases)
+      if (c.tag == tag) return &c;
+    return nullptr;
+  }
+
+  ReceiptLogEntry append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
+    Bytes leaf = encode_leaf(kind, hour_of(at), tag);
+    ReceiptLogEntry e{st_.leaf_bytes.size(), merkle::leaf_hash(leaf)};
+    st_.leaves[tag] = e.index;
+    st_.leaf_bytes.push_back(std::move(leaf));
+    log_.stage(e.leaf);
+    return e;
+  }
+  std::optional<ReceiptLogEntry> find_leaf(const Tag& tag) const {
+    auto it = st_.leaves.find(tag);
+    if (it == st_.leaves.end()) return std::nullopt;
+    return ReceiptLogEntry{it->second, merkle::leaf_hash(st_.leaf_bytes[it->second])};
+  }
+
+  Result<std::uint64_t> add_event(std::int64_t case_id, const CaseFacts& facts,
+                                  std::string_view event, const std::vector<Recipient>& to,
+                                  std::int64_t now) {
+    CaseRow& c = st_.cases.at(case_id);
+    const std::uint64_t seq = st_.notifications.empty() ? 1 : st_.notifications.rbegin()->first + 1;
+    auto body = encode_notification(make_notification(
+        facts, event, seq, c.pseudonym, static_cast<std::uint32_t>(c.acks.size()), now));
+    if (!body) return make_error(Errc::store_unavailable, "notification encoding failed");
+    st_.notifications[seq] = {case_id, std::move(*body)};
+    for (const auto& r : to) {
+      st_.deliveries[{seq, r.org}] = DeliveryRow{r.webhook ? "pending" : "feed"};
+      c.orgs.insert(r.org);
+    }
+    new_notifications_ = true;
+    return seq;
+  }
+
+  Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now) {
+    if (!keys_) return make_error(Errc::store_unavailable, "the store was opened without keys");
+    CaseKey key;
+    auto& row = st_.case_keys[case_tag];
+    if (!row.wrapped.empty()) {
+      CW_TRY(keys_->unwrap_case_key(row.wrapped, case_tag, key));
+    } else {
+      randombytes_buf(key.data(), key.size());
+      row.wrapped = keys_->wrap_case_key(key.view(), case_tag);
+    }
+    row.last_event_at = hour_of(now);
+    auto& list = st_.details[case_tag];
+    const auto n = static_cast<std::uint32_t>(list.size() + 1);
+    list[n] = seal_under(key.view(), details.view(), case_detail_ad(case_tag, n));
+    return Status::Ok();
+  }
+
+  Result<Recorded> write_alert(const NewAlert& a) override {
+    const std::int64_t at = seconds_of(a.received_at);
+    if (auto it = st_.alerts.find(a.alert_tag); it != st_.alerts.end()) {
+      Recorded r;
+      r.duplicate = true;
+      r.sender_conflict = !ct_equal(it->second.first, a.sender_tag);
+      r.receipt = it->second.second;
+      r.log = find_leaf(a.leaf_tag);
+      return r;
+    }
+    std::int64_t case_id = 0;
+    CaseFacts facts = a.event.facts;
+    std::vector<Recipient> to = a.event.recipients;
+    if (a.kind != AlertKind::new_case) {
+      CaseRow* c = find_case(a.event.case_tag);
+      const auto unknown = make_error(Errc::unknown_case, "no case of yours has this reference");
+      if (!c || !owns_case(c->owner, a.event.owner_tags)) return unknown;
+      if (c->state == CaseState::retracted)
+        return make_error(Errc::case_retracted, "this case was retracted; a retraction is final");
+      for (const auto& [id, row] : st_.cases)
+        if (&row == c) case_id = id;
+      facts = c->facts;
+      facts.merge_from(a.event.facts);
+      std::erase_if(c->answers,
+                    [](const auto& kv) { return kv.second.first == "need_information"; });
+      to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
+      std::erase_if(to, [&](const Recipient& r) { return !c->orgs.count(r.org); });
+    }
+    st_.alerts[a.alert_tag] = {a.sender_tag, a.receipt};
+    if (a.kind == AlertKind::new_case) {
+      case_id = st_.cases.empty() ? 1 : st_.cases.rbegin()->first + 1;
+      CaseRow c;
+      c.tag = a.event.case_tag;
+      c.owner = a.event.owner_tag;
+      c.pseudonym = a.event.case_id;
+      c.facts = facts;
+      c.opened_at = hour_of(at);
+      c.escalate_at = a.event.escalate_at ? seconds_of(*a.event.escalate_at) : 0;
+      st_.cases[case_id] = std::move(c);
+    } else {
+      auto& c = st_.cases.at(case_id);
+      c.facts = facts;
+      c.state = a.kind == AlertKind::resolved     ? CaseState::resolved
+                : a.kind == AlertKind::retraction ? CaseState::retracted
+                                                  : CaseState::open;
+    }
+    if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, at));
+    auto seq = add_event(case_id, facts, to_string(a.kind), to, at);
+    if (!seq) return seq.error();
+    Recorded r;
+    r.notification = *seq;
+    r.deliveries = to.size();
+    r.log = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up, at,
+                        a.leaf_tag);
+    return r;
+  }
+
+  // The case behind notification `seq`, if it was sent to `org`.
+  Result<std::int64_t> admitted(std::uint64_t seq, const std::string& org) const {
+    auto n = st_.notifications.find(seq);
+    if (n == st_.notifications.end()) return make_error(Errc::not_found, "no such notification");
+    if (!st_.deliveries.count({seq, org}))
+      return make_error(Errc::forbidden, "this notification was not sent to you");
+    return n->second.first;
+  }
+
+  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
+                              std::int64_t now, const std::vector<Recipient>& orgs) override {
+    auto id = admitted(seq, org);
+    if (!id) return id.error();
+    CaseRow& c = st_.cases.at(*id);
+    c.answers.erase(org);
+    AckResult r;
+    r.first_time = c.acks.insert(org).second;
+    r.acks = static_cast<std::uint32_t>(c.acks.size());
+    if (r.first_time) {
+      if (!find_leaf(leaf_tag)) append_leaf(LeafKind::acknowledgement, now, leaf_tag);
+      std::vector<Recipient> to;
+      const bool private_case = c.facts.consent == "private";
+      for (const auto& o : orgs)
+        if (o.org != org && c.orgs.count(o.org) && (!private_case || o.cleared_private))
+          to.push_back(o);
+      const CaseFacts facts = c.facts;
+      auto ev = add_event(*id, facts, "acknowledged", to, now);
+      if (!ev) return ev.error();
+    }
+    return r;
+  }
+
+  Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
+                      std::int64_t) override {
+    auto id = admitted(seq, org);
+    if (!id) return id.error();
+    CaseRow& c = st_.cases.at(*id);
+    c.acks.erase(org);
+    c.answers[org] = {std::string(answer_kind_name(answer.kind)), answer.reason};
+    return Status::Ok();
+  }
+
+  Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
+                                          const std::vector<std::string>& cleared) override {
+    std::uint32_t n = 0;
+    for (auto& [id, c] : st_.cases) {
+      if (c.state != CaseState::open || c.escalated || c.escalate_at == 0 || c.escalate_at > now ||
+          !c.acks.empty())
+        continue;
+      std::vector<Recipient> recipients;
+      for (const auto& r : to)
+        if (c.facts.consent != "private" ||
+            std::find(cleared.begin(), cleared.end(), r.org) != cleared.end())
+          recipients.push_back(r);
+      const CaseFacts facts = c.facts;
+      auto ev = add_event(id, facts, "escalation", recipients, now);
+      if (!ev) return ev.error();
+      st_.cases.at(id).escalated = true;
+      ++n;
+    }
+    return n;
+  }
+
+  Status write_webhook_results(const std::vector<WebhookResult>& results) override {
+    for (const auto& r : results) {
+      if (auto d = st_.deliveries.find({r.seq, r.org}); d != st_.deliveries.end()) {
+        d->second.state = r.outcome == WebhookOutcome::delivered         ? "delivered"
+                          : r.outcome == WebhookOutcome::failed_for_good ? "dead"
+                                                                         : "pending";
+        ++d->second.attempts;
+        d->second.next_attempt_at = millis_of(r.next_attempt_at);
+        d->second.last_status = r.http_status;
+      }
+      const bool ok = r.outcome == WebhookOutcome::delivered;
+      const bool gone = r.outcome == WebhookOutcome::gone;
+      auto h = st_.health.find(r.org_id);
+      if (h == st_.health.end()) {
+        st_.health[r.org_id] = {gone ? WebhookState::disabled : WebhookState::ok, ok ? 0u : 1u,
+                                r.generation};
+        continue;
+      }
+      if (h->second.generation > r.generation) continue;  // an attempt from before a fix
+      const auto failures = h->second.failures;
+      h->second.failures = ok ? 0 : failures + 1;
+      if (gone)
+        h->second.state = WebhookState::disabled;
+      else if (ok)
+        h->second.state = WebhookState::ok;
+      else if (static_cast<int>(failures) + 1 >= kFailingAfter)
+        h->second.state = WebhookState::failing;
+    }
+    return Status::Ok();
+  }
+
+  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) override {
+    std::uint32_t revived = 0;
+    for (const auto& c : current) {
+      auto h = st_.health.find(c.org_id);
+      if (h == st_.health.end() || h->second.generation >= c.generation) continue;
+      const bool was_healthy = h->second.state == WebhookState::ok;
+      h->second = {WebhookState::ok, 0, c.generation};
+      bool brought_back = false;
+      for (auto& [key, d] : st_.deliveries)
+        if (key.second == c.org && d.state == "dead") {
+          d = DeliveryRow{"pending"};
+          brought_back = true;
+        }
+      if (!was_healthy || brought_back) ++revived;
+    }
+    return revived;
+  }
+
+  Status last_audit(std::uint64_t& n, AuditLink& link) override {
+    n = st_.audit.empty() ? 0 : st_.audit.back().n;
+    link = st_.audit.empty() ? AuditLink{} : st_.audit.back().link;
+    return Status::Ok();
+  }
+  Status insert_audit(const AuditRow& row) override {
+    st_.audit.push_back(row);
+    return Status::Ok();
+  }
+
+  std::shared_ptr<MemoryDisk> disk_;
+  std::mutex& state_mu_ = disk_->mu;
+  State& st_ = disk_->state;
+  bool new_notifications_ = false;  // writer thread only
+  CommittedLog log_;
+};
+
+}  // namespace
+
+std::shared_ptr<MemoryDisk> new_memory_disk() {
+  return std::make_shared<MemoryDisk>();
+}
+
+MemoryStoreHandle make_memory_store(std::shared_ptr<MemoryDisk> disk, const daemon::Keyring* keys,
+                                    std::uint32_t max_batch) {
+  auto m = std::make_unique<Memory>(std::move(disk), keys, max_batch);
+  Memory* raw = m.get();
+  return {std::move(m), [raw](bool on) { raw->failing = on; }};
+}
+
+}  // namespace cw::test
