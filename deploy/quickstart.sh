@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Sets up a local casewire instance under var/ and shows an alert travelling
 # from a field contact to the daemon (and, once delivery lands, on to an
-# organisation). Re-running starts afresh. --keep leaves the daemon running.
+# organisation). Re-running starts afresh. --keep leaves the daemon running;
+# --postgres runs it on a throwaway PostgreSQL 15 server instead of SQLite
+# (what several daemons share: docs/OPERATIONS.md §12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 keep=0
-[[ ${1:-} == --keep ]] && keep=1
+postgres=0
+for arg in "$@"; do
+  case $arg in
+    --keep) keep=1 ;;
+    --postgres) postgres=1 ;;
+    *) echo "usage: deploy/quickstart.sh [--keep] [--postgres]" >&2; exit 2 ;;
+  esac
+done
 
 deploy/install-deps.sh
 echo "== building"
@@ -22,6 +31,14 @@ var=$root/var
 if [[ -f $var/casewired.pid ]] && kill -0 "$(cat "$var/casewired.pid")" 2>/dev/null; then
   kill -TERM "$(cat "$var/casewired.pid")" || true
   sleep 1
+fi
+# ...and a previous run's PostgreSQL server.
+pgbin=/usr/lib/postgresql/15/bin
+as_pg=()
+[[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)  # initdb refuses root
+if [[ -f $var/pg.dir ]]; then
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$(cat "$var/pg.dir")/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$(cat "$var/pg.dir")"
 fi
 rm -rf "$var"
 mkdir -p "$var"
@@ -39,9 +56,26 @@ $keys new-org --out "$var/org.key" --insecure-no-passphrase 2>/dev/null
 $keys add-org --dir "$var/daemon" --pub "$var/org.key.pub" --name "Demo Advocacy Org" --regions CN-JL \
   --cleared-private
 
-echo "== 4. the daemon starts on its SQLite store"
+db_args=()
+if ((postgres)); then
+  echo "== 4a. a throwaway PostgreSQL 15 server (Unix socket only), the database 'casewire'"
+  pgdir=$(mktemp -d /tmp/casewire-quickstart-pg.XXXXXX)
+  echo "$pgdir" >"$var/pg.dir"
+  chmod 755 "$pgdir"
+  [[ $(id -u) -eq 0 ]] && chown postgres "$pgdir"
+  "${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 >/dev/null
+  printf "listen_addresses = ''\nunix_socket_directories = '%s'\nport = 5499\n" "$pgdir" |
+    "${as_pg[@]}" tee -a "$pgdir/data/postgresql.conf" >/dev/null
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w start >/dev/null
+  "$pgbin/psql" -X -q -h "$pgdir" -p 5499 -U postgres -c "CREATE DATABASE casewire"
+  db_uri="postgresql:///casewire?host=$pgdir&port=5499&user=postgres"
+  db_args=(--db "$db_uri")
+  echo "== 4. the daemon starts on PostgreSQL: $db_uri"
+else
+  echo "== 4. the daemon starts on its SQLite store"
+fi
 $daemon --config "$var/daemon/casewired.toml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-  >"$var/casewired.out" 2>"$var/casewired.log" &
+  "${db_args[@]}" >"$var/casewired.out" 2>"$var/casewired.log" &
 echo $! >"$var/casewired.pid"
 for _ in $(seq 1 100); do
   grep -q "admin listening on" "$var/casewired.out" 2>/dev/null && break
@@ -73,7 +107,12 @@ $client --home "$var/contact-home" verify-log
 $client --home "$var/org-home" verify-log
 
 echo "== 10. where the record is"
-echo "database: $var/daemon/casewired.db ($(sqlite3 "$var/daemon/casewired.db" 'SELECT count(*) FROM alerts') alert(s); names and notes are sealed)"
+if ((postgres)); then
+  echo "database: $db_uri ($("$pgbin/psql" -X -A -t -h "$pgdir" -p 5499 -U postgres -d casewire \
+    -c 'SELECT count(*) FROM alerts') alert(s); names and notes are sealed)"
+else
+  echo "database: $var/daemon/casewired.db ($(sqlite3 "$var/daemon/casewired.db" 'SELECT count(*) FROM alerts') alert(s); names and notes are sealed)"
+fi
 echo "daemon log (no names, no key ids):"
 sed 's/^/  /' "$var/casewired.log"
 echo "metrics: http://127.0.0.1:$admin/metrics"
@@ -84,5 +123,9 @@ if ((keep)); then
 else
   kill -TERM "$(cat "$var/casewired.pid")"
   wait "$(cat "$var/casewired.pid")" 2>/dev/null || true
+  if ((postgres)); then
+    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null
+    rm -rf "$pgdir" "$var/pg.dir"
+  fi
   echo "== daemon stopped (run with --keep to leave it running)"
 fi

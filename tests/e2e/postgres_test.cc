@@ -46,6 +46,14 @@ struct Peer {
                               inst.dir() + "/" + name);
     proc = std::move(l.proc);
     port = l.port;
+    admin_port = l.admin_port;
+  }
+  // A counter or gauge from its /metrics (0 if absent).
+  std::uint64_t metric(const std::string& name) const {
+    auto r = admin_get(admin_port, "/metrics");
+    if (!r) return 0;
+    auto at = r->body.find("\n" + name + " ");
+    return at == std::string::npos ? 0 : std::stoull(r->body.substr(at + name.size() + 2));
   }
   ~Peer() {
     if (proc && proc->running()) {
@@ -54,7 +62,7 @@ struct Peer {
     }
   }
   std::unique_ptr<Process> proc;
-  std::uint16_t port = 0;
+  std::uint16_t port = 0, admin_port = 0;
 };
 
 // An alert to send, and what became of it.
@@ -224,6 +232,39 @@ TEST(Postgres, TwoDaemonsShareOneDatabaseAndSurviveOneBeingKilledMidDelivery) {
     EXPECT_EQ(all_logs(inst, {"daemon-b"}).find(canary), std::string::npos) << canary;
     for (const auto& line : hook.lines()) EXPECT_EQ(line.find(canary), std::string::npos);
   }
+}
+
+// LISTEN/NOTIFY: an organisation streaming its feed from daemon B hears of an
+// alert that arrived at daemon A at once - not at B's next heartbeat (set to
+// a minute here, so only the notification can wake B's stream in time).
+TEST(Postgres, AFeedStreamingFromOneDaemonHearsOfAnAlertSentToTheOther) {
+  const std::string uri = fresh_pg_database("listen");
+  Instance inst("", std::string(kDelivery) + "feed_heartbeat_ms = 60000\n");
+  inst.daemon_args = {"--db", uri};
+  Contact alice = inst.add_contact("alice");
+  Org ngo = inst.add_org("ngo", OrgOptions{});
+  inst.start();
+  Peer b(inst, uri, "daemon-b");
+  ASSERT_NE(b.port, 0);
+  // The organisation's client talks to B only.
+  const std::string only_b = inst.dir() + "/invite-b.json";
+  ASSERT_EQ(run({bin("casewire-keys"), "invite", "--dir", inst.keys_dir(), "--url",
+                 "https://127.0.0.1:" + std::to_string(b.port), "--out", only_b})
+                .status,
+            0);
+  ASSERT_EQ(run({bin("casewire"), "--home", ngo.home, "init", "--force", "--insecure-no-passphrase",
+                 "--invite", only_b, "--key", ngo.key_path})
+                .status,
+            0);
+  Process live({bin("casewire"), "--home", ngo.home, "--json", "feed", "--count", "1"},
+               inst.dir() + "/live");
+  ASSERT_TRUE(eventually([&] { return b.metric("casewire_feed_streams") >= 1; }))
+      << "the reader never connected to B: " << live.err();
+  auto sent = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
+  ASSERT_TRUE(sent && sent->status == 201);
+  ASSERT_TRUE(live.wait(std::chrono::seconds(10)).has_value())
+      << "B's stream did not hear of A's alert (LISTEN/NOTIFY)";
+  EXPECT_NE(live.out().find("CN-JL"), std::string::npos) << live.out();
 }
 
 // The drill of docs/OPERATIONS.md, on one machine: a primary and a

@@ -22,8 +22,10 @@ Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& o) {
   // primary alone has the alert (docs/OPERATIONS.md).
   if (auto s = pg::exec(c->get(), "SELECT current_setting('synchronous_standby_names')", {},
                         "read settings");
-      s && s->size() == 1 && s->text(0, 0).empty())
-    log_event("store_no_synchronous_standby");
+      s && s->size() == 1 && s->text(0, 0).empty()) {
+    static std::atomic<bool> said{false};  // once per process (the daemon opens twice at start)
+    if (!said.exchange(true)) log_event("store_no_synchronous_standby");
+  }
   return std::unique_ptr<Store>(new PostgresStore(std::move(*c), o));
 }
 
