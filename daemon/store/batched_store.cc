@@ -1,9 +1,35 @@
 #include "daemon/store/batched_store.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
 namespace cw::daemon {
+
+CaseState state_after(AlertKind kind) {
+  return kind == AlertKind::resolved     ? CaseState::resolved
+         : kind == AlertKind::retraction ? CaseState::retracted
+                                         : CaseState::open;
+}
+
+std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs, const std::string& acting,
+                                   const std::set<std::string>& on_case, bool private_case) {
+  std::vector<Recipient> to;
+  for (const auto& o : orgs)
+    if (o.org != acting && on_case.count(o.org) && (!private_case || o.cleared_private))
+      to.push_back(o);
+  return to;
+}
+
+std::vector<Recipient> told_of_escalation(const std::vector<Recipient>& to,
+                                          const std::vector<std::string>& cleared,
+                                          bool private_case) {
+  std::vector<Recipient> out;
+  for (const auto& r : to)
+    if (!private_case || std::find(cleared.begin(), cleared.end(), r.org) != cleared.end())
+      out.push_back(r);
+  return out;
+}
 
 void BatchedStore::start_writer() {
   writer_ = std::thread([this] { writer_loop(); });

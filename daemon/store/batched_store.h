@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,18 @@ inline std::int64_t hour_of(std::int64_t t) {
 // After this many failed attempts in a row an organisation's webhook is shown
 // as failing (metrics, casewire-keys list). Deliveries are never dropped.
 inline constexpr int kFailingAfter = 3;
+
+// Rules every backend applies inside its transaction, kept here once:
+// - the state a case is in after an alert of `kind`;
+CaseState state_after(AlertKind kind);
+// - who hears that `acting` acknowledged: the other organisations of `orgs`
+//   already on the case (and, for a private case, cleared);
+std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs, const std::string& acting,
+                                   const std::set<std::string>& on_case, bool private_case);
+// - who hears of an escalation: `to`, but a private case only the `cleared`.
+std::vector<Recipient> told_of_escalation(const std::vector<Recipient>& to,
+                                          const std::vector<std::string>& cleared,
+                                          bool private_case);
 
 // One unit of work for the writer. `apply` runs inside the batch transaction
 // and returns an error only for a failure that must abort the whole batch;

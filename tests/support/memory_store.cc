@@ -321,9 +321,7 @@ class Memory final : public BatchedStore {
     } else {
       auto& c = st_.cases.at(case_id);
       c.facts = facts;
-      c.state = a.kind == AlertKind::resolved     ? CaseState::resolved
-                : a.kind == AlertKind::retraction ? CaseState::retracted
-                                                  : CaseState::open;
+      c.state = state_after(a.kind);
     }
     if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, at));
     auto seq = add_event(case_id, facts, to_string(a.kind), to, at);
@@ -356,11 +354,7 @@ class Memory final : public BatchedStore {
     r.acks = static_cast<std::uint32_t>(c.acks.size());
     if (r.first_time) {
       if (!find_leaf(leaf_tag)) append_leaf(LeafKind::acknowledgement, now, leaf_tag);
-      std::vector<Recipient> to;
-      const bool private_case = c.facts.consent == "private";
-      for (const auto& o : orgs)
-        if (o.org != org && c.orgs.count(o.org) && (!private_case || o.cleared_private))
-          to.push_back(o);
+      const auto to = told_of_ack(orgs, org, c.orgs, c.facts.consent == "private");
       const CaseFacts facts = c.facts;
       auto ev = add_event(*id, facts, "acknowledged", to, now);
       if (!ev) return ev.error();
@@ -385,11 +379,7 @@ class Memory final : public BatchedStore {
       if (c.state != CaseState::open || c.escalated || c.escalate_at == 0 || c.escalate_at > now ||
           !c.acks.empty())
         continue;
-      std::vector<Recipient> recipients;
-      for (const auto& r : to)
-        if (c.facts.consent != "private" ||
-            std::find(cleared.begin(), cleared.end(), r.org) != cleared.end())
-          recipients.push_back(r);
+      const auto recipients = told_of_escalation(to, cleared, c.facts.consent == "private");
       const CaseFacts facts = c.facts;
       auto ev = add_event(id, facts, "escalation", recipients, now);
       if (!ev) return ev.error();

@@ -71,12 +71,8 @@ Result<AckResult> PostgresStore::write_ack(std::uint64_t seq, const std::string&
         return leaf.error();
     auto on_case = orgs_on_case(case_id);
     if (!on_case) return on_case.error();
-    std::vector<Recipient> to;
-    const bool private_case = facts.consent == "private";
-    for (const auto& o : orgs)
-      if (o.org != org && on_case->count(o.org) && (!private_case || o.cleared_private))
-        to.push_back(o);
-    auto ev = add_event(case_id, pseudonym, facts, "acknowledged", to, now);
+    auto ev = add_event(case_id, pseudonym, facts, "acknowledged",
+                        told_of_ack(orgs, org, *on_case, facts.consent == "private"), now);
     if (!ev) return ev.error();
   }
   return r;
@@ -94,12 +90,8 @@ Result<std::uint32_t> PostgresStore::write_escalations(std::int64_t now,
   for (int i = 0; i < s->size(); ++i) {
     auto facts = CaseFacts::from_json(s->text(i, 2));
     if (!facts) return facts.error();
-    std::vector<Recipient> recipients;
-    for (const auto& r : to)
-      if (facts->consent != "private" ||
-          std::find(cleared.begin(), cleared.end(), r.org) != cleared.end())
-        recipients.push_back(r);
-    auto ev = add_event(s->i64(i, 0), s->text(i, 1), *facts, "escalation", recipients, now);
+    auto ev = add_event(s->i64(i, 0), s->text(i, 1), *facts, "escalation",
+                        told_of_escalation(to, cleared, facts->consent == "private"), now);
     if (!ev) return ev.error();
     CW_TRY(pg::exec(w(), "UPDATE cases SET escalated = true WHERE id = $1",
                     pg::Params().add(s->i64(i, 0)), "mark escalated"));

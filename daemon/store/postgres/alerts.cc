@@ -222,12 +222,10 @@ Result<Recorded> PostgresStore::write_alert(const NewAlert& a) {
     case_id = c->i64(0, 0);
     pseudonym = a.event.case_id;
   } else {
-    const CaseState state = a.kind == AlertKind::resolved     ? CaseState::resolved
-                            : a.kind == AlertKind::retraction ? CaseState::retracted
-                                                              : CaseState::open;
-    CW_TRY(pg::exec(w(), "UPDATE cases SET facts = $1, state = $2 WHERE id = $3",
-                    pg::Params().add(facts.to_json()).add(case_state_name(state)).add(case_id),
-                    "update case"));
+    CW_TRY(pg::exec(
+        w(), "UPDATE cases SET facts = $1, state = $2 WHERE id = $3",
+        pg::Params().add(facts.to_json()).add(case_state_name(state_after(a.kind))).add(case_id),
+        "update case"));
   }
   if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, received_at));
   auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, received_at);

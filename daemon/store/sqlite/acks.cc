@@ -65,12 +65,8 @@ Result<AckResult> SqliteStore::write_ack(std::uint64_t seq, const std::string& o
     // Tell the other organisations on the case that one more is acting.
     auto on_case = orgs_on_case(case_id);
     if (!on_case) return on_case.error();
-    std::vector<Recipient> to;
-    const bool private_case = facts.consent == "private";
-    for (const auto& o : orgs)
-      if (o.org != org && on_case->count(o.org) && (!private_case || o.cleared_private))
-        to.push_back(o);
-    auto ev = add_event(case_id, pseudonym, facts, "acknowledged", to, now);
+    auto ev = add_event(case_id, pseudonym, facts, "acknowledged",
+                        told_of_ack(orgs, org, *on_case, facts.consent == "private"), now);
     if (!ev) return ev.error();
   }
   return r;
@@ -97,12 +93,7 @@ Result<std::uint32_t> SqliteStore::write_escalations(std::int64_t now,
     due.push_back({s.i64(0), s.text(1), std::move(*facts)});
   }
   for (const auto& d : due) {
-    std::vector<Recipient> recipients;
-    for (const auto& r : to) {
-      const bool allowed = d.facts.consent != "private" ||
-                           std::find(cleared.begin(), cleared.end(), r.org) != cleared.end();
-      if (allowed) recipients.push_back(r);
-    }
+    const auto recipients = told_of_escalation(to, cleared, d.facts.consent == "private");
     auto ev = add_event(d.id, d.pseudonym, d.facts, "escalation", recipients, now);
     if (!ev) return ev.error();
     Stmt u(wdb_, "UPDATE cases SET escalated = 1 WHERE id = ?");

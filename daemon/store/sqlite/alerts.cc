@@ -207,11 +207,10 @@ Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
     case_id = sqlite3_last_insert_rowid(wdb_);
     pseudonym = a.event.case_id;
   } else {
-    const char* state = a.kind == AlertKind::resolved     ? "resolved"
-                        : a.kind == AlertKind::retraction ? "retracted"
-                                                          : "open";
     Stmt u(wcache_, "UPDATE cases SET facts = ?, state = ? WHERE id = ?");
-    u.bind(1, std::string_view(facts.to_json())).bind(2, std::string_view(state)).bind(3, case_id);
+    u.bind(1, std::string_view(facts.to_json()))
+        .bind(2, case_state_name(state_after(a.kind)))
+        .bind(3, case_id);
     CW_TRY(run(wdb_, u, "update case"));
   }
   if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, received_at));
