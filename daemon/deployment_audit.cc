@@ -2,6 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include <boost/asio/ip/address.hpp>
 
 #include "daemon/store/postgres_store.h"
@@ -20,6 +24,53 @@ bool is_loopback(const std::string& host_port) {
   boost::system::error_code ec;
   auto a = boost::asio::ip::make_address(hp->host, ec);
   return !ec && a.is_loopback();
+}
+
+// What a postgresql:// URI says about how the daemon reaches its database.
+struct PgUri {
+  bool password = false;     // a password in the URI (userinfo or password=)
+  bool remote = false;       // some host is neither a Unix socket nor loopback
+  bool verify_full = false;  // sslmode=verify-full
+};
+
+PgUri inspect_pg_uri(std::string_view uri) {
+  PgUri out;
+  std::string_view rest = uri.substr(uri.find("://") + 3);
+  const auto q = rest.find('?');
+  std::string_view query = q == std::string_view::npos ? "" : rest.substr(q + 1);
+  std::string_view authority = rest.substr(0, std::min(rest.find('/'), q));
+  std::vector<std::string_view> hosts;
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    out.password = authority.substr(0, at).find(':') != std::string_view::npos;
+    authority = authority.substr(at + 1);
+  }
+  auto split = [](std::string_view text, char sep, auto&& each) {
+    while (!text.empty()) {
+      const auto cut = text.find(sep);
+      each(text.substr(0, cut));
+      if (cut == std::string_view::npos) break;
+      text = text.substr(cut + 1);
+    }
+  };
+  split(authority, ',', [&](std::string_view h) {
+    if (!h.empty())
+      hosts.push_back(h[0] == '[' ? h.substr(0, h.find(']') + 1) : h.substr(0, h.find(':')));
+  });
+  split(query, '&', [&](std::string_view kv) {
+    const auto eq = kv.find('=');
+    const auto key = kv.substr(0, eq),
+               value = eq == std::string_view::npos ? "" : kv.substr(eq + 1);
+    if (key == "password") out.password = true;
+    if (key == "sslmode") out.verify_full = value == "verify-full";
+    if (key == "host" || key == "hostaddr")
+      split(value, ',', [&](std::string_view h) { hosts.push_back(h); });
+  });
+  for (auto h : hosts) {
+    const bool socket = h.starts_with('/') || h.starts_with("%2F") || h.starts_with("%2f");
+    const bool loopback = h == "localhost" || h == "[::1]" || h == "::1" || h.starts_with("127.");
+    out.remote |= !h.empty() && !socket && !loopback;
+  }
+  return out;
 }
 
 }  // namespace
@@ -41,6 +92,19 @@ std::vector<Finding> audit_deployment(const Config& c, const TrustStore& /*trust
   if (!c.db_path.empty() && !is_postgres_uri(c.db_path) && ::stat(c.db_path.c_str(), &st) == 0 &&
       (st.st_mode & 077) != 0)
     warn("the database " + c.db_path + " is readable by others: chmod 600 it");
+
+  if (is_postgres_uri(c.db_path)) {
+    const PgUri pg = inspect_pg_uri(c.db_path);
+    if (pg.password)
+      warn(
+          "[store] path holds the database password, in a file others may be shown: put it in "
+          "the service user's ~/.pgpass (mode 0600) or PGPASSFILE and take it out of the URI");
+    if (pg.remote && !pg.verify_full)
+      warn(
+          "[store] path reaches PostgreSQL over the network without sslmode=verify-full: an "
+          "observer on the path could read or change what the daemons store (OPERATIONS.md "
+          "§12)");
+  }
 
   if (c.retention_days == 0)
     warn(

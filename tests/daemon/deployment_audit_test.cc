@@ -41,6 +41,30 @@ TEST_F(Audit, ASoundDeploymentHasNothingToReport) {
   EXPECT_TRUE(audit_deployment(config, trust).empty());
 }
 
+TEST_F(Audit, APostgresqlUriIsCheckedForAPasswordAndForTlsToARemoteHost) {
+  // A Unix socket, or loopback, without a password: nothing to say.
+  for (const char* quiet :
+       {"postgresql:///casewire?host=/run/postgresql", "postgresql://casewire@localhost/casewire",
+        "postgresql://casewire@db-a.example,db-b.example:5433/casewire?"
+        "target_session_attrs=read-write&sslmode=verify-full"}) {
+    config.db_path = quiet;
+    EXPECT_TRUE(audit_deployment(config, trust).empty()) << quiet;
+  }
+  config.db_path = "postgresql://casewire:hunter2@db.example/casewire?sslmode=verify-full";
+  auto w = messages(Finding::Severity::warning);
+  EXPECT_TRUE(any_contains(w, "holds the database password"));
+  EXPECT_FALSE(any_contains(w, "hunter2")) << "the finding must not repeat the password";
+  config.db_path = "postgresql:///casewire?host=/tmp&password=hunter2";
+  EXPECT_TRUE(any_contains(messages(Finding::Severity::warning), "holds the database password"));
+  for (const char* exposed : {"postgresql://casewire@db.example/casewire",
+                              "postgresql://casewire@db.example/casewire?sslmode=require",
+                              "postgresql:///casewire?host=/tmp,10.0.0.7&sslmode=prefer"}) {
+    config.db_path = exposed;
+    EXPECT_TRUE(any_contains(messages(Finding::Severity::warning), "without sslmode=verify-full"))
+        << exposed;
+  }
+}
+
 TEST_F(Audit, SecretsReadableByOthersAreErrors) {
   ::chmod((dir.path() + "/tls.key").c_str(), 0640);
   ::chmod((dir.path() + "/trust.json").c_str(), 0644);
