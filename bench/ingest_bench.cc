@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -196,6 +197,13 @@ int main(int argc, char** argv) {
       "per_ip_per_minute = 0\nmax_connections = 4096\nmax_connections_per_ip = 0\n"
       "max_body_bytes = 16384\n",
       "[server]\nthreads = 2\n");
+  // CASEWIRE_BENCH_DB: the same load on another store (bench/run.sh
+  // --postgres sets a postgresql:// URI); scenarios are named after it.
+  std::string store_suffix;
+  if (const char* db = std::getenv("CASEWIRE_BENCH_DB"); db && *db) {
+    inst.daemon_args = {"--db", db};
+    store_suffix = std::string(db).starts_with("postgres") ? "_postgres" : "";
+  }
   auto contact = inst.add_contact("bench", 100000000);
   inst.add_org("ngo", OrgOptions{});
   inst.start();
@@ -218,7 +226,7 @@ int main(int argc, char** argv) {
         << ",\"vs_openssl\":" << (ref > 0 ? mine / ref : 0);
       extra = x.str();
     }
-    print("ingest_" + scenario, concurrency, l, floor_us, extra);
+    print("ingest_" + scenario + store_suffix, concurrency, l, floor_us, extra);
     inst.stop();
     return l.failed == 0 ? 0 : 1;
   }

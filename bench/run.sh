@@ -3,18 +3,22 @@
 # JSON object per scenario per line. --quick runs each scenario briefly (a
 # smoke check, under 2 minutes in all). Builds Release in build-bench/.
 #
-#   bench/run.sh [--quick] [--json]
+#   bench/run.sh [--quick] [--json] [--postgres]
+#
+# --postgres also runs the ingest scenarios on a throwaway PostgreSQL 15
+# server (the same machine, a Unix socket, fsync on), beside SQLite.
 #
 # Machines are shared and noisy: read ratios and medians, and compare runs
 # made back to back on the same machine. bench/RESULTS.md has the last full run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-quick=0 json=0
+quick=0 json=0 postgres=0
 for a in "$@"; do
   case $a in
     --quick) quick=1 ;;
     --json) json=1 ;;
-    *) echo "usage: bench/run.sh [--quick] [--json]" >&2; exit 1 ;;
+    --postgres) postgres=1 ;;
+    *) echo "usage: bench/run.sh [--quick] [--json] [--postgres]" >&2; exit 1 ;;
   esac
 done
 secs=$((quick ? 2 : 10))
@@ -22,7 +26,8 @@ build=build-bench
 if [[ ! -f $build/CMakeCache.txt ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASEWIRE_BUILD_TESTS=ON >/dev/null
 fi
-cmake --build "$build" --target ingest_bench fanout_bench casewired casewire >/dev/null
+cmake --build "$build" --target ingest_bench fanout_bench casewired casewire casewire-keys \
+  pg_fixture >/dev/null
 ulimit -n 65536 2>/dev/null || true
 bench=$build/bench/ingest_bench
 fanout=$build/bench/fanout_bench
@@ -39,6 +44,20 @@ run() {  # scenario seconds [concurrency]
 
 run crypto_floor "$secs"
 for c in 1 16 64; do run keepalive "$secs" "$c"; done
+if ((postgres)); then
+  pgdir=/tmp/casewire-bench-pg
+  $build/tests/pg_fixture start "$pgdir" >/dev/null
+  trap '$build/tests/pg_fixture stop "$pgdir"' EXIT
+  /usr/lib/postgresql/15/bin/psql -X -q -h "$pgdir/sock" -p "$(cat "$pgdir/port")" -U postgres \
+    -c "CREATE DATABASE bench"
+  export CASEWIRE_BENCH_DB="postgresql:///bench?host=$pgdir/sock&port=$(cat "$pgdir/port")&user=postgres"
+  for c in 1 16 64; do
+    /usr/lib/postgresql/15/bin/psql -X -q -h "$pgdir/sock" -p "$(cat "$pgdir/port")" -U postgres \
+      -d bench -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" 2>/dev/null || true
+    run keepalive "$secs" "$c"
+  done
+  unset CASEWIRE_BENCH_DB
+fi
 run new_connection "$secs" 8
 run junk_flood "$secs" 64
 run end_to_end "$secs" 100
