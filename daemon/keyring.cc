@@ -21,7 +21,8 @@ enum Subkey : std::uint64_t {
   kCaseTag = 6,
   kOwnerTag = 7,
   kOrgTag = 8,
-  kLeafTag = 9
+  kLeafTag = 9,
+  kNonceTag = 10
 };
 
 SecretBytes derive(const SecretBytes& master, Subkey id) {
@@ -71,6 +72,7 @@ Keyring::Keyring(Identity identity)
       owner_tag_(derive(id_.master, kOwnerTag)),
       org_tag_(derive(id_.master, kOrgTag)),
       leaf_tag_(derive(id_.master, kLeafTag)),
+      nonce_tag_(derive(id_.master, kNonceTag)),
       org_tags_(std::make_shared<OrgTagMemo>()) {}
 
 Tag Keyring::alert_tag(const AlertId& id) const {
@@ -79,6 +81,10 @@ Tag Keyring::alert_tag(const AlertId& id) const {
 
 Tag Keyring::alert_leaf_tag(const AlertId& id) const {
   return keyed(leaf_tag_, as_bytes(std::string_view("alert")), id);
+}
+
+Tag Keyring::nonce_tag(const KeyId& signer, std::string_view nonce) const {
+  return keyed(nonce_tag_, signer, as_bytes(nonce));
 }
 
 Tag Keyring::ack_leaf_tag(const std::string& org, std::uint64_t notification) const {

@@ -66,6 +66,9 @@ class Keyring {
   // whoever holds the database.
   Tag alert_leaf_tag(const AlertId& id) const;
   Tag ack_leaf_tag(const std::string& org, std::uint64_t notification) const;
+  // A signed request's nonce as daemons sharing a database record it
+  // (Store::claim_nonce): names neither the signer nor the nonce.
+  Tag nonce_tag(const KeyId& signer, std::string_view nonce) const;
   // 8 hex digits, stable for one sender within one UTC day, unlinkable across days.
   std::string log_pseudonym(const KeyId& sender, std::int64_t now) const;
   Tag case_pseudonym(const AlertId& case_id) const;
@@ -108,7 +111,7 @@ class Keyring {
  private:
   Identity id_;
   SecretBytes storage_, alert_tag_, sender_tag_, log_, case_, case_tag_, owner_tag_, org_tag_,
-      leaf_tag_;
+      leaf_tag_, nonce_tag_;
   struct OrgTagMemo;
   std::shared_ptr<OrgTagMemo> org_tags_;  // a pointer: the Keyring stays movable
   std::shared_ptr<const RotationRecord> rotation_ = std::make_shared<RotationRecord>();

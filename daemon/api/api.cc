@@ -209,6 +209,13 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
     case NonceCache::Verdict::full:
       return make_error(Errc::rate_limited, "too many signed requests from this key; retry later");
   }
+  // Daemons sharing a database share nonces too: the same request used at
+  // another daemon is a replay here (the key and the daemon key id are the
+  // same on both). One daemon alone: the cache above was the whole check.
+  auto shared = d_.store.claim_nonce(d_.keys.nonce_tag(auth->key_id, auth->nonce),
+                                     unix_seconds(now + 2 * kRequestSkew));
+  if (!shared) return shared.error();
+  if (!*shared) return make_error(Errc::replayed_request, "this signed request was already used");
   return auth->key_id;
 }
 

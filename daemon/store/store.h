@@ -276,6 +276,12 @@ class Store {
   // claim lasts until the attempt's result is recorded or a lease runs out
   // (the worker died), so a row is pushed by one worker at a time.
   virtual Result<bool> claim_webhook(std::uint64_t seq, const std::string& org, UnixMillis now) = 0;
+  // Records a signed request's nonce (Keyring::nonce_tag) for every daemon
+  // sharing this store, until `expires`: false if any of them already saw
+  // it (a request captured at one daemon and replayed at another). A store
+  // only one daemon uses answers true: that daemon's own nonce cache
+  // (daemon/nonce_cache.h) is the whole check.
+  virtual Result<bool> claim_nonce(const Tag& tag, UnixSeconds expires) = 0;
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "protocol/alert.h"
+#include "protocol/signed_request.h"
 #include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -265,6 +266,50 @@ TEST(Postgres, AFeedStreamingFromOneDaemonHearsOfAnAlertSentToTheOther) {
   ASSERT_TRUE(live.wait(std::chrono::seconds(10)).has_value())
       << "B's stream did not hear of A's alert (LISTEN/NOTIFY)";
   EXPECT_NE(live.out().find("CN-JL"), std::string::npos) << live.out();
+}
+
+// Nonces are shared through the database: a signed request (here an
+// organisation's ack, which a replay could turn into a false "acting" after
+// the organisation stood down) used at daemon A is refused at daemon B, where
+// B's own nonce cache has never seen it. The daemons share the key a request
+// is signed for, so without this B would take it.
+TEST(Postgres, ASignedRequestUsedAtOneDaemonCannotBeReplayedAtTheOther) {
+  const std::string uri = fresh_pg_database("nonces");
+  Instance inst("", kDelivery);
+  inst.daemon_args = {"--db", uri};
+  Contact alice = inst.add_contact("alice");
+  Org ngo = inst.add_org("ngo", OrgOptions{});
+  inst.start();
+  Peer b(inst, uri, "daemon-b");
+  ASSERT_NE(b.port, 0);
+  auto sent = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
+  ASSERT_TRUE(sent && sent->status == 201);
+  auto call = [](std::uint16_t port, const std::string& target, const std::string& auth) {
+    auto c = RawClient::connect(port, true);
+    c->send("POST " + target +
+            " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: " + auth + "\r\n\r\n");
+    return c->read_reply();
+  };
+  const std::string target = "/v1/notifications/1/ack";
+  const auto auth = sign_request(ngo.identity->sign, inst.invite().daemon_sign.id(), "POST", target,
+                                 "", unix_now());
+  auto at_a = call(inst.port(), target, auth);
+  ASSERT_TRUE(at_a);
+  EXPECT_EQ(at_a->status, 200) << at_a->body;
+  auto at_b = call(b.port, target, auth);
+  ASSERT_TRUE(at_b);
+  EXPECT_NE(at_b->status, 200);
+  EXPECT_NE(at_b->body.find("replayed_request"), std::string::npos) << at_b->body;
+  // B itself is not refusing: a request signed afresh is heard there.
+  const auto fresh = sign_request(ngo.identity->sign, inst.invite().daemon_sign.id(), "POST",
+                                  target, "", unix_now());
+  auto again = call(b.port, target, fresh);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
+  // What the database keeps of it: keyed tags, not the organisation's key id.
+  const auto dump = shared_pg().dump(database_of(uri));
+  EXPECT_NE(dump.find("request_nonces"), std::string::npos);
+  EXPECT_EQ(dump.find(key_id_hex(ngo.id)), std::string::npos);
 }
 
 // The drill of docs/OPERATIONS.md, on one machine: a primary and a

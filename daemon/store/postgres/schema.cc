@@ -104,6 +104,17 @@ const char* const kMigrations[] = {
       leaf bytea  NOT NULL
     );
     )sql",
+    // v2: signed requests' nonces, shared by the daemons on this database so
+    // a request used at one cannot be replayed at another. Keyed tags only
+    // (Keyring::nonce_tag): no key id, no nonce; gone after the request's
+    // validity window.
+    R"sql(
+    CREATE TABLE request_nonces (
+      tag        bytea  PRIMARY KEY,
+      expires_at bigint NOT NULL
+    );
+    CREATE INDEX request_nonces_expiry ON request_nonces(expires_at);
+    )sql",
 };
 constexpr int kVersion = static_cast<int>(std::size(kMigrations));
 

@@ -76,6 +76,7 @@ class PostgresStore final : public BatchedStore {
                                                const std::vector<std::string>& paused) override;
   // A lease of PostgresOptions::claim_lease, taken with SKIP LOCKED.
   Result<bool> claim_webhook(std::uint64_t seq, const std::string& org, UnixMillis now) override;
+  Result<bool> claim_nonce(const Tag& tag, UnixSeconds expires) override;
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
   Result<std::vector<WebhookHealth>> webhook_health() override;
   Result<std::uint64_t> count_alerts() override;
@@ -141,6 +142,7 @@ class PostgresStore final : public BatchedStore {
   bool sync_before_answers_ = false;  // writer thread only
   std::mutex log_mu_;                 // one sync_log at a time (writer, listener)
   CommittedLog log_;
+  std::atomic<std::uint32_t> nonce_claims_{0};  // every 256th also clears expired ones
   std::atomic<bool> stop_listening_{false};
   std::thread listener_;
 };

@@ -53,6 +53,36 @@ TEST_F(PostgresStore, TheSchemaIsMadeOnceAndANewerOneIsRefused) {
   EXPECT_NE(s.error().message.find("newer"), std::string::npos) << s.error().message;
 }
 
+TEST_F(PostgresStore, ASchemaV1DatabaseIsMigratedAndKeepsItsRows) {
+  {
+    auto s = open();
+    ASSERT_TRUE(record(*s, alert_with(1)).ok());
+  }
+  // What a v1 database looked like: no request_nonces table, version 1.
+  const auto& pg = test::shared_pg();
+  ASSERT_TRUE(
+      pg.sql("DROP TABLE request_nonces; UPDATE casewire_schema SET version = 1", database()));
+  auto s = open();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(pg.query("SELECT version FROM casewire_schema", database()), "2");
+  EXPECT_EQ(*s->count_alerts(), 1u) << "rows kept";
+  EXPECT_EQ(s->log_size(), 1u);
+  Tag t{};
+  t.fill(7);
+  EXPECT_TRUE(*s->claim_nonce(t, unix_seconds(2000000000)));
+}
+
+TEST_F(PostgresStore, ANonceSeenByOneDaemonIsAReplayAtTheOther) {
+  auto a = open(), b = open();
+  Tag t{};
+  t.fill(0x42);
+  EXPECT_TRUE(*a->claim_nonce(t, unix_seconds(2000000000)));
+  EXPECT_FALSE(*b->claim_nonce(t, unix_seconds(2000000000))) << "seen at A";
+  EXPECT_FALSE(*a->claim_nonce(t, unix_seconds(2000000000)));
+  t.fill(0x43);
+  EXPECT_TRUE(*b->claim_nonce(t, unix_seconds(2000000000)));
+}
+
 TEST_F(PostgresStore, TwoDaemonsHandOutNumbersInCommitOrderAndAgreeOnTheLog) {
   auto a = open(), b = open();
   std::vector<Result<Recorded>> from_a, from_b;
