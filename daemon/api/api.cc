@@ -212,8 +212,12 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
   // Daemons sharing a database share nonces too: the same request used at
   // another daemon is a replay here (the key and the daemon key id are the
   // same on both). One daemon alone: the cache above was the whole check.
+  // Kept until the end of the hour after the window: longer than needed
+  // (harmless: a request that old is stale anyway), and the row dates the
+  // request no finer than the hour.
+  const std::int64_t until = now + 2 * kRequestSkew;
   auto shared = d_.store.claim_nonce(d_.keys.nonce_tag(auth->key_id, auth->nonce),
-                                     unix_seconds(now + 2 * kRequestSkew));
+                                     unix_seconds(until - until % 3600 + 3600));
   if (!shared) return shared.error();
   if (!*shared) return make_error(Errc::replayed_request, "this signed request was already used");
   return auth->key_id;

@@ -310,6 +310,10 @@ TEST(Postgres, ASignedRequestUsedAtOneDaemonCannotBeReplayedAtTheOther) {
   const auto dump = shared_pg().dump(database_of(uri));
   EXPECT_NE(dump.find("request_nonces"), std::string::npos);
   EXPECT_EQ(dump.find(key_id_hex(ngo.id)), std::string::npos);
+  EXPECT_EQ(pg_value(shared_pg(), database_of(uri),
+                     "SELECT count(*) FROM request_nonces WHERE expires_at % 3600 <> 0"),
+            "0")
+      << "a nonce's row dates its request no finer than the hour";
 }
 
 // The drill of docs/OPERATIONS.md, on one machine: a primary and a

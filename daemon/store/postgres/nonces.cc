@@ -9,12 +9,11 @@ namespace cw::daemon {
 Result<bool> PostgresStore::claim_nonce(const Tag& tag, UnixSeconds expires) {
   auto conn = readers_.take();
   if (!conn) return conn.error();
-  // Expired tags go now and then (a request past its window is refused as
-  // stale before it gets here, so an expired tag can never be needed).
-  if (++nonce_claims_ % 256 == 0)
-    (void)pg::exec((*conn)->get(), "DELETE FROM request_nonces WHERE expires_at < $1",
-                   pg::Params().add(static_cast<std::int64_t>(std::time(nullptr))),
-                   "expire nonces");
+  // Expired tags go at once (a request past its window is refused as stale
+  // before it gets here, so an expired tag can never be needed): a seized
+  // database holds only the last hour's, each dated to the hour.
+  (void)pg::exec((*conn)->get(), "DELETE FROM request_nonces WHERE expires_at < $1",
+                 pg::Params().add(static_cast<std::int64_t>(std::time(nullptr))), "expire nonces");
   auto r = pg::exec((*conn)->get(),
                     "INSERT INTO request_nonces (tag, expires_at) VALUES ($1, $2) "
                     "ON CONFLICT DO NOTHING",

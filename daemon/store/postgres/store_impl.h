@@ -142,7 +142,6 @@ class PostgresStore final : public BatchedStore {
   bool sync_before_answers_ = false;  // writer thread only
   std::mutex log_mu_;                 // one sync_log at a time (writer, listener)
   CommittedLog log_;
-  std::atomic<std::uint32_t> nonce_claims_{0};  // every 256th also clears expired ones
   std::atomic<bool> stop_listening_{false};
   std::thread listener_;
 };
