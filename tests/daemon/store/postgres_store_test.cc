@@ -81,6 +81,16 @@ TEST_F(PostgresStore, ANonceSeenByOneDaemonIsAReplayAtTheOther) {
   EXPECT_FALSE(*a->claim_nonce(t, unix_seconds(2000000000)));
   t.fill(0x43);
   EXPECT_TRUE(*b->claim_nonce(t, unix_seconds(2000000000)));
+  // An expired row goes with the next claim: a seized database holds no
+  // request dates older than their window.
+  t.fill(0x44);
+  ASSERT_TRUE(*a->claim_nonce(t, unix_seconds(1000)));
+  t.fill(0x45);
+  ASSERT_TRUE(*b->claim_nonce(t, unix_seconds(2000000000)));
+  EXPECT_EQ(test::shared_pg().query("SELECT count(*) FROM request_nonces WHERE expires_at < 2000",
+                                    database()),
+            "0");
+  EXPECT_EQ(test::shared_pg().query("SELECT count(*) FROM request_nonces", database()), "3");
 }
 
 TEST_F(PostgresStore, TwoDaemonsHandOutNumbersInCommitOrderAndAgreeOnTheLog) {
