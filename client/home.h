@@ -5,6 +5,8 @@
 //   gazetteer.json   the daemon-signed gazetteer, when newer than the invite's
 //   outbox/          sealed envelopes not yet receipted (outbox.h)
 //   receipts/        verified receipts (receipts.h)
+//   daemon-keys.json the daemon's signing keys this device has trusted, each
+//                    certified by an update its predecessor signed (daemon_keys.h)
 // Chosen by --home, else $CASEWIRE_HOME, else $XDG_CONFIG_HOME/casewire,
 // else ~/.config/casewire.
 #pragma once
@@ -39,6 +41,7 @@ class ClientHome {
   std::string outbox_dir() const { return dir_ + "/outbox"; }
   std::string receipts_dir() const { return dir_ + "/receipts"; }
   std::string gazetteer_path() const { return dir_ + "/gazetteer.json"; }
+  std::string daemon_keys_path() const { return dir_ + "/daemon-keys.json"; }
   // The newest case-log head this device has checked (casewire verify-log).
   std::string log_head_path() const { return dir_ + "/log_head.json"; }
   // The newest head the feed showed (signature checked, not yet its

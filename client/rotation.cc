@@ -5,6 +5,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "client/daemon_keys.h"
 #include "client/messages.h"
 #include "client/places.h"
 #include "client/submit.h"
@@ -19,7 +20,13 @@ int apply_invite_update(const Globals& g, ClientContext& ctx, std::ostream& out,
   *applied = false;
   auto id = load_identity(g, ctx.home, "");
   if (!id) return fail(err, id.error());
-  auto res = request_any(ctx, signed_http_request(ctx, *id, "GET", "/v1/invite-update", ""));
+  return apply_invite_update(g, ctx, *id, out, err, applied);
+}
+
+int apply_invite_update(const Globals& g, ClientContext& ctx, const Identity& id, std::ostream& out,
+                        std::ostream& err, bool* applied) {
+  *applied = false;
+  auto res = request_any(ctx, signed_http_request(ctx, id, "GET", "/v1/invite-updates", ""));
   if (!res) return fail(err, res.error(), kExitQueued);
   if (res->status == 404) {
     if (!g.json) out << tr("no invite update: this device's keys are current") << "\n";
@@ -31,20 +38,35 @@ int apply_invite_update(const Globals& g, ClientContext& ctx, std::ostream& out,
         err, make_error(e.code, trf("the daemon refused: {1}", {std::string(code_name(e.code))})),
         kExitRejected);
   }
-  // Only the key this device trusts may hand over to a new one.
-  auto u = open_invite_update(res->body, ctx.invite.daemon_sign);
-  if (!u) return fail(err, u.error(), kExitUntrusted);
-  if (u->sequence <= ctx.invite.sequence) {
+  // The updates after this device's, each signed by the key the one before
+  // it certified - starting with the key this device trusts: only that key
+  // may hand over to a new one, however many rotations it missed.
+  auto chain = invite_chain_from_json(res->body);
+  if (!chain) return fail(err, chain.error(), kExitUntrusted);
+  auto updates = follow_invite_chain(*chain, ctx.invite.daemon_sign, ctx.invite.sequence);
+  if (!updates) return fail(err, updates.error(), kExitUntrusted);
+  if (updates->empty()) {
     if (!g.json)
       out << trf("this device already has invite update {1}", {std::to_string(ctx.invite.sequence)})
           << "\n";
     return kExitOk;
   }
-  const Invite next = apply_invite_update(ctx.invite, *u);
+  auto history = DaemonKeys::load(ctx.home, ctx.invite);
+  if (!history) return fail(err, history.error());
+  Invite next = ctx.invite;
+  for (const auto& u : *updates) next = apply_invite_update(next, u);
+  // The key history first: a crash before the invite is rewritten leaves a
+  // history that still names the invite's key.
+  if (auto st =
+          write_file_atomic(ctx.home.daemon_keys_path(),
+                            as_bytes(history->with_links(chain->links)), 0600, Overwrite::yes);
+      !st.ok())
+    return fail(err, st.error());
   const std::string text = invite_to_json(next);
   if (auto st = write_file_atomic(ctx.home.invite_path(), as_bytes(text), 0600, Overwrite::yes);
       !st.ok())
     return fail(err, st.error());
+  const InviteUpdate* u = &updates->back();
   ::unlink(ctx.home.gazetteer_path().c_str());  // signed by the key being replaced
   const bool new_sign = next.daemon_sign.id() != ctx.invite.daemon_sign.id();
   const bool new_box = next.daemon_box.id() != ctx.invite.daemon_box.id();

@@ -5,10 +5,13 @@
 #include <boost/json.hpp>
 #include <map>
 #include <ostream>
+#include <sstream>
 
 #include "client/context.h"
+#include "client/daemon_keys.h"
 #include "client/messages.h"
 #include "client/receipts.h"
+#include "client/rotation.h"
 #include "client/submit.h"
 #include "protocol/case_log.h"
 #include "protocol/file_io.h"
@@ -19,18 +22,35 @@ namespace json = boost::json;
 namespace cw::client {
 namespace {
 
+// A head must verify under the daemon key that signed it - one this device
+// trusted, at any time: never skipped because the daemon has a newer key.
+Status verify_head(const TreeHead& h, const DaemonKeys& keys) {
+  const PublicKey* k = keys.find(h.daemon_key_id);
+  if (!k)
+    return make_error(Errc::bad_tree_head, "a head signed by a key this device never trusted (" +
+                                               key_id_hex(h.daemon_key_id) + ")");
+  return verify_tree_head(h, *k);
+}
+
+Status verify_receipt_any(const Receipt& r, const DaemonKeys& keys) {
+  const PublicKey* k = keys.find(r.daemon_key_id);
+  if (!k) return make_error(Errc::bad_signature, "signed by a key this device never trusted");
+  return verify_receipt(r, *k);
+}
+
 // The daemon's log, asked with signed requests (the answers are hashes and
 // heads; every one is checked against a head the daemon signed).
 class LogReader {
  public:
-  LogReader(const ClientContext& ctx, const Identity& id) : ctx_(ctx), id_(id) {}
+  LogReader(const ClientContext& ctx, const Identity& id, const DaemonKeys& keys)
+      : ctx_(ctx), id_(id), keys_(keys) {}
 
   Result<TreeHead> head() {
     auto body = get("/v1/log/tree-head");
     if (!body) return body.error();
     auto h = tree_head_from_json(*body);
     if (!h) return h.error();
-    CW_TRY(verify_tree_head(*h, ctx_.invite.daemon_sign));
+    CW_TRY(verify_head(*h, keys_));
     return *h;
   }
 
@@ -83,9 +103,10 @@ class LogReader {
 
   const ClientContext& ctx_;
   const Identity& id_;
+  const DaemonKeys& keys_;
 };
 
-Result<std::optional<TreeHead>> read_head(const std::string& path, const PublicKey& daemon) {
+Result<std::optional<TreeHead>> read_head(const std::string& path, const DaemonKeys& daemon) {
   if (!file_exists(path)) return std::optional<TreeHead>();
   auto text = read_file(path, 64 << 10);
   if (!text) return text.error();
@@ -98,21 +119,23 @@ Result<std::optional<TreeHead>> read_head(const std::string& path, const PublicK
       auto inner = json::serialize(*h);
       auto head = tree_head_from_json(inner);
       if (!head) return head.error();
-      CW_TRY(verify_tree_head(*head, daemon));
+      CW_TRY(verify_head(*head, daemon));
       return std::optional<TreeHead>(*head);
     }
   auto head = tree_head_from_json(s);
   if (!head) return head.error();
-  CW_TRY(verify_tree_head(*head, daemon));
+  CW_TRY(verify_head(*head, daemon));
   return std::optional<TreeHead>(*head);
 }
 
 }  // namespace
 
 void remember_head(const ClientHome& home, const Invite& invite, std::string_view head_json) {
+  auto keys = DaemonKeys::load(home, invite);
+  if (!keys) return;
   auto h = tree_head_from_json(head_json);
-  if (!h || !verify_tree_head(*h, invite.daemon_sign).ok()) return;
-  auto kept = read_head(home.seen_head_path(), invite.daemon_sign);
+  if (!h || !verify_head(*h, *keys).ok()) return;
+  auto kept = read_head(home.seen_head_path(), *keys);
   if (kept && *kept && (*kept)->size >= h->size) return;
   (void)write_file_atomic(home.seen_head_path(), as_bytes(tree_head_to_json(*h)), S_IRUSR | S_IWUSR,
                           Overwrite::yes);
@@ -124,8 +147,23 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   if (!ctx) return fail(err, ctx.error());
   auto id = load_identity(g, ctx->home, o.key);
   if (!id) return fail(err, id.error());
-  const PublicKey& daemon = ctx->invite.daemon_sign;
-  LogReader log(*ctx, *id);
+  // The daemon's keys first: after a rotation this device has not heard of,
+  // the current head is signed by a key it learns along the chain. A chain
+  // it cannot follow is a verdict of its own.
+  {
+    std::ostringstream quiet;
+    bool applied = false;
+    if (apply_invite_update(g, *ctx, *id, quiet, quiet, &applied) == kExitUntrusted)
+      return fail(err,
+                  make_error(Errc::bad_signature,
+                             tr("the daemon offers new keys that the key this device trusts did "
+                                "not sign: show this to the operator")),
+                  kExitUntrusted);
+  }
+  auto keys = DaemonKeys::load(ctx->home, ctx->invite);
+  if (!keys) return fail(err, keys.error());
+  const DaemonKeys& daemon = *keys;
+  LogReader log(*ctx, *id, daemon);
   auto head = log.head();
   if (!head)
     return fail(err, head.error(),
@@ -141,22 +179,37 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
       unreachable = st.error();
   };
 
-  // 1. The log only grew since the head this device saw last.
+  // 1. The log only grew since the head this device saw last, and since
+  // the newest head the feed showed this organisation. A kept head that no
+  // longer verifies under any key this device trusted is a problem in
+  // itself: it was checked when it was kept.
+  const std::string unreadable =
+      tr("a log head kept on this device no longer verifies under any key the daemon had: it was "
+         "replaced or the daemon's keys were");
   auto last = read_head(ctx->home.log_head_path(), daemon);
-  if (!last) return fail(err, last.error());
+  if (!last) {
+    problems.push_back(unreadable);
+    last = std::optional<TreeHead>();
+  }
   if (*last)
     judge(log.consistent(**last, *head),
           trf("the daemon's log is not the one you were shown before ({1} events then): it has "
               "dropped or rewritten recorded events",
               {std::to_string((*last)->size)}));
-
-  // ...and the newest head the feed showed this organisation.
   auto seen = read_head(ctx->home.seen_head_path(), daemon);
+  if (!seen) problems.push_back(unreadable);
   if (seen && *seen)
     judge(log.consistent(**seen, *head),
           trf("the daemon's log is not the one you were shown before ({1} events then): it has "
               "dropped or rewritten recorded events",
               {std::to_string((*seen)->size)}));
+  // ...and at every rotation this device followed, the log the replaced key
+  // last signed: the new key's log must extend it.
+  for (const auto& h : daemon.handover_heads())
+    judge(log.consistent(h, *head),
+          trf("the daemon's log after a key rotation is not an extension of the log before it "
+              "({1} events then): it has dropped or rewritten recorded events",
+              {std::to_string(h.size)}));
 
   // 2. Another party's head belongs to the same log.
   std::optional<TreeHead> other;
@@ -181,17 +234,29 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   auto receipts = ReceiptStore(ctx->home.receipts_dir()).list();
   if (!receipts) return fail(err, receipts.error());
   for (const auto& r : *receipts) {
-    if (!r.receipt.log || !verify_receipt(r.receipt, daemon).ok()) {
+    // Only a receipt without log evidence is from before the log; one whose
+    // signature fails under every key this device trusted is a problem.
+    if (!r.receipt.log) {
       ++before_log;
       continue;
     }
     ++checked;
+    if (!verify_receipt_any(r.receipt, daemon).ok()) {
+      problems.push_back(trf(
+          "receipt {1}: its signature does not verify under any key the daemon had (altered, or "
+          "not the daemon's)",
+          {to_hex(r.receipt.alert_id)}));
+      continue;
+    }
     const std::string what =
         trf("receipt {1}: the alert is no longer in the daemon's log as it was recorded (dropped "
             "or rewritten)",
             {to_hex(r.receipt.alert_id)});
     if (r.log) {
-      judge(verify_log_evidence(*r.log, *r.receipt.log, daemon), what);
+      const PublicKey* k = daemon.find(r.log->head.daemon_key_id);
+      judge(k ? verify_log_evidence(*r.log, *r.receipt.log, *k)
+              : Status(make_error(Errc::bad_tree_head, "unknown key")),
+            what);
       judge(log.consistent(r.log->head, *head), what);
     }
     judge(log.includes(*r.receipt.log, *head), what);

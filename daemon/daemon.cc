@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
 #include <iostream>
 #include <mutex>
 #include <ostream>
@@ -52,20 +53,18 @@ struct Daemon::Impl {
   std::unique_ptr<Dispatcher> dispatcher;
   std::mutex gazetteer_mu;
   std::shared_ptr<const std::string> signed_gazetteer;
-  std::shared_ptr<const std::string> invite_update;  // under gazetteer_mu
-  std::uint32_t invite_update_sequence = 0;
+  std::shared_ptr<const ServedInviteChain> invite_chain;  // under gazetteer_mu
+  bool gazetteer_missing = false;  // the operator's gazetteer went missing (missing_gazetteer)
 
-  // The signed invite update `casewire-keys rotate` left, if any.
-  void load_invite_update() {
-    auto text = read_file(dir.invite_update(), 1 << 20);
+  // The chain of invite updates `casewire-keys rotate` wrote, if it holds
+  // (a chain that would cut clients off is refused: at start the daemon
+  // does not start, on SIGHUP it keeps serving the one it had).
+  Status load_invite_chain() {
+    auto chain = daemon::load_invite_chain(dir, keys);
+    if (!chain) return chain.error();
     std::lock_guard lock(gazetteer_mu);
-    if (!text) {
-      invite_update.reset();
-      invite_update_sequence = 0;
-      return;
-    }
-    invite_update = std::make_shared<const std::string>(as_chars(*text));
-    invite_update_sequence = cw::invite_update_sequence(*invite_update);
+    invite_chain = std::make_shared<const ServedInviteChain>(std::move(*chain));
+    return Status::Ok();
   }
 
   // Installs `g` for the whole process, signs it, serves the signed form,
@@ -74,7 +73,8 @@ struct Daemon::Impl {
   void use_gazetteer(std::shared_ptr<const Gazetteer> g) {
     auto text = std::make_shared<const std::string>(g->sign(keys.signing()));
     set_active_gazetteer(std::move(g));
-    if (!write_file_atomic(dir.gazetteer_signed(), as_bytes(*text), 0644, Overwrite::yes).ok())
+    if (!gazetteer_missing &&
+        !write_file_atomic(dir.gazetteer_signed(), as_bytes(*text), 0644, Overwrite::yes).ok())
       log_event("gazetteer_copy_failed");
     std::lock_guard lock(gazetteer_mu);
     signed_gazetteer = std::move(text);
@@ -103,6 +103,10 @@ void harden_process() {
 
 Result<LoadedInstance> load_keys_and_trust(const Config& c) {
   DaemonDir d{c.keys_dir};
+  // A rotation half-installed by a crash: which keys are current is not
+  // settled until it is finished.
+  std::string rotation_warning;
+  CW_TRY(check_rotation_state(d, &rotation_warning));
   // Under systemd the passphrase comes as a credential (LoadCredential=
   // passphrase:...) unless the config names a file.
   const std::string passphrase_file =
@@ -110,9 +114,9 @@ Result<LoadedInstance> load_keys_and_trust(const Config& c) {
   auto keys =
       Keyring::load(c.keys_dir, PassphraseSource{passphrase_file, c.insecure_unencrypted_key});
   if (!keys) return keys.error();
-  auto trust = TrustView::load(d.trust());
+  auto trust = TrustView::load_instance(d, keys->revocation_signer().public_key());
   if (!trust) return trust.error();
-  return LoadedInstance{std::move(*keys), std::move(*trust)};
+  return LoadedInstance{std::move(*keys), std::move(*trust), std::move(rotation_warning)};
 }
 
 Result<std::shared_ptr<const Gazetteer>> load_gazetteer(const Config& c) {
@@ -125,10 +129,43 @@ Result<std::shared_ptr<const Gazetteer>> load_gazetteer(const Config& c) {
   return std::make_shared<const Gazetteer>(std::move(*g));
 }
 
+// A daemon that once published its operator's gazetteer and now finds only
+// the built-in one (a restore that lacked gazetteer.json, a deleted file)
+// would quietly offer contacts other places: said at start and by
+// --check-config. The copy it signed then tells which version it served.
+namespace {
+std::optional<std::string> missing_gazetteer(const Config& c) {
+  const DaemonDir d{c.keys_dir};
+  if (file_exists(d.gazetteer())) return std::nullopt;
+  auto signed_copy = read_file(d.gazetteer_signed(), 4 << 20);
+  if (!signed_copy) return std::nullopt;
+  std::error_code ec;
+  auto outer = boost::json::parse(as_chars(*signed_copy), ec);
+  const auto* payload =
+      !ec && outer.is_object() ? outer.as_object().if_contains("payload") : nullptr;
+  if (!payload || !payload->is_string()) return std::nullopt;
+  auto inner = boost::json::parse(payload->as_string(), ec);
+  const auto* version =
+      !ec && inner.is_object() ? inner.as_object().if_contains("version") : nullptr;
+  if (!version || !version->is_int64() ||
+      version->as_int64() == static_cast<std::int64_t>(Gazetteer::builtin().version()))
+    return std::nullopt;
+  return d.gazetteer() + " is missing: the daemon published gazetteer version " +
+         std::to_string(version->as_int64()) + " before and now serves the built-in one (version " +
+         std::to_string(Gazetteer::builtin().version()) +
+         "); put the operator's gazetteer back (it is in every backup), or remove " +
+         d.gazetteer_signed() + " to go back to the built-in one on purpose";
+}
+}  // namespace
+
 Status check_config(const Config& config, std::ostream& report) {
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
   if (auto g = load_gazetteer(config); !g) return g.error();
+  if (auto chain = load_invite_chain(DaemonDir{config.keys_dir}, loaded->keys); !chain)
+    return chain.error();
+  if (!loaded->rotation_warning.empty()) report << "warning: " << loaded->rotation_warning << "\n";
+  if (auto m = missing_gazetteer(config)) report << "warning: " << *m << "\n";
   std::size_t errors = 0;
   for (const auto& f : audit_deployment(config, loaded->trust->store())) {
     const bool error = f.severity == Finding::Severity::error;
@@ -156,8 +193,13 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   if (!gazetteer) return gazetteer.error();
   auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust),
                                      std::move(*store));
+  CW_TRY(impl->load_invite_chain());
+  // The signed copy of a gazetteer that has gone missing is kept (it is
+  // what tells the next start, too, that something is wrong).
+  impl->gazetteer_missing = missing_gazetteer(config).has_value();
+  if (impl->gazetteer_missing) log_event("gazetteer_missing");
   impl->use_gazetteer(std::move(*gazetteer));
-  impl->load_invite_update();
+  if (!loaded->rotation_warning.empty()) log_event("rotation_interrupted_ignored");
   // The store was opened before metrics existed; reopen with metrics wired in.
   impl->store->close();
   auto with_metrics =
@@ -200,11 +242,7 @@ int Daemon::run() {
       },
       [&d] {
         std::lock_guard lock(d.gazetteer_mu);
-        return d.invite_update;
-      },
-      [&d] {
-        std::lock_guard lock(d.gazetteer_mu);
-        return d.invite_update_sequence;
+        return d.invite_chain;
       }});
   auto admin = std::make_shared<AdminHandler>(d.metrics, *d.store);
 
@@ -257,14 +295,17 @@ int Daemon::run() {
       // The operator's edited gazetteer (new facilities) takes effect here (before
       // the trust store, whose reload count tells scripts the reload is done);
       // an invalid one is refused and the current one kept.
-      d.load_invite_update();  // a TLS key announced by casewire-keys rotate --tls-next
+      // A TLS key announced by casewire-keys rotate --tls-next.
+      if (auto st = d.load_invite_chain(); !st.ok())
+        log_event("invite_update_refused", {LogField::code(st.code())});
       if (auto g = load_gazetteer(d.config)) {
+        d.gazetteer_missing = missing_gazetteer(d.config).has_value();
         d.use_gazetteer(std::move(*g));
         log_event("gazetteer_loaded", {LogField::num("version", active_gazetteer()->version())});
       } else {
         log_event("gazetteer_reload_failed", {LogField::code(g.code())});
       }
-      auto fresh = TrustView::load(d.dir.trust());
+      auto fresh = TrustView::load_instance(d.dir, d.keys.revocation_signer().public_key());
       if (fresh) {
         d.trust.set(std::move(*fresh));
         d.dispatcher->trust_changed();

@@ -38,6 +38,7 @@ Status check_config(const Config& config, std::ostream& report);
 struct LoadedInstance {
   Keyring keys;
   std::shared_ptr<const TrustView> trust;
+  std::string rotation_warning;  // an uncommitted, interrupted rotation left files (harmless)
 };
 Result<LoadedInstance> load_keys_and_trust(const Config& config);
 

@@ -22,7 +22,8 @@ enum Subkey : std::uint64_t {
   kOwnerTag = 7,
   kOrgTag = 8,
   kLeafTag = 9,
-  kNonceTag = 10
+  kNonceTag = 10,
+  kJournal = 11
 };
 
 SecretBytes derive(const SecretBytes& master, Subkey id) {
@@ -74,6 +75,11 @@ Keyring::Keyring(Identity identity)
       leaf_tag_(derive(id_.master, kLeafTag)),
       nonce_tag_(derive(id_.master, kNonceTag)),
       org_tags_(std::make_shared<OrgTagMemo>()) {}
+
+SigningKey Keyring::revocation_signer() const {
+  const SecretBytes seed = derive(id_.master, kJournal);
+  return SigningKey::from_seed(seed.view());
+}
 
 Tag Keyring::alert_tag(const AlertId& id) const {
   return keyed(alert_tag_, id);

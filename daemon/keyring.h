@@ -16,6 +16,7 @@
 //              cases tables cannot be joined without the key.
 //   owner_tag  keyed hash of (reporter, case reference): who may follow a
 //              case up, not joinable with the alerts' sender tags
+//   journal    the seed of the revocation journal's signing key
 //   org_tag    keyed hash of an organisation's key id: how the case tables
 //              (deliveries, case_orgs, acks) name organisations, so a seized
 //              database does not say which organisation acts on which case
@@ -78,6 +79,10 @@ class Keyring {
   // Thread-safe; the memo holds tags of enrolled organisations only (the
   // callers pass trust-store keys or authenticated signers).
   std::string org_tag(const KeyId& org) const;
+
+  // Signs the revocation journal (trust/revocation_journal.h). From the
+  // master secret, so it is the same key across every rotation.
+  SigningKey revocation_signer() const;
 
   // Encrypts restricted data for the store; `ad` binds it to its row.
   Bytes seal_record(ByteView plaintext, ByteView ad) const;

@@ -1,10 +1,15 @@
 #include "daemon/rotation.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "daemon/keyring.h"
 #include "protocol/bytes.h"
 #include "protocol/file_io.h"
+#include "protocol/invite_update.h"
+#include "protocol/tls_pin.h"
+#include "trust/dir_transaction.h"
 
 namespace json = boost::json;
 
@@ -61,7 +66,7 @@ Result<RotationRecord> load_rotation(const std::string& path, const Keyring& key
   return r;
 }
 
-Status save_rotation(const std::string& path, const RotationRecord& r, const Keyring& keys) {
+std::string rotation_to_json(const RotationRecord& r, const Keyring& keys) {
   json::object o;
   json::array boxes, signers;
   for (const auto& b : r.boxes) {
@@ -79,8 +84,63 @@ Status save_rotation(const std::string& path, const RotationRecord& r, const Key
   }
   o["retired_box_keys"] = std::move(boxes);
   o["previous_sign_key_ids"] = std::move(signers);
-  const std::string text = json::serialize(o) + "\n";
-  return write_file_atomic(path, as_bytes(text), 0600, Overwrite::yes);
+  return json::serialize(o) + "\n";
+}
+
+Result<ServedInviteChain> load_invite_chain(const DaemonDir& d, const Keyring& keys) {
+  ServedInviteChain out;
+  auto text = read_file(d.invite_update(), 1 << 20);
+  if (!text && text.code() == Errc::not_found) return out;
+  if (!text) return text.error();
+  const std::string fix =
+      "; restore it from the backup taken before the last rotation, or run casewire-keys rotate "
+      "--finish if a rotation was interrupted";
+  auto chain = invite_chain_from_json(as_chars(*text));
+  if (!chain)
+    return make_error(Errc::bad_config, d.invite_update() + ": " + chain.error().message + fix);
+  auto updates = verify_invite_chain(*chain);
+  if (!updates)
+    return make_error(Errc::bad_config, d.invite_update() + ": " + updates.error().message + fix);
+  if (updates->empty()) return out;
+  const InviteUpdate& last = updates->back();
+  if (last.daemon_sign != keys.signing().public_key() || last.daemon_box != keys.box().public_key())
+    return make_error(Errc::bad_config, d.invite_update() +
+                                            " announces keys this daemon does not hold (daemon.key "
+                                            "has others): clients applying it would be cut off" +
+                                            fix);
+  auto pin = spki_pin_of_pem_file(d.tls_cert());
+  if (!pin) return pin.error();
+  if (std::find(last.tls_pins.begin(), last.tls_pins.end(), *pin) == last.tls_pins.end())
+    return make_error(Errc::bad_config, d.invite_update() +
+                                            " does not list the pin of tls.crt: clients applying "
+                                            "it would refuse this daemon" +
+                                            fix);
+  out.chain = std::make_shared<const std::string>(invite_chain_to_json(*chain));
+  out.newest = std::make_shared<const std::string>(chain->links.back());
+  out.sequence = last.sequence;
+  if (chain->genesis) out.signing_key_ids.push_back(chain->genesis->id());
+  for (const auto& u : *updates) out.signing_key_ids.push_back(u.daemon_sign.id());
+  return out;
+}
+
+Status check_rotation_state(const DaemonDir& d, std::string* warning) {
+  const std::string staging = pending_dir(d.dir, DaemonDir::kRotation);
+  switch (pending_state(d.dir, DaemonDir::kRotation)) {
+    case PendingState::none:
+      return Status::Ok();
+    case PendingState::uncommitted:
+      if (warning)
+        *warning = staging +
+                   " is left from a rotation interrupted before it was committed: the keys in use "
+                   "are the old ones; casewire-keys rotate --dir " +
+                   d.dir + " --finish removes it";
+      return Status::Ok();
+    case PendingState::committed:
+      break;
+  }
+  return make_error(Errc::bad_config, "a key rotation was committed but not finished (" + staging +
+                                          "): run casewire-keys rotate --dir " + d.dir +
+                                          " --finish, then start the daemon");
 }
 
 }  // namespace cw::daemon

@@ -15,11 +15,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "protocol/error.h"
 #include "protocol/keys.h"
+#include "trust/daemon_dir.h"
 
 namespace cw::daemon {
 
@@ -40,6 +42,32 @@ struct RotationRecord {
 
 // A missing file is an empty record.
 Result<RotationRecord> load_rotation(const std::string& path, const Keyring& keys);
-Status save_rotation(const std::string& path, const RotationRecord& r, const Keyring& keys);
+// The file's text (casewire-keys rotate stages it with the other files).
+std::string rotation_to_json(const RotationRecord& r, const Keyring& keys);
+
+// The chain of invite updates the daemon serves (protocol/invite_update.h).
+struct ServedInviteChain {
+  std::shared_ptr<const std::string> chain;   // GET /v1/invite-updates (null: no rotation yet)
+  std::shared_ptr<const std::string> newest;  // GET /v1/invite-update: its newest link alone
+  std::uint32_t sequence = 0;                 // X-Casewire-Invite-Update
+  // Every signing key id the chain names: a client that was out of touch
+  // past a grace period may still fetch the chain with a request made for
+  // its old key id (only this route accepts them).
+  std::vector<KeyId> signing_key_ids;
+};
+
+// Reads DIR/invite-update.json and checks what clients would check: every
+// link signed by the key the link before it certified, and the newest one
+// naming the box and signing keys this daemon holds and the certificate it
+// presents. A daemon must not serve an update that cuts its clients off, so
+// anything else is bad_config naming the file and the fix. A missing file
+// is an empty chain.
+Result<ServedInviteChain> load_invite_chain(const DaemonDir& d, const Keyring& keys);
+
+// A rotation interrupted after its commit point (trust/dir_transaction.h)
+// must be finished before the daemon uses the directory: bad_config saying
+// how. One interrupted before it is harmless (the old files stand): a
+// warning in *warning.
+Status check_rotation_state(const DaemonDir& d, std::string* warning);
 
 }  // namespace cw::daemon

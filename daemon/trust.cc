@@ -1,5 +1,7 @@
 #include "daemon/trust.h"
 
+#include "trust/revocation_journal.h"
+
 #include <algorithm>
 
 namespace cw::daemon {
@@ -7,6 +9,16 @@ namespace cw::daemon {
 Result<std::shared_ptr<const TrustView>> TrustView::load(const std::string& path) {
   auto ts = TrustStore::load(path);
   if (!ts) return ts.error();
+  return std::shared_ptr<const TrustView>(std::make_shared<TrustView>(std::move(*ts)));
+}
+
+Result<std::shared_ptr<const TrustView>> TrustView::load_instance(const DaemonDir& d,
+                                                                  const PublicKey& journal_key) {
+  auto ts = TrustStore::load(d.trust());
+  if (!ts) return ts.error();
+  auto journal = RevocationJournal::load(d.revocations(), &journal_key);
+  if (!journal && journal.code() != Errc::not_found) return journal.error();
+  if (journal) journal->apply(*ts);
   return std::shared_ptr<const TrustView>(std::make_shared<TrustView>(std::move(*ts)));
 }
 

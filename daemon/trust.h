@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/keys.h"
+#include "trust/daemon_dir.h"
 #include "trust/trust_store.h"
 
 namespace cw::daemon {
@@ -25,6 +26,12 @@ struct KeyIdHash {
 class TrustView {
  public:
   static Result<std::shared_ptr<const TrustView>> load(const std::string& path);
+  // The instance's trust store with its revocation journal applied over it
+  // (trust/revocation_journal.h): a key the journal revoked is revoked here,
+  // whatever trust.json says. The journal must be signed with `journal_key`
+  // (the daemon's own); a missing journal is an empty one.
+  static Result<std::shared_ptr<const TrustView>> load_instance(const DaemonDir& d,
+                                                                const PublicKey& journal_key);
   explicit TrustView(TrustStore store);
 
   // The signing key of an active contact; unknown_sender / revoked_sender.

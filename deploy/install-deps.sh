@@ -11,7 +11,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev
   libxml2-utils microsocks python3 python3-nacl curl openssl procps iproute2
   clang libclang-rt-14-dev clang-format
-  systemd tor prometheus adduser nodejs python3-pexpect faketime
+  systemd tor prometheus adduser nodejs python3-pexpect faketime strace
   chromium fonts-nanum
   mosquitto libmosquitto-dev
 )

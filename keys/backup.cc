@@ -16,6 +16,9 @@
 #include "protocol/secret.h"
 #include "protocol/timefmt.h"
 #include "trust/daemon_dir.h"
+#include "trust/dir_transaction.h"
+#include "trust/revocation_journal.h"
+#include "trust/trust_store.h"
 
 namespace cw::keys {
 namespace {
@@ -39,10 +42,26 @@ struct Member {
   mode_t mode;
   bool required;
 };
+// Every file of an instance (the configuration aside: it names paths of the
+// machine it was written for and holds no secret). A restored daemon that
+// lacked the gazetteer, the rotation state or the invite-update chain served
+// the built-in places, forgot retired keys, or stranded contacts mid-rotation.
 constexpr std::array kMembers = {
-    Member{"daemon.key", 0600, true}, Member{"daemon.pub", 0644, true},
-    Member{"tls.crt", 0644, true},    Member{"tls.key", 0600, true},
-    Member{"trust.json", 0600, true}, Member{"casewired.db", 0600, true},
+    Member{"daemon.key", 0600, true},
+    Member{"daemon.pub", 0644, true},
+    Member{"tls.crt", 0644, true},
+    Member{"tls.key", 0600, true},
+    Member{"trust.json", 0600, true},
+    Member{"casewired.db", 0600, true},
+    Member{"revocations.journal", 0600, false},
+    Member{"gazetteer.json", 0644, false},
+    Member{"gazetteer.signed.json", 0644, false},
+    Member{"rotation.json", 0600, false},
+    Member{"invite-update.json", 0644, false},
+    Member{"tls.next.crt", 0644, false},
+    Member{"tls.next.key", 0600, false},
+    Member{"tls.old.crt", 0644, false},
+    Member{"tls.old.key", 0600, false},
 };
 
 const Member* member(std::string_view name) {
@@ -361,6 +380,10 @@ Status backup(const BackupOptions& o, std::ostream& out) {
   if (!pub) return pub.error();
   if (!pub->box) return make_error(Errc::bad_key_file, o.backup_pub + " has no box key");
   const DaemonDir d{o.dir};
+  if (pending_state(d.dir, DaemonDir::kRotation) != PendingState::none)
+    return make_error(Errc::file_exists, pending_dir(d.dir, DaemonDir::kRotation) +
+                                             " holds an interrupted key rotation: finish it "
+                                             "(casewire-keys rotate --finish) before a backup");
 
   std::uint64_t alerts = 0;
   auto db = snapshot_database(o.db.empty() ? d.database() : o.db, &alerts);
@@ -386,6 +409,8 @@ Status backup(const BackupOptions& o, std::ostream& out) {
       SecretBytes content;
       if (std::string_view(mem.name) == "casewired.db") {
         content = std::move(*db);
+      } else if (!mem.required && !file_exists(o.dir + "/" + mem.name)) {
+        continue;
       } else {
         auto bytes = read_file(o.dir + "/" + mem.name, std::size_t{1} << 24);
         if (!bytes) return bytes.error();
@@ -433,6 +458,58 @@ Status verify_backup(const OpenBackupOptions& o, std::ostream& out) {
   return check_contents(*opened, out);
 }
 
+namespace {
+
+// Asks on the terminal; no terminal is a refusal (the operator must see the
+// list and answer, or say --yes after reading it).
+Result<bool> confirm_on_terminal(const std::string& question) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (!tty)
+    return make_error(
+        Errc::bad_request,
+        "restore asks you to confirm the keys it leaves active, and there is no "
+        "terminal: run it on one, or pass --yes once you have checked the list above");
+  std::fprintf(tty, "%s", question.c_str());
+  std::fflush(tty);
+  char line[64] = {};
+  const bool read = std::fgets(line, sizeof line, tty) != nullptr;
+  std::fclose(tty);
+  return read && std::string_view(line).substr(0, 3) == "yes";
+}
+
+// The revocation journal the restored daemon will use: the backup's, or the
+// copy kept off the server when it extends the backup's. Anything else -
+// a copy that disagrees with the backup, another key - is refused.
+Result<std::optional<RevocationJournal>> pick_journal(const std::string& in_backup,
+                                                      const std::string& copy, std::ostream& out) {
+  std::optional<RevocationJournal> from_backup;
+  if (file_exists(in_backup)) {
+    auto j = RevocationJournal::load(in_backup, nullptr);
+    if (!j) return j.error();
+    from_backup = std::move(*j);
+  }
+  if (copy.empty()) return from_backup;
+  auto c = RevocationJournal::load(copy, from_backup ? &from_backup->key() : nullptr);
+  if (!c) return c.error();
+  if (!from_backup || from_backup->is_prefix_of(*c)) {
+    out << "revocation journal: the copy " << copy << " (" << c->entries().size()
+        << " revocations; " << (from_backup ? from_backup->entries().size() : 0)
+        << " in the backup)\n";
+    return std::optional<RevocationJournal>(std::move(*c));
+  }
+  if (c->is_prefix_of(*from_backup)) {
+    out << "revocation journal: the backup's (" << from_backup->entries().size()
+        << " revocations): the copy " << copy << " is older\n";
+    return from_backup;
+  }
+  return make_error(Errc::bad_backup,
+                    copy +
+                        " and the backup's revocation journal disagree: one of them was "
+                        "altered; find out which before restoring");
+}
+
+}  // namespace
+
 Status restore(const OpenBackupOptions& o, std::ostream& out) {
   if (o.dir.empty()) return make_error(Errc::bad_request, "--dir is required");
   std::error_code ec;
@@ -447,9 +524,55 @@ Status restore(const OpenBackupOptions& o, std::ostream& out) {
   fs::create_directories(o.dir, ec);
   if (ec || ::chmod(o.dir.c_str(), 0700) != 0)
     return make_error(Errc::io_error, "cannot create " + o.dir);
-  for (const auto& f : opened->files)
-    CW_TRY(write_file_atomic(o.dir + "/" + f.name, ByteView(f.content.data(), f.content.size()),
-                             member(f.name)->mode, Overwrite::no));
+
+  // Staged in the new directory, installed only once the operator has seen
+  // which keys the restore leaves active and confirmed it.
+  auto txn = DirTransaction::begin(o.dir, "restore");
+  if (!txn) return txn.error();
+  auto staged = [&]() -> Status {
+    for (const auto& f : opened->files)
+      CW_TRY(
+          txn->stage(f.name, ByteView(f.content.data(), f.content.size()), member(f.name)->mode));
+    auto trust = TrustStore::load(txn->staged_path("trust.json"));
+    if (!trust) return trust.error();
+    auto journal = pick_journal(txn->staged_path("revocations.journal"), o.revocations, out);
+    if (!journal) return journal.error();
+    if (*journal) {
+      // Revocations the backup's trust store predates, applied again.
+      const std::size_t again = (*journal)->apply(*trust);
+      out << "  re-applied " << again << " revocation(s) made after the trust store was saved\n";
+      CW_TRY(txn->stage("revocations.journal", as_bytes((*journal)->text()), 0600));
+      CW_TRY(trust->save(txn->staged_path("trust.json")));
+    } else {
+      out << "revocation journal: none (no copy given, none in the backup)\n";
+    }
+    const std::string made = format_rfc3339(opened->created_at);
+    const std::int64_t days = (unix_now() - opened->created_at) / 86400;
+    out << "the backup was made " << made << " (" << days << " day(s) ago); these keys stay "
+        << "active:\n";
+    for (const auto& c : trust->contacts())
+      if (!c.revoked)
+        out << "  contact " << key_id_hex(c.key.id()) << "  " << c.label << "  (enrolled "
+            << format_rfc3339(c.enrolled_at).substr(0, 10) << ")\n";
+    for (const auto& g : trust->orgs())
+      if (!g.revoked) out << "  organisation " << key_id_hex(g.key.id()) << "  " << g.name << "\n";
+    out << "Any key revoked after " << made.substr(0, 10)
+        << " and missing from the journal would be trusted again. If one was (a lost or seized "
+           "phone), answer no, and give the journal copy with --revocations, or revoke it right "
+           "after the restore, before starting the daemon.\n";
+    out.flush();
+    if (!o.yes) {
+      auto yes = confirm_on_terminal("Restore with these keys active? Type yes: ");
+      if (!yes) return yes.error();
+      if (!*yes) return make_error(Errc::bad_request, "not restored: nothing was written");
+    }
+    return Status::Ok();
+  }();
+  if (!staged.ok()) {
+    txn->abandon();
+    return staged;
+  }
+  CW_TRY(txn->commit());
   out << "restored into " << o.dir
       << "; write a casewired.toml whose [keys] dir is this directory, then run "
          "casewired --check-config\n";

@@ -1,9 +1,12 @@
 // Encrypted, verifiable backups of a daemon's instance directory, and restore.
 //
-// A backup holds what it takes to bring the daemon back elsewhere: daemon.key
-// (still under its own passphrase), daemon.pub, tls.crt, tls.key, trust.json,
-// and a consistent snapshot of the database taken with SQLite's online backup
-// API while the daemon runs (into memory: no plaintext copy touches the disk).
+// A backup holds what it takes to bring the daemon back elsewhere: every
+// file of the instance directory - daemon.key (still under its own
+// passphrase), daemon.pub, the TLS keys (and the next and old ones of a
+// rotation), trust.json, the revocation journal, the gazetteer, the rotation
+// record and invite-update chain - and a consistent snapshot of the database
+// taken with SQLite's online backup API while the daemon runs (into memory:
+// no plaintext copy touches the disk).
 // It is encrypted to a backup key made for the purpose and kept offline
 // (`casewire-keys new-backup-key`), so a backup copied off the server is
 // useless without that key, and the server itself cannot read old backups.
@@ -47,11 +50,19 @@ struct OpenBackupOptions {
   std::string backup_key;  // the backup key's secret file
   PassphraseSource passphrase;
   std::string dir;  // restore: a directory that does not exist or is empty
+  // restore: the revocation journal's copy kept off the server, re-applied
+  // over the backup's trust store (trust/revocation_journal.h).
+  std::string revocations;
+  bool yes = false;  // restore: the operator checked the keys it leaves active
 };
 // Decrypts and checks a backup (every message, the database's integrity) and
 // prints a summary with counts only.
 Status verify_backup(const OpenBackupOptions& o, std::ostream& out);
-// verify_backup, then writes the files into o.dir (0700; secrets 0600).
+// verify_backup, then writes the files into o.dir (0700; secrets 0600):
+// staged, then installed together once the operator confirmed (or --yes)
+// the list of keys the restore leaves active, with the backup's date, after
+// re-applying the revocation journal (the backup's, or o.revocations when
+// that copy extends it).
 Status restore(const OpenBackupOptions& o, std::ostream& out);
 
 }  // namespace cw::keys

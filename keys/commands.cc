@@ -11,16 +11,19 @@
 #include <map>
 #include <ostream>
 
+#include "daemon/keyring.h"
 #include "keys/tls_cert.h"
 #include "protocol/file_io.h"
 #include "protocol/gazetteer.h"
 #include "protocol/invite.h"
 #include "protocol/invite_update.h"
+#include "protocol/key_file.h"
 #include "protocol/timefmt.h"
 #include "protocol/tls_pin.h"
 #include "protocol/url.h"
 #include "protocol/webhook_secret.h"
 #include "trust/daemon_dir.h"
+#include "trust/revocation_journal.h"
 #include "trust/trust_store.h"
 
 namespace cw::keys {
@@ -48,6 +51,34 @@ Result<TrustStore> load_trust(const DaemonDir& d) {
     return make_error(Errc::not_found,
                       d.trust() + " not found (run casewire-keys init --dir " + d.dir + ")");
   return TrustStore::load(d.trust());
+}
+
+// Writes one revocation to the journal (trust/revocation_journal.h) before
+// trust.json is changed: a crash between the two leaves the key revoked by
+// the journal, which the daemon applies over trust.json.
+Status journal_revocation(const DaemonDir& d, const std::string& passphrase_file, const KeyId& id,
+                          bool org, std::int64_t now) {
+  auto text = read_file(d.identity(), 64 << 10);
+  if (!text) return text.error();
+  const bool insecure = identity_file_is_insecure(as_chars(*text));
+  wipe(text->data(), text->size());
+  auto ring = daemon::Keyring::load(d.dir, PassphraseSource{passphrase_file, insecure});
+  if (!ring) return ring.error();
+  const SigningKey signer = ring->revocation_signer();
+  auto journal = RevocationJournal::load(d.revocations(), &signer.public_key());
+  if (!journal && journal.code() != Errc::not_found) return journal.error();
+  RevocationJournal j = journal ? std::move(*journal) : RevocationJournal(signer.public_key());
+  return j.append(d.revocations(), signer, id, org, now);
+}
+
+constexpr const char* kJournalAdvice =
+    "copy DIR/revocations.journal off this server, beside the backup key: a restore from an "
+    "older backup needs it (docs/OPERATIONS.md section 7)";
+
+std::string journal_advice(const DaemonDir& d) {
+  std::string a = kJournalAdvice;
+  a.replace(a.find("DIR/revocations.journal"), 23, d.revocations());
+  return a;
 }
 
 Result<PublicKeySet> load_pub(const std::string& path) {
@@ -118,7 +149,9 @@ Status new_identity(Role role, const std::string& path, const SecretFileOptions&
   if (path.empty()) return usage("--out is required");
   auto id = Identity::generate(role);
   CW_TRY(write_identity_files(id, path, path + ".pub", o));
-  out << role_name(role) << " key " << key_id_hex(id.sign.id()) << "\n"
+  // A backup key is named by its box key, as every backup made for it is.
+  out << role_name(role) << " key "
+      << key_id_hex(role == Role::backup ? id.box->id() : id.sign.id()) << "\n"
       << "  secret " << path << "\n"
       << "  public " << path << ".pub (give this file to the operator)\n";
   return Status::Ok();
@@ -140,26 +173,38 @@ Status enroll(const EnrollOptions& o, std::ostream& out) {
     if (!old) return usage("--replaces takes a KEYID: 16 lower-case hex digits");
     e.replaces = *old;
   }
-  CW_TRY(ts->enroll_contact(std::move(e), unix_now()));
+  const auto replaced = e.replaces;
+  const std::int64_t now = unix_now();
+  // In memory first (it checks the replacement is allowed), then the
+  // journal, then trust.json on disk.
+  CW_TRY(ts->enroll_contact(std::move(e), now));
+  if (replaced) CW_TRY(journal_revocation(d, o.passphrase_file, *replaced, false, now));
   CW_TRY(ts->save(d.trust()));
   out << "enrolled contact " << key_id_hex(pub->sign.id()) << " (" << o.label << ")\n";
   if (!o.replaces.empty())
     out << "it replaces " << o.replaces << ", which is now revoked; the cases reported with "
-        << o.replaces << " can be followed up with the new key\n";
+        << o.replaces << " can be followed up with the new key\n"
+        << journal_advice(d) << "\n";
   out << "a running casewired picks this up on SIGHUP\n";
   return Status::Ok();
 }
 
-Status revoke(const std::string& dir, const std::string& key_id_text, std::ostream& out) {
-  auto id = parse_key_id(key_id_text);
+Status revoke(const RevokeOptions& o, std::ostream& out) {
+  auto id = parse_key_id(o.key_id);
   if (!id) return usage("KEYID must be 16 lower-case hex digits");
-  DaemonDir d{dir};
+  DaemonDir d{o.dir};
   auto ts = load_trust(d);
   if (!ts) return ts.error();
-  CW_TRY(ts->revoke(*id, unix_now()));
+  const bool org = ts->find_org(*id) != nullptr;
+  if (!org && !ts->find_contact(*id))
+    return make_error(Errc::not_found, "no contact or organisation has key id " + o.key_id);
+  const std::int64_t now = unix_now();
+  CW_TRY(journal_revocation(d, o.passphrase_file, *id, org, now));
+  CW_TRY(ts->revoke(*id, now));
   CW_TRY(ts->save(d.trust()));
-  out << "revoked " << key_id_text << "\n"
-      << "a running casewired applies this on SIGHUP\n";
+  out << "revoked " << o.key_id << "\n"
+      << "a running casewired applies this on SIGHUP\n"
+      << journal_advice(d) << "\n";
   return Status::Ok();
 }
 
@@ -472,7 +517,8 @@ Status invite(const InviteOptions& o, std::ostream& out) {
     inv.extra_pins = {*next};
   }
   if (auto u = read_file(d.invite_update(), 1 << 20); u.ok())
-    inv.sequence = invite_update_sequence(as_chars(*u));
+    if (auto c = invite_chain_from_json(as_chars(*u)); c.ok())
+      inv.sequence = invite_chain_sequence(*c);
   for (const auto& u : o.urls)
     if (auto p = parse_daemon_url(u); !p) return p.error();
   CW_TRY(write_file_atomic(o.out_path, as_bytes(invite_to_json(inv)), kPublicMode,

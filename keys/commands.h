@@ -37,10 +37,21 @@ struct EnrollOptions {
   std::vector<std::string> regions;
   std::uint32_t rate_per_hour = 60;
   std::string replaces;  // key id of a lost key whose cases this one takes over
+  // daemon.key's passphrase: --replaces revokes the lost key, and every
+  // revocation is signed into the journal.
+  std::string passphrase_file{};
 };
 Status enroll(const EnrollOptions& o, std::ostream& out);
 
-Status revoke(const std::string& dir, const std::string& key_id_hex, std::ostream& out);
+// Writes the revocation to the signed journal (DIR/revocations.journal,
+// trust/revocation_journal.h), then to trust.json. Needs daemon.key's
+// passphrase (the journal's key derives from its master secret).
+struct RevokeOptions {
+  std::string dir;
+  std::string key_id;
+  std::string passphrase_file;
+};
+Status revoke(const RevokeOptions& o, std::ostream& out);
 
 struct AddOrgOptions {
   std::string dir;

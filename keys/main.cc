@@ -104,6 +104,10 @@ int real_main(int argc, char** argv) {
       "restore", "verify a backup and restore it into a new or empty instance directory");
   add_open_options(c_restore);
   c_restore->add_option("--dir", opened.dir, "new or empty instance directory")->required();
+  c_restore->add_option("--revocations", opened.revocations,
+                        "the copy of revocations.journal kept off the server");
+  c_restore->add_flag("--yes", opened.yes,
+                      "do not ask: the keys it leaves active have been checked");
   c_restore->callback([&] {
     opened.passphrase.allow_unencrypted = restore_insecure;
     status = cw::keys::restore(opened, std::cout);
@@ -115,17 +119,26 @@ int real_main(int argc, char** argv) {
       "replace the daemon's box or signing key, or its TLS key in two steps, and write "
       "the signed invite update that carries clients across");
   c_rotate->add_option("--dir", rot.dir, "instance directory")->required();
-  c_rotate->add_option("--url", rot.urls, "the daemon's URL as clients use it (repeatable)")
-      ->required();
+  c_rotate->add_option("--url", rot.urls, "the daemon's URL as clients use it (repeatable)");
+  c_rotate->add_option("--db", rot.db,
+                       "the store (default: DIR/casewired.db, or a postgresql:// URI)");
   c_rotate->add_flag("--box", rot.box,
                      "a new box key (the old one opens alerts for the grace period)");
   c_rotate->add_flag("--sign", rot.sign, "a new signing key");
   c_rotate->add_flag("--tls-next", rot.tls_next, "make and announce the next TLS key (step 1)");
   c_rotate->add_flag("--tls-activate", rot.tls_activate,
                      "switch to the announced TLS key (step 2)");
+  c_rotate->add_flag("--finish", rot.finish,
+                     "settle an interrupted rotation: complete it if it was committed, else "
+                     "discard it");
   c_rotate->add_option("--grace-days", rot.grace_days, "how long the old keys are honoured (30)");
   c_rotate->add_option("--tls-name", rot.tls_names, "DNS name or IP for a new certificate");
   c_rotate->add_option("--passphrase-file", rot.passphrase_file, "daemon.key's passphrase");
+  c_rotate->add_flag("--new-passphrase", rot.new_passphrase,
+                     "seal the new daemon.key under a new passphrase (asked twice); default: "
+                     "the same one");
+  c_rotate->add_option("--new-passphrase-file", rot.new_passphrase_file,
+                       "read the new passphrase from this file");
   c_rotate->callback([&] { status = cw::keys::rotate(rot, std::cout); });
 
   cw::keys::EnrollOptions enroll;
@@ -138,13 +151,17 @@ int real_main(int argc, char** argv) {
   c_enroll->add_option(
       "--replaces", enroll.replaces,
       "KEYID of this contact's lost key: revokes it and hands its cases to the new key");
+  c_enroll->add_option("--passphrase-file", enroll.passphrase_file,
+                       "daemon.key's passphrase (for --replaces: the revocation is signed)");
   c_enroll->callback([&] { status = cw::keys::enroll(enroll, std::cout); });
 
-  std::string revoke_dir, revoke_id;
-  auto* c_revoke = app.add_subcommand("revoke", "revoke a contact or organisation key");
-  c_revoke->add_option("--dir", revoke_dir, "instance directory")->required();
-  c_revoke->add_option("KEYID", revoke_id, "16 hex digits")->required();
-  c_revoke->callback([&] { status = cw::keys::revoke(revoke_dir, revoke_id, std::cout); });
+  cw::keys::RevokeOptions revoke;
+  auto* c_revoke = app.add_subcommand(
+      "revoke", "revoke a contact or organisation key (signed into the revocation journal)");
+  c_revoke->add_option("--dir", revoke.dir, "instance directory")->required();
+  c_revoke->add_option("KEYID", revoke.key_id, "16 hex digits")->required();
+  c_revoke->add_option("--passphrase-file", revoke.passphrase_file, "daemon.key's passphrase");
+  c_revoke->callback([&] { status = cw::keys::revoke(revoke, std::cout); });
 
   cw::keys::AddOrgOptions add_org;
   auto* c_add = app.add_subcommand("add-org", "add an organisation and its subscription");

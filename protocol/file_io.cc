@@ -83,6 +83,10 @@ Status write_file_atomic(const std::string& path, ByteView content, mode_t mode,
   return fsync_dir_of(path);
 }
 
+Status sync_directory(const std::string& dir) {
+  return fsync_dir_of(dir + "/.");
+}
+
 Result<Bytes> read_file(const std::string& path, std::size_t max_size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -25,6 +25,9 @@ Result<Bytes> read_file(const std::string& path, std::size_t max_size = 1 << 20)
 
 bool file_exists(const std::string& path);
 
+// fsync of a directory: makes the renames and unlinks done in it durable.
+Status sync_directory(const std::string& dir);
+
 // Creates a directory (and parents) with the given mode if missing.
 Status make_dirs(const std::string& path, mode_t mode);
 

@@ -1,25 +1,35 @@
-// A signed invite update: how a daemon's new keys, TLS pins and addresses
-// reach contacts and organisations who already trust it (docs/OPERATIONS.md,
-// "Key rotation").
+// Signed invite updates: how a daemon's new keys, TLS pins and addresses
+// reach contacts and organisations who already trust it (docs/PROTOCOL.md
+// §5, docs/OPERATIONS.md §9).
 //
 //   payload = {"v":1,"sequence":N,"issued_at":T,"urls":[...],"tls_pins":[...],
-//              "daemon_sign_key":"cwk1 sign ...","daemon_box_key":"cwk1 box ..."}
+//              "daemon_sign_key":"cwk1 sign ...","daemon_box_key":"cwk1 box ...",
+//              "log_head":{<tree head>}}                       (log_head: optional)
 //   wrapper = daemon-signed payload (signed_payload.h), domain
 //             "casewire-invite-update-v1", signed by the key the clients
 //             trust NOW (the one being replaced, when the signing key rotates)
 //
-// A client accepts an update only if its current daemon signing key signed
-// it and its sequence is higher than the last it applied; it then trusts the
-// new keys and every listed pin (a TLS key announced before it is used, so
-// the switch breaks no connection). The gazetteer, signed by the old key, is
-// dropped and fetched again.
+// `log_head` is the case log as the signing key being replaced last saw it,
+// signed by that key: the new key's heads must extend it, so a rotation can
+// never become a fresh start for a rewritten log.
+//
+// The updates form a chain (InviteChain): update N is signed by the signing
+// key update N-1 certified (update 1 by the daemon's first key). The daemon
+// serves the whole chain, so a client that missed updates walks it in order
+// from the key it trusts; a link it cannot verify stops it there. A client
+// accepts an update only along that walk and only with a higher sequence; it
+// then trusts the new keys and every listed pin (a TLS key announced before
+// it is used, so the switch breaks no connection). The gazetteer, signed by
+// the old key, is dropped and fetched again.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "protocol/case_log.h"
 #include "protocol/error.h"
 #include "protocol/invite.h"
 #include "protocol/keys.h"
@@ -35,6 +45,7 @@ struct InviteUpdate {
   std::vector<std::string> tls_pins;  // 1 or 2: the key in use, and the next one
   PublicKey daemon_sign;
   PublicKey daemon_box;
+  std::optional<TreeHead> log_head;  // signed by the key that signs this update
 };
 
 std::string sign_invite_update(const InviteUpdate& u, const SigningKey& trusted_now);
@@ -46,6 +57,40 @@ Result<InviteUpdate> open_invite_update(std::string_view signed_json, const Publ
 // the daemon's own file (it may no longer hold the key that signed it).
 // 0 if it cannot be read.
 std::uint32_t invite_update_sequence(std::string_view signed_json);
+
+// The chain of updates, oldest first. On the daemon (DIR/invite-update.json,
+// served at GET /v1/invite-updates) it starts at the daemon's first key;
+// on a client (daemon-keys.json in its home) at the key its invite named.
+//
+//   {"casewire_invite_chain":1,"from_sequence":S,"genesis_sign_key":"cwk1 sign ...",
+//    "links":[<signed update S+1>, <signed update S+2>, ...]}
+//
+// A file holding one bare signed update (written before chains) reads as a
+// chain of that one link with no genesis key.
+inline constexpr std::size_t kMaxInviteChainLinks = 512;
+struct InviteChain {
+  std::uint32_t from_sequence = 0;   // the sequence at which `genesis` was current
+  std::optional<PublicKey> genesis;  // the key that signed the first link
+  std::vector<std::string> links;    // signed updates, sequences from_sequence+1, ...
+};
+// The sequence of the chain's newest link (from_sequence when it has none).
+std::uint32_t invite_chain_sequence(const InviteChain& c);
+std::string invite_chain_to_json(const InviteChain& c);
+Result<InviteChain> invite_chain_from_json(std::string_view text);
+
+// The chain's updates after `sequence`, each checked against the key the one
+// before it certified, starting with `trusted` (the key current at
+// `sequence`). bad_signature for a link the key before it did not sign;
+// bad_invite when the chain does not continue from `sequence` (a gap, a
+// repeat, or it starts later), or a link is malformed.
+Result<std::vector<InviteUpdate>> follow_invite_chain(const InviteChain& c,
+                                                      const PublicKey& trusted,
+                                                      std::uint32_t sequence);
+
+// The whole chain, checked from its genesis key (every link, in order).
+// bad_invite for a chain without a genesis key (one bare update): its first
+// link cannot be checked, only the ones after it.
+Result<std::vector<InviteUpdate>> verify_invite_chain(const InviteChain& c);
 
 // The invite after the update: new keys, URLs and pins, the update's
 // sequence, and no gazetteer (it was signed by the key being replaced).

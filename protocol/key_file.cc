@@ -227,6 +227,22 @@ bool identity_file_is_insecure(std::string_view file_text) {
   return blob && blob->size() > 6 && (*blob)[6] == kKdfNone;
 }
 
+std::optional<KdfParams> identity_file_kdf(std::string_view file_text) {
+  auto lines = content_lines(file_text);
+  if (lines.size() != 1) return std::nullopt;
+  auto blob = from_base64(lines[0]);
+  if (!blob || blob->size() < kHeaderSize) return std::nullopt;
+  ByteReader r(*blob);
+  r.raw(6);
+  if (r.u8() != kKdfArgon2id) return std::nullopt;
+  const auto ops = r.u64();
+  const auto mem = r.u64();
+  if (!r.ok() || ops < crypto_pwhash_OPSLIMIT_MIN || ops > kMaxOps ||
+      mem < crypto_pwhash_MEMLIMIT_MIN || mem > kMaxMem)
+    return std::nullopt;
+  return KdfParams{ops, mem};
+}
+
 Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& passphrase) {
   init_crypto();
   auto lines = content_lines(file_text);

@@ -71,6 +71,9 @@ Result<Identity> open_identity(std::string_view file_text, const PassphraseFn& p
 
 // True when the file text says it is stored without a passphrase.
 bool identity_file_is_insecure(std::string_view file_text);
+// The Argon2id cost a passphrase-protected file was sealed with (a file
+// rewritten under a new key is sealed at the same cost); nullopt otherwise.
+std::optional<KdfParams> identity_file_kdf(std::string_view file_text);
 
 // Where a passphrase comes from: --passphrase-file, then CASEWIRE_PASSPHRASE
 // (removed from the environment and wiped once read, so child processes and

@@ -31,6 +31,12 @@ struct DaemonDir {
   std::string invite_update() const { return dir + "/invite-update.json"; }
   std::string tls_next_cert() const { return dir + "/tls.next.crt"; }
   std::string tls_next_key() const { return dir + "/tls.next.key"; }
+  // A rotation replaces its files as one transaction (trust/dir_transaction.h),
+  // staged in DIR/rotation.pending/ until it is complete.
+  static constexpr const char* kRotation = "rotation";
+  // Every revocation, signed and append-only (trust/revocation_journal.h):
+  // re-applied over trust.json, and kept off the server too.
+  std::string revocations() const { return dir + "/revocations.journal"; }
 };
 
 }  // namespace cw

@@ -108,8 +108,8 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
   if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) &&
       method == http::verb::get && has_auth)
     return too_large(0);
-  if ((path == "/v1/gazetteer" || path == "/v1/invite-update" || path == "/v1/log/tree-head" ||
-       path == "/v1/log/proof") &&
+  if ((path == "/v1/gazetteer" || path == "/v1/invite-update" || path == "/v1/invite-updates" ||
+       path == "/v1/log/tree-head" || path == "/v1/log/proof") &&
       method == http::verb::get && has_auth)
     return too_large(0);
   if ((ack_id(path) || answer_id(path)) && method == http::verb::post && has_auth)
@@ -125,7 +125,8 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
     // After a key rotation every answer names the newest invite update, so
     // a client whose keys are out of date knows to fetch it (GET
     // /v1/invite-update). Inside the fixed-size answer: its size says nothing.
-    const std::uint32_t update = d_.invite_update_sequence ? d_.invite_update_sequence() : 0;
+    const auto chain = d_.invite_chain ? d_.invite_chain() : nullptr;
+    const std::uint32_t update = chain ? chain->sequence : 0;
     d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v, update](IngestOutcome o) {
       auto res = o.code == Errc::ok
                      ? json_response(o.repeat ? http::status::ok : http::status::created,
@@ -139,21 +140,29 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   // Every other route is a signed request (precheck admitted only these):
   // authenticated once, here, before any route code runs.
   const auto case_ref = status_case(path);
-  const bool gazetteer = path == "/v1/gazetteer", update = path == "/v1/invite-update";
+  const bool gazetteer = path == "/v1/gazetteer";
+  const bool update = path == "/v1/invite-update", updates = path == "/v1/invite-updates";
   const bool log = path == "/v1/log/tree-head" || path == "/v1/log/proof";
-  auto who = authenticate(req, case_ref                     ? Signer::contact
-                               : gazetteer || update || log ? Signer::any_enrolled
-                                                            : Signer::org);
+  const auto chain = d_.invite_chain ? d_.invite_chain() : nullptr;
+  // The chain may be asked for with a request made for any signing key it
+  // names: a device out of touch past the grace period still finds its way.
+  static const std::vector<KeyId> kNone;
+  auto who = authenticate(req,
+                          case_ref                                ? Signer::contact
+                          : gazetteer || update || updates || log ? Signer::any_enrolled
+                                                                  : Signer::org,
+                          updates && chain ? chain->signing_key_ids : kNone);
   if (!who) {
     d_.metrics.reject(who.code());
     return reply.send(error_response(who.code(), who.error().message, v));
   }
   // Any enrolled contact or organisation may fetch the signed gazetteer.
   if (gazetteer) return reply.send(json_response(http::status::ok, *d_.gazetteer(), v));
-  if (update) {
-    auto u = d_.invite_update ? d_.invite_update() : nullptr;
-    if (!u || u->empty()) return reply.send(error_response(Errc::not_found, "no invite update", v));
-    return reply.send(json_response(http::status::ok, *u, v));
+  if (update || updates) {
+    std::shared_ptr<const std::string> body;
+    if (chain) body = update ? chain->newest : chain->chain;
+    if (!body) return reply.send(error_response(Errc::not_found, "no invite update", v));
+    return reply.send(json_response(http::status::ok, *body, v));
   }
   // The case log: heads and proofs are hashes only; any enrolled key may
   // check that the log it was shown is the log everyone is shown.
@@ -171,7 +180,8 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   pull(req, *who, std::move(reply));
 }
 
-Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
+Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who,
+                                       const std::vector<KeyId>& also_for) {
   auto auth = parse_request_auth(req[http::field::authorization]);
   if (!auth) return auth.error();
   auto trust = d_.trust.get();
@@ -192,7 +202,9 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
   // Signed for this daemon's key id - or, after a rotation, for the key id
   // it had (a client fetching the invite update that tells it the new one).
   Status verified = make_error(Errc::bad_request_signature, "no daemon key id");
-  for (const KeyId& daemon_id : d_.keys.request_key_ids(now)) {
+  auto daemon_ids = d_.keys.request_key_ids(now);
+  daemon_ids.insert(daemon_ids.end(), also_for.begin(), also_for.end());
+  for (const KeyId& daemon_id : daemon_ids) {
     verified =
         verify_request(*auth, key, daemon_id, req.method_string(), req.target(), req.body(), now);
     if (verified.ok() || verified.code() != Errc::bad_request_signature) break;
@@ -212,12 +224,12 @@ Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who) {
   // Daemons sharing a database share nonces too: the same request used at
   // another daemon is a replay here (the key and the daemon key id are the
   // same on both). One daemon alone: the cache above was the whole check.
-  // Kept until the end of the hour after the window: longer than needed
-  // (harmless: a request that old is stale anyway), and the row dates the
-  // request no finer than the hour.
-  const std::int64_t until = now + 2 * kRequestSkew;
+  // Kept for twice the window (a request is accepted from skew before its
+  // time to skew after, at any daemon) plus as much again for daemons'
+  // clocks disagreeing, by the store's clock, rounded up to the hour: the
+  // row dates the request no finer than the hour.
   auto shared = d_.store.claim_nonce(d_.keys.nonce_tag(auth->key_id, auth->nonce),
-                                     unix_seconds(until - until % 3600 + 3600));
+                                     std::chrono::seconds(4 * kRequestSkew));
   if (!shared) return shared.error();
   if (!*shared) return make_error(Errc::replayed_request, "this signed request was already used");
   return auth->key_id;

@@ -22,6 +22,7 @@
 #include "daemon/net/http.h"
 #include "daemon/nonce_cache.h"
 #include "daemon/rate_limit.h"
+#include "daemon/rotation.h"
 #include "daemon/store/store.h"
 #include "daemon/trust.h"
 
@@ -47,9 +48,8 @@ struct ApiDeps {
   std::chrono::milliseconds feed_heartbeat{15000};
   // The daemon-signed gazetteer it serves (GET /v1/gazetteer); swapped on SIGHUP.
   std::function<std::shared_ptr<const std::string>()> gazetteer;
-  // The signed invite update after a key rotation (null: none), and its sequence.
-  std::function<std::shared_ptr<const std::string>()> invite_update;
-  std::function<std::uint32_t()> invite_update_sequence;
+  // The chain of signed invite updates after key rotations; swapped on SIGHUP.
+  std::function<std::shared_ptr<const ServedInviteChain>()> invite_chain;
 };
 
 class ApiHandler final : public Handler {
@@ -64,8 +64,11 @@ class ApiHandler final : public Handler {
 
  private:
   enum class Signer { org, contact, any_enrolled };
-  // Verifies the request signature; returns the signer's key id.
-  Result<KeyId> authenticate(const Request& req, Signer who);
+  // Verifies the request signature; returns the signer's key id. A request
+  // may be made for the daemon's current signing key id, a previous one in
+  // its grace period, or one of `also_for`.
+  Result<KeyId> authenticate(const Request& req, Signer who,
+                             const std::vector<KeyId>& also_for = {});
   // Routes behind authentication: `who` is the verified signer.
   void feed(const Request& req, const KeyId& who, const Reply& reply);
   void pull(const Request& req, const KeyId& who, const Reply& reply);

@@ -281,7 +281,12 @@ class Store {
   // it (a request captured at one daemon and replayed at another). A store
   // only one daemon uses answers true: that daemon's own nonce cache
   // (daemon/nonce_cache.h) is the whole check.
-  virtual Result<bool> claim_nonce(const Tag& tag, UnixSeconds expires) = 0;
+  //
+  // Kept for at least `keep_for` by the STORE's clock (PostgreSQL's, the
+  // same for every daemon), rounded up to the hour; expired ones are removed
+  // by that clock too. Each daemon's own clock would let one that runs fast
+  // delete tags another daemon still accepts requests for.
+  virtual Result<bool> claim_nonce(const Tag& tag, std::chrono::seconds keep_for) = 0;
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "protocol/file_io.h"
+#include "protocol/invite.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
 #include "tests/support/process.h"
@@ -54,11 +55,32 @@ class Backup : public ::testing::Test {
         {"backup", "--dir", inst.keys_dir(), "--to", backup_key + ".pub", "--out", out});
   }
   RunResult open(const char* what, const std::string& file, const std::string& key,
-                 const std::string& dir = "") {
+                 const std::string& dir = "", std::vector<std::string> more = {"--yes"}) {
     std::vector<std::string> a{what, "--from", file, "--key", key, "--insecure-no-passphrase"};
     if (!dir.empty()) a.insert(a.end(), {"--dir", dir});
+    if (std::string_view(what) == "restore") a.insert(a.end(), more.begin(), more.end());
     return keys_tool(a);
   }
+  // The original is gone (the server was lost): the restored instance
+  // answers on its address.
+  std::unique_ptr<Process> start_restored(const std::string& restored) {
+    inst.stop();
+    const std::string config = restored + "/casewired.toml";
+    EXPECT_TRUE(
+        write_file_atomic(config,
+                          as_bytes("[keys]\ndir = \"" + restored +
+                                   "\"\ninsecure_unencrypted_key = true\n[listen]\n"
+                                   "address = \"127.0.0.1:" +
+                                   std::to_string(inst.port()) + "\"\nadmin = \"127.0.0.1:0\"\n"),
+                          0600, Overwrite::yes)
+            .ok());
+    auto p =
+        std::make_unique<Process>(std::vector<std::string>{bin("casewired"), "--config", config},
+                                  inst.dir() + "/restored-run-" + std::to_string(++runs_));
+    EXPECT_TRUE(p->wait_for_output("admin listening on", 20s)) << p->err();
+    return p;
+  }
+  int runs_ = 0;
 
   Instance inst;
   Contact alice;
@@ -157,6 +179,142 @@ TEST_F(Backup, OnlyTheBackupKeyOpensItAndNoTamperingPasses) {
   expect_refused(bytes.substr(0, bytes.size() - 40), "truncated");
   expect_refused(bytes + "x", "a trailing byte");
   expect_refused(bytes.substr(0, 20), "only a header");
+}
+
+TEST_F(Backup, ARevocationMadeAfterTheBackupSurvivesTheRestore) {
+  // A phone enrolled, backed up, then seized and revoked; the server is lost
+  // and the backup restored. The backup's trust.json still says "active".
+  Contact seized = inst.add_contact("seized");
+  inst.sighup();
+  const std::string file = inst.dir() + "/b.cwbk";
+  ASSERT_EQ(make_backup(file).status, 0);
+  inst.revoke(seized.id);
+  inst.sighup();
+  ASSERT_EQ(post_alert(inst.port(), str(inst.seal(seized, sample_alert())))->status, 403);
+  // The operator keeps a copy of the journal off the server, as told.
+  const std::string copy = inst.dir() + "/offline/revocations.journal";
+  ASSERT_TRUE(write_file_atomic(copy, *read_file(inst.keys_dir() + "/revocations.journal"), 0600,
+                                Overwrite::no)
+                  .ok());
+
+  // Without the copy, restore says which keys it leaves active and when the
+  // backup was made, and does nothing until the operator confirms.
+  const std::string restored = inst.dir() + "/restored";
+  auto asked = open("restore", file, backup_key, restored, {});
+  EXPECT_NE(asked.status, 0);
+  EXPECT_NE(asked.out.find("contact " + key_id_hex(seized.id)), std::string::npos) << asked.out;
+  EXPECT_NE(asked.out.find("the backup was made "), std::string::npos) << asked.out;
+  EXPECT_NE(asked.err.find("--yes"), std::string::npos) << asked.err;
+  EXPECT_FALSE(file_exists(restored + "/daemon.key")) << "nothing written unconfirmed";
+
+  // With the copy, the revocation is applied again.
+  auto r = open("restore", file, backup_key, restored, {"--revocations", copy, "--yes"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("re-applied 1 revocation"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("contact " + key_id_hex(seized.id)), std::string::npos)
+      << "no longer listed as active: " << r.out;
+  auto daemon = start_restored(restored);
+  auto refused = post_alert(inst.port(), str(inst.seal(seized, sample_alert())));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << "the seized phone stays revoked: " << refused->body;
+  EXPECT_EQ(post_alert(inst.port(), str(inst.seal(alice, sample_alert())))->status, 201);
+
+  // The daemon applies the journal over trust.json: hand-editing the trust
+  // store back to "active" does not bring the key back.
+  daemon->signal(SIGTERM);
+  daemon->wait(10s);
+  std::string trust(as_chars(*read_file(restored + "/trust.json")));
+  for (auto at = trust.find("\"revoked\":true"); at != std::string::npos;
+       at = trust.find("\"revoked\":true"))
+    trust.replace(at, 14, "\"revoked\":false");
+  ASSERT_TRUE(
+      write_file_atomic(restored + "/trust.json", as_bytes(trust), 0600, Overwrite::yes).ok());
+  Process again({bin("casewired"), "--config", restored + "/casewired.toml"},
+                inst.dir() + "/restored-again");
+  ASSERT_TRUE(again.wait_for_output("admin listening on", 20s)) << again.err();
+  EXPECT_EQ(post_alert(inst.port(), str(inst.seal(seized, sample_alert())))->status, 403);
+  // A journal that is not the daemon's own stops it (an altered copy).
+  again.signal(SIGTERM);
+  again.wait(10s);
+  std::string journal(as_chars(*read_file(restored + "/revocations.journal")));
+  journal[journal.rfind("\"at\":") + 6] ^= 1;
+  ASSERT_TRUE(
+      write_file_atomic(restored + "/revocations.journal", as_bytes(journal), 0600, Overwrite::yes)
+          .ok());
+  auto check = run({bin("casewired"), "--config", restored + "/casewired.toml", "--check-config"});
+  EXPECT_NE(check.status, 0);
+  EXPECT_NE(check.err.find("revocations.journal"), std::string::npos) << check.err;
+  daemon.reset();
+}
+
+TEST_F(Backup, ARestoreAfterARotationCarriesContactsAcross) {
+  // Bob never hears of the rotation before the server is lost; the backup,
+  // made after it, must hold what carries him across.
+  Contact bob = inst.add_contact("bob");
+  inst.sighup();
+  inst.reinit_homes_on_start = false;
+  auto rot =
+      keys_tool({"rotate", "--dir", inst.keys_dir(), "--url", inst.url(), "--box", "--sign"});
+  ASSERT_EQ(rot.status, 0) << rot.err;
+  inst.stop();
+  inst.start();
+  const std::string file = inst.dir() + "/b.cwbk";
+  ASSERT_EQ(make_backup(file).status, 0);
+  const std::string restored = inst.dir() + "/restored";
+  ASSERT_EQ(open("restore", file, backup_key, restored).status, 0);
+  for (const char* f : {"invite-update.json", "rotation.json", "gazetteer.json"})
+    EXPECT_TRUE(file_exists(restored + "/" + f)) << f;
+  auto daemon = start_restored(restored);
+  auto sent = inst.client(bob, {"send", "--people", "2", "--arrest-place", "CN-JL", "--urgency",
+                                "high", "--consent", "private"});
+  EXPECT_EQ(sent.status, 0) << sent.out << sent.err;
+  auto inv = invite_from_json(as_chars(*read_file(bob.home + "/invite.json")));
+  EXPECT_EQ(inv->sequence, 1u) << "he walked the restored chain";
+}
+
+TEST_F(Backup, ARestoreServesTheOperatorsGazetteerAndTheDaemonSaysWhenItIsMissing) {
+  const std::string path = inst.keys_dir() + "/gazetteer.json";
+  std::string g(as_chars(*read_file(path)));
+  g.replace(g.find("\"version\": 1,"), 13, "\"version\": 7,");
+  ASSERT_TRUE(write_file_atomic(path, as_bytes(g), 0600, Overwrite::yes).ok());
+  inst.sighup();
+  const std::string file = inst.dir() + "/b.cwbk";
+  ASSERT_EQ(make_backup(file).status, 0);
+  const std::string restored = inst.dir() + "/restored";
+  ASSERT_EQ(open("restore", file, backup_key, restored).status, 0);
+  auto daemon = start_restored(restored);
+  auto fetched = inst.client(alice, {"gazetteer", "--update"});
+  EXPECT_EQ(fetched.status, 0) << fetched.err;
+  EXPECT_NE(fetched.out.find("7"), std::string::npos) << "version 7 is served: " << fetched.out;
+  daemon->signal(SIGTERM);
+  daemon->wait(10s);
+  // Lost (or never restored): said at every start and by --check-config.
+  ::unlink((restored + "/gazetteer.json").c_str());
+  for (int i = 0; i < 2; ++i) {
+    Process p({bin("casewired"), "--config", restored + "/casewired.toml"},
+              inst.dir() + "/missing-run-" + std::to_string(i));
+    ASSERT_TRUE(p.wait_for_output("admin listening on", 20s)) << p.err();
+    p.signal(SIGTERM);
+    p.wait(10s);
+    EXPECT_NE(p.err().find("event=gazetteer_missing"), std::string::npos) << i << p.err();
+  }
+  auto check = run({bin("casewired"), "--config", restored + "/casewired.toml", "--check-config"});
+  EXPECT_EQ(check.status, 0) << check.err;
+  EXPECT_NE(check.err.find("warning: " + restored + "/gazetteer.json is missing"),
+            std::string::npos)
+      << check.err;
+  EXPECT_NE(check.err.find("gazetteer version 7"), std::string::npos) << check.err;
+}
+
+TEST_F(Backup, TheBackupKeyIsNamedByOneIdEverywhere) {
+  const std::string key = inst.dir() + "/offline/named.key";
+  auto made = keys_tool({"new-backup-key", "--out", key, "--insecure-no-passphrase"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  const std::string id = made.out.substr(made.out.find("key ") + 4, 16);
+  auto b = keys_tool({"backup", "--dir", inst.keys_dir(), "--to", key + ".pub", "--out",
+                      inst.dir() + "/named.cwbk"});
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_NE(b.out.find("for backup key " + id), std::string::npos) << made.out << b.out;
 }
 
 }  // namespace

@@ -8,9 +8,11 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 
 #include "protocol/case_log.h"
 #include "protocol/file_io.h"
+#include "protocol/invite.h"
 #include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -156,6 +158,74 @@ TEST(CaseLog, ADeletedRowIsCaughtAndTheDaemonGoesOnRecording) {
   auto r = inst.client(alice, {"verify-log"});
   EXPECT_EQ(r.status, 4) << r.out << r.err;
   EXPECT_NE(r.err.find("receipt " + first.alert_id), std::string::npos) << r.err;
+}
+
+// A receipted alert's leaf deleted by whoever holds the server, then a
+// signing key rotation and a restart: the rotation must not become a fresh
+// start. Every receipt and saved head is checked against the key that
+// signed it (the device's key history), the old key's last head rides in
+// the invite update, and a receipt that verifies under no key is a problem.
+class CaseLogRotation : public ::testing::TestWithParam<bool> {};
+
+TEST_P(CaseLogRotation, ADeletionIsCaughtWithOrWithoutASigningKeyRotation) {
+  const bool rotate = GetParam();
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  Org ngo = inst.add_org("ngo", OrgOptions{});
+  Org reader = inst.add_org("reader", OrgOptions{});
+  inst.start();
+  inst.reinit_homes_on_start = false;  // the devices keep what they had
+  std::vector<Sent> sent;
+  for (int i = 0; i < 3; ++i) sent.push_back(send(inst, alice));
+  ASSERT_EQ(inst.client(ngo, {"verify-log"}).status, 0);
+  ASSERT_EQ(inst.client(reader, {"feed", "--pull"}).status, 0);
+
+  inst.stop();
+  tamper(inst.db_path(), "DELETE FROM case_log WHERE idx = 1");
+  if (rotate) {
+    auto r = run({bin("casewire-keys"), "rotate", "--dir", inst.keys_dir(), "--url", inst.url(),
+                  "--sign", "--box"});
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  inst.start();
+
+  auto contact = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(contact.status, 4) << contact.out << contact.err;
+  EXPECT_NE(contact.err.find("receipt " + sent[1].alert_id), std::string::npos) << contact.err;
+  EXPECT_EQ(contact.out.find("First check"), std::string::npos) << contact.out;
+  for (const Org* o : {&ngo, &reader}) {
+    auto org = inst.client(*o, {"verify-log"});
+    EXPECT_EQ(org.status, 4) << org.out << org.err;
+    EXPECT_NE(org.err.find("log_inconsistent"), std::string::npos) << org.err;
+  }
+  if (rotate) {
+    // The devices did follow the rotation (their keys are the new ones).
+    auto inv = invite_from_json(as_chars(*read_file(alice.home + "/invite.json")));
+    EXPECT_EQ(inv->daemon_sign.id(), inst.invite().daemon_sign.id());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, CaseLogRotation, ::testing::Bool(),
+                         [](const auto& p) { return p.param ? "Rotated" : "NotRotated"; });
+
+TEST(CaseLog, AReceiptNoKeyOfTheDaemonSignedIsAProblemNotBeforeTheLog) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  inst.start();
+  const Sent s = send(inst, alice);
+  ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
+  // One byte of the stored receipt's signature changed (a seized device
+  // planted with a receipt, or storage damage).
+  for (const auto& e : std::filesystem::directory_iterator(alice.home + "/receipts")) {
+    std::string text(as_chars(*read_file(e.path().string())));
+    const auto at = text.find("\"signature\":\"") + 13;
+    text[at] = text[at] == 'A' ? 'B' : 'A';
+    ASSERT_TRUE(write_file_atomic(e.path().string(), as_bytes(text), 0600, Overwrite::yes).ok());
+  }
+  auto r = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(r.status, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("receipt " + s.alert_id), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("before the daemon kept a log"), std::string::npos) << r.out;
 }
 
 TEST(CaseLog, ComparingHeadsCatchesALogRewrittenBeforeTheOtherLooked) {

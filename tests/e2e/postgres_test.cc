@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "protocol/alert.h"
+#include "protocol/file_io.h"
 #include "protocol/signed_request.h"
 #include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
@@ -41,10 +42,11 @@ const char* const kDelivery =
 // `inst` (what an operator copies to the second machine), its own ports,
 // on database `db`.
 struct Peer {
-  Peer(const Instance& inst, const std::string& db, const std::string& name) {
+  Peer(const Instance& inst, const std::string& db, const std::string& name,
+       const std::map<std::string, std::string>& env = {}) {
     auto l = launch_casewired({"--config", inst.config_path(), "--db", db, "--listen",
                                "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"},
-                              inst.dir() + "/" + name);
+                              inst.dir() + "/" + name, env);
     proc = std::move(l.proc);
     port = l.port;
     admin_port = l.admin_port;
@@ -314,6 +316,56 @@ TEST(Postgres, ASignedRequestUsedAtOneDaemonCannotBeReplayedAtTheOther) {
                      "SELECT count(*) FROM request_nonces WHERE expires_at % 3600 <> 0"),
             "0")
       << "a nonce's row dates its request no finer than the hour";
+}
+
+// Nonces are kept and cleared by the database's clock. One daemon's clock
+// an hour and more fast (libfaketime) must not clear a tag the others still
+// need: a request used at A stays a replay at C after the fast daemon F
+// served a request of its own.
+TEST(Postgres, ADaemonWhoseClockRunsFastDoesNotMakeARequestReplayableElsewhere) {
+  const std::string uri = fresh_pg_database("nonce_clock");
+  Instance inst("", kDelivery);
+  inst.daemon_args = {"--db", uri};
+  Contact alice = inst.add_contact("alice");
+  Org ngo = inst.add_org("ngo", OrgOptions{});
+  inst.start();
+  const std::string faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  ASSERT_TRUE(file_exists(faketime)) << "deploy/install-deps.sh installs faketime";
+  const std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
+  Peer fast(inst, uri, "daemon-fast",
+            {{"LD_PRELOAD", faketime},
+             {"FAKETIME", "+2h"},
+             {"FAKETIME_DONT_FAKE_MONOTONIC", "1"},
+             {"ASAN_OPTIONS", asan + (asan.empty() ? "" : ":") + "verify_asan_link_order=0"}});
+  Peer c(inst, uri, "daemon-c");
+  ASSERT_NE(fast.port, 0);
+  ASSERT_NE(c.port, 0);
+  auto sent = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
+  ASSERT_TRUE(sent && sent->status == 201);
+  auto call = [](std::uint16_t port, const char* method, const std::string& target,
+                 const std::string& auth) {
+    auto cl = RawClient::connect(port, true);
+    cl->send(std::string(method) + " " + target +
+             " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: " + auth + "\r\n\r\n");
+    return cl->read_reply();
+  };
+  const KeyId daemon_id = inst.invite().daemon_sign.id();
+  const std::string ack = "/v1/notifications/1/ack";
+  const auto captured = sign_request(ngo.identity->sign, daemon_id, "POST", ack, "", unix_now());
+  auto at_a = call(inst.port(), "POST", ack, captured);
+  ASSERT_TRUE(at_a);
+  ASSERT_EQ(at_a->status, 200) << at_a->body;
+  // The fast daemon serves a request signed by its clock (two hours ahead).
+  const auto at_its_time = sign_request(ngo.identity->sign, daemon_id, "GET", "/v1/log/tree-head",
+                                        "", unix_now() + 7200);
+  auto at_fast = call(fast.port, "GET", "/v1/log/tree-head", at_its_time);
+  ASSERT_TRUE(at_fast);
+  ASSERT_EQ(at_fast->status, 200) << "the fast daemon accepts a request of its time: "
+                                  << at_fast->body;
+  auto replayed = call(c.port, "POST", ack, captured);
+  ASSERT_TRUE(replayed);
+  EXPECT_NE(replayed->status, 200) << "replayed at a third daemon: " << replayed->body;
+  EXPECT_NE(replayed->body.find("replayed_request"), std::string::npos) << replayed->body;
 }
 
 // The drill of docs/OPERATIONS.md, on one machine: a primary and a

@@ -92,30 +92,125 @@ TEST_F(Rotation, NewBoxAndSigningKeysCarryContactsAcrossAndTheOldBoxKeyRetires) 
   EXPECT_EQ(again.status, 0) << again.out << again.err;
 }
 
-TEST_F(Rotation, AnUpdateNotSignedByTheTrustedKeyIsRefused) {
-  // Whoever can write the daemon's directory (or sits in the middle) offers
-  // keys of their own.
+TEST_F(Rotation, AnUpdateNotSignedByTheTrustedKeyIsNeverServedNorApplied) {
+  // Whoever can write the daemon's directory without its keys offers keys
+  // of their own. The daemon checks the chain as clients would: it keeps
+  // serving what it had, says so, and --check-config names the file.
+  // (Clients refusing such a link: tests/protocol/invite_chain_test.cc.)
   const Identity mallory = Identity::generate(Role::daemon);
   InviteUpdate u;
-  u.sequence = 7;
+  u.sequence = 1;
   u.issued_at = unix_now();
   u.urls = {inst.url()};
   u.tls_pins = {inst.invite().tls_pin};
   u.daemon_sign = mallory.sign.public_key();
   u.daemon_box = mallory.box->public_key();
-  const std::string forged = sign_invite_update(u, mallory.sign);
-  ASSERT_TRUE(write_file_atomic(inst.keys_dir() + "/invite-update.json", as_bytes(forged), 0644,
-                                Overwrite::yes)
+  InviteChain forged;
+  forged.genesis = inst.invite().daemon_sign;  // claims to start at the daemon's key
+  forged.links = {sign_invite_update(u, mallory.sign)};
+  ASSERT_TRUE(write_file_atomic(inst.keys_dir() + "/invite-update.json",
+                                as_bytes(invite_chain_to_json(forged)), 0644, Overwrite::yes)
                   .ok());
   inst.sighup();
+  EXPECT_NE(inst.log().find("event=invite_update_refused"), std::string::npos) << inst.log();
   const Invite before = home_invite(alice);
   auto r = inst.client(alice, {"update-invite"});
-  EXPECT_EQ(r.status, 4) << r.out << r.err;
-  EXPECT_NE(r.err.find("bad_signature"), std::string::npos) << r.err;
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("no invite update"), std::string::npos) << r.out;
   EXPECT_EQ(home_invite(alice).daemon_sign.id(), before.daemon_sign.id()) << "nothing changed";
-  // Sending still works, and the forged announcement changes nothing.
   EXPECT_EQ(send(alice).status, 0);
   EXPECT_EQ(home_invite(alice).daemon_sign.id(), before.daemon_sign.id());
+  auto check = run({bin("casewired"), "--config", inst.config_path(), "--check-config"});
+  EXPECT_NE(check.status, 0);
+  EXPECT_NE(check.err.find("invite-update.json"), std::string::npos) << check.err;
+}
+
+TEST_F(Rotation, TheDaemonRefusesAnUpdateNamingKeysItDoesNotHold) {
+  // An operator restores daemon.key from before a rotation (or the rotation
+  // never saved it): clients applying the update would seal to a box key
+  // nobody holds. --check-config and the daemon refuse, naming the file.
+  const std::string key = inst.keys_dir() + "/daemon.key";
+  const Bytes old_key = *read_file(key);
+  const Bytes old_pub = *read_file(inst.keys_dir() + "/daemon.pub");
+  ASSERT_EQ(rotate({"--box", "--sign"}).status, 0);
+  const Bytes new_key = *read_file(key);
+  const Bytes new_pub = *read_file(inst.keys_dir() + "/daemon.pub");
+  ASSERT_TRUE(write_file_atomic(key, old_key, 0600, Overwrite::yes).ok());
+  ASSERT_TRUE(
+      write_file_atomic(inst.keys_dir() + "/daemon.pub", old_pub, 0644, Overwrite::yes).ok());
+  auto check = run({bin("casewired"), "--config", inst.config_path(), "--check-config"});
+  EXPECT_NE(check.status, 0) << check.out;
+  EXPECT_NE(check.err.find("invite-update.json announces keys this daemon does not hold"),
+            std::string::npos)
+      << check.err;
+  inst.stop();
+  auto started =
+      run({bin("casewired"), "--config", inst.config_path()}, {}, std::chrono::seconds(20));
+  EXPECT_NE(started.status, 0) << "the daemon must not start and serve it";
+  EXPECT_NE(started.err.find("invite-update.json"), std::string::npos) << started.err;
+  // Put right (the rotated key back), it starts and carries clients across.
+  ASSERT_TRUE(write_file_atomic(key, new_key, 0600, Overwrite::yes).ok());
+  ASSERT_TRUE(
+      write_file_atomic(inst.keys_dir() + "/daemon.pub", new_pub, 0644, Overwrite::yes).ok());
+  inst.start();
+  EXPECT_EQ(send(alice).status, 0);
+  EXPECT_EQ(home_invite(alice).sequence, 1u);
+}
+
+TEST_F(Rotation, AClientOutOfTouchAcrossThreeRotationsWalksTheChainAndSends) {
+  // Bob never hears of three updates (box + signing key, signing key again,
+  // a TLS key announced). Served only the newest, he could not verify it:
+  // it is signed by a key he never trusted. Served the chain, he walks it.
+  ASSERT_EQ(send(alice).status, 0);
+  ASSERT_EQ(rotate({"--box", "--sign"}).status, 0);
+  restart();
+  ASSERT_EQ(send(alice).status, 0);
+  EXPECT_EQ(home_invite(alice).sequence, 1u);
+  auto second = rotate({"--sign"});
+  ASSERT_EQ(second.status, 0) << second.err;
+  restart();
+  auto third = rotate({"--tls-next"});
+  ASSERT_EQ(third.status, 0) << third.err;
+  inst.sighup();
+  EXPECT_EQ(home_invite(bob).sequence, 0u);
+  auto b = send(bob);
+  ASSERT_EQ(b.status, 0) << b.out << b.err;
+  EXPECT_EQ(home_invite(bob).sequence, 3u);
+  EXPECT_EQ(home_invite(bob).daemon_sign.id(), inst.invite().daemon_sign.id());
+  EXPECT_EQ(home_invite(bob).extra_pins.size(), 1u) << "the announced TLS key";
+  ASSERT_EQ(send(bob).status, 0) << "now sealed to the newest box key";
+  // Alice, one update behind, walks from hers.
+  ASSERT_EQ(send(alice).status, 0);
+  EXPECT_EQ(home_invite(alice).sequence, 3u);
+  // Both devices' receipts - signed by three different keys - still check.
+  for (const Contact* c : {&alice, &bob}) {
+    auto v = inst.client(*c, {"verify-log"});
+    EXPECT_EQ(v.status, 0) << v.out << v.err;
+    EXPECT_EQ(v.out.find("cannot be checked"), std::string::npos) << v.out;
+  }
+}
+
+TEST_F(Rotation, AClientOutOfTouchPastEveryGracePeriodStillFindsTheNewKeys) {
+  // The grace periods end: requests made for the old key id are refused on
+  // every route but the chain's, so the device can still learn the new keys
+  // (its old queued alert is refused, retired_key, and sent again).
+  ASSERT_EQ(rotate({"--box", "--sign", "--grace-days", "1"}).status, 0);
+  const std::string path = inst.keys_dir() + "/rotation.json";
+  std::string rot(as_chars(*read_file(path)));
+  for (std::size_t at = rot.find("\"until\":"); at != std::string::npos;
+       at = rot.find("\"until\":", at + 1)) {
+    const auto end = rot.find_first_of(",}", at);
+    rot.replace(at, end - at, "\"until\":" + std::to_string(unix_now() - 60));
+  }
+  ASSERT_TRUE(write_file_atomic(path, as_bytes(rot), 0600, Overwrite::yes).ok());
+  restart();
+  auto status = inst.client(bob, {"gazetteer", "--update"});
+  EXPECT_NE(status.status, 0) << "an ordinary signed request for the old key id is refused";
+  auto refused = send(bob);
+  EXPECT_EQ(refused.status, 2) << refused.out << refused.err;
+  EXPECT_EQ(home_invite(bob).sequence, 1u) << "the chain was fetched all the same";
+  auto again = send(bob);
+  EXPECT_EQ(again.status, 0) << again.out << again.err;
 }
 
 TEST_F(Rotation, ANewTlsKeyIsAnnouncedBeforeItIsUsed) {

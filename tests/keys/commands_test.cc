@@ -90,12 +90,12 @@ TEST_F(KeysCommands, EnrollRevokeAndListTellTheStory) {
   ASSERT_TRUE(list(inst(), listing).ok());
   EXPECT_NE(listing.str().find("contact  " + id + "  active"), std::string::npos) << listing.str();
 
-  ASSERT_TRUE(revoke(inst(), id, out).ok());
+  ASSERT_TRUE(revoke({inst(), id, ""}, out).ok());
   std::ostringstream after;
   ASSERT_TRUE(list(inst(), after).ok());
   EXPECT_NE(after.str().find(id + "  revoked"), std::string::npos) << after.str();
-  EXPECT_EQ(revoke(inst(), "0000000000000000", out).code(), Errc::not_found);
-  EXPECT_EQ(revoke(inst(), "xyz", out).code(), Errc::bad_request);
+  EXPECT_EQ(revoke({inst(), "0000000000000000", ""}, out).code(), Errc::not_found);
+  EXPECT_EQ(revoke({inst(), "xyz", ""}, out).code(), Errc::bad_request);
 }
 
 TEST_F(KeysCommands, EnrollRefusesMalformedKeysAndUnknownRegions) {
@@ -300,7 +300,7 @@ TEST_F(KeysCommands, SetOrgRefusesWhatItCannotDo) {
             Errc::not_found);
   EXPECT_EQ(read_file(DaemonDir{inst()}.trust()).value(), before)
       << "a refused change writes nothing";
-  ASSERT_TRUE(revoke(inst(), id, out).ok());
+  ASSERT_TRUE(revoke({inst(), id, ""}, out).ok());
   EXPECT_EQ(attempt([](SetOrgOptions& o) { o.feed = false; }), Errc::forbidden);
 }
 

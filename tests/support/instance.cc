@@ -274,7 +274,7 @@ std::vector<std::string> Receiver::lines() const {
 
 void Instance::revoke(const KeyId& id) {
   std::ostringstream sink;
-  EXPECT_TRUE(keys::revoke(keys_dir(), key_id_hex(id), sink).ok());
+  EXPECT_TRUE(keys::revoke({keys_dir(), key_id_hex(id), ""}, sink).ok());
 }
 
 Bytes Instance::seal(const Contact& c, const Alert& a, const AlertId& id,

@@ -161,7 +161,9 @@ class Memory final : public BatchedStore {
   Result<bool> claim_webhook(std::uint64_t, const std::string&, UnixMillis) override {
     return true;  // one process: the dispatcher's own bookkeeping suffices
   }
-  Result<bool> claim_nonce(const Tag&, UnixSeconds) override { return true; }  // one daemon
+  Result<bool> claim_nonce(const Tag&, std::chrono::seconds) override {
+    return true;  // one daemon
+  }
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override {
     std::lock_guard lock(state_mu_);
     const CaseRow* c = find_case(case_tag);

@@ -76,7 +76,7 @@ class PostgresStore final : public BatchedStore {
                                                const std::vector<std::string>& paused) override;
   // A lease of PostgresOptions::claim_lease, taken with SKIP LOCKED.
   Result<bool> claim_webhook(std::uint64_t seq, const std::string& org, UnixMillis now) override;
-  Result<bool> claim_nonce(const Tag& tag, UnixSeconds expires) override;
+  Result<bool> claim_nonce(const Tag& tag, std::chrono::seconds keep_for) override;
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
   Result<std::vector<WebhookHealth>> webhook_health() override;
   Result<std::uint64_t> count_alerts() override;

@@ -69,7 +69,7 @@ class SqliteStore final : public BatchedStore {
   Result<bool> claim_webhook(std::uint64_t, const std::string&, UnixMillis) override {
     return true;
   }
-  Result<bool> claim_nonce(const Tag&, UnixSeconds) override { return true; }
+  Result<bool> claim_nonce(const Tag&, std::chrono::seconds) override { return true; }
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
   Result<std::vector<WebhookHealth>> webhook_health() override;
   Result<std::uint64_t> count_alerts() override;

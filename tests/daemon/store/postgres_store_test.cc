@@ -69,28 +69,34 @@ TEST_F(PostgresStore, ASchemaV1DatabaseIsMigratedAndKeepsItsRows) {
   EXPECT_EQ(s->log_size(), 1u);
   Tag t{};
   t.fill(7);
-  EXPECT_TRUE(*s->claim_nonce(t, unix_seconds(2000000000)));
+  EXPECT_TRUE(*s->claim_nonce(t, std::chrono::seconds(1200)));
 }
 
 TEST_F(PostgresStore, ANonceSeenByOneDaemonIsAReplayAtTheOther) {
   auto a = open(), b = open();
   Tag t{};
   t.fill(0x42);
-  EXPECT_TRUE(*a->claim_nonce(t, unix_seconds(2000000000)));
-  EXPECT_FALSE(*b->claim_nonce(t, unix_seconds(2000000000))) << "seen at A";
-  EXPECT_FALSE(*a->claim_nonce(t, unix_seconds(2000000000)));
+  EXPECT_TRUE(*a->claim_nonce(t, std::chrono::seconds(1200)));
+  EXPECT_FALSE(*b->claim_nonce(t, std::chrono::seconds(1200))) << "seen at A";
+  EXPECT_FALSE(*a->claim_nonce(t, std::chrono::seconds(1200)));
   t.fill(0x43);
-  EXPECT_TRUE(*b->claim_nonce(t, unix_seconds(2000000000)));
-  // An expired row goes with the next claim: a seized database holds no
-  // request dates older than their window.
-  t.fill(0x44);
-  ASSERT_TRUE(*a->claim_nonce(t, unix_seconds(1000)));
+  EXPECT_TRUE(*b->claim_nonce(t, std::chrono::seconds(1200)));
+  // An expired row goes with the next claim, by the database's clock: a
+  // seized database holds no request dates older than their window.
+  ASSERT_TRUE(test::shared_pg().sql(
+      "INSERT INTO request_nonces (tag, expires_at) VALUES ('\\x44', 1000)", database()));
   t.fill(0x45);
-  ASSERT_TRUE(*b->claim_nonce(t, unix_seconds(2000000000)));
+  ASSERT_TRUE(*b->claim_nonce(t, std::chrono::seconds(1200)));
   EXPECT_EQ(test::shared_pg().query("SELECT count(*) FROM request_nonces WHERE expires_at < 2000",
                                     database()),
             "0");
   EXPECT_EQ(test::shared_pg().query("SELECT count(*) FROM request_nonces", database()), "3");
+  // Expiry is the database's now + keep_for, rounded up to the hour.
+  EXPECT_EQ(test::shared_pg().query(
+                "SELECT count(*) FROM request_nonces WHERE expires_at % 3600 <> 0 OR expires_at < "
+                "extract(epoch FROM now()) + 1200 OR expires_at > extract(epoch FROM now()) + 4800",
+                database()),
+            "0");
 }
 
 TEST_F(PostgresStore, TwoDaemonsHandOutNumbersInCommitOrderAndAgreeOnTheLog) {
