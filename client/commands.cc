@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "client/context.h"
+#include "client/daemon_keys.h"
 #include "client/error_words.h"
 #include "client/guided_send.h"
 #include "client/home.h"
@@ -452,8 +453,12 @@ int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
   auto list = ReceiptStore(home.receipts_dir()).list();
   if (!list) return fail(err, list.error());
   auto inv = home.invite();
+  // Each receipt under the key that signed it: after a rotation the old
+  // ones are still the daemon's (client/daemon_keys.h).
+  auto keys = inv ? DaemonKeys::load(home, *inv) : Result<DaemonKeys>(inv.error());
   for (const auto& r : *list) {
-    const bool ok = inv && verify_receipt(r.receipt, inv->daemon_sign).ok();
+    const PublicKey* k = keys ? keys->find(r.receipt.daemon_key_id) : nullptr;
+    const bool ok = k && verify_receipt(r.receipt, *k).ok();
     if (g.json) {
       out << R"({"alert_id":")" << to_hex(r.receipt.alert_id) << R"(","case":")"
           << to_hex(r.case_ref) << R"(","kind":")" << r.kind << R"(","sequence":)"

@@ -3,11 +3,13 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "client/context.h"
 #include "client/feed_reader.h"
 #include "client/messages.h"
+#include "client/rotation.h"
 #include "client/submit.h"
 #include "protocol/disclosure.h"
 #include "protocol/file_io.h"
@@ -79,19 +81,6 @@ std::string as_json_line(const Notification& n) {
   return json::serialize(o);
 }
 
-// Verifies and prints one signed notification; false if it does not verify.
-bool show(const std::string& signed_json, const Invite& inv, const Identity& org, bool as_json,
-          std::ostream& out, std::ostream& err, std::uint64_t* seq) {
-  auto n = open_notification(signed_json, inv, org);
-  if (!n) {
-    err << "warning: dropped a notification that does not verify: " << n.error().message << "\n";
-    return false;
-  }
-  out << (as_json ? as_json_line(*n) : readable(*n)) << std::endl;
-  *seq = n->id;
-  return true;
-}
-
 }  // namespace
 
 int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ostream& err) {
@@ -101,10 +90,26 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
   if (!id) return fail(err, id.error());
   std::uint64_t cursor = o.from_start ? 0 : load_cursor(ctx->home);
   std::size_t shown = 0;
+  bool followed = false;
   // Prints one notification if it verifies; false once --count is reached.
+  // One that does not verify may be signed by the daemon's next key (a
+  // rotation): the invite update is followed once (along the chain, from
+  // the key this device trusts) and the notification checked again.
   auto one = [&](const std::string& signed_json) {
-    std::uint64_t seq = 0;
-    if (!show(signed_json, ctx->invite, *id, g.json, out, err, &seq)) return true;
+    auto n = open_notification(signed_json, ctx->invite, *id);
+    if (!n && !followed) {
+      followed = true;
+      std::ostringstream quiet;
+      bool applied = false;
+      if (apply_invite_update(g, *ctx, *id, quiet, quiet, &applied) == kExitOk && applied)
+        n = open_notification(signed_json, ctx->invite, *id);
+    }
+    if (!n) {
+      err << "warning: dropped a notification that does not verify: " << n.error().message << "\n";
+      return true;
+    }
+    out << (g.json ? as_json_line(*n) : readable(*n)) << std::endl;
+    const std::uint64_t seq = n->id;
     cursor = std::max(cursor, seq);
     save_cursor(ctx->home, cursor);
     return !(o.count && ++shown >= o.count);
@@ -123,9 +128,16 @@ int cmd_feed(const Globals& g, const FeedOptions& o, std::ostream& out, std::ost
                     make_error(Errc::bad_response,
                                "HTTP " + std::to_string(page->status) + ": " + page->body),
                     2);
+      const std::uint64_t before = cursor;
       for (const auto& item : page->items)
         if (!one(item)) return kExitOk;
       if (page->items.empty()) return kExitOk;
+      // A page of which nothing verified would be asked for again forever.
+      if (cursor == before)
+        return fail(err,
+                    make_error(Errc::bad_signature,
+                               "no notification on this page verifies under the daemon's key"),
+                    kExitUntrusted);
     }
   }
 

@@ -55,7 +55,7 @@ def commands(path):
         if not is_code:
             continue
         # Prefixes an operator types before our programs.
-        text = re.sub(r"^sudo -u casewire\s+", "", text)
+        text = re.sub(r"^(sudo -u casewire|runuser -u casewire --)\s+", "", text)
         text = re.sub(r"^(env\s+)?([A-Z_]+=\S+\s+)+", "", text)
         first = text.split(" ", 1)[0]
         if first in PROGRAMS:

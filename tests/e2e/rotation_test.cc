@@ -213,6 +213,28 @@ TEST_F(Rotation, AClientOutOfTouchPastEveryGracePeriodStillFindsTheNewKeys) {
   EXPECT_EQ(again.status, 0) << again.out << again.err;
 }
 
+TEST_F(Rotation, AnOrganisationAndAContactReadOnAcrossASigningKeyRotation) {
+  // Notifications after the rotation are signed by the new key; the feed
+  // follows the chain once instead of dropping them (or, pulling, asking for
+  // the same page forever). Receipts from before it still read as verified.
+  Org ngo = inst.add_org("ngo", OrgOptions{.cleared_private = true});
+  inst.sighup();
+  ASSERT_EQ(send(alice).status, 0);
+  auto first = inst.client(ngo, {"--json", "feed", "--pull"});
+  ASSERT_NE(first.out.find("\"id\":1"), std::string::npos) << first.out << first.err;
+  ASSERT_EQ(rotate({"--sign"}).status, 0);
+  restart();
+  ASSERT_EQ(send(alice).status, 0);
+  auto feed = inst.client(ngo, {"--json", "feed", "--pull"});
+  EXPECT_EQ(feed.status, 0) << feed.out << feed.err;
+  EXPECT_NE(feed.out.find("\"id\":2"), std::string::npos)
+      << "out: " << feed.out << "err: " << feed.err;
+  EXPECT_EQ(feed.err.find("does not verify"), std::string::npos) << feed.err;
+  auto receipts = inst.client(alice, {"receipts"});
+  EXPECT_EQ(receipts.out.find("INVALID"), std::string::npos) << receipts.out;
+  EXPECT_NE(receipts.out.find("signature verified"), std::string::npos) << receipts.out;
+}
+
 TEST_F(Rotation, ANewTlsKeyIsAnnouncedBeforeItIsUsed) {
   auto announce = rotate({"--tls-next"});
   ASSERT_EQ(announce.status, 0) << announce.err;
