@@ -67,6 +67,10 @@ std::string receipt_json(const Receipt& r, const std::optional<LogEvidence>& log
 
 // Reports one delivery attempt and returns the exit status it stands for.
 int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::ostream& err) {
+  if (d.update_applied && !g.json)
+    err << trf("the daemon has new keys; this device follows them (invite update {1})",
+               {std::to_string(d.update_applied)})
+        << "\n";
   switch (d.outcome) {
     case Outcome::receipted:
       if (g.json)
@@ -115,9 +119,16 @@ DeliveryResult settle(const Globals& g, ClientContext& ctx, Outbox& outbox, Rece
   if (d.update_announced > ctx.invite.sequence) {
     std::ostringstream quiet;
     bool applied = false;
-    if (apply_invite_update(g, ctx, quiet, quiet, &applied) == kExitOk && applied &&
-        d.outcome == Outcome::untrusted)
-      d = deliver(wire, &meta.id, ctx.invite, ctx.transport);
+    if (apply_invite_update(g, ctx, quiet, quiet, &applied) == kExitOk && applied) {
+      if (d.outcome == Outcome::untrusted) {
+        // Recorded by the first answer (its receipt was signed by the new
+        // key): the second is the same record, new if the first was.
+        const bool first_repeat = d.repeat;
+        d = deliver(wire, &meta.id, ctx.invite, ctx.transport);
+        if (d.outcome == Outcome::receipted) d.repeat = first_repeat;
+      }
+      d.update_applied = ctx.invite.sequence;
+    }
   }
   if (d.outcome == Outcome::receipted) {
     // The receipt is stored before the envelope is removed: a crash between

@@ -42,8 +42,14 @@ const PublicKey* DaemonKeys::find(const KeyId& id) const {
   return nullptr;
 }
 
-std::string DaemonKeys::with_links(const std::vector<std::string>& links) const {
+std::string DaemonKeys::with_links(const Invite& invite,
+                                   const std::vector<std::string>& links) const {
   InviteChain c = chain_;
+  if (invite_chain_sequence(c) < invite.sequence) {
+    c.from_sequence = invite.sequence;
+    c.genesis = invite.daemon_sign;
+    c.links.clear();
+  }
   const std::uint32_t have = invite_chain_sequence(c);
   for (const auto& l : links)
     if (invite_update_sequence(l) > have) c.links.push_back(l);

@@ -41,9 +41,11 @@ class DaemonKeys {
   // The log heads the updates carried, each signed by the key it replaced.
   const std::vector<TreeHead>& handover_heads() const { return heads_; }
 
-  // The history as it will be once `links` (updates after the invite's
-  // sequence, already checked along the chain) are applied.
-  std::string with_links(const std::vector<std::string>& links) const;
+  // The history as it will be once `links` (updates after `invite`'s
+  // sequence, already checked along the chain from its key) are applied. A
+  // history that ends before the invite (the home was set up again with a
+  // newer invite) starts again from the invite: it cannot be joined.
+  std::string with_links(const Invite& invite, const std::vector<std::string>& links) const;
 
  private:
   InviteChain chain_;

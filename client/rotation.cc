@@ -53,13 +53,17 @@ int apply_invite_update(const Globals& g, ClientContext& ctx, const Identity& id
   }
   auto history = DaemonKeys::load(ctx.home, ctx.invite);
   if (!history) return fail(err, history.error());
+  // Only the links just verified go into the history.
+  std::vector<std::string> walked;
+  for (const auto& l : chain->links)
+    if (invite_update_sequence(l) > ctx.invite.sequence) walked.push_back(l);
   Invite next = ctx.invite;
   for (const auto& u : *updates) next = apply_invite_update(next, u);
   // The key history first: a crash before the invite is rewritten leaves a
   // history that still names the invite's key.
-  if (auto st =
-          write_file_atomic(ctx.home.daemon_keys_path(),
-                            as_bytes(history->with_links(chain->links)), 0600, Overwrite::yes);
+  if (auto st = write_file_atomic(ctx.home.daemon_keys_path(),
+                                  as_bytes(history->with_links(ctx.invite, walked)), 0600,
+                                  Overwrite::yes);
       !st.ok())
     return fail(err, st.error());
   const std::string text = invite_to_json(next);

@@ -105,8 +105,12 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
         ok = make_error(Errc::bad_receipt, "receipt is for another alert");
       if (ok.ok() && r->envelope_hash != envelope_hash(wire))
         ok = make_error(Errc::bad_receipt, "receipt is for another envelope of this alert");
-      final_result = ok.ok() ? DeliveryResult{Outcome::receipted, *r, res->status == 200, {}, ""}
-                             : DeliveryResult{Outcome::untrusted, {}, false, ok.error(), ""};
+      // `repeat` also on an answer that did not verify: if it turns out to be
+      // signed by the daemon's next key, the second ask is a repeat only if
+      // this one was.
+      final_result =
+          ok.ok() ? DeliveryResult{Outcome::receipted, *r, res->status == 200, {}, ""}
+                  : DeliveryResult{Outcome::untrusted, {}, res->status == 200, ok.error(), ""};
       if (ok.ok() && r->log)
         if (auto e = log_evidence_in_answer(res->body);
             e && *e && verify_log_evidence(**e, *r->log, invite.daemon_sign).ok())

@@ -29,6 +29,8 @@ struct DeliveryResult {
   // The newest invite update the daemon announced (0: none): after a key
   // rotation, what tells the client its keys are out of date.
   std::uint32_t update_announced = 0;
+  // The update this device applied meanwhile (0: none), to say so.
+  std::uint32_t update_applied = 0;
   // The case log's evidence that came with the receipt, kept only if it
   // verified (an unverified one is dropped; casewire verify-log asks again).
   std::optional<LogEvidence> log = std::nullopt;

@@ -31,6 +31,7 @@
 #include "protocol/file_io.h"
 #include "protocol/invite_update.h"
 #include "protocol/timefmt.h"
+#include "protocol/tls_pin.h"
 #include "trust/daemon_dir.h"
 
 namespace cw::daemon {
@@ -55,12 +56,13 @@ struct Daemon::Impl {
   std::shared_ptr<const std::string> signed_gazetteer;
   std::shared_ptr<const ServedInviteChain> invite_chain;  // under gazetteer_mu
   bool gazetteer_missing = false;  // the operator's gazetteer went missing (missing_gazetteer)
+  std::string presented_pin;       // of tls.crt as loaded at start: the certificate in use
 
   // The chain of invite updates `casewire-keys rotate` wrote, if it holds
   // (a chain that would cut clients off is refused: at start the daemon
   // does not start, on SIGHUP it keeps serving the one it had).
   Status load_invite_chain() {
-    auto chain = daemon::load_invite_chain(dir, keys);
+    auto chain = daemon::load_invite_chain(dir, keys, presented_pin);
     if (!chain) return chain.error();
     std::lock_guard lock(gazetteer_mu);
     invite_chain = std::make_shared<const ServedInviteChain>(std::move(*chain));
@@ -162,8 +164,12 @@ Status check_config(const Config& config, std::ostream& report) {
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
   if (auto g = load_gazetteer(config); !g) return g.error();
-  if (auto chain = load_invite_chain(DaemonDir{config.keys_dir}, loaded->keys); !chain)
-    return chain.error();
+  {
+    const DaemonDir d{config.keys_dir};
+    auto pin = spki_pin_of_pem_file(d.tls_cert());
+    if (!pin) return pin.error();
+    if (auto chain = load_invite_chain(d, loaded->keys, *pin); !chain) return chain.error();
+  }
   if (!loaded->rotation_warning.empty()) report << "warning: " << loaded->rotation_warning << "\n";
   if (auto m = missing_gazetteer(config)) report << "warning: " << *m << "\n";
   std::size_t errors = 0;
@@ -193,6 +199,9 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   if (!gazetteer) return gazetteer.error();
   auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust),
                                      std::move(*store));
+  auto pin = spki_pin_of_pem_file(impl->dir.tls_cert());
+  if (!pin) return pin.error();
+  impl->presented_pin = *pin;
   CW_TRY(impl->load_invite_chain());
   // The signed copy of a gazetteer that has gone missing is kept (it is
   // what tells the next start, too, that something is wrong).
@@ -260,6 +269,7 @@ int Daemon::run() {
   std::cout << "listening on " << api_ep->address().to_string() << ":" << api_ep->port() << "\n"
             << "admin listening on " << admin_ep->address().to_string() << ":" << admin_ep->port()
             << std::endl;
+  d.metrics.revocations.store(d.trust.get()->journalled_revocations());
   d.dispatcher->start();
   notify_service_manager("READY=1\nSTATUS=serving");
   if (fault::compiled_in()) log_event("fault_injection_build");
@@ -307,6 +317,7 @@ int Daemon::run() {
       }
       auto fresh = TrustView::load_instance(d.dir, d.keys.revocation_signer().public_key());
       if (fresh) {
+        d.metrics.revocations.store((*fresh)->journalled_revocations());
         d.trust.set(std::move(*fresh));
         d.dispatcher->trust_changed();
         d.hub.notify();  // feed streams re-check their organisation's access now

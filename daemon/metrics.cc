@@ -88,6 +88,9 @@ std::string Metrics::render() const {
   line(out, "casewire_notifications_sealed_total",
        "Notification copies sealed to an organisation's key (feed, pull and webhook).", "counter",
        notifications_sealed);
+  line(out, "casewire_revocations",
+       "Revocations in the signed revocation journal (it only grows; a drop means it was cut).",
+       "gauge", revocations);
   line(out, "casewire_case_log_size",
        "Events in the tamper-evident case log (committed leaves; it only grows).", "gauge",
        case_log_size);

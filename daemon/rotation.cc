@@ -87,7 +87,8 @@ std::string rotation_to_json(const RotationRecord& r, const Keyring& keys) {
   return json::serialize(o) + "\n";
 }
 
-Result<ServedInviteChain> load_invite_chain(const DaemonDir& d, const Keyring& keys) {
+Result<ServedInviteChain> load_invite_chain(const DaemonDir& d, const Keyring& keys,
+                                            const std::string& presented_pin) {
   ServedInviteChain out;
   auto text = read_file(d.invite_update(), 1 << 20);
   if (!text && text.code() == Errc::not_found) return out;
@@ -108,13 +109,13 @@ Result<ServedInviteChain> load_invite_chain(const DaemonDir& d, const Keyring& k
                                             " announces keys this daemon does not hold (daemon.key "
                                             "has others): clients applying it would be cut off" +
                                             fix);
-  auto pin = spki_pin_of_pem_file(d.tls_cert());
-  if (!pin) return pin.error();
-  if (std::find(last.tls_pins.begin(), last.tls_pins.end(), *pin) == last.tls_pins.end())
-    return make_error(Errc::bad_config, d.invite_update() +
-                                            " does not list the pin of tls.crt: clients applying "
-                                            "it would refuse this daemon" +
-                                            fix);
+  if (std::find(last.tls_pins.begin(), last.tls_pins.end(), presented_pin) == last.tls_pins.end())
+    return make_error(Errc::bad_config,
+                      d.invite_update() +
+                          " does not list the pin of the certificate the daemon presents: clients "
+                          "applying it would refuse this daemon (after rotate --tls-activate, "
+                          "restart rather than reload)" +
+                          fix);
   out.chain = std::make_shared<const std::string>(invite_chain_to_json(*chain));
   out.newest = std::make_shared<const std::string>(chain->links.back());
   out.sequence = last.sequence;

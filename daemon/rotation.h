@@ -62,7 +62,12 @@ struct ServedInviteChain {
 // presents. A daemon must not serve an update that cuts its clients off, so
 // anything else is bad_config naming the file and the fix. A missing file
 // is an empty chain.
-Result<ServedInviteChain> load_invite_chain(const DaemonDir& d, const Keyring& keys);
+// `presented_pin`: the pin of the certificate the daemon presents - read at
+// start, so a reload after `rotate --tls-activate` (the new certificate on
+// disk, the old one still in use until a restart) does not announce a pin
+// the daemon does not present yet.
+Result<ServedInviteChain> load_invite_chain(const DaemonDir& d, const Keyring& keys,
+                                            const std::string& presented_pin);
 
 // A rotation interrupted after its commit point (trust/dir_transaction.h)
 // must be finished before the daemon uses the directory: bad_config saying

@@ -19,7 +19,9 @@ Result<std::shared_ptr<const TrustView>> TrustView::load_instance(const DaemonDi
   auto journal = RevocationJournal::load(d.revocations(), &journal_key);
   if (!journal && journal.code() != Errc::not_found) return journal.error();
   if (journal) journal->apply(*ts);
-  return std::shared_ptr<const TrustView>(std::make_shared<TrustView>(std::move(*ts)));
+  auto view = std::make_shared<TrustView>(std::move(*ts));
+  view->journalled_ = journal ? journal->entries().size() : 0;
+  return std::shared_ptr<const TrustView>(std::move(view));
 }
 
 TrustView::TrustView(TrustStore store) : store_(std::move(store)) {

@@ -43,9 +43,12 @@ class TrustView {
   // hand-edited trust store could contain.
   std::vector<KeyId> lineage(const KeyId& id) const;
   const TrustStore& store() const { return store_; }
+  // Entries in the revocation journal applied over the trust store.
+  std::uint64_t journalled_revocations() const { return journalled_; }
 
  private:
   TrustStore store_;
+  std::uint64_t journalled_ = 0;
   std::unordered_map<KeyId, std::size_t, KeyIdHash> contacts_;
   std::unordered_map<KeyId, std::size_t, KeyIdHash> orgs_;
 };

@@ -17,6 +17,7 @@
 #include "protocol/timefmt.h"
 #include "trust/daemon_dir.h"
 #include "trust/dir_transaction.h"
+#include "trust/instance_lock.h"
 #include "trust/revocation_journal.h"
 #include "trust/trust_store.h"
 
@@ -380,10 +381,13 @@ Status backup(const BackupOptions& o, std::ostream& out) {
   if (!pub) return pub.error();
   if (!pub->box) return make_error(Errc::bad_key_file, o.backup_pub + " has no box key");
   const DaemonDir d{o.dir};
-  if (pending_state(d.dir, DaemonDir::kRotation) != PendingState::none)
+  // A rotation half-installed: which keys are current is not settled. One
+  // interrupted before its commit point changed nothing: the live files are
+  // the state, and they are what a backup copies.
+  if (pending_state(d.dir, DaemonDir::kRotation) == PendingState::committed)
     return make_error(Errc::file_exists, pending_dir(d.dir, DaemonDir::kRotation) +
-                                             " holds an interrupted key rotation: finish it "
-                                             "(casewire-keys rotate --finish) before a backup");
+                                             " holds a key rotation committed but not finished: "
+                                             "run casewire-keys rotate --finish before a backup");
 
   std::uint64_t alerts = 0;
   auto db = snapshot_database(o.db.empty() ? d.database() : o.db, &alerts);
@@ -480,17 +484,23 @@ Result<bool> confirm_on_terminal(const std::string& question) {
 // The revocation journal the restored daemon will use: the backup's, or the
 // copy kept off the server when it extends the backup's. Anything else -
 // a copy that disagrees with the backup, another key - is refused.
-Result<std::optional<RevocationJournal>> pick_journal(const std::string& in_backup,
+Result<std::optional<RevocationJournal>> pick_journal(std::optional<RevocationJournal> from_backup,
                                                       const std::string& copy, std::ostream& out) {
-  std::optional<RevocationJournal> from_backup;
-  if (file_exists(in_backup)) {
-    auto j = RevocationJournal::load(in_backup, nullptr);
-    if (!j) return j.error();
-    from_backup = std::move(*j);
+  if (copy.empty()) {
+    out << "revocation journal: "
+        << (from_backup ? "the backup's (" + std::to_string(from_backup->entries().size()) +
+                              " revocations); no copy was given from off the server"
+                        : std::string("none in the backup, and no copy was given from off the "
+                                      "server"))
+        << "\n";
+    return from_backup;
   }
-  if (copy.empty()) return from_backup;
   auto c = RevocationJournal::load(copy, from_backup ? &from_backup->key() : nullptr);
-  if (!c) return c.error();
+  if (!c)
+    return make_error(
+        Errc::bad_backup,
+        "the journal copy " + copy + " is refused: " + c.error().message +
+            (from_backup ? " (it must be the journal the backup holds, extended)" : ""));
   if (!from_backup || from_backup->is_prefix_of(*c)) {
     out << "revocation journal: the copy " << copy << " (" << c->entries().size()
         << " revocations; " << (from_backup ? from_backup->entries().size() : 0)
@@ -508,12 +518,29 @@ Result<std::optional<RevocationJournal>> pick_journal(const std::string& in_back
                         "altered; find out which before restoring");
 }
 
+const OpenedFile* file_named(const Opened& o, std::string_view name) {
+  for (const auto& f : o.files)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
 }  // namespace
 
 Status restore(const OpenBackupOptions& o, std::ostream& out) {
   if (o.dir.empty()) return make_error(Errc::bad_request, "--dir is required");
   std::error_code ec;
-  if (fs::exists(o.dir, ec) && !fs::is_empty(o.dir, ec))
+  // New or empty - or holding only what an interrupted restore staged.
+  const std::string leftover = pending_dir(o.dir, "restore");
+  auto only_leftover = [&] {
+    std::size_t n = 0;
+    bool left = false;
+    for (const auto& e : fs::directory_iterator(o.dir, ec)) {
+      ++n;
+      left |= e.path().string() == leftover;
+    }
+    return n == 1 && left;
+  };
+  if (fs::exists(o.dir, ec) && !fs::is_empty(o.dir, ec) && !only_leftover())
     return make_error(Errc::file_exists,
                       o.dir + " is not empty: restore only into a new or empty directory");
   auto loaded = load_backup(o);
@@ -521,50 +548,66 @@ Status restore(const OpenBackupOptions& o, std::ostream& out) {
   auto opened = open_stream(loaded->file, loaded->stream_key);
   if (!opened) return opened.error();
   CW_TRY(check_contents(*opened, out));
+
+  // Everything decided in memory first: nothing touches the disk until the
+  // operator has seen which keys the restore leaves active and said yes.
+  const OpenedFile* trust_file = file_named(*opened, "trust.json");
+  auto trust = TrustStore::from_json(std::string_view(
+      reinterpret_cast<const char*>(trust_file->content.data()), trust_file->content.size()));
+  if (!trust) return trust.error();
+  std::optional<RevocationJournal> in_backup;
+  if (const auto* j = file_named(*opened, "revocations.journal")) {
+    auto parsed = RevocationJournal::parse(
+        std::string_view(reinterpret_cast<const char*>(j->content.data()), j->content.size()),
+        "the backup's revocations.journal", nullptr);
+    if (!parsed) return make_error(Errc::bad_backup, parsed.error().message);
+    in_backup = std::move(*parsed);
+  }
+  auto journal = pick_journal(std::move(in_backup), o.revocations, out);
+  if (!journal) return journal.error();
+  if (*journal) {
+    const std::size_t again = (*journal)->apply(*trust);
+    out << "  re-applied " << again << " revocation(s) made after the trust store was saved\n";
+  }
+  const std::string made = format_rfc3339(opened->created_at);
+  const std::int64_t days = (unix_now() - opened->created_at) / 86400;
+  out << "the backup was made " << made << " (" << days << " day(s) ago); these keys stay "
+      << "active:\n";
+  for (const auto& c : trust->contacts())
+    if (!c.revoked)
+      out << "  contact " << key_id_hex(c.key.id()) << "  " << c.label << "  (enrolled "
+          << format_rfc3339(c.enrolled_at).substr(0, 10) << ")\n";
+  for (const auto& g : trust->orgs())
+    if (!g.revoked) out << "  organisation " << key_id_hex(g.key.id()) << "  " << g.name << "\n";
+  out << "Any key revoked after " << made
+      << " and missing from the journal would be trusted again. If one was (a lost or seized "
+         "phone), answer no, and give the journal copy with --revocations, or revoke it right "
+         "after the restore, before starting the daemon. Keys and invites changed after "
+      << made
+      << " (a key rotation) are not in this backup either: contacts who followed one will be "
+         "refused (wrong_recipient) and need a new invite.\n";
+  out.flush();
+  if (!o.yes) {
+    auto yes = confirm_on_terminal("Restore with these keys active? Type yes: ");
+    if (!yes) return yes.error();
+    if (!*yes) return make_error(Errc::bad_request, "not restored: nothing was written");
+  }
+
   fs::create_directories(o.dir, ec);
   if (ec || ::chmod(o.dir.c_str(), 0700) != 0)
     return make_error(Errc::io_error, "cannot create " + o.dir);
-
-  // Staged in the new directory, installed only once the operator has seen
-  // which keys the restore leaves active and confirmed it.
+  auto lock = InstanceLock::acquire(o.dir);
+  if (!lock) return lock.error();
+  CW_TRY(finish_pending(o.dir, "restore"));  // an interrupted restore's staging goes
   auto txn = DirTransaction::begin(o.dir, "restore");
   if (!txn) return txn.error();
   auto staged = [&]() -> Status {
     for (const auto& f : opened->files)
       CW_TRY(
           txn->stage(f.name, ByteView(f.content.data(), f.content.size()), member(f.name)->mode));
-    auto trust = TrustStore::load(txn->staged_path("trust.json"));
-    if (!trust) return trust.error();
-    auto journal = pick_journal(txn->staged_path("revocations.journal"), o.revocations, out);
-    if (!journal) return journal.error();
     if (*journal) {
-      // Revocations the backup's trust store predates, applied again.
-      const std::size_t again = (*journal)->apply(*trust);
-      out << "  re-applied " << again << " revocation(s) made after the trust store was saved\n";
       CW_TRY(txn->stage("revocations.journal", as_bytes((*journal)->text()), 0600));
       CW_TRY(trust->save(txn->staged_path("trust.json")));
-    } else {
-      out << "revocation journal: none (no copy given, none in the backup)\n";
-    }
-    const std::string made = format_rfc3339(opened->created_at);
-    const std::int64_t days = (unix_now() - opened->created_at) / 86400;
-    out << "the backup was made " << made << " (" << days << " day(s) ago); these keys stay "
-        << "active:\n";
-    for (const auto& c : trust->contacts())
-      if (!c.revoked)
-        out << "  contact " << key_id_hex(c.key.id()) << "  " << c.label << "  (enrolled "
-            << format_rfc3339(c.enrolled_at).substr(0, 10) << ")\n";
-    for (const auto& g : trust->orgs())
-      if (!g.revoked) out << "  organisation " << key_id_hex(g.key.id()) << "  " << g.name << "\n";
-    out << "Any key revoked after " << made.substr(0, 10)
-        << " and missing from the journal would be trusted again. If one was (a lost or seized "
-           "phone), answer no, and give the journal copy with --revocations, or revoke it right "
-           "after the restore, before starting the daemon.\n";
-    out.flush();
-    if (!o.yes) {
-      auto yes = confirm_on_terminal("Restore with these keys active? Type yes: ");
-      if (!yes) return yes.error();
-      if (!*yes) return make_error(Errc::bad_request, "not restored: nothing was written");
     }
     return Status::Ok();
   }();

@@ -23,6 +23,7 @@
 #include "protocol/url.h"
 #include "protocol/webhook_secret.h"
 #include "trust/daemon_dir.h"
+#include "trust/instance_lock.h"
 #include "trust/revocation_journal.h"
 #include "trust/trust_store.h"
 
@@ -46,11 +47,32 @@ Status check_regions(const std::vector<std::string>& regions) {
   return Status::Ok();
 }
 
+// The trust store as the daemon sees it: the revocation journal applied over
+// trust.json (what `list` shows, and what a command that saves writes back).
+// The journal is checked under the key its header names here; the daemon
+// checks that key is its own.
 Result<TrustStore> load_trust(const DaemonDir& d) {
   if (!file_exists(d.trust()))
     return make_error(Errc::not_found,
                       d.trust() + " not found (run casewire-keys init --dir " + d.dir + ")");
-  return TrustStore::load(d.trust());
+  auto ts = TrustStore::load(d.trust());
+  if (!ts) return ts.error();
+  auto journal = RevocationJournal::load(d.revocations(), nullptr);
+  if (!journal && journal.code() != Errc::not_found) return journal.error();
+  if (journal) journal->apply(*ts);
+  return ts;
+}
+
+// A key the journal revoked is never enrolled or added again: re-adding it
+// (say, after a restore from before it was enrolled) would undo a revocation.
+Status refuse_revoked(const DaemonDir& d, const KeyId& id) {
+  auto journal = RevocationJournal::load(d.revocations(), nullptr);
+  if (!journal && journal.code() != Errc::not_found) return journal.error();
+  if (journal && journal->revoked(id))
+    return make_error(Errc::forbidden, "key " + key_id_hex(id) +
+                                           " was revoked (revocations.journal): a revoked key is "
+                                           "never trusted again; make a new one");
+  return Status::Ok();
 }
 
 // Writes one revocation to the journal (trust/revocation_journal.h) before
@@ -164,8 +186,11 @@ Status enroll(const EnrollOptions& o, std::ostream& out) {
   DaemonDir d{o.dir};
   auto pub = load_pub(o.pub_file);
   if (!pub) return pub.error();
+  auto lock = InstanceLock::acquire(d.dir);
+  if (!lock) return lock.error();
   auto ts = load_trust(d);
   if (!ts) return ts.error();
+  CW_TRY(refuse_revoked(d, pub->sign.id()));
   ContactEntry e{pub->sign, o.label,    o.regions, o.rate_per_hour,
                  false,     unix_now(), 0,         std::nullopt};
   if (!o.replaces.empty()) {
@@ -193,16 +218,19 @@ Status revoke(const RevokeOptions& o, std::ostream& out) {
   auto id = parse_key_id(o.key_id);
   if (!id) return usage("KEYID must be 16 lower-case hex digits");
   DaemonDir d{o.dir};
+  auto lock = InstanceLock::acquire(d.dir);
+  if (!lock) return lock.error();
   auto ts = load_trust(d);
   if (!ts) return ts.error();
   const bool org = ts->find_org(*id) != nullptr;
   if (!org && !ts->find_contact(*id))
     return make_error(Errc::not_found, "no contact or organisation has key id " + o.key_id);
+  const bool already = org ? ts->find_org(*id)->revoked : ts->find_contact(*id)->revoked;
   const std::int64_t now = unix_now();
   CW_TRY(journal_revocation(d, o.passphrase_file, *id, org, now));
   CW_TRY(ts->revoke(*id, now));
   CW_TRY(ts->save(d.trust()));
-  out << "revoked " << o.key_id << "\n"
+  out << (already ? "already revoked " : "revoked ") << o.key_id << "\n"
       << "a running casewired applies this on SIGHUP\n"
       << journal_advice(d) << "\n";
   return Status::Ok();
@@ -326,8 +354,11 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
   DaemonDir d{o.dir};
   auto pub = load_pub(o.pub_file);
   if (!pub) return pub.error();
+  auto lock = InstanceLock::acquire(d.dir);
+  if (!lock) return lock.error();
   auto ts = load_trust(d);
   if (!ts) return ts.error();
+  CW_TRY(refuse_revoked(d, pub->sign.id()));
   OrgEntry e{pub->sign, pub->box, o.name, false, unix_now(), 0, {}};
   e.sub.regions = o.regions;
   auto urgencies = parse_urgencies(o.urgencies);
@@ -376,6 +407,8 @@ Status set_org(const SetOrgOptions& o, std::ostream& out) {
   if (o.rotate_secret && !o.webhook_secret_file.empty())
     return usage("--rotate-secret and --webhook-secret-file exclude each other");
   DaemonDir d{o.dir};
+  auto lock = InstanceLock::acquire(d.dir);
+  if (!lock) return lock.error();
   auto ts = load_trust(d);
   if (!ts) return ts.error();
   OrgEntry* e = ts->find_org_mutable(*id);

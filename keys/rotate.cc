@@ -16,6 +16,7 @@
 #include "protocol/url.h"
 #include "trust/daemon_dir.h"
 #include "trust/dir_transaction.h"
+#include "trust/instance_lock.h"
 
 namespace cw::keys {
 namespace {
@@ -65,6 +66,9 @@ Status finish(const DaemonDir& d, std::ostream& out) {
 
 Status rotate(const RotateOptions& o, std::ostream& out) {
   const DaemonDir d{o.dir};
+  // One writer at a time (a second rotate, a revoke) for the whole command.
+  auto lock = InstanceLock::acquire(d.dir);
+  if (!lock) return lock.error();
   if (o.finish) return finish(d, out);
   if (!o.box && !o.sign && !o.tls_next && !o.tls_activate)
     return usage("say what to rotate: --box, --sign, --tls-next or --tls-activate");
@@ -167,6 +171,10 @@ Status rotate(const RotateOptions& o, std::ostream& out) {
           {txn->staged_path("tls.next.crt"), txn->staged_path("tls.next.key")}, o.tls_names, true));
       txn->install("tls.next.crt");
       txn->install("tls.next.key");
+      // The key the switch before replaced is long out of use: it goes,
+      // rather than into every backup for good.
+      txn->remove("tls.old.crt");
+      txn->remove("tls.old.key");
     }
     if (o.tls_activate) {
       // The announced key becomes the key in use; the one it replaces is
@@ -204,6 +212,13 @@ Status rotate(const RotateOptions& o, std::ostream& out) {
     u.daemon_box = next.box->public_key();
     u.log_head = *head;
     chain.links.push_back(sign_invite_update(u, ring.signing()));
+    // The chain as the daemon and every client will check it, before it is
+    // committed: one that would not verify must never be installed.
+    auto check = verify_invite_chain(chain);
+    if (!check) return check.error();
+    if (check->back().daemon_sign != next.sign.public_key() ||
+        check->back().daemon_box != next.box->public_key())
+      return make_error(Errc::internal_error, "the new link does not name the new keys");
     CW_TRY(txn->stage("invite-update.json", as_bytes(invite_chain_to_json(chain)), 0644));
     if (rekey) {
       CW_TRY(txn->stage("rotation.json", as_bytes(daemon::rotation_to_json(*record, ring)), 0600));
@@ -250,7 +265,9 @@ Status rotate(const RotateOptions& o, std::ostream& out) {
       << (o.tls_next ? "reload casewired (systemctl reload casewired) to announce it"
                      : "restart casewired (systemctl restart casewired)")
       << "; clients apply the update on their next send or flush, or with 'casewire "
-         "update-invite'\n";
+         "update-invite'\n"
+      << "then: make a backup (casewire-keys backup): one from before this rotation does not "
+         "hold its keys\n";
   return Status::Ok();
 }
 

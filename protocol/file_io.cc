@@ -129,7 +129,9 @@ Status make_dirs(const std::string& path, mode_t mode) {
 }
 
 Status shred_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  // Never through a link: overwriting what a planted link points at would
+  // destroy someone else's file.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENOENT) return make_error(Errc::not_found, "no such file: " + path);
     return io_err("open", path, errno);

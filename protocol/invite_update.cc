@@ -35,7 +35,7 @@ namespace {
 
 // The payload of a signed update, checked field by field. `signer`: the key
 // that signed it (a log head inside must be signed by the same key), or
-// nullptr for a bare update read without its signer (it holds no head).
+// nullptr for a link read without its signer (then nothing in it is).
 Result<InviteUpdate> parse_update(std::string_view payload, const PublicKey* signer) {
   std::error_code ec;
   json::parse_options opts;
@@ -80,8 +80,9 @@ Result<InviteUpdate> parse_update(std::string_view payload, const PublicKey* sig
   u.daemon_box = *bk;
   if (const auto* h = o.if_contains("log_head")) {
     // Signed by the key that signed this update: the log as it last saw it.
+    // (Read unchecked only with the rest of an unchecked link.)
     auto head = tree_head_from_json(json::serialize(*h));
-    if (!signer || !head || !verify_tree_head(*head, *signer).ok())
+    if (!head || (signer && !verify_tree_head(*head, *signer).ok()))
       return bad("its log head is malformed or not signed by the same key");
     u.log_head = *head;
   }
@@ -221,14 +222,18 @@ Result<std::vector<InviteUpdate>> follow_invite_chain(const InviteChain& c,
 Result<std::vector<InviteUpdate>> verify_invite_chain(const InviteChain& c) {
   if (c.links.empty()) return std::vector<InviteUpdate>{};
   if (c.genesis) return follow_invite_chain(c, *c.genesis, c.from_sequence);
-  // A bare update from before chains: the key that signed it is not
-  // recorded, so it is read for what it names (clients check its signature).
-  if (c.links.size() != 1) return bad("a chain of several links needs its first key");
+  // A chain that began as a bare update from before chains: the key that
+  // signed its first link is not recorded, so that link is read for what it
+  // names (clients check its signature) and anchors every link after it.
   auto payload = unverified_payload(c.links.front());
   if (!payload) return bad("not a signed update");
-  auto u = parse_update(*payload, nullptr);
-  if (!u) return u.error();
-  return std::vector<InviteUpdate>{std::move(*u)};
+  auto first = parse_update(*payload, nullptr);
+  if (!first) return first.error();
+  if (first->sequence != c.from_sequence + 1) return bad("the chain's first link is out of order");
+  auto rest = follow_invite_chain(c, first->daemon_sign, first->sequence);
+  if (!rest) return rest.error();
+  rest->insert(rest->begin(), std::move(*first));
+  return rest;
 }
 
 Invite apply_invite_update(const Invite& invite, const InviteUpdate& u) {

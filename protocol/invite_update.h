@@ -87,9 +87,10 @@ Result<std::vector<InviteUpdate>> follow_invite_chain(const InviteChain& c,
                                                       const PublicKey& trusted,
                                                       std::uint32_t sequence);
 
-// The whole chain, checked from its genesis key (every link, in order).
-// bad_invite for a chain without a genesis key (one bare update): its first
-// link cannot be checked, only the ones after it.
+// The whole chain, checked from its genesis key (every link, in order). A
+// chain without a genesis key (it began as one bare update, from before
+// chains) has its first link read unchecked - the daemon's own file; clients
+// check that link's signature - and every later link checked from it.
 Result<std::vector<InviteUpdate>> verify_invite_chain(const InviteChain& c);
 
 // The invite after the update: new keys, URLs and pins, the update's

@@ -53,14 +53,27 @@ Result<Manifest> read_manifest(const std::string& path) {
   return m;
 }
 
+// The staging folder must be a real folder of this directory, and what it
+// holds real files: whoever can write the directory must not be able to
+// point a discard at files elsewhere (a shred follows nothing), nor a redo
+// at a link installed as daemon.key.
+bool is_real(const std::string& path, mode_t type) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
 // Step 3, idempotent: whatever is still staged is moved, whatever is still
 // listed for removal goes, then the manifest and the folder.
 Status redo(const std::string& dir, const std::string& staging) {
+  if (!is_real(staging, S_IFDIR))
+    return make_error(Errc::bad_config, staging + " is not a directory: remove it by hand");
   auto m = read_manifest(staging + "/" + kCommit);
   if (!m) return m.error();
   for (const auto& f : m->install) {
     const std::string from = staging + "/" + f, to = dir + "/" + f;
     if (!file_exists(from)) continue;  // moved before an interruption
+    if (!is_real(from, S_IFREG))
+      return make_error(Errc::bad_config, from + " is not a regular file: remove it by hand");
     if (::rename(from.c_str(), to.c_str()) != 0) return io("rename", from, errno);
   }
   CW_TRY(sync_directory(dir));
@@ -69,22 +82,36 @@ Status redo(const std::string& dir, const std::string& staging) {
     if (::unlink(p.c_str()) != 0 && errno != ENOENT) return io("remove", p, errno);
   }
   CW_TRY(sync_directory(dir));
-  // The manifest goes last: until then a crash redoes the (finished) steps.
+  // Leftovers of writes (.tmp-*) first, the manifest last: until it goes a
+  // crash redoes the (finished) steps, and after it only an empty folder
+  // can remain, which is no transaction at all.
   const std::string commit = staging + "/" + kCommit;
-  if (::unlink(commit.c_str()) != 0 && errno != ENOENT) return io("remove", commit, errno);
   std::error_code ec;
-  fs::remove_all(staging, ec);  // only leftovers of writes (.tmp-*) remain
+  for (const auto& e : fs::directory_iterator(staging, ec))
+    if (e.path().filename() != kCommit) fs::remove(e.path(), ec);
+  if (::unlink(commit.c_str()) != 0 && errno != ENOENT) return io("remove", commit, errno);
+  CW_TRY(sync_directory(staging));
+  if (::rmdir(staging.c_str()) != 0 && errno != ENOENT) return io("remove", staging, errno);
   return sync_directory(dir);
+}
+
+// A folder with nothing in it: a transaction that never staged anything, or
+// one finished up to removing its folder. Either way there is nothing to do.
+bool empty_folder(const std::string& staging) {
+  std::error_code ec;
+  return is_real(staging, S_IFDIR) && fs::is_empty(staging, ec) && !ec;
 }
 
 // Everything staged before the commit point: overwritten before it goes
 // (a staged TLS key is a secret in clear).
-void discard(const std::string& dir, const std::string& staging) {
+Status discard(const std::string& dir, const std::string& staging) {
+  if (!is_real(staging, S_IFDIR))
+    return make_error(Errc::bad_config, staging + " is not a directory: remove it by hand");
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(staging, ec))
-    if (e.is_regular_file(ec)) (void)shred_file(e.path().string());
-  fs::remove_all(staging, ec);
-  (void)sync_directory(dir);
+    if (is_real(e.path().string(), S_IFREG)) (void)shred_file(e.path().string());
+  fs::remove_all(staging, ec);  // links themselves, never what they point at
+  return sync_directory(dir);
 }
 
 }  // namespace
@@ -95,12 +122,13 @@ std::string pending_dir(const std::string& dir, const std::string& name) {
 
 PendingState pending_state(const std::string& dir, const std::string& name) {
   const std::string staging = pending_dir(dir, name);
-  if (!file_exists(staging)) return PendingState::none;
+  if (!file_exists(staging) || empty_folder(staging)) return PendingState::none;
   return file_exists(staging + "/" + kCommit) ? PendingState::committed : PendingState::uncommitted;
 }
 
 Result<DirTransaction> DirTransaction::begin(const std::string& dir, const std::string& name) {
   const std::string staging = pending_dir(dir, name);
+  if (empty_folder(staging)) ::rmdir(staging.c_str());
   if (file_exists(staging))
     return make_error(Errc::file_exists,
                       staging + " holds an interrupted " + name + ": finish or discard it first");
@@ -144,16 +172,17 @@ Status DirTransaction::commit() {
 }
 
 void DirTransaction::abandon() {
-  discard(dir_, pending_dir(dir_, name_));
+  (void)discard(dir_, pending_dir(dir_, name_));
 }
 
 Result<Finished> finish_pending(const std::string& dir, const std::string& name) {
   const std::string staging = pending_dir(dir, name);
   switch (pending_state(dir, name)) {
     case PendingState::none:
+      if (empty_folder(staging)) ::rmdir(staging.c_str());
       return Finished::nothing_pending;
     case PendingState::uncommitted:
-      discard(dir, staging);
+      CW_TRY(discard(dir, staging));
       return Finished::discarded;
     case PendingState::committed:
       CW_TRY(redo(dir, staging));

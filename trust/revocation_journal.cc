@@ -44,9 +44,7 @@ std::string header_line(const PublicKey& key) {
 
 Error damaged(const std::string& path, const std::string& why) {
   return make_error(Errc::bad_config,
-                    path + ": " + why +
-                        " - the revocation journal was altered or damaged; restore it from the "
-                        "copy kept off the server");
+                    path + ": " + why + " - this revocation journal was altered or damaged");
 }
 
 }  // namespace
@@ -57,7 +55,12 @@ Result<RevocationJournal> RevocationJournal::load(const std::string& path,
                                                   const PublicKey* expected) {
   auto file = read_file(path, std::size_t{32} << 20);
   if (!file) return file.error();
-  std::istringstream in{std::string(as_chars(*file))};
+  return parse(as_chars(*file), path, expected);
+}
+
+Result<RevocationJournal> RevocationJournal::parse(std::string_view text, const std::string& path,
+                                                   const PublicKey* expected) {
+  std::istringstream in{std::string(text)};
   std::string line;
   if (!std::getline(in, line)) return damaged(path, "it is empty");
   std::error_code ec;
@@ -146,11 +149,13 @@ Status RevocationJournal::append(const std::string& path, const SigningKey& sign
 }
 
 std::size_t RevocationJournal::apply(TrustStore& ts) const {
+  // By key id, whatever role the key now has: a contact's revoked key added
+  // again as an organisation's is still revoked.
   std::size_t changed = 0;
   for (const auto& e : entries_) {
-    const bool active = e.org ? ts.find_org(e.key_id) && !ts.find_org(e.key_id)->revoked
-                              : ts.find_contact(e.key_id) && !ts.find_contact(e.key_id)->revoked;
-    if (active && ts.revoke(e.key_id, e.at).ok()) ++changed;
+    const auto* c = ts.find_contact(e.key_id);
+    const auto* o = ts.find_org(e.key_id);
+    if (((c && !c->revoked) || (o && !o->revoked)) && ts.revoke(e.key_id, e.at).ok()) ++changed;
   }
   return changed;
 }

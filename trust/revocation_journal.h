@@ -49,6 +49,9 @@ class RevocationJournal {
   // a copy that is then compared with a journal whose key is known.
   // not_found when the file does not exist; bad_config naming what is wrong.
   static Result<RevocationJournal> load(const std::string& path, const PublicKey* expected);
+  // The same from the file's text; `name` says which file in errors.
+  static Result<RevocationJournal> parse(std::string_view text, const std::string& name,
+                                         const PublicKey* expected);
 
   const PublicKey& key() const { return key_; }
   const std::vector<Revocation>& entries() const { return entries_; }

@@ -83,9 +83,14 @@ Result<std::vector<E>> get_enums(const json::object& o, const char* key, F parse
 Result<TrustStore> TrustStore::load(const std::string& path) {
   auto content = read_file(path, 16 << 20);
   if (!content) return content.error();
-  std::error_code ec;
-  auto v = json::parse(json::string_view(as_chars(*content).data(), content->size()), ec);
+  auto ts = from_json(as_chars(*content));
   wipe(content->data(), content->size());
+  return ts;
+}
+
+Result<TrustStore> TrustStore::from_json(std::string_view text) {
+  std::error_code ec;
+  auto v = json::parse(json::string_view(text.data(), text.size()), ec);
   if (ec || !v.is_object()) return bad("not a JSON object");
   const auto& root = v.as_object();
   auto* ver = root.if_contains("version");
@@ -256,18 +261,17 @@ Status TrustStore::add_org(OrgEntry entry) {
 }
 
 Status TrustStore::revoke(const KeyId& id, std::int64_t now) {
-  for (auto& c : contacts_)
-    if (c.key.id() == id) {
-      if (!c.revoked) c.revoked_at = now;
-      c.revoked = true;
-      return Status::Ok();
-    }
-  for (auto& o : orgs_)
-    if (o.key.id() == id) {
-      if (!o.revoked) o.revoked_at = now;
-      o.revoked = true;
-      return Status::Ok();
-    }
+  // Every entry with this key (a hand-edited file could hold it twice).
+  bool found = false;
+  auto mark = [&](auto& e) {
+    if (e.key.id() != id) return;
+    if (!e.revoked) e.revoked_at = now;
+    e.revoked = true;
+    found = true;
+  };
+  for (auto& c : contacts_) mark(c);
+  for (auto& o : orgs_) mark(o);
+  if (found) return Status::Ok();
   return make_error(Errc::not_found, "no contact or organisation has key id " + key_id_hex(id));
 }
 

@@ -79,6 +79,7 @@ struct OrgEntry {
 class TrustStore {
  public:
   static Result<TrustStore> load(const std::string& path);
+  static Result<TrustStore> from_json(std::string_view text);
   static TrustStore empty() { return TrustStore(); }
   Status save(const std::string& path) const;
 

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "protocol/file_io.h"
 #include "protocol/invite.h"
 #include "tests/support/fixtures.h"
@@ -191,6 +193,7 @@ TEST_F(Backup, ARevocationMadeAfterTheBackupSurvivesTheRestore) {
   inst.revoke(seized.id);
   inst.sighup();
   ASSERT_EQ(post_alert(inst.port(), str(inst.seal(seized, sample_alert())))->status, 403);
+  EXPECT_EQ(inst.metric("casewire_revocations"), 1u) << "a drop of it raises an alert";
   // The operator keeps a copy of the journal off the server, as told.
   const std::string copy = inst.dir() + "/offline/revocations.journal";
   ASSERT_TRUE(write_file_atomic(copy, *read_file(inst.keys_dir() + "/revocations.journal"), 0600,
@@ -205,7 +208,9 @@ TEST_F(Backup, ARevocationMadeAfterTheBackupSurvivesTheRestore) {
   EXPECT_NE(asked.out.find("contact " + key_id_hex(seized.id)), std::string::npos) << asked.out;
   EXPECT_NE(asked.out.find("the backup was made "), std::string::npos) << asked.out;
   EXPECT_NE(asked.err.find("--yes"), std::string::npos) << asked.err;
-  EXPECT_FALSE(file_exists(restored + "/daemon.key")) << "nothing written unconfirmed";
+  EXPECT_NE(asked.out.find("no copy was given from off the server"), std::string::npos)
+      << asked.out;
+  EXPECT_FALSE(file_exists(restored)) << "nothing written unconfirmed, not even staged";
 
   // With the copy, the revocation is applied again.
   auto r = open("restore", file, backup_key, restored, {"--revocations", copy, "--yes"});
@@ -229,6 +234,9 @@ TEST_F(Backup, ARevocationMadeAfterTheBackupSurvivesTheRestore) {
     trust.replace(at, 14, "\"revoked\":false");
   ASSERT_TRUE(
       write_file_atomic(restored + "/trust.json", as_bytes(trust), 0600, Overwrite::yes).ok());
+  auto listed = keys_tool({"list", "--dir", restored});
+  EXPECT_NE(listed.out.find(key_id_hex(seized.id) + "  revoked"), std::string::npos)
+      << "the key tool shows what the daemon will do: " << listed.out;
   Process again({bin("casewired"), "--config", restored + "/casewired.toml"},
                 inst.dir() + "/restored-again");
   ASSERT_TRUE(again.wait_for_output("admin listening on", 20s)) << again.err();
@@ -245,6 +253,28 @@ TEST_F(Backup, ARevocationMadeAfterTheBackupSurvivesTheRestore) {
   EXPECT_NE(check.status, 0);
   EXPECT_NE(check.err.find("revocations.journal"), std::string::npos) << check.err;
   daemon.reset();
+}
+
+TEST_F(Backup, RevocationsRunAtTheSameTimeAreAllKept) {
+  // Two operators (or a script and a person) revoking at once: each reads,
+  // changes and writes both files; without a lock all but one were lost.
+  std::vector<Contact> phones;
+  for (int i = 0; i < 6; ++i) phones.push_back(inst.add_contact("phone" + std::to_string(i)));
+  std::vector<std::thread> runs;
+  std::vector<RunResult> results(phones.size());
+  for (std::size_t i = 0; i < phones.size(); ++i)
+    runs.emplace_back([&, i] {
+      results[i] = keys_tool({"revoke", "--dir", inst.keys_dir(), key_id_hex(phones[i].id)});
+    });
+  for (auto& t : runs) t.join();
+  for (const auto& r : results) EXPECT_EQ(r.status, 0) << r.err;
+  const std::string journal = read_text(inst.keys_dir() + "/revocations.journal");
+  const std::string trust = read_text(inst.keys_dir() + "/trust.json");
+  auto listed = keys_tool({"list", "--dir", inst.keys_dir()});
+  for (const auto& p : phones) {
+    EXPECT_NE(journal.find(key_id_hex(p.id)), std::string::npos) << key_id_hex(p.id);
+    EXPECT_NE(listed.out.find(key_id_hex(p.id) + "  revoked"), std::string::npos) << listed.out;
+  }
 }
 
 TEST_F(Backup, ARestoreAfterARotationCarriesContactsAcross) {

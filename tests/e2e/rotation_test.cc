@@ -245,6 +245,12 @@ TEST_F(Rotation, ANewTlsKeyIsAnnouncedBeforeItIsUsed) {
 
   auto activate = rotate({"--tls-activate"});
   ASSERT_EQ(activate.status, 0) << activate.err;
+  // A reload is not enough: the daemon still presents the old key, so it
+  // must not announce an update that lists only the new one.
+  inst.sighup();
+  EXPECT_NE(inst.log().find("event=invite_update_refused"), std::string::npos) << inst.log();
+  ASSERT_EQ(send(bob).status, 0) << "bob, on the old pin, is still served";
+  EXPECT_EQ(home_invite(bob).sequence, 1u) << "and was told of the announced key only";
   restart();
   auto a = send(alice);
   EXPECT_EQ(a.status, 0) << "the announced key is trusted: " << a.err;
@@ -253,8 +259,49 @@ TEST_F(Rotation, ANewTlsKeyIsAnnouncedBeforeItIsUsed) {
   EXPECT_EQ(home_invite(alice).tls_pin, next_pin);
   EXPECT_TRUE(home_invite(alice).extra_pins.empty());
   auto b = send(bob);
+  EXPECT_EQ(b.status, 0) << "bob heard the announcement before the switch: " << b.err;
+}
+
+TEST_F(Rotation, AClientThatNeverHeardOfTheNextTlsKeyIsStoppedByItsPin) {
+  auto announce = rotate({"--tls-next"});
+  ASSERT_EQ(announce.status, 0) << announce.err;
+  inst.sighup();
+  ASSERT_EQ(send(alice).status, 0);
+  ASSERT_EQ(rotate({"--tls-activate"}).status, 0);
+  restart();
+  auto b = send(bob);
   EXPECT_EQ(b.status, 4) << "bob never heard of the new key: his pin stops him";
   EXPECT_NE(b.err.find("pin"), std::string::npos) << b.err;
+  // A new invite, applied over the old one (OPERATIONS §9): his alert, kept
+  // in the outbox, goes, and so do new ones.
+  auto again = inst.client(bob, {"init", "--invite", inst.invite_path(), "--force"});
+  ASSERT_EQ(again.status, 0) << again.err;
+  auto flushed = inst.client(bob, {"outbox", "flush"});
+  EXPECT_EQ(flushed.status, 0) << flushed.out << flushed.err;
+  EXPECT_NE(flushed.out.find("1 delivered"), std::string::npos) << flushed.out;
+  EXPECT_EQ(send(bob).status, 0);
+}
+
+TEST_F(Rotation, AChainThatBeganAsOneBareUpdateKeepsWorking) {
+  // A daemon that rotated before chains has one bare signed update; the
+  // next rotation must leave a chain it and its clients accept.
+  ASSERT_EQ(rotate({"--sign"}).status, 0);
+  const std::string path = inst.keys_dir() + "/invite-update.json";
+  auto chain = invite_chain_from_json(as_chars(*read_file(path)));
+  ASSERT_TRUE(chain.ok());
+  ASSERT_TRUE(write_file_atomic(path, as_bytes(chain->links.front()), 0644, Overwrite::yes).ok());
+  restart();
+  ASSERT_EQ(send(alice).status, 0);
+  EXPECT_EQ(home_invite(alice).sequence, 1u);
+  auto second = rotate({"--box", "--sign"});
+  ASSERT_EQ(second.status, 0) << second.err;
+  auto check = run({bin("casewired"), "--config", inst.config_path(), "--check-config"});
+  EXPECT_EQ(check.status, 0) << check.err;
+  restart();
+  EXPECT_EQ(send(alice).status, 0);
+  EXPECT_EQ(home_invite(alice).sequence, 2u);
+  EXPECT_EQ(send(bob).status, 0) << "bob walks from the bare first link";
+  EXPECT_EQ(home_invite(bob).sequence, 2u);
 }
 
 }  // namespace

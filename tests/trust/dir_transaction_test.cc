@@ -98,5 +98,38 @@ TEST_F(DirTransactionTest, AManifestNamingFilesOutsideTheDirectoryIsRefused) {
   EXPECT_EQ(t.stage("../x", as_bytes(std::string_view("x")), 0600).code(), Errc::bad_request);
 }
 
+TEST_F(DirTransactionTest, DiscardingFollowsNoLinkOutOfTheDirectory) {
+  // Whoever can write the directory plants links where a discard would
+  // overwrite: a file elsewhere, or the whole staging folder.
+  const std::string victim = tmp / "victim";
+  ASSERT_TRUE(
+      write_file_atomic(victim, as_bytes(std::string_view("precious")), 0600, Overwrite::yes).ok());
+  {
+    auto t = staged();
+    std::filesystem::create_symlink(victim, pending_dir(dir, "t") + "/x");
+  }
+  ASSERT_TRUE(finish_pending(dir, "t").ok());
+  EXPECT_EQ(content(victim), "precious");
+  const std::string elsewhere = tmp / "elsewhere";
+  std::filesystem::create_directory(elsewhere);
+  ASSERT_TRUE(
+      write_file_atomic(elsewhere + "/f", as_bytes(std::string_view("kept")), 0600, Overwrite::yes)
+          .ok());
+  std::filesystem::create_directory_symlink(elsewhere, pending_dir(dir, "t"));
+  EXPECT_EQ(finish_pending(dir, "t").code(), Errc::bad_config);
+  EXPECT_EQ(content(elsewhere + "/f"), "kept");
+}
+
+TEST_F(DirTransactionTest, AnEmptyStagingFolderIsNoTransaction) {
+  // Left by a crash after the manifest went (everything installed), or
+  // before anything was staged: nothing to finish, nothing to warn about.
+  std::filesystem::create_directory(pending_dir(dir, "t"));
+  EXPECT_EQ(pending_state(dir, "t"), PendingState::none);
+  EXPECT_EQ(*finish_pending(dir, "t"), Finished::nothing_pending);
+  EXPECT_FALSE(file_exists(pending_dir(dir, "t")));
+  std::filesystem::create_directory(pending_dir(dir, "t"));
+  EXPECT_TRUE(DirTransaction::begin(dir, "t").ok());
+}
+
 }  // namespace
 }  // namespace cw
