@@ -49,7 +49,28 @@ void CaseBoard::acknowledged(const std::string& case_id, std::uint32_t acks) {
   auto it = cases_.find(case_id);
   if (it == cases_.end()) return;
   it->second.ours = true;
+  it->second.answer.clear();  // acting replaces an answer, as at the daemon
   it->second.acks = std::max(it->second.acks, acks);
+  changed(lock);
+}
+
+void CaseBoard::daemon_state(const std::string& case_id, std::uint32_t acks, bool acting,
+                             std::string answer) {
+  std::unique_lock lock(mu_);
+  auto it = cases_.find(case_id);
+  if (it == cases_.end()) return;  // a case the feed has not shown: nothing to show it with
+  Case& c = it->second;
+  if (c.acks == acks && c.ours == acting && c.answer == answer) return;
+  c.acks = acks;
+  c.ours = acting;
+  c.answer = std::move(answer);
+  changed(lock);
+}
+
+void CaseBoard::set_identity(std::string org_key_id, std::string daemon_key_id) {
+  std::unique_lock lock(mu_);
+  org_key_id_ = std::move(org_key_id);
+  daemon_key_id_ = std::move(daemon_key_id);
   changed(lock);
 }
 
@@ -80,6 +101,7 @@ std::string CaseBoard::snapshot_json() const {
     o["held_names"] = names_of(c.facts.held_at);
     o["acks"] = c.acks;
     o["acknowledged_by_us"] = c.ours;
+    o["our_answer"] = c.answer;
     o["first_seen"] = c.first_seen;
     json::array tl;
     for (const auto& e : c.timeline) {
@@ -105,6 +127,8 @@ std::string CaseBoard::snapshot_json() const {
   json::object root;
   root["version"] = version_;
   root["feed"] = feed_state_;
+  root["org_key_id"] = org_key_id_;
+  root["daemon_key_id"] = daemon_key_id_;
   root["cases"] = std::move(cases);
   root["history"] = std::move(history);
   return json::serialize(root);

@@ -26,6 +26,14 @@ class CaseBoard {
   void apply(const Notification& n);
   // This organisation acknowledged the case (the daemon's signed answer).
   void acknowledged(const std::string& case_id, std::uint32_t acks);
+  // The daemon's signed word on this organisation's part in a case (GET
+  // /v1/org/cases): how many act, whether it does - whichever of its clients
+  // acknowledged - and its own answer. It replaces what the board had, so a
+  // restarted dashboard, or one beside `casewire ack`, shows the truth.
+  void daemon_state(const std::string& case_id, std::uint32_t acks, bool acting,
+                    std::string answer);
+  // Who this board is (for the print view): key ids only.
+  void set_identity(std::string org_key_id, std::string daemon_key_id);
   void set_feed_state(std::string state);  // "connecting" | "live" | "reconnecting"
 
   // The id of the newest notification of `case_id` (what an ack names).
@@ -52,7 +60,8 @@ class CaseBoard {
     std::string state = "open";  // open | updated | resolved | retracted
     CaseFacts facts;
     std::uint32_t acks = 0;
-    bool ours = false;  // this organisation acknowledged it
+    bool ours = false;   // this organisation acknowledged it
+    std::string answer;  // its answer instead ("cannot_act", "need_information")
     std::string first_seen;
     std::vector<Entry> timeline;
   };
@@ -62,6 +71,7 @@ class CaseBoard {
   std::map<std::string, Case> cases_;
   std::map<std::uint64_t, bool> seen_;
   std::string feed_state_ = "connecting";
+  std::string org_key_id_, daemon_key_id_;
   std::uint64_t version_ = 0;
   std::function<void()> on_change_;
 };

@@ -19,6 +19,7 @@
 #include "client/dashboard/dashboard_server.h"
 #include "client/feed_reader.h"
 #include "client/messages.h"
+#include "client/rotation.h"
 #include "client/submit.h"
 
 namespace cw::client {
@@ -26,17 +27,68 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The daemon's word on this organisation's part in every case it is on
+// (GET /v1/org/cases, signed): acknowledgements and answers made from any of
+// its clients. Best effort: the feed goes on if it fails; the next event or
+// reconnect asks again.
+void read_own_part(const ClientContext& ctx, const Identity& id, CaseBoard& board) {
+  namespace json = boost::json;
+  std::string after;
+  for (int page = 0; page < 1000; ++page) {
+    std::ostringstream quiet;
+    int status = 0;
+    auto payload =
+        signed_call(ctx, id, "GET", "/v1/org/cases" + (after.empty() ? "" : "?after=" + after), "",
+                    quiet, &status);
+    if (!payload) return;
+    std::error_code ec;
+    auto v = json::parse(*payload, ec);
+    const auto* o = !ec && v.is_object() ? &v.as_object() : nullptr;
+    const auto* cases = o ? o->if_contains("cases") : nullptr;
+    if (!cases || !cases->is_array()) return;
+    for (const auto& c : cases->as_array()) {
+      const auto* e = c.is_object() ? &c.as_object() : nullptr;
+      const auto* id_v = e ? e->if_contains("case") : nullptr;
+      const auto* acks = e ? e->if_contains("acks") : nullptr;
+      const auto* acting = e ? e->if_contains("acting") : nullptr;
+      const auto* answer = e ? e->if_contains("answer") : nullptr;
+      if (!id_v || !id_v->is_string() || !acks || !acks->is_number() || !acting ||
+          !acting->is_bool())
+        return;
+      after = std::string(id_v->as_string());
+      board.daemon_state(after, static_cast<std::uint32_t>(acks->to_number<std::uint64_t>()),
+                         acting->as_bool(),
+                         answer && answer->is_string() ? std::string(answer->as_string()) : "");
+    }
+    const auto* more = o->if_contains("more");
+    if (!more || !more->is_bool() || !more->as_bool() || cases->as_array().empty()) return;
+  }
+}
+
 // The feed, verified, into the board: first everything waiting (the
-// history the list and chart start from), then live; reconnecting with
-// backoff until stopped. Runs on its own thread (the transport blocks).
-void follow(const ClientContext& ctx, const Identity& id, CaseBoard& board,
+// history the list and chart start from), then the daemon's word on this
+// organisation's own part, then live; reconnecting with backoff until
+// stopped. Runs on its own thread (the transport blocks).
+void follow(const Globals& g, ClientContext& ctx, const Identity& id, CaseBoard& board,
             const std::atomic<bool>& stop) {
   std::uint64_t cursor = 0;
+  bool followed_keys = false;
   auto take = [&](const std::string& signed_json) {
+    auto n = open_notification(signed_json, ctx.invite, id);
+    if (!n && !followed_keys) {
+      // Signed by the daemon's next key (a rotation): follow the chain once.
+      followed_keys = true;
+      std::ostringstream quiet;
+      bool applied = false;
+      if (apply_invite_update(g, ctx, id, quiet, quiet, &applied) == kExitOk && applied)
+        n = open_notification(signed_json, ctx.invite, id);
+    }
     // A notification that does not verify never reaches the board.
-    if (auto n = open_notification(signed_json, ctx.invite, id)) {
+    if (n) {
       board.apply(*n);
       cursor = std::max(cursor, n->id);
+      // Someone acted - perhaps this organisation, from another client.
+      if (n->event == "acknowledged") read_own_part(ctx, id, board);
     }
     return !stop;
   };
@@ -50,6 +102,7 @@ void follow(const ClientContext& ctx, const Identity& id, CaseBoard& board,
       caught_up = page->items.empty();
     }
     if (caught_up) {
+      read_own_part(ctx, id, board);
       board.set_feed_state("live");
       (void)stream_once(ctx, id, cursor, [&](const std::string& s) {
         backoff = 1s;
@@ -143,9 +196,12 @@ int cmd_dashboard(const Globals& g, const DashboardOptions& o, std::ostream& out
       if (!nid) return done(404, json::serialize(json::object{{"error", "unknown_case"}}));
       std::ostringstream quiet;
       int status = 0;
+      // The home's invite as it is now: the feed thread follows key
+      // rotations on its own copy of the context and writes them there.
+      auto now = load_context(g);
       auto payload =
-          signed_call(*ctx, *id, "POST", "/v1/notifications/" + std::to_string(*nid) + "/ack", "",
-                      quiet, &status);
+          signed_call(now ? *now : *ctx, *id, "POST",
+                      "/v1/notifications/" + std::to_string(*nid) + "/ack", "", quiet, &status);
       if (!payload)
         return done(502, json::serialize(json::object{{"error", code_name(payload.code())}}));
       std::error_code ec;
@@ -171,16 +227,19 @@ int cmd_dashboard(const Globals& g, const DashboardOptions& o, std::ostream& out
                                             : "http://" + listen->host + ":" + port);
     origins.push_back("http://localhost:" + port);
   }
-  access.set_origins(origins, server.port());
+  access.set_origins(origins);
+  board.set_identity(key_id_hex(id->sign.id()), key_id_hex(ctx->invite.daemon_sign.id()));
   board.on_change([&server] { server.board_changed(); });
 
   std::atomic<bool> stop{false}, followed{false};
-  std::thread feed([&] {
-    follow(*ctx, *id, board, stop);
+  std::thread feed([&, feed_ctx = *ctx]() mutable {
+    follow(g, feed_ctx, *id, board, stop);
     followed = true;
   });
 
-  const std::string url = origins.front() + "/?token=" + access.token();
+  // The token in the fragment: a browser never sends it to a server (nor to
+  // the TLS proxy in front of a remote dashboard). client/dashboard/access.h.
+  const std::string url = origins.front() + "/#token=" + access.token();
   if (g.json)
     out << boost::json::serialize(boost::json::object{{"url", url}}) << std::endl;
   else

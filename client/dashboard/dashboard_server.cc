@@ -225,7 +225,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const unsigned v = req.version();
     const auto verdict =
         srv_->access.check(req.method_string(), req.target(), req[http::field::host],
-                           req[http::field::origin], req[http::field::cookie]);
+                           req[http::field::origin], req[http::field::authorization]);
     switch (verdict) {
       case DashboardAccess::Verdict::refuse_host:
         return send(json_error(v, http::status::forbidden, "wrong_host"), false);
@@ -233,13 +233,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         return send(json_error(v, http::status::forbidden, "foreign_origin"), false);
       case DashboardAccess::Verdict::refuse_token:
         return send(json_error(v, http::status::forbidden, "no_token"), false);
-      case DashboardAccess::Verdict::grant: {
-        // The token leaves the address bar (and the history) at once.
-        auto res = respond(v, http::status::see_other, "text/plain", "");
-        res.set(http::field::set_cookie, srv_->access.cookie());
-        res.set(http::field::location, "/");
-        return send(std::move(res), req.keep_alive());
-      }
       case DashboardAccess::Verdict::allow:
         break;
     }

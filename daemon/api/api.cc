@@ -112,6 +112,7 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
        path == "/v1/log/tree-head" || path == "/v1/log/proof") &&
       method == http::verb::get && has_auth)
     return too_large(0);
+  if (path == "/v1/org/cases" && method == http::verb::get && has_auth) return too_large(0);
   if ((ack_id(path) || answer_id(path)) && method == http::verb::post && has_auth)
     return too_large(kMaxSmallBody);
   return generic_not_found(v);
@@ -170,6 +171,7 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
     return reply.send(json_response(http::status::ok, tree_head_to_json(d_.heads.current()), v));
   if (path == "/v1/log/proof") return log_proof(req.target(), v, reply);
   if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
+  if (path == "/v1/org/cases") return org_cases(req.target(), *who, v, std::move(reply));
   if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
   if (auto id = answer_id(path)) return answer(*id, req.body(), *who, v, std::move(reply));
   const auto trust = d_.trust.get();  // keeps the snapshot `org` points into alive
@@ -365,6 +367,37 @@ void ApiHandler::answer(std::uint64_t id, const std::string& body, const KeyId& 
             http::status::ok,
             sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(out)), v));
       });
+}
+
+void ApiHandler::org_cases(std::string_view target, const KeyId& who, unsigned v,
+                           const Reply& reply) {
+  // The organisation's own part in each case it is on, whichever of its
+  // clients acknowledged or answered: what its dashboard rebuilds from.
+  constexpr std::size_t kPage = 500;
+  const std::string after(query_param(target, "after"));
+  if (!after.empty() &&
+      (after.size() != 32 || after.find_first_not_of("0123456789abcdef") != std::string::npos))
+    return reply.send(error_response(Errc::bad_request, "after must be a case id", v));
+  auto cases = d_.store.org_cases(d_.keys.org_tag(who), after, kPage + 1);
+  if (!cases) return reply.send(error_response(Errc::store_unavailable, "try again later", v));
+  const bool more = cases->size() > kPage;
+  if (more) cases->pop_back();
+  boost::json::array list;
+  for (const auto& c : *cases) {
+    boost::json::object e;
+    e["case"] = c.case_id;
+    e["acks"] = c.acks;
+    e["acting"] = c.acting;
+    if (!c.answer.empty()) e["answer"] = c.answer;
+    list.emplace_back(std::move(e));
+  }
+  boost::json::object o;
+  o["cases"] = std::move(list);
+  o["more"] = more;
+  o["as_of"] = format_rfc3339(unix_now());
+  reply.send(
+      json_response(http::status::ok,
+                    sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
 }
 
 void ApiHandler::case_status(const AlertId& case_ref, const KeyId& who, unsigned v,

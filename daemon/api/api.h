@@ -77,6 +77,7 @@ class ApiHandler final : public Handler {
               const Reply& reply);
   void log_proof(std::string_view target, unsigned version, const Reply& reply);
   void case_status(const AlertId& case_ref, const KeyId& who, unsigned version, const Reply& reply);
+  void org_cases(std::string_view target, const KeyId& who, unsigned version, const Reply& reply);
 
   ApiDeps d_;
   TokenBuckets<boost::asio::ip::address, AddressHash> ip_buckets_;

@@ -12,12 +12,11 @@ CaseState state_after(AlertKind kind) {
                                          : CaseState::open;
 }
 
-std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs, const std::string& acting,
+std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs,
                                    const std::set<std::string>& on_case, bool private_case) {
   std::vector<Recipient> to;
   for (const auto& o : orgs)
-    if (o.org != acting && on_case.count(o.org) && (!private_case || o.cleared_private))
-      to.push_back(o);
+    if (on_case.count(o.org) && (!private_case || o.cleared_private)) to.push_back(o);
   return to;
 }
 

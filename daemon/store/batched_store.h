@@ -34,9 +34,11 @@ inline constexpr int kFailingAfter = 3;
 // Rules every backend applies inside its transaction, kept here once:
 // - the state a case is in after an alert of `kind`;
 CaseState state_after(AlertKind kind);
-// - who hears that `acting` acknowledged: the other organisations of `orgs`
-//   already on the case (and, for a private case, cleared);
-std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs, const std::string& acting,
+// - who hears that `acting` acknowledged: the organisations of `orgs` already
+//   on the case (and, for a private case, cleared) - the acting one among them, so
+//   an acknowledgement made from any of its clients reaches its own feed and
+//   dashboard too;
+std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs,
                                    const std::set<std::string>& on_case, bool private_case);
 // - who hears of an escalation: `to`, but a private case only the `cleared`.
 std::vector<Recipient> told_of_escalation(const std::vector<Recipient>& to,

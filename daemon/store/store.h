@@ -169,6 +169,15 @@ struct AckResult {
   bool first_time = false;  // this organisation had not acknowledged before
 };
 
+// One case as an organisation on it sees its own part: how many act, whether
+// it does, its own answer ("cannot_act", "need_information", or none).
+struct OrgCaseView {
+  std::string case_id;  // the case pseudonym (hex)
+  std::uint32_t acks = 0;
+  bool acting = false;
+  std::string answer;
+};
+
 struct CaseStatusInfo {
   std::string case_id;
   CaseState state = CaseState::open;
@@ -288,6 +297,12 @@ class Store {
   // delete tags another daemon still accepts requests for.
   virtual Result<bool> claim_nonce(const Tag& tag, std::chrono::seconds keep_for) = 0;
   virtual Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) = 0;
+  // The cases organisation `org` (an org tag) is on, as its own board shows
+  // them whoever in it acknowledged: pseudonyms after `after`, in pseudonym
+  // order, at most `limit` (docs/PROTOCOL.md, GET /v1/org/cases).
+  virtual Result<std::vector<OrgCaseView>> org_cases(const std::string& org,
+                                                     const std::string& after,
+                                                     std::size_t limit) = 0;
   virtual Result<std::vector<WebhookHealth>> webhook_health() = 0;
   virtual Result<std::uint64_t> count_alerts() = 0;
   // The case a pseudonym names, with its sealed details, for the operator.

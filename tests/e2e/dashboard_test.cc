@@ -90,17 +90,12 @@ class DashboardTest : public ::testing::Test {
     return d;
   }
 
-  // GET /?token=...: the cookie that opens everything else.
-  std::string cookie(const Dashboard& d) {
-    auto r = http(d.port, "GET", "/?token=" + d.token);
-    EXPECT_EQ(r.status, 303);
-    EXPECT_EQ(r.header("Location"), "/");
-    const std::string c = r.header("Set-Cookie");
-    return c.substr(0, c.find(';'));
-  }
+  // What the page sends with every API request (the token from the URL's
+  // fragment, kept in the tab: client/dashboard/access.h).
+  static std::string bearer(const Dashboard& d) { return "Bearer " + d.token; }
 
-  json::object board(const Dashboard& d, const std::string& cookie) {
-    auto r = http(d.port, "GET", "/api/board", {{"Cookie", cookie}});
+  json::object board(const Dashboard& d, const std::string& auth) {
+    auto r = http(d.port, "GET", "/api/board", {{"Authorization", auth}});
     if (r.status != 200) return {};
     return json::parse(r.body).as_object();
   }
@@ -133,7 +128,7 @@ class DashboardTest : public ::testing::Test {
 TEST_F(DashboardTest, ACaseArrivesAnAckReachesTheOtherOrganisationAndNothingRestrictedLeaks) {
   auto a = start(ngo_a, "a"), b = start(ngo_b, "b");
   ASSERT_TRUE(a.port && b.port);
-  const auto ca = cookie(a), cb = cookie(b);
+  const auto ca = bearer(a), cb = bearer(b);
   const auto sent = std::chrono::steady_clock::now();
   const std::string case_ref = send_canary_alert();
   json::object seen;
@@ -157,18 +152,18 @@ TEST_F(DashboardTest, ACaseArrivesAnAckReachesTheOtherOrganisationAndNothingRest
 
   // Nothing restricted in anything the page can load.
   expect_no_canary("board", json::serialize(seen));
-  auto chart = http(a.port, "GET", "/api/report.svg", {{"Cookie", ca}});
+  auto chart = http(a.port, "GET", "/api/report.svg", {{"Authorization", ca}});
   EXPECT_EQ(chart.status, 200);
   EXPECT_EQ(chart.header("Content-Type"), "image/svg+xml");
   EXPECT_NE(chart.body.find("0 cases shown"), std::string::npos)
       << "one case is below the floor: the publishable chart shows none";
   expect_no_canary("report", chart.body);
   for (const char* path : {"/", "/app.js", "/app.css"})
-    expect_no_canary(path, http(a.port, "GET", path, {{"Cookie", ca}}).body);
+    expect_no_canary(path, http(a.port, "GET", path, {{"Authorization", ca}}).body);
 
   // A acknowledges (from its own page: our Origin); B's count moves.
   auto ack = http(a.port, "POST", "/api/ack",
-                  {{"Cookie", ca},
+                  {{"Authorization", ca},
                    {"Origin", "http://127.0.0.1:" + std::to_string(a.port)},
                    {"Content-Type", "application/json"}},
                   R"({"case":")" + pseudonym + R"("})");
@@ -201,7 +196,7 @@ TEST_F(DashboardTest, NoTokenAForeignHostOrAForeignOriginGetsNothing) {
   auto a = start(ngo_a, "a");
   ASSERT_TRUE(a.port);
   send_canary_alert();
-  const auto ca = cookie(a);
+  const auto ca = bearer(a);
   ASSERT_TRUE(eventually([&] { return !board(a, ca).at("cases").as_array().empty(); }, 20s));
   const std::string ours = "http://127.0.0.1:" + std::to_string(a.port);
   auto refused = [&](const HttpReply& r, const char* code, const char* what) {
@@ -210,31 +205,92 @@ TEST_F(DashboardTest, NoTokenAForeignHostOrAForeignOriginGetsNothing) {
     EXPECT_EQ(r.body.find("cases"), std::string::npos) << what;
     EXPECT_NE(r.header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
   };
-  refused(http(a.port, "GET", "/api/board"), "no_token", "no cookie");
-  refused(http(a.port, "GET", "/"), "no_token", "the page without the token");
-  refused(http(a.port, "GET", "/?token=" + std::string(64, 'f')), "no_token", "a wrong token");
+  refused(http(a.port, "GET", "/api/board"), "no_token", "no token");
+  refused(http(a.port, "GET", "/api/board", {{"Authorization", "Bearer " + std::string(64, 'f')}}),
+          "no_token", "a wrong token");
   refused(http(a.port, "GET", "/api/events"), "no_token", "the event stream without the token");
+  // The token is taken from nowhere but the Authorization header: not from
+  // a query string (proxies log it), not from a cookie (every loopback port
+  // receives a cookie for 127.0.0.1).
+  refused(http(a.port, "GET", "/?token=" + a.token), "no_token", "the token in a query string");
+  refused(http(a.port, "GET", "/api/board?token=" + a.token), "no_token",
+          "the token in the API's query string");
   refused(http(a.port, "GET", "/api/board",
-               {{"Host", "evil.example:" + std::to_string(a.port)}, {"Cookie", ca}}),
+               {{"Cookie", "casewire_dashboard_" + std::to_string(a.port) + "=" + a.token}}),
+          "no_token", "the token as the old cookie");
+  // The page itself carries no data and needs no token; it sets no cookie.
+  auto bare = http(a.port, "GET", "/");
+  EXPECT_EQ(bare.status, 200);
+  EXPECT_TRUE(bare.header("Set-Cookie").empty());
+  expect_no_canary("the page", bare.body);
+  EXPECT_EQ(a.url.find("?"), std::string::npos) << "the printed URL has no query: " << a.url;
+  EXPECT_NE(a.url.find("/#token="), std::string::npos) << a.url;
+  refused(http(a.port, "GET", "/api/board",
+               {{"Host", "evil.example:" + std::to_string(a.port)}, {"Authorization", ca}}),
           "wrong_host", "DNS rebinding");
-  refused(http(a.port, "GET", "/api/board", {{"Cookie", ca}, {"Origin", "http://evil.example"}}),
-          "foreign_origin", "a cross-site read");
-  const std::string body = R"({"case":")" + std::string(32, 'a') + R"("})";
   refused(
-      http(a.port, "POST", "/api/ack", {{"Cookie", ca}, {"Origin", "http://evil.example"}}, body),
-      "foreign_origin", "a cross-site acknowledgement");
-  refused(http(a.port, "POST", "/api/ack", {{"Cookie", ca}}, body), "foreign_origin",
+      http(a.port, "GET", "/api/board", {{"Authorization", ca}, {"Origin", "http://evil.example"}}),
+      "foreign_origin", "a cross-site read");
+  const std::string body = R"({"case":")" + std::string(32, 'a') + R"("})";
+  refused(http(a.port, "POST", "/api/ack",
+               {{"Authorization", ca}, {"Origin", "http://evil.example"}}, body),
+          "foreign_origin", "a cross-site acknowledgement");
+  refused(http(a.port, "POST", "/api/ack", {{"Authorization", ca}}, body), "foreign_origin",
           "an acknowledgement without an Origin");
   // Our own page may; a malformed case is refused before the daemon.
-  auto bad = http(a.port, "POST", "/api/ack", {{"Cookie", ca}, {"Origin", ours}},
+  auto bad = http(a.port, "POST", "/api/ack", {{"Authorization", ca}, {"Origin", ours}},
                   R"({"case":"../../etc"})");
   EXPECT_EQ(bad.status, 400);
   // The page itself is served with the strict policy.
-  auto page = http(a.port, "GET", "/", {{"Cookie", ca}});
+  auto page = http(a.port, "GET", "/", {{"Authorization", ca}});
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.header("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
   EXPECT_EQ(page.header("X-Frame-Options"), "DENY");
   EXPECT_EQ(page.body.find("<script>"), std::string::npos) << "no inline script";
+}
+
+// The board shows the daemon's truth whoever acknowledged: an
+// acknowledgement made with `casewire ack` (or a colleague's machine)
+// reaches it, and a restarted dashboard rebuilds the same state.
+TEST_F(DashboardTest, TheBoardShowsAcknowledgementsMadeElsewhereAndSurvivesARestart) {
+  auto a = start(ngo_a, "a");
+  ASSERT_TRUE(a.port);
+  send_canary_alert();
+  json::object seen;
+  ASSERT_TRUE(eventually(
+      [&] {
+        seen = board(a, bearer(a));
+        return seen.contains("cases") && seen.at("cases").as_array().size() == 1;
+      },
+      20s));
+  EXPECT_FALSE(seen.at("cases").as_array()[0].as_object().at("acknowledged_by_us").as_bool());
+  // The caseworker's colleague acknowledges from the command line.
+  auto ack = inst.client(ngo_a, {"ack", "1"});
+  ASSERT_EQ(ack.status, 0) << ack.err;
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto o = board(a, bearer(a));
+        const auto& c = o.at("cases").as_array()[0].as_object();
+        return c.at("acknowledged_by_us").as_bool() && c.at("acks").as_int64() == 1;
+      },
+      kArrival))
+      << "the board did not learn of the acknowledgement made with casewire ack: "
+      << json::serialize(board(a, bearer(a)));
+  // The dashboard restarts: the same truth, from the daemon.
+  a.proc->signal(SIGTERM);
+  a.proc->wait(10s);
+  auto again = start(ngo_a, "a-again");
+  ASSERT_TRUE(again.port);
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto o = board(again, bearer(again));
+        if (!o.contains("cases") || o.at("cases").as_array().empty()) return false;
+        const auto& c = o.at("cases").as_array()[0].as_object();
+        return c.at("acknowledged_by_us").as_bool() && c.at("acks").as_int64() == 1;
+      },
+      kArrival + 5s))
+      << json::serialize(board(again, bearer(again)));
+  EXPECT_EQ(board(again, bearer(again)).at("org_key_id").as_string(), key_id_hex(ngo_a.id));
 }
 
 TEST_F(DashboardTest, ListeningBeyondLoopbackNeedsAnExplicitFlagAndAProxyOrigin) {
@@ -269,6 +325,7 @@ TEST_F(DashboardTest, InABrowser) {
                 {"DASH_B", b.url},
                 {"CASEWIRE", bin("casewire")},
                 {"CONTACT_HOME", alice.home},
+                {"ORG_B_HOME", ngo_b.home},
                 {"ALERT_FILE", alert_file},
                 {"CANARIES", canaries},
                 {"ARRIVAL_MS", std::to_string(std::chrono::milliseconds(kArrival).count())},

@@ -185,6 +185,24 @@ class Memory final : public BatchedStore {
     s.needs.assign(needs.begin(), needs.end());
     return std::optional<CaseStatusInfo>(s);
   }
+  Result<std::vector<OrgCaseView>> org_cases(const std::string& org, const std::string& after,
+                                             std::size_t limit) override {
+    std::lock_guard lock(state_mu_);
+    std::map<std::string, OrgCaseView> by_pseudonym;
+    for (const auto& [id, c] : st_.cases) {
+      if (!c.orgs.count(org) || c.pseudonym <= after) continue;
+      auto a = c.answers.find(org);
+      by_pseudonym[c.pseudonym] = {c.pseudonym, static_cast<std::uint32_t>(c.acks.size()),
+                                   c.acks.count(org) > 0,
+                                   a == c.answers.end() ? "" : a->second.first};
+    }
+    std::vector<OrgCaseView> out;
+    for (auto& [p, v] : by_pseudonym) {
+      if (out.size() >= limit) break;
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
   Result<std::vector<WebhookHealth>> webhook_health() override {
     std::lock_guard lock(state_mu_);
     std::vector<WebhookHealth> out;
@@ -357,7 +375,7 @@ class Memory final : public BatchedStore {
     r.acks = static_cast<std::uint32_t>(c.acks.size());
     if (r.first_time) {
       if (!find_leaf(leaf_tag)) append_leaf(LeafKind::acknowledgement, now, leaf_tag);
-      const auto to = told_of_ack(orgs, org, c.orgs, c.facts.consent == "private");
+      const auto to = told_of_ack(orgs, c.orgs, c.facts.consent == "private");
       const CaseFacts facts = c.facts;
       auto ev = add_event(*id, facts, "acknowledged", to, now);
       if (!ev) return ev.error();

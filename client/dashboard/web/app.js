@@ -5,6 +5,29 @@
 // allows no inline script, no other origin.
 "use strict";
 
+// The access token arrives in the address's fragment (#token=...), which the
+// browser never sends to a server or proxy. It is kept in this tab's
+// sessionStorage - per origin, so no page on another port of this computer
+// can read it - sent as an Authorization header, and taken out of the
+// address bar at once. Never a cookie: a cookie for 127.0.0.1 goes to every
+// port of 127.0.0.1 (client/dashboard/access.h).
+const TOKEN = (() => {
+  const m = /^#token=([0-9a-f]{64})$/.exec(window.location.hash);
+  if (m) {
+    window.sessionStorage.setItem("casewire.token", m[1]);
+    history.replaceState(null, "", "/");
+  }
+  return window.sessionStorage.getItem("casewire.token") || "";
+})();
+
+function api(path, init) {
+  const opts = Object.assign({}, init || {});
+  opts.headers = Object.assign({}, opts.headers || {}, { Authorization: "Bearer " + TOKEN });
+  opts.credentials = "omit";
+  opts.cache = "no-store";
+  return fetch(path, opts);
+}
+
 const WORDS = {
   en: {
     title: "Cases", language: "Language", region: "Region", urgency: "Urgency", state: "State",
@@ -18,6 +41,9 @@ const WORDS = {
     report: "Publishable chart of the last 12 months (SVG; counts under 5 hidden)",
     verified: "signature verified", live: "live", connecting: "connecting",
     reconnecting: "reconnecting…", offline: "connection to this computer's casewire lost",
+    no_token: "Open the address the casewire program printed (this one has no access token).",
+    answered: { cannot_act: "You said you cannot act", need_information: "You asked for information" },
+    printed: (org, at, daemon) => `Printed by organisation key ${org} on ${at}; daemon key ${daemon}.`,
     acting_n: (n) => `acting: ${n} organisation${n === 1 ? "" : "s"}`,
     children: "children", elderly: "elderly", sick: "sick",
     in_h: (d, h) => (d > 0 ? `in ${d} d ${h} h` : `in ${h} h`),
@@ -45,6 +71,9 @@ const WORDS = {
     report: "공개용 지난 12개월 차트 (SVG; 5 미만은 숨김)",
     verified: "서명 확인됨", live: "실시간", connecting: "연결 중",
     reconnecting: "다시 연결 중…", offline: "이 컴퓨터의 casewire 와 연결이 끊겼습니다",
+    no_token: "casewire 프로그램이 출력한 주소를 여십시오 (이 주소에는 접근 토큰이 없습니다).",
+    answered: { cannot_act: "대응할 수 없다고 답했습니다", need_information: "정보를 요청했습니다" },
+    printed: (org, at, daemon) => `단체 키 ${org} 가 ${at} 에 인쇄함; 데몬 키 ${daemon}.`,
     acting_n: (n) => `대응: ${n}개 단체`,
     children: "어린이", elderly: "노인", sick: "환자",
     in_h: (d, h) => (d > 0 ? `${d}일 ${h}시간 후` : `${h}시간 후`),
@@ -108,10 +137,19 @@ function countdown(iso) {
   return { text: ms >= 0 ? w("in_h")(d, h) : w("overdue")(d, h), soon: ms < 86400000, ms };
 }
 
+// ISO 8601, in this computer's time zone, to the minute the data has (times
+// are whole hours): 2026-12-04 22:00 (UTC+8) - never 04/12/2026, which a
+// reader from elsewhere takes for the 12th of April.
 function fmtTime(iso) {
   if (!iso) return w("unknown");
   const t = new Date(iso);
-  return isNaN(t) ? iso : t.toLocaleString(lang === "ko" ? "ko-KR" : "en-GB");
+  if (isNaN(t)) return iso;
+  const p = (n) => String(n).padStart(2, "0");
+  const off = -t.getTimezoneOffset();
+  const zone = "UTC" + (off === 0 ? "" : (off > 0 ? "+" : "-") + Math.floor(Math.abs(off) / 60) +
+    (Math.abs(off) % 60 ? ":" + p(Math.abs(off) % 60) : ""));
+  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())} ` +
+    `${p(t.getHours())}:${p(t.getMinutes())} (${zone})`;
 }
 
 function sorted(cases) {
@@ -223,6 +261,11 @@ function renderList() {
 }
 
 function ackButton(c) {
+  if (!c.acknowledged_by_us && c.our_answer && w("answered")[c.our_answer]) {
+    const s = el("span", w("answered")[c.our_answer], "answered");
+    s.dataset.case = c.case;
+    return s;
+  }
   const b = el("button", c.acknowledged_by_us ? w("acked") : w("ack"), "ack" + (c.acknowledged_by_us ? "" : " primary"));
   b.type = "button";
   b.dataset.case = c.case;
@@ -251,6 +294,8 @@ function renderCase() {
   fact(w("consent"), w("con")[c.consent] || w("unknown"));
   fact(w("acting"), w("acting_n")(c.acks));
   $("case-ack-box").replaceChildren(ackButton(c));
+  $("print-header").textContent = w("printed")(board.org_key_id || "?", fmtTime(new Date().toISOString()),
+    board.daemon_key_id || "?");
   const ol = $("timeline");
   ol.replaceChildren();
   for (const e of c.timeline) {
@@ -358,11 +403,10 @@ function askAck(caseId) {
 
 async function acknowledge(caseId) {
   try {
-    const res = await fetch("/api/ack", {
+    const res = await api("/api/ack", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ case: caseId }),
-      credentials: "same-origin",
     });
     const answer = await res.json();
     if (res.ok) notice(w("ack_done"));
@@ -372,16 +416,71 @@ async function acknowledge(caseId) {
   }
 }
 
-function connect() {
-  const events = new EventSource("/api/events");
-  events.addEventListener("board", (e) => {
-    board = JSON.parse(e.data);
-    render();
-  });
-  events.onerror = () => {
+// The live board: a server-sent event stream read with fetch (EventSource
+// cannot send the Authorization header), reconnecting after a drop.
+async function connect() {
+  if (!TOKEN) {
+    board.feed = "no_token";
+    renderFeed();
+    return;
+  }
+  for (;;) {
+    try {
+      const res = await api("/api/events");
+      if (res.status === 403) {
+        board.feed = "no_token";
+        renderFeed();
+        return;
+      }
+      if (!res.ok || !res.body) throw new Error("HTTP " + res.status);
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          let event = "", data = "";
+          for (const line of block.split("\n")) {
+            if (line.startsWith("event: ")) event = line.slice(7);
+            else if (line.startsWith("data: ")) data += line.slice(6);
+          }
+          if (event === "board" && data) {
+            board = JSON.parse(data);
+            render();
+          }
+        }
+      }
+    } catch (e) {
+      // the local casewire went away; try again shortly
+    }
     board.feed = "offline";
     renderFeed();
-  };
+    await new Promise((r) => window.setTimeout(r, 2000));
+  }
+}
+
+// The publishable chart, fetched with the token and offered as a file.
+async function downloadReport(e) {
+  e.preventDefault();
+  try {
+    const res = await api("/api/report.svg");
+    if (!res.ok) throw new Error("HTTP " + res.status);
+    const url = URL.createObjectURL(await res.blob());
+    const a = el("a");
+    a.href = url;
+    a.download = "casewire-report.svg";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) {
+    notice(w("ack_failed")("offline"));
+  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -395,6 +494,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const id of ["f-region", "f-urgency", "f-state"]) $(id).addEventListener("change", renderList);
   $("back").addEventListener("click", showList);
   $("print").addEventListener("click", () => window.print());
+  $("report-link").addEventListener("click", downloadReport);
   $("confirm-yes").addEventListener("click", () => {
     $("confirm").close();
     if (pendingAck) acknowledge(pendingAck);

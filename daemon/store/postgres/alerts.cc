@@ -92,6 +92,28 @@ Result<std::optional<CaseStatusInfo>> PostgresStore::case_status(const Tag& case
   return std::optional<CaseStatusInfo>(s);
 }
 
+Result<std::vector<OrgCaseView>> PostgresStore::org_cases(const std::string& org,
+                                                          const std::string& after,
+                                                          std::size_t limit) {
+  auto conn = readers_.take();
+  if (!conn) return conn.error();
+  auto r = pg::exec(
+      (*conn)->get(),
+      "SELECT c.pseudonym, (SELECT count(*) FROM acks a WHERE a.case_id = c.id), "
+      "EXISTS (SELECT 1 FROM acks a WHERE a.case_id = c.id AND a.org = $1)::int, "
+      "COALESCE((SELECT w.answer FROM answers w WHERE w.case_id = c.id AND w.org = $1), '') "
+      "FROM case_orgs o JOIN cases c ON c.id = o.case_id "
+      "WHERE o.org = $1 AND c.pseudonym COLLATE \"C\" > $2 ORDER BY c.pseudonym COLLATE \"C\" "
+      "LIMIT $3",
+      pg::Params().add(org).add(after).add(static_cast<std::int64_t>(limit)), "org cases");
+  if (!r) return r.error();
+  std::vector<OrgCaseView> out;
+  for (int i = 0; i < r->size(); ++i)
+    out.push_back({r->text(i, 0), static_cast<std::uint32_t>(r->i64(i, 1)), r->i64(i, 2) != 0,
+                   r->text(i, 3)});
+  return out;
+}
+
 Result<std::uint64_t> PostgresStore::count_alerts() {
   auto conn = readers_.take();
   if (!conn) return conn.error();

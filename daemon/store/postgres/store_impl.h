@@ -78,6 +78,8 @@ class PostgresStore final : public BatchedStore {
   Result<bool> claim_webhook(std::uint64_t seq, const std::string& org, UnixMillis now) override;
   Result<bool> claim_nonce(const Tag& tag, std::chrono::seconds keep_for) override;
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override;
+  Result<std::vector<OrgCaseView>> org_cases(const std::string& org, const std::string& after,
+                                             std::size_t limit) override;
   Result<std::vector<WebhookHealth>> webhook_health() override;
   Result<std::uint64_t> count_alerts() override;
   Result<bool> has_alert(const Tag& alert_tag) override;

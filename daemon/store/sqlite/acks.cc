@@ -66,7 +66,7 @@ Result<AckResult> SqliteStore::write_ack(std::uint64_t seq, const std::string& o
     auto on_case = orgs_on_case(case_id);
     if (!on_case) return on_case.error();
     auto ev = add_event(case_id, pseudonym, facts, "acknowledged",
-                        told_of_ack(orgs, org, *on_case, facts.consent == "private"), now);
+                        told_of_ack(orgs, *on_case, facts.consent == "private"), now);
     if (!ev) return ev.error();
   }
   return r;

@@ -80,6 +80,26 @@ Result<std::optional<CaseStatusInfo>> SqliteStore::case_status(const Tag& case_t
   return std::optional<CaseStatusInfo>(c);
 }
 
+Result<std::vector<OrgCaseView>> SqliteStore::org_cases(const std::string& org,
+                                                        const std::string& after,
+                                                        std::size_t limit) {
+  std::lock_guard lock(read_mu_);
+  Stmt s(rdb_,
+         "SELECT c.pseudonym, (SELECT count(*) FROM acks a WHERE a.case_id = c.id), "
+         "EXISTS (SELECT 1 FROM acks a WHERE a.case_id = c.id AND a.org = ?1), "
+         "COALESCE((SELECT w.answer FROM answers w WHERE w.case_id = c.id AND w.org = ?1), '') "
+         "FROM case_orgs o JOIN cases c ON c.id = o.case_id "
+         "WHERE o.org = ?1 AND c.pseudonym > ?2 ORDER BY c.pseudonym LIMIT ?3");
+  if (!s) return db_error(rdb_, "org cases");
+  s.bind(1, std::string_view(org));
+  s.bind(2, std::string_view(after));
+  s.bind(3, static_cast<std::int64_t>(limit));
+  std::vector<OrgCaseView> out;
+  while (s.step() == SQLITE_ROW)
+    out.push_back({s.text(0), static_cast<std::uint32_t>(s.i64(1)), s.i64(2) != 0, s.text(3)});
+  return out;
+}
+
 Result<std::uint64_t> SqliteStore::count_alerts() {
   std::lock_guard lock(read_mu_);
   Stmt s(rdb_, "SELECT count(*) FROM alerts");

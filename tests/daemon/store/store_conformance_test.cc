@@ -5,6 +5,8 @@
 // format, migrations of old schemas) live beside each backend's own tests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <functional>
 #include <map>
 #include <set>
@@ -325,13 +327,14 @@ TEST_P(StoreConformance, AcknowledgementsAreAdmittedOnlyForNotificationsSentToTh
   EXPECT_FALSE(again->first_time);
   EXPECT_EQ(again->acks, 1u);
   EXPECT_EQ(s->log_size(), log_before + 1);
-  // b hears that one organisation is acting; a does not hear of its own act.
+  // b hears that one organisation is acting; so does a, of its own act: its
+  // other clients (a dashboard beside `casewire ack`) learn of it that way.
   auto b_feed = s->feed(b, seq, 10);
   ASSERT_TRUE(b_feed.ok());
   EXPECT_EQ(b_feed->size(), 1u);
   auto a_feed = s->feed(a, seq, 10);
   ASSERT_TRUE(a_feed.ok());
-  EXPECT_TRUE(a_feed->empty());
+  EXPECT_EQ(a_feed->size(), 1u);
   auto status = s->case_status(alert_with(4).event.case_tag);
   ASSERT_TRUE(status.ok() && *status);
   EXPECT_EQ((*status)->acks, 1u);
@@ -434,6 +437,62 @@ TEST_P(StoreConformance, AnAnswerReplacesTheOrganisationsAcknowledgement) {
   ASSERT_TRUE(status.ok() && *status);
   EXPECT_EQ((*status)->acks, 0u);
   EXPECT_EQ((*status)->cannot_act, 1u);
+}
+
+// What an organisation's board rebuilds from (GET /v1/org/cases): its own
+// part in each case it is on, whichever of its clients acted; nothing of
+// cases it is not on; pages in pseudonym order.
+TEST_P(StoreConformance, AnOrganisationReadsItsOwnPartInEachCaseItIsOn) {
+  auto s = open();
+  const std::string a(32, 'a'), b(32, 'b'), c(32, 'c');
+  std::vector<std::uint64_t> seqs;
+  for (std::uint8_t i = 30; i < 33; ++i) {
+    auto n = alert_with(i);
+    n.event.case_id = std::string(31, '0') + static_cast<char>('a' + (i - 30));
+    n.event.recipients = {{a, false, false}, {b, false, false}};
+    auto rec = record(*s, std::move(n));
+    ASSERT_TRUE(rec.ok());
+    seqs.push_back(rec->notification);
+  }
+  const auto at = unix_seconds(1795003600);
+  Tag leaf{};
+  leaf.fill(0x31);
+  const std::vector<Recipient> both = {{a, false, false}, {b, false, false}};
+  ASSERT_TRUE(
+      wait_for<AckResult>([&](auto cb) { s->record_ack(seqs[0], a, leaf, at, both, cb); }).ok());
+  ASSERT_TRUE(
+      wait_for<bool>([&](auto cb) {
+        s->record_answer(seqs[1], b, OrgAnswer{AnswerKind::need_information, "place"}, at, cb);
+      }).ok());
+  auto for_a = s->org_cases(a, "", 10);
+  ASSERT_TRUE(for_a.ok());
+  ASSERT_EQ(for_a->size(), 3u);
+  EXPECT_TRUE(std::is_sorted(for_a->begin(), for_a->end(),
+                             [](const auto& x, const auto& y) { return x.case_id < y.case_id; }));
+  int acting = 0;
+  for (const auto& v : *for_a) {
+    acting += v.acting;
+    EXPECT_TRUE(v.answer.empty());
+  }
+  EXPECT_EQ(acting, 1);
+  auto for_b = s->org_cases(b, "", 10);
+  ASSERT_TRUE(for_b.ok());
+  ASSERT_EQ(for_b->size(), 3u);
+  int answered = 0, seen_acks = 0;
+  for (const auto& v : *for_b) {
+    EXPECT_FALSE(v.acting);
+    answered += v.answer == "need_information";
+    seen_acks += static_cast<int>(v.acks);
+  }
+  EXPECT_EQ(answered, 1);
+  EXPECT_EQ(seen_acks, 1) << "b sees that a acts, not who";
+  EXPECT_TRUE(s->org_cases(c, "", 10)->empty()) << "an organisation not on a case reads nothing";
+  // Pages.
+  auto first = s->org_cases(a, "", 2);
+  ASSERT_EQ(first->size(), 2u);
+  auto rest = s->org_cases(a, first->back().case_id, 2);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_GT(rest->front().case_id, first->back().case_id);
 }
 
 // Retention: a dry run only counts; the purge destroys the case key and its
