@@ -3,10 +3,10 @@
 #include <ostream>
 
 #include "client/context.h"
-#include "client/dashboard/case_board.h"
 #include "client/feed_reader.h"
 #include "client/submit.h"
 #include "protocol/file_io.h"
+#include "stats/report.h"
 
 namespace cw::client {
 
@@ -18,7 +18,7 @@ int cmd_report(const Globals& g, const ReportOptions& o, std::ostream& out, std:
   auto id = load_identity(g, ctx->home, o.key);
   if (!id) return fail(err, id.error());
   // The whole history, each notification verified (and opened, if sealed).
-  CaseBoard board;
+  std::vector<Notification> history;
   std::uint64_t cursor = 0;
   std::size_t dropped = 0;
   for (;;) {
@@ -32,8 +32,8 @@ int cmd_report(const Globals& g, const ReportOptions& o, std::ostream& out, std:
         ++dropped;
         continue;
       }
-      board.apply(*n);
       cursor = std::max(cursor, n->id);
+      history.push_back(std::move(*n));
     }
     if (page->items.empty()) break;
   }
@@ -42,7 +42,7 @@ int cmd_report(const Globals& g, const ReportOptions& o, std::ostream& out, std:
   if (dropped)
     err << "warning: " << dropped
         << " notification(s) did not verify and are not counted (tell the operator)\n";
-  auto report = stats::build_report(board.summaries(), {o.from, o.to, o.threshold});
+  auto report = stats::build_report(history, {o.from, o.to, o.threshold, ""});
   if (!report) return fail(err, report.error());
   const std::string text =
       o.format == "svg" ? stats::report_svg(*report) : stats::report_csv(*report);

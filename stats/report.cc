@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "protocol/gazetteer.h"
+#include "protocol/timefmt.h"
 
 namespace cw::stats {
 namespace {
@@ -39,12 +40,6 @@ std::uint32_t at_least(const std::string& bucket) {
     n = n * 10 + static_cast<std::uint32_t>(c - '0');
   }
   return n;
-}
-
-Outcome outcome_of(const CaseFacts& f) {
-  if (f.status == "returned") return Outcome::returned;
-  if (f.status == "released") return Outcome::released;
-  return Outcome::unknown;  // detained, transferred, or not said: no outcome yet
 }
 
 std::string region_name(const std::string& code) {
@@ -83,146 +78,235 @@ bool below_floor(std::uint32_t n, std::uint32_t k) {
   return n > 0 && n < k;
 }
 
-// A total counts a value only where the cell shows it.
-void add(Total& t, const Cell& c, std::uint32_t k) {
+using Key = std::tuple<std::string, std::string, Event>;  // month, region, event
+struct Raw {
+  std::uint32_t cases = 0, people = 0, children = 0, elderly = 0;
+};
+
+// One view's events in [from, last], each in the month it was recorded.
+std::map<Key, Raw> tally(std::span<const Notification> view, const std::string& from,
+                         const std::string& last) {
+  std::map<std::string, std::map<std::uint64_t, const Notification*>> by_case;
+  for (const auto& n : view) by_case[n.case_id].emplace(n.id, &n);
+  std::map<Key, Raw> out;
+  for (const auto& [id, events] : by_case) {
+    std::string status;
+    for (const auto& [seq, n] : events) {
+      if (n->issued_at.size() < 7) continue;
+      const std::string month = n->issued_at.substr(0, 7);
+      const std::string region = n->facts.region.empty() ? "unknown" : n->facts.region;
+      auto count = [&](Event e) -> Raw* {
+        if (month < from || month > last) return nullptr;
+        Raw& r = out[{month, region, e}];
+        r.cases++;
+        return &r;
+      };
+      if (n->event == "new_case") {
+        if (Raw* r = count(Event::reported)) {
+          r->people += at_least(n->facts.people);
+          r->children += at_least(n->facts.children);
+          r->elderly += at_least(n->facts.elderly);
+        }
+      } else if (n->event == "retraction") {
+        count(Event::retracted);
+      } else if (n->event == "update" || n->event == "resolved") {
+        // An outcome is the event that made it so: counted once, then.
+        const std::string& now = n->facts.status;
+        if ((now == "released" || now == "returned") && now != status)
+          count(now == "released" ? Event::released : Event::returned);
+      }
+      if (!n->facts.status.empty()) status = n->facts.status;
+    }
+  }
+  return out;
+}
+
+// Hidden when it is itself 1 to k-1, or differs by 1 to k-1 from the same
+// number of any other view (their difference would be a small count).
+bool too_small(std::uint32_t value, std::uint32_t k, const std::vector<std::uint32_t>& others) {
+  if (below_floor(value, k)) return true;
+  for (auto o : others)
+    if (value > o && value - o < k) return true;
+  return false;
+}
+
+void add(Total& t, const Cell& c) {
   if (c.hidden) {
     t.complete = false;  // counted nowhere: a total never includes a hidden cell
     return;
   }
   t.cases += c.cases;
-  for (auto [value, sum] : {std::pair{c.people, &t.people}, std::pair{c.children, &t.children},
-                            std::pair{c.elderly, &t.elderly}}) {
-    if (below_floor(value, k))
+  for (auto [value, hidden, sum] : {std::tuple{c.people, c.people_hidden, &t.people},
+                                    std::tuple{c.children, c.children_hidden, &t.children},
+                                    std::tuple{c.elderly, c.elderly_hidden, &t.elderly}}) {
+    if (hidden)
       t.complete = false;
     else
       *sum += value;
   }
 }
 
-}  // namespace
-
-std::string_view to_string(Outcome o) {
-  switch (o) {
-    case Outcome::returned:
-      return "returned";
-    case Outcome::released:
-      return "released";
-    case Outcome::unknown:
-      return "unknown";
+std::string previous_month(const std::string& m) {
+  int y = std::stoi(m.substr(0, 4)), mo = std::stoi(m.substr(5, 2)) - 1;
+  if (mo == 0) {
+    mo = 12;
+    --y;
   }
-  return "unknown";
+  std::string out = std::to_string(y);
+  out = std::string(4 - std::min<std::size_t>(4, out.size()), '0') + out;
+  return out + (mo < 10 ? "-0" : "-") + std::to_string(mo);
 }
 
-Result<Report> build_report(std::span<const CaseSummary> cases, const ReportOptions& options) {
+}  // namespace
+
+std::string_view to_string(Event e) {
+  switch (e) {
+    case Event::reported:
+      return "new_cases";
+    case Event::released:
+      return "released";
+    case Event::returned:
+      return "returned";
+    case Event::retracted:
+      return "retracted";
+  }
+  return "new_cases";
+}
+
+Result<Report> build_report(std::span<const Notification> view, const ReportOptions& options,
+                            std::span<const std::vector<Notification>> others) {
   if (!is_month(options.from) || !is_month(options.to) || options.from > options.to)
     return make_error(Errc::bad_request, "--from and --to must be months, YYYY-MM, from <= to");
   if (options.k < kMinK)
     return make_error(Errc::bad_request, "the threshold may not be below " + std::to_string(kMinK) +
                                              ": smaller counts can point at one family");
+  const std::string now =
+      options.now.empty() ? format_rfc3339(unix_now()).substr(0, 7) : options.now;
+  if (!is_month(now)) return make_error(Errc::bad_request, "the report's month is malformed");
   Report r;
   r.options = options;
-  for (std::string m = options.from; m <= options.to; m = next_month(m)) {
+  r.options.now = now;
+  // Only complete months: a month still going on would change after it
+  // was published, and the change would be a count of its own.
+  const std::string last = std::min(options.to, previous_month(now));
+  if (options.to >= now) r.not_complete_from = std::max(options.from, now);
+  for (std::string m = options.from; m <= last; m = next_month(m)) {
     r.months.push_back(m);
     if (r.months.size() > 1200) return make_error(Errc::bad_request, "at most 100 years");
   }
-  std::map<std::tuple<std::string, std::string, Outcome>, Cell> cells;
-  for (const auto& c : cases) {
-    if (c.state == "retracted") continue;  // the reporter said it was wrong
-    const std::string& when = c.facts.arrested_at.empty() ? c.opened : c.facts.arrested_at;
-    if (when.size() < 7) continue;
-    const std::string month = when.substr(0, 7);
-    if (month < options.from || month > options.to) continue;
-    const Outcome o = outcome_of(c.facts);
-    const std::string region = c.facts.region.empty() ? "unknown" : c.facts.region;
-    Cell& cell = cells[{month, region, o}];
-    cell.month = month;
-    cell.region = region;
-    cell.outcome = o;
-    cell.cases++;
-    cell.people += at_least(c.facts.people);
-    cell.children += at_least(c.facts.children);
-    cell.elderly += at_least(c.facts.elderly);
+  const auto mine = tally(view, options.from, last);
+  std::vector<std::map<Key, Raw>> theirs;
+  for (const auto& o : others) theirs.push_back(tally(o, options.from, last));
+  auto their = [&](const Key& key, std::uint32_t Raw::*field) {
+    std::vector<std::uint32_t> v;
+    for (const auto& t : theirs) {
+      auto it = t.find(key);
+      v.push_back(it == t.end() ? 0 : it->second.*field);
+    }
+    return v;
+  };
+  std::map<std::pair<std::string, Event>, Total> by_month;
+  std::map<Event, Total> range;
+  for (const auto& m : r.months)
+    for (Event e : kEvents) by_month[{m, e}] = Total{m, e};
+  for (Event e : kEvents) range[e] = Total{"", e};
+  for (const auto& [key, raw] : mine) {
+    Cell c;
+    std::tie(c.month, c.region, c.event) = key;
+    c.cases = raw.cases;
+    c.people = raw.people;
+    c.children = raw.children;
+    c.elderly = raw.elderly;
+    c.hidden = too_small(c.cases, options.k, their(key, &Raw::cases));
+    c.people_hidden = too_small(c.people, options.k, their(key, &Raw::people));
+    c.children_hidden = too_small(c.children, options.k, their(key, &Raw::children));
+    c.elderly_hidden = too_small(c.elderly, options.k, their(key, &Raw::elderly));
+    add(by_month[{c.month, c.event}], c);
+    add(range[c.event], c);
+    r.cells.push_back(c);
   }
-  std::map<std::string, Total> by_month;
-  for (const auto& m : r.months) by_month[m].month = m;
-  for (auto& [key, cell] : cells) {
-    cell.hidden = cell.cases < options.k;
-    add(by_month[cell.month], cell, options.k);
-    add(r.total, cell, options.k);
-    r.cells.push_back(cell);
-  }
-  for (const auto& m : r.months) r.month_totals.push_back(by_month[m]);
+  for (const auto& m : r.months)
+    for (Event e : kEvents) r.month_totals.push_back(by_month[{m, e}]);
+  for (Event e : kEvents) r.totals.push_back(range[e]);
   return r;
 }
 
 std::string report_csv(const Report& r) {
   const std::string hidden = "<" + std::to_string(r.options.k);
-  auto num = [&](bool hide, std::uint32_t n) {
-    return hide || below_floor(n, r.options.k) ? hidden : std::to_string(n);
-  };
+  auto num = [&](bool hide, std::uint32_t n) { return hide ? hidden : std::to_string(n); };
   std::ostringstream o;
   o << "# casewire report " << r.options.from << " to " << r.options.to
-    << ": cases by month of arrest, region and outcome, from anonymised records\n"
-    << "# people, children and elderly are at least these (records keep them in buckets)\n"
-    << "# a cell with fewer than " << r.options.k << " cases shows " << hidden
-    << " throughout, and any other number from 1 to " << r.options.k - 1 << " shows " << hidden
+    << ": events by the month they were recorded, region and kind, from anonymised "
+       "notifications\n";
+  if (!r.not_complete_from.empty())
+    o << "# " << r.not_complete_from
+      << " and later are not complete yet and are not reported (a published month never "
+         "changes)\n";
+  o << "# people, children and elderly (new cases only) are at least these (records keep them "
+       "in buckets)\n"
+    << "# a cell with fewer than " << r.options.k << " events shows " << hidden
+    << " throughout, and any other number that could point at fewer than " << r.options.k
+    << " cases shows " << hidden
     << "; totals count only the numbers shown (complete=no: some are hidden) - "
        "docs/STATISTICS.md\n"
-    << "month,region,region_name,outcome,cases,people_at_least,children_at_least,elderly_at_least,"
+    << "month,region,region_name,event,cases,people_at_least,children_at_least,elderly_at_least,"
        "complete\n";
+  auto people = [&](const auto& x, bool hide_all, bool hp, bool hc, bool he) {
+    if (x.event != Event::reported) return std::string(",,");
+    return num(hide_all || hp, x.people) + "," + num(hide_all || hc, x.children) + "," +
+           num(hide_all || he, x.elderly);
+  };
   auto total_row = [&](const Total& t, const std::string& month) {
-    o << month << ",all,all,all," << t.cases << "," << t.people << "," << t.children << ","
-      << t.elderly << "," << (t.complete ? "yes" : "no") << "\n";
+    o << month << ",all,all," << to_string(t.event) << "," << t.cases << ","
+      << people(t, false, false, false, false) << "," << (t.complete ? "yes" : "no") << "\n";
   };
   for (const auto& m : r.months) {
     for (const auto& c : r.cells) {
       if (c.month != m) continue;
       o << c.month << "," << csv_field(c.region) << "," << csv_field(region_name(c.region)) << ","
-        << to_string(c.outcome) << "," << num(c.hidden, c.cases) << "," << num(c.hidden, c.people)
-        << "," << num(c.hidden, c.children) << "," << num(c.hidden, c.elderly) << ",yes\n";
+        << to_string(c.event) << "," << num(c.hidden, c.cases) << ","
+        << people(c, c.hidden, c.people_hidden, c.children_hidden, c.elderly_hidden) << ",yes\n";
     }
     for (const auto& t : r.month_totals)
       if (t.month == m) total_row(t, m);
   }
-  total_row(r.total, "all");
+  for (const auto& t : r.totals) total_row(t, "all");
   return o.str();
 }
 
 std::string report_svg(const Report& r) {
-  // Cases per month, stacked by outcome, from the cells shown (the same
+  // Events per month, stacked by kind, from the cells shown (the same
   // numbers as the totals: a hidden cell is in no bar either).
   constexpr int kW = 760, kH = 420, kLeft = 56, kRight = 160, kTop = 64, kBottom = 72;
   const int plot_w = kW - kLeft - kRight, plot_h = kH - kTop - kBottom;
-  const Outcome outcomes[] = {Outcome::returned, Outcome::released, Outcome::unknown};
-  const char* colours[] = {"#a51d2d", "#26a269", "#77767b"};
-  const char* labels[] = {"returned", "released", "outcome not known yet"};
-  std::map<std::string, std::array<std::uint32_t, 3>> bars;
+  const char* colours[] = {"#1a5fb4", "#26a269", "#a51d2d", "#77767b"};
+  const char* labels[] = {"new cases", "released", "returned", "retracted"};
+  std::map<std::string, std::array<std::uint32_t, 4>> bars;
   std::uint32_t hidden_cells = 0, top = 0;
   for (const auto& c : r.cells) {
     if (c.hidden) {
       ++hidden_cells;
       continue;
     }
-    bars[c.month][static_cast<std::size_t>(c.outcome)] += c.cases;
+    bars[c.month][static_cast<std::size_t>(c.event)] += c.cases;
   }
-  for (const auto& t : r.month_totals) top = std::max(top, t.cases);
+  for (const auto& [m, b] : bars) top = std::max(top, b[0] + b[1] + b[2] + b[3]);
   top = std::max<std::uint32_t>(top, 1);
+  const Total& reported = r.totals.front();
   std::ostringstream o;
   o << R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 )" << kW << " " << kH
     << R"(" width=")" << kW << R"(" height=")" << kH
     << R"(" font-family="sans-serif" font-size="12" role="img">)"
     << "\n";
-  o << R"(<title>Cases by month of arrest and outcome, )" << r.options.from << " to "
-    << r.options.to << "</title>\n";
+  o << R"(<title>Case events by month recorded, )" << r.options.from << " to " << r.options.to
+    << "</title>\n";
   o << R"(<rect width="100%" height="100%" fill="#ffffff"/>)"
     << "\n";
   o << R"(<text x=")" << kLeft << R"(" y="28" font-size="17" font-weight="bold">)"
-    << "Cases by month of arrest and outcome, " << r.options.from << " to " << r.options.to
-    << "</text>\n";
-  o << R"(<text x=")" << kLeft << R"(" y="48" fill="#444">)" << r.total.cases
-    << " cases shown, at least " << r.total.people << " people (" << r.total.children
-    << " children, " << r.total.elderly << " elderly)</text>\n";
-  // Axis and grid.
+    << "Case events by month recorded, " << r.options.from << " to " << r.options.to << "</text>\n";
+  o << R"(<text x=")" << kLeft << R"(" y="48" fill="#444">)" << reported.cases
+    << " new cases shown, at least " << reported.people << " people (" << reported.children
+    << " children, " << reported.elderly << " elderly)</text>\n";
   for (int i = 0; i <= 4; ++i) {
     const double v = top * i / 4.0;
     const int y = kTop + plot_h - static_cast<int>(plot_h * i / 4.0);
@@ -238,7 +322,7 @@ std::string report_svg(const Report& r) {
     const double x = kLeft + slot * i + (slot - bw) / 2;
     double y = kTop + plot_h;
     if (auto it = bars.find(m); it != bars.end()) {
-      for (std::size_t k = 0; k < 3; ++k) {
+      for (std::size_t k = 0; k < 4; ++k) {
         const std::uint32_t n = it->second[k];
         if (!n) continue;
         const double h = plot_h * static_cast<double>(n) / top;
@@ -251,18 +335,18 @@ std::string report_svg(const Report& r) {
     o << R"(<text x=")" << x + bw / 2 << R"(" y=")" << kTop + plot_h + 16
       << R"(" text-anchor="middle" fill="#444">)" << m << "</text>\n";
   }
-  for (std::size_t k = 0; k < 3; ++k) {
+  for (std::size_t k = 0; k < 4; ++k) {
     const int y = kTop + 10 + static_cast<int>(k) * 22;
     o << R"(<rect x=")" << kW - kRight + 16 << R"(" y=")" << y - 10
       << R"(" width="12" height="12" fill=")" << colours[k] << R"("/>)"
-      << R"(<text x=")" << kW - kRight + 34 << R"(" y=")" << y << R"(">)"
-      << xml_text(labels[static_cast<std::size_t>(outcomes[k])]) << "</text>\n";
+      << R"(<text x=")" << kW - kRight + 34 << R"(" y=")" << y << R"(">)" << xml_text(labels[k])
+      << "</text>\n";
   }
   o << R"(<text x=")" << kLeft << R"(" y=")" << kH - 30 << R"(" fill="#444">)"
-    << "Counts of fewer than " << r.options.k << " cases are not shown (" << hidden_cells
-    << " such groups of month, region and outcome); people are counted as at least.</text>\n";
+    << "Counts of fewer than " << r.options.k << " are not shown (" << hidden_cells
+    << " such groups of month, region and kind); months not yet complete are not shown.</text>\n";
   o << R"(<text x=")" << kLeft << R"(" y=")" << kH - 12 << R"(" fill="#444">)"
-    << "Source: casewire, anonymised case records. Method: docs/STATISTICS.md.</text>\n";
+    << "Source: casewire, anonymised notifications. Method: docs/STATISTICS.md.</text>\n";
   o << "</svg>\n";
   return o.str();
 }

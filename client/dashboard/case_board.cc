@@ -24,6 +24,7 @@ json::object names_of(const std::string& code) {
 void CaseBoard::apply(const Notification& n) {
   std::unique_lock lock(mu_);
   if (!seen_.emplace(n.id, true).second) return;
+  history_.push_back(n);
   Case& c = cases_[n.case_id];
   if (c.first_seen.empty()) c.first_seen = n.issued_at;
   // Notifications can arrive out of order only across a reconnect; the
@@ -134,11 +135,9 @@ std::string CaseBoard::snapshot_json() const {
   return json::serialize(root);
 }
 
-std::vector<stats::CaseSummary> CaseBoard::summaries() const {
+std::vector<Notification> CaseBoard::history() const {
   std::lock_guard lock(mu_);
-  std::vector<stats::CaseSummary> out;
-  for (const auto& [id, c] : cases_) out.push_back({c.state, c.facts, c.first_seen});
-  return out;
+  return history_;
 }
 
 std::uint64_t CaseBoard::version() const {

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "protocol/notification.h"
-#include "stats/report.h"
 
 namespace cw::client {
 
@@ -44,9 +43,8 @@ class CaseBoard {
   // state, organisations acting, timeline; and counts of new cases by month
   // and region for the chart.
   std::string snapshot_json() const;
-  // Every case as statistics see it (stats/report.h): state, facts, when
-  // this organisation first heard of it.
-  std::vector<stats::CaseSummary> summaries() const;
+  // Every notification applied, as statistics count them (stats/report.h).
+  std::vector<Notification> history() const;
   std::uint64_t version() const;
 
   void on_change(std::function<void()> f);
@@ -70,6 +68,7 @@ class CaseBoard {
   mutable std::mutex mu_;
   std::map<std::string, Case> cases_;
   std::map<std::uint64_t, bool> seen_;
+  std::vector<Notification> history_;
   std::string feed_state_ = "connecting";
   std::string org_key_id_, daemon_key_id_;
   std::uint64_t version_ = 0;

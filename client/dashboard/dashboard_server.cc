@@ -242,7 +242,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (path == "/api/report.svg") {
         // The publishable chart: the same privacy floor as casewired report.
         const auto [from, to] = report_range(req.target());
-        auto r = stats::build_report(srv_->board.summaries(), {from, to, 5});
+        auto r = stats::build_report(srv_->board.history(), {from, to, 5, ""});
         if (!r) return send(json_error(v, http::status::bad_request, "bad_request"), false);
         return send(respond(v, http::status::ok, "image/svg+xml", stats::report_svg(*r)),
                     req.keep_alive());

@@ -32,7 +32,6 @@
 #include "protocol/merkle.h"
 #include "protocol/org_answer.h"
 #include "protocol/receipt.h"
-#include "stats/report.h"
 
 namespace cw::daemon {
 
@@ -167,6 +166,11 @@ struct WebhookGeneration {
 struct AckResult {
   std::uint32_t acks = 0;   // organisations acting on the case now
   bool first_time = false;  // this organisation had not acknowledged before
+};
+
+struct SentNotification {
+  std::string body;             // protocol/notification.h, unsigned
+  std::vector<std::string> to;  // org tags
 };
 
 // One case as an organisation on it sees its own part: how many act, whether
@@ -308,9 +312,10 @@ class Store {
   // The case a pseudonym names, with its sealed details, for the operator.
   virtual Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) = 0;
   virtual Result<std::vector<AuditRow>> audit_rows() = 0;
-  // Every case's anonymised record (state, facts, the hour it was opened):
-  // what statistics are made from (stats/report.h). Nothing sealed.
-  virtual Result<std::vector<stats::CaseSummary>> case_summaries() = 0;
+  // Every notification's anonymised body, in order, and the organisations
+  // (org tags) it was sent to: what statistics count, knowing what each
+  // organisation was told (stats/report.h). Nothing sealed.
+  virtual Result<std::vector<SentNotification>> sent_notifications() = 0;
   virtual Result<std::uint64_t> count_audit() = 0;
   // Whether an alert with this tag is recorded (committed). Ingest asks
   // before charging a contact's budget: a repeat is not a new alert.

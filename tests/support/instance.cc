@@ -201,10 +201,11 @@ Org Instance::add_org(const std::string& name, const OrgOptions& oo) {
   return g;
 }
 
-RunResult Instance::client(const Org& o, std::vector<std::string> args) const {
+RunResult Instance::client(const Org& o, std::vector<std::string> args,
+                           std::map<std::string, std::string> env) const {
   std::vector<std::string> argv{bin("casewire"), "--home", o.home};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(std::move(argv));
+  return run(std::move(argv), env);
 }
 
 Receiver::Receiver(const std::string& dir, const std::string& name, std::string secret)

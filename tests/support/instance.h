@@ -107,7 +107,8 @@ class Instance {
   void revoke(const KeyId& id);
   // The webhook secret is generated here and passed with --webhook-secret-file.
   Org add_org(const std::string& name, const OrgOptions& o);
-  RunResult client(const Org& o, std::vector<std::string> args) const;
+  RunResult client(const Org& o, std::vector<std::string> args,
+                   std::map<std::string, std::string> env = {}) const;
 
   // Seals an alert as `c` would, addressed to this daemon.
   Bytes seal(const Contact& c, const Alert& a, const AlertId& id, std::int64_t created_at) const;

@@ -120,11 +120,15 @@ class Memory final : public BatchedStore {
     }
     return std::optional<CaseRecord>();
   }
-  Result<std::vector<stats::CaseSummary>> case_summaries() override {
+  Result<std::vector<SentNotification>> sent_notifications() override {
     std::lock_guard lock(state_mu_);
-    std::vector<stats::CaseSummary> out;
-    for (const auto& [id, c] : st_.cases)
-      out.push_back({std::string(case_state_name(c.state)), c.facts, format_rfc3339(c.opened_at)});
+    std::vector<SentNotification> out;
+    for (const auto& [seq, n] : st_.notifications) {
+      SentNotification s{n.second, {}};
+      for (const auto& [key, d] : st_.deliveries)
+        if (key.first == seq) s.to.push_back(key.second);
+      out.push_back(std::move(s));
+    }
     return out;
   }
   Result<std::vector<AuditRow>> audit_rows() override {

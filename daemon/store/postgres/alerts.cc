@@ -44,17 +44,22 @@ Result<std::optional<CaseRecord>> PostgresStore::case_record(const std::string& 
   return std::optional<CaseRecord>(std::move(rec));
 }
 
-Result<std::vector<stats::CaseSummary>> PostgresStore::case_summaries() {
+Result<std::vector<SentNotification>> PostgresStore::sent_notifications() {
   auto conn = readers_.take();
   if (!conn) return conn.error();
-  auto r = pg::exec((*conn)->get(), "SELECT state, facts, opened_at FROM cases ORDER BY id", {},
-                    "case summaries");
+  auto r = pg::exec((*conn)->get(),
+                    "SELECT n.seq, n.body, d.org FROM notifications n "
+                    "LEFT JOIN deliveries d ON d.seq = n.seq ORDER BY n.seq",
+                    {}, "sent notifications");
   if (!r) return r.error();
-  std::vector<stats::CaseSummary> out;
+  std::vector<SentNotification> out;
+  std::int64_t last = -1;
   for (int i = 0; i < r->size(); ++i) {
-    auto facts = CaseFacts::from_json(r->text(i, 1));
-    if (!facts) return facts.error();
-    out.push_back({r->text(i, 0), std::move(*facts), format_rfc3339(r->i64(i, 2))});
+    if (r->i64(i, 0) != last) {
+      out.push_back({r->text(i, 1), {}});
+      last = r->i64(i, 0);
+    }
+    if (!r->null(i, 2)) out.back().to.push_back(r->text(i, 2));
   }
   return out;
 }

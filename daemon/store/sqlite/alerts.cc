@@ -35,15 +35,20 @@ Result<std::optional<CaseRecord>> SqliteStore::case_record(const std::string& ps
   return std::optional<CaseRecord>(std::move(rec));
 }
 
-Result<std::vector<stats::CaseSummary>> SqliteStore::case_summaries() {
+Result<std::vector<SentNotification>> SqliteStore::sent_notifications() {
   std::lock_guard lock(read_mu_);
-  Stmt c(rdb_, "SELECT state, facts, opened_at FROM cases ORDER BY id");
-  if (!c) return db_error(rdb_, "case summaries");
-  std::vector<stats::CaseSummary> out;
+  Stmt c(rdb_,
+         "SELECT n.seq, n.body, d.org FROM notifications n LEFT JOIN deliveries d ON d.seq = n.seq "
+         "ORDER BY n.seq");
+  if (!c) return db_error(rdb_, "sent notifications");
+  std::vector<SentNotification> out;
+  std::int64_t last = -1;
   while (c.step() == SQLITE_ROW) {
-    auto facts = CaseFacts::from_json(c.text(1));
-    if (!facts) return facts.error();
-    out.push_back({c.text(0), std::move(*facts), format_rfc3339(c.i64(2))});
+    if (c.i64(0) != last) {
+      out.push_back({c.text(1), {}});
+      last = c.i64(0);
+    }
+    if (!c.null(2)) out.back().to.push_back(c.text(2));
   }
   return out;
 }

@@ -57,7 +57,7 @@ class SqliteStore final : public BatchedStore {
 
   // ---- reads --------------------------------------------------------------
   Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
-  Result<std::vector<stats::CaseSummary>> case_summaries() override;
+  Result<std::vector<SentNotification>> sent_notifications() override;
   Result<std::vector<AuditRow>> audit_rows() override;
   Result<std::uint64_t> count_audit() override;
   Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
