@@ -109,8 +109,9 @@ AlertId case_of(const Alert& a, const AlertId& own) {
 // Delivers one outbox entry and settles it: receipt stored and entry
 // removed; or, on a final refusal, the entry kept and marked refused; or
 // attempts and last_error recorded for the next try.
-DeliveryResult settle(const Globals& g, ClientContext& ctx, Outbox& outbox, ReceiptStore& receipts,
-                      OutboxEntry meta, ByteView wire, const AlertId& case_ref) {
+DeliveryResult settle(const Globals& g, ClientContext& ctx, const Identity& id, Outbox& outbox,
+                      ReceiptStore& receipts, OutboxEntry meta, ByteView wire,
+                      const AlertId& case_ref) {
   auto d = deliver(wire, &meta.id, ctx.invite, ctx.transport);
   // The daemon announced a newer invite update (a key rotation): apply it -
   // it must be signed by the key this device trusts - and, if the receipt
@@ -119,7 +120,7 @@ DeliveryResult settle(const Globals& g, ClientContext& ctx, Outbox& outbox, Rece
   if (d.update_announced > ctx.invite.sequence) {
     std::ostringstream quiet;
     bool applied = false;
-    if (apply_invite_update(g, ctx, quiet, quiet, &applied) == kExitOk && applied) {
+    if (apply_invite_update(g, ctx, id, quiet, quiet, &applied) == kExitOk && applied) {
       if (d.outcome == Outcome::untrusted) {
         // Recorded by the first answer (its receipt was signed by the new
         // key): the second is the same record, new if the first was.
@@ -268,6 +269,9 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
   const auto& home = ctx->home;
   const auto* inv = &ctx->invite;
   Result<Alert> a = make_error(Errc::invalid_alert, "");
+  // The identity once: it signs the alert, opens this device's sealed
+  // receipts (client/device_files.h) and any key update's request.
+  std::optional<Identity> ident;
   if (no_alert_options(f)) {
     // On a terminal, ask step by step; from a script, say what is missing.
     if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO))
@@ -275,8 +279,12 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
                                   tr("no alert given: use --alert FILE or the options (casewire "
                                      "send --help), or run casewire send in a terminal to be "
                                      "asked")));
+    auto opened = load_identity(g, home, "");
+    if (!opened) return fail(err, opened.error());
+    ident = std::move(*opened);
     std::vector<StoredReceipt> own;
-    if (auto list = ReceiptStore(home.receipts_dir()).list())
+    const DeviceFiles files(*ident);
+    if (auto list = ReceiptStore(home.receipts_dir(), files).list())
       for (auto& r : *list)
         if (r.kind == "new_case") own.push_back(std::move(r));
     const auto places = active_gazetteer();
@@ -289,8 +297,16 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
     a = build_alert(f, now);
   }
   if (!a) return fail(err, a.error());
+  if (!ident) {
+    auto opened = load_identity(g, home, "");
+    if (!opened) {
+      wipe_alert(*a);
+      return fail(err, opened.error());
+    }
+    ident = std::move(*opened);
+  }
   const AlertId id = random_alert_id();
-  auto wire = seal_for(g, home, *inv, *a, id, now);
+  Result<Bytes> wire = seal_envelope(*a, id, now, ident->sign, inv->daemon_box);
   const AlertId case_ref = case_of(*a, id);
   const std::string kind(to_string(a->kind));
   wipe_alert(*a);
@@ -299,8 +315,9 @@ int cmd_send(const Globals& g, const AlertFlags& f, std::ostream& out, std::ostr
   Outbox outbox(home.outbox_dir());
   OutboxEntry meta{id, kind, now, 0, "", case_ref, ""};
   if (auto st = outbox.put(meta, *wire); !st.ok()) return fail(err, st.error());
-  ReceiptStore receipts(home.receipts_dir());
-  auto d = settle(g, *ctx, outbox, receipts, meta, *wire, case_ref);
+  const DeviceFiles files(*ident);
+  ReceiptStore receipts(home.receipts_dir(), files);
+  auto d = settle(g, *ctx, *ident, outbox, receipts, meta, *wire, case_ref);
   return report(d, g, out, err);
 }
 
@@ -367,13 +384,20 @@ int cmd_outbox_list(const Globals& g, std::ostream& out, std::ostream& err) {
 
 int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostream& err) {
   auto backoff = std::chrono::seconds(5);
+  std::optional<Identity> ident;  // asked for once, kept for a --watch
   for (;;) {
     // Reloaded every round: a re-issued invite or a new proxy setting applies
     // to a long-running --watch too.
     auto ctx = load_context(g);
     if (!ctx) return fail(err, ctx.error());
+    if (!ident) {
+      auto opened = load_identity(g, ctx->home, "");
+      if (!opened) return fail(err, opened.error());
+      ident = std::move(*opened);
+    }
+    const DeviceFiles files(*ident);
     Outbox outbox(ctx->home.outbox_dir());
-    ReceiptStore receipts(ctx->home.receipts_dir());
+    ReceiptStore receipts(ctx->home.receipts_dir(), files);
     outbox.sweep();
     auto list = outbox.list();
     if (!list) return fail(err, list.error());
@@ -387,7 +411,7 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
       }
       auto wire = outbox.envelope(e.id);
       if (!wire) continue;
-      auto d = settle(g, *ctx, outbox, receipts, e, *wire, e.case_ref);
+      auto d = settle(g, *ctx, *ident, outbox, receipts, e, *wire, e.case_ref);
       if (d.outcome == Outcome::receipted) {
         ++delivered;
         if (g.json)
@@ -461,7 +485,11 @@ int cmd_outbox_drop(const Globals& g, const std::string& id_text, bool yes, std:
 int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
   ClientHome home(resolve_home(g.home));
   if (auto st = home.check_exists(); !st.ok()) return fail(err, st.error());
-  auto list = ReceiptStore(home.receipts_dir()).list();
+  // Sealed under the identity (client/device_files.h): the passphrase first.
+  auto ident = load_identity(g, home, "");
+  if (!ident) return fail(err, ident.error());
+  const DeviceFiles files(*ident);
+  auto list = ReceiptStore(home.receipts_dir(), files).list();
   if (!list) return fail(err, list.error());
   auto inv = home.invite();
   // Each receipt under the key that signed it: after a rotation the old

@@ -40,7 +40,7 @@ Result<FeedPage> pull_page(const ClientContext& ctx, const Identity& id, std::ui
   if (!list || !list->is_array()) return make_error(Errc::bad_response, "unexpected answer");
   for (const auto& item : list->as_array()) page.items.push_back(boost::json::serialize(item));
   if (const auto* head = v.as_object().if_contains("tree_head"))
-    remember_head(ctx.home, ctx.invite, boost::json::serialize(*head));
+    remember_head(ctx.home, ctx.invite, id, boost::json::serialize(*head));
   return page;
 }
 
@@ -50,7 +50,7 @@ Result<unsigned> stream_once(const ClientContext& ctx, const Identity& id, std::
   req.headers.emplace_back("Accept", "text/event-stream");
   if (cursor) req.headers.emplace_back("Last-Event-ID", std::to_string(cursor));
   SseParser parser([&](const SseEvent& e) {
-    if (e.event == "tree-head") remember_head(ctx.home, ctx.invite, e.data);
+    if (e.event == "tree-head") remember_head(ctx.home, ctx.invite, id, e.data);
     return e.event != "notification" || on_event(e.data);
   });
   Result<unsigned> st = make_error(Errc::unreachable, "no daemon URL");

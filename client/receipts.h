@@ -1,12 +1,18 @@
 // Verified receipts, kept so a contact can prove delivery and follow up on a
-// case: receipts/<alert id>.json = {"case_ref", "kind", "receipt": {...}[, "log": {...}]}.
-// Only receipts whose signature verified against the invite's daemon key are
-// ever stored.
+// case: receipts/<keyed name>.cwr, sealed (client/device_files.h) around
+//   {"case_ref", "kind", "receipt": {...}[, "log": {...}]}
+// Sealed, and named by a keyed hash of the alert id, because a receipt's
+// values (alert id, log index and leaf) are handles into a seized server's
+// tables: a phone without its passphrase holds none. Only receipts whose
+// signature verified against the daemon's key are ever stored. Receipts kept
+// in clear by an older client (receipts/<alert id>.json) are sealed and the
+// clear files shredded the first time the store lists them.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "client/device_files.h"
 #include "protocol/case_log.h"
 #include "protocol/receipt.h"
 
@@ -24,12 +30,15 @@ struct StoredReceipt {
 
 class ReceiptStore {
  public:
-  explicit ReceiptStore(std::string dir) : dir_(std::move(dir)) {}
-  Status put(const StoredReceipt& r);
-  Result<std::vector<StoredReceipt>> list() const;  // oldest first
+  ReceiptStore(std::string dir, const DeviceFiles& files) : dir_(std::move(dir)), files_(files) {}
+  Status put(const StoredReceipt& r) const;
+  // Oldest first. *unreadable: files that do not open with this device's
+  // key (another device's, or altered) - never listed as ours.
+  Result<std::vector<StoredReceipt>> list(std::size_t* unreadable = nullptr) const;
 
  private:
   std::string dir_;
+  const DeviceFiles& files_;
 };
 
 }  // namespace cw::client

@@ -9,6 +9,7 @@
 
 #include "client/context.h"
 #include "client/daemon_keys.h"
+#include "client/device_files.h"
 #include "client/messages.h"
 #include "client/receipts.h"
 #include "client/rotation.h"
@@ -106,12 +107,9 @@ class LogReader {
   const DaemonKeys& keys_;
 };
 
-Result<std::optional<TreeHead>> read_head(const std::string& path, const DaemonKeys& daemon) {
-  if (!file_exists(path)) return std::optional<TreeHead>();
-  auto text = read_file(path, 64 << 10);
-  if (!text) return text.error();
-  // Either a bare head or `casewire verify-log --json` output holding one.
-  std::string_view s = as_chars(*text);
+// A head from text: a bare head or `casewire verify-log --json` output
+// holding one, verified under the daemon key that signed it.
+Result<std::optional<TreeHead>> parse_head(std::string_view s, const DaemonKeys& daemon) {
   std::error_code ec;
   auto v = json::parse(s, ec);
   if (!ec && v.is_object())
@@ -128,17 +126,38 @@ Result<std::optional<TreeHead>> read_head(const std::string& path, const DaemonK
   return std::optional<TreeHead>(*head);
 }
 
+// Another party's head, handed over as a plain file (--compare).
+Result<std::optional<TreeHead>> read_head(const std::string& path, const DaemonKeys& daemon) {
+  if (!file_exists(path)) return std::optional<TreeHead>();
+  auto text = read_file(path, 64 << 10);
+  if (!text) return text.error();
+  return parse_head(as_chars(*text), daemon);
+}
+
+// This device's own kept heads: sealed (client/device_files.h) - a head's
+// size and time date what the device checked, a handle into a seized
+// server. One kept in clear by an older client is read, and sealed next time.
+Result<std::optional<TreeHead>> read_own_head(const std::string& path, const DaemonKeys& daemon,
+                                              const DeviceFiles& files) {
+  if (!file_exists(path)) return std::optional<TreeHead>();
+  auto plain = files.read(path);
+  if (plain) return parse_head(as_chars(plain->view()), daemon);
+  if (plain.code() != Errc::bad_key_file) return plain.error();
+  return read_head(path, daemon);  // from before sealing; refused if it is neither
+}
+
 }  // namespace
 
-void remember_head(const ClientHome& home, const Invite& invite, std::string_view head_json) {
+void remember_head(const ClientHome& home, const Invite& invite, const Identity& id,
+                   std::string_view head_json) {
   auto keys = DaemonKeys::load(home, invite);
   if (!keys) return;
   auto h = tree_head_from_json(head_json);
   if (!h || !verify_head(*h, *keys).ok()) return;
-  auto kept = read_head(home.seen_head_path(), *keys);
+  const DeviceFiles files(id);
+  auto kept = read_own_head(home.seen_head_path(), *keys, files);
   if (kept && *kept && (*kept)->size >= h->size) return;
-  (void)write_file_atomic(home.seen_head_path(), as_bytes(tree_head_to_json(*h)), S_IRUSR | S_IWUSR,
-                          Overwrite::yes);
+  (void)files.write(home.seen_head_path(), tree_head_to_json(*h));
 }
 
 int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& out,
@@ -186,7 +205,8 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   const std::string unreadable =
       tr("a log head kept on this device no longer verifies under any key the daemon had: it was "
          "replaced or the daemon's keys were");
-  auto last = read_head(ctx->home.log_head_path(), daemon);
+  const DeviceFiles files(*id);
+  auto last = read_own_head(ctx->home.log_head_path(), daemon, files);
   if (!last) {
     problems.push_back(unreadable);
     last = std::optional<TreeHead>();
@@ -196,7 +216,7 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
           trf("the daemon's log is not the one you were shown before ({1} events then): it has "
               "dropped or rewritten recorded events",
               {std::to_string((*last)->size)}));
-  auto seen = read_head(ctx->home.seen_head_path(), daemon);
+  auto seen = read_own_head(ctx->home.seen_head_path(), daemon, files);
   if (!seen) problems.push_back(unreadable);
   if (seen && *seen)
     judge(log.consistent(**seen, *head),
@@ -231,8 +251,14 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   // 3. Every receipt on this device: in the log now, and in the head it
   // came with, which the current head extends.
   std::size_t checked = 0, before_log = 0;
-  auto receipts = ReceiptStore(ctx->home.receipts_dir()).list();
+  std::size_t unopened = 0;
+  auto receipts = ReceiptStore(ctx->home.receipts_dir(), files).list(&unopened);
   if (!receipts) return fail(err, receipts.error());
+  if (unopened)
+    problems.push_back(
+        trf("{1} receipt files on this device do not open with its key (altered, "
+            "or not this device's)",
+            {std::to_string(unopened)}));
   for (const auto& r : *receipts) {
     // Only a receipt without log evidence is from before the log; one whose
     // signature fails under every key this device trusted is a problem.
@@ -284,8 +310,7 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
                            tr("keep this output; show it to your organisation and the operator")),
                 kExitUntrusted);
   }
-  (void)write_file_atomic(ctx->home.log_head_path(), as_bytes(tree_head_to_json(*head)),
-                          S_IRUSR | S_IWUSR, Overwrite::yes);
+  (void)files.write(ctx->home.log_head_path(), tree_head_to_json(*head));
   if (g.json) return kExitOk;
   out << trf("The daemon's log holds {1} events (head signed {2}, verified).",
              {std::to_string(head->size), format_rfc3339(head->timestamp)})

@@ -26,7 +26,9 @@ struct VerifyLogOptions {
 // Keeps `head_json` (a tree head from the feed or a pull page) as the newest
 // head seen, if the daemon signed it and it is bigger than the one kept.
 // Silent: a bad head here is for verify-log to judge, not the feed.
-void remember_head(const ClientHome& home, const Invite& invite, std::string_view head_json);
+// Sealed under `id`'s device key (client/device_files.h).
+void remember_head(const ClientHome& home, const Invite& invite, const Identity& id,
+                   std::string_view head_json);
 
 int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& out,
                    std::ostream& err);

@@ -3,7 +3,9 @@
 // phone), one host holding sockets, a hostile operator of another daemon.
 // Each test is named after the claim it would break.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <filesystem>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -580,6 +582,34 @@ TEST_F(Adversary, ASeizedServerAndASeizedPhoneDoNotJoin) {
   }
   EXPECT_EQ(inst->log().find("notification="), std::string::npos);
   EXPECT_EQ(inst->log().find("alert="), std::string::npos);
+
+  // The phone, seized without its passphrase: every file in its home, as
+  // bytes. No receipt value - alert id, envelope hash, log index or leaf -
+  // and no head it checked (size, root) is readable there: each would be a
+  // handle into the seized database (case_log holds the leaves and their
+  // positions). Receipts and kept heads are sealed under the identity.
+  ASSERT_EQ(inst->client(alice, {"verify-log"}).status, 0);
+  std::string phone;
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(alice.home)) {
+    if (!e.is_regular_file()) continue;
+    if (e.path().filename() == "identity.key") continue;  // behind the passphrase itself
+    names.push_back(e.path().filename().string());
+    phone += read_text(e.path().string());
+  }
+  for (const auto& text : receipts) {
+    auto o = json::parse(text).as_object();
+    for (const char* field : {"alert_id", "envelope_hash", "log_leaf"}) {
+      const std::string v(o.at(field).as_string());
+      EXPECT_EQ(phone.find(v), std::string::npos) << field << " readable on the phone";
+      for (const auto& n : names)
+        EXPECT_EQ(n.find(v), std::string::npos) << "a file is named by it";
+    }
+    const auto root = std::string(o.at("tree_head").as_object().at("root").as_string());
+    EXPECT_EQ(phone.find(root), std::string::npos) << "a head's root readable on the phone";
+  }
+  for (const char* key : {"\"log_index\"", "\"sequence\"", "\"received_at\"", "\"size\""})
+    EXPECT_EQ(phone.find(key), std::string::npos) << key << " readable on the phone";
 }
 
 }  // namespace

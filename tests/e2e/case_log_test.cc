@@ -214,18 +214,59 @@ TEST(CaseLog, AReceiptNoKeyOfTheDaemonSignedIsAProblemNotBeforeTheLog) {
   inst.start();
   const Sent s = send(inst, alice);
   ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
-  // One byte of the stored receipt's signature changed (a seized device
-  // planted with a receipt, or storage damage).
-  for (const auto& e : std::filesystem::directory_iterator(alice.home + "/receipts")) {
-    std::string text(as_chars(*read_file(e.path().string())));
-    const auto at = text.find("\"signature\":\"") + 13;
-    text[at] = text[at] == 'A' ? 'B' : 'A';
-    ASSERT_TRUE(write_file_atomic(e.path().string(), as_bytes(text), 0600, Overwrite::yes).ok());
-  }
+  // A sealed receipt altered on the device (storage damage, or a plant):
+  // it does not open, and says so.
+  std::filesystem::path sealed;
+  for (const auto& e : std::filesystem::directory_iterator(alice.home + "/receipts"))
+    sealed = e.path();
+  ASSERT_EQ(sealed.extension(), ".cwr") << "receipts are kept sealed";
+  std::string text(as_chars(*read_file(sealed.string())));
+  text[text.size() / 2] = text[text.size() / 2] == 'A' ? 'B' : 'A';
+  ASSERT_TRUE(write_file_atomic(sealed.string(), as_bytes(text), 0600, Overwrite::yes).ok());
   auto r = inst.client(alice, {"verify-log"});
   EXPECT_EQ(r.status, 4) << r.out << r.err;
-  EXPECT_NE(r.err.find("receipt " + s.alert_id), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 receipt files on this device do not open"), std::string::npos) << r.err;
+  // A receipt in an older client's clear format with a signature no key of
+  // the daemon made: read (and sealed), and reported - never counted as
+  // "before the log".
+  std::filesystem::remove(sealed);
+  const std::string forged =
+      R"({"case_ref":")" + s.alert_id + R"(","kind":"new_case","receipt":{"alert_id":")" +
+      s.alert_id + R"(","sequence":1,"received_at":1795000000,"envelope_hash":")" +
+      std::string(64, 'a') + R"(","log_index":0,"log_leaf":")" + std::string(64, 'b') +
+      R"(","daemon_key_id":")" + key_id_hex(inst.invite().daemon_sign.id()) + R"(","signature":")" +
+      std::string(86, 'A') + R"(=="}})";
+  ASSERT_TRUE(write_file_atomic(alice.home + "/receipts/" + s.alert_id + ".json", as_bytes(forged),
+                                0600, Overwrite::no)
+                  .ok());
+  r = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(r.status, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("receipt " + s.alert_id + ": its signature does not verify"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(r.out.find("before the daemon kept a log"), std::string::npos) << r.out;
+  EXPECT_FALSE(file_exists(alice.home + "/receipts/" + s.alert_id + ".json"))
+      << "the clear copy is gone: sealed, then shredded";
+}
+
+// What the log does not prove (docs/THREAT_MODEL.md, "A seized phone and a
+// seized server"): a leaf commits to the event, not to the rows it made.
+// Deleting an alert's row and keeping its leaf passes verify-log - this test
+// keeps that sentence of the threat model true, and will fail the day a leaf
+// commits to more.
+TEST(CaseLog, DeletingAnAlertsRowsButNotItsLeafIsNotCaughtByTheLog) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  inst.start();
+  send(inst, alice);
+  send(inst, alice);
+  ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
+  inst.stop();
+  tamper(inst.db_path(),
+         "DELETE FROM alerts WHERE alert_tag = (SELECT alert_tag FROM alerts LIMIT 1)");
+  inst.start();
+  auto r = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(r.status, 0) << "the log still holds both events: " << r.out << r.err;
 }
 
 TEST(CaseLog, ComparingHeadsCatchesALogRewrittenBeforeTheOtherLooked) {
