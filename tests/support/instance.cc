@@ -1,7 +1,10 @@
 #include "tests/support/instance.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -79,11 +82,37 @@ Launched launch_casewired(std::vector<std::string> args, const std::string& log_
   return l;
 }
 
+namespace {
+
+// True once `port` on loopback can be bound again. Tests run in parallel and
+// each asks the kernel for free ports: one that another test took for a
+// moment while this daemon restarted is waited for, rather than failing.
+bool wait_until_free(std::uint16_t port) {
+  for (int i = 0; i < 50; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace
+
 void Instance::start() {
   ++starts_;
   // A restart comes back on the same ports, as a real daemon would.
   std::vector<std::string> args{"--config", config_};
   if (port_ != 0) {
+    EXPECT_TRUE(wait_until_free(port_) && wait_until_free(admin_port_))
+        << "the daemon's ports stayed taken by something else";
     args.insert(args.end(), {"--listen", "127.0.0.1:" + std::to_string(port_), "--admin-listen",
                              "127.0.0.1:" + std::to_string(admin_port_)});
   }
