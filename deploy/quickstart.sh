@@ -99,7 +99,10 @@ timeout 20 $client --home "$var/org-home" feed --count 1
 
 echo "== 8. the organisation acknowledges; the contact sees that someone is acting"
 $client --home "$var/org-home" ack 1
-case_ref=$(ls "$var/contact-home/receipts" | head -1 | cut -c1-32)
+# The case reference from the contact's receipts (kept sealed on the device:
+# read through the client, which holds the key).
+case_ref=$($client --home "$var/contact-home" --json receipts | head -1 |
+  sed -n 's/.*"case":"\([0-9a-f]\{32\}\)".*/\1/p')
 $client --home "$var/contact-home" status "$case_ref"
 
 echo "== 9. both check the daemon's tamper-evident case log (an alert and an acknowledgement so far)"
