@@ -93,14 +93,10 @@ Status journal_revocation(const DaemonDir& d, const std::string& passphrase_file
   return j.append(d.revocations(), signer, id, org, now);
 }
 
-constexpr const char* kJournalAdvice =
-    "copy DIR/revocations.journal off this server, beside the backup key: a restore from an "
-    "older backup needs it (docs/OPERATIONS.md section 7)";
-
 std::string journal_advice(const DaemonDir& d) {
-  std::string a = kJournalAdvice;
-  a.replace(a.find("DIR/revocations.journal"), 23, d.revocations());
-  return a;
+  return "copy " + d.revocations() +
+         " off this server, beside the backup key: a restore from an older backup needs it "
+         "(docs/OPERATIONS.md section 7)";
 }
 
 Result<PublicKeySet> load_pub(const std::string& path) {

@@ -205,7 +205,7 @@ Status rotate(const RotateOptions& o, std::ostream& out) {
       if (!next_pin) return next_pin.error();
       u.tls_pins.push_back(*next_pin);
     }
-    u.sequence = chain.from_sequence + static_cast<std::uint32_t>(chain.links.size()) + 1;
+    u.sequence = invite_chain_sequence(chain) + 1;
     u.issued_at = now;
     u.urls = o.urls;
     u.daemon_sign = next.sign.public_key();
@@ -240,8 +240,7 @@ Status rotate(const RotateOptions& o, std::ostream& out) {
     return make_error(st.code(), st.error().message + "; run casewire-keys rotate --dir " + d.dir +
                                      " --finish once the cause is fixed");
 
-  const std::uint32_t sequence =
-      chain.from_sequence + static_cast<std::uint32_t>(chain.links.size());
+  const std::uint32_t sequence = invite_chain_sequence(chain);
   out << "invite update " << sequence << " written to " << d.invite_update() << " (signed by key "
       << key_id_hex(ring.signing().id()) << ", which clients trust now; the log's last head, "
       << head->size << " events, signed with it)\n";

@@ -16,6 +16,7 @@
 
 #include "keys/commands.h"
 #include "protocol/file_io.h"
+#include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "tests/support/db_reader.h"
 #include "tests/support/fixtures.h"
@@ -252,6 +253,56 @@ TEST_F(Adversary, TheCaseLogEndpointsAnswerOnlySignedWellFormedRequests) {
   ASSERT_TRUE(foreign);
   EXPECT_EQ(foreign->status, 401);
   EXPECT_EQ(inst->count_alerts(), 1u);
+}
+
+// GET /v1/org/cases (what an organisation's dashboard rebuilds from) answers
+// only a signed request by an enrolled, unrevoked organisation, for this
+// daemon, and only about cases that organisation is on.
+TEST_F(Adversary, AnOrganisationsOwnPartInCasesIsReadOnlyByThatOrganisation) {
+  auto on_case =
+      inst->add_org("on-case", OrgOptions{.regions = {"CN-JL"}, .cleared_private = true});
+  auto off_case = inst->add_org("off-case", OrgOptions{.regions = {"CN-YN"}});
+  inst->sighup();
+  ASSERT_EQ(post(alice, sample_alert())->status, 201);
+  const KeyId ours = inst->invite().daemon_sign.id();
+  auto call = [&](const Identity& who, const std::string& target, const KeyId& daemon) {
+    return signed_call(inst->port(), "GET", target,
+                       sign_request(who.sign, daemon, "GET", target, "", unix_now()));
+  };
+  auto raw = RawClient::connect(inst->port(), true);
+  raw->send("GET /v1/org/cases HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto unsigned_reply = raw->read_reply();
+  ASSERT_TRUE(unsigned_reply);
+  EXPECT_EQ(unsigned_reply->status, 404) << "unsigned: the generic 404";
+  auto mine = call(*on_case.identity, "/v1/org/cases", ours);
+  ASSERT_TRUE(mine);
+  ASSERT_EQ(mine->status, 200) << mine->body;
+  auto payload = open_payload(mine->body, kStatusDomain, inst->invite().daemon_sign);
+  ASSERT_TRUE(payload.ok()) << "signed by the daemon";
+  EXPECT_NE(payload->find("\"acting\":false"), std::string::npos) << *payload;
+  auto other = call(*off_case.identity, "/v1/org/cases", ours);
+  ASSERT_TRUE(other && other->status == 200);
+  EXPECT_NE(
+      open_payload(other->body, kStatusDomain, inst->invite().daemon_sign)->find("\"cases\":[]"),
+      std::string::npos)
+      << "an organisation not on the case reads nothing of it";
+  // A contact (a seized phone), a request signed for another daemon, a
+  // malformed cursor, a revoked organisation: refused.
+  auto contact = call(*mallory.identity, "/v1/org/cases", ours);
+  ASSERT_TRUE(contact);
+  EXPECT_EQ(contact->status, 401) << contact->body;
+  KeyId elsewhere = ours;
+  elsewhere[0] ^= 1;
+  EXPECT_EQ(call(*on_case.identity, "/v1/org/cases", elsewhere)->status, 401);
+  auto bad = call(*on_case.identity, "/v1/org/cases?after=../x", ours);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("bad_request"), std::string::npos) << bad->body;
+  inst->revoke(on_case.id);
+  inst->sighup();
+  auto revoked = call(*on_case.identity, "/v1/org/cases", ours);
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 403) << revoked->body;
 }
 
 // Claim: a signed request captured before a restart is not accepted after it
