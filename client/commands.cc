@@ -503,6 +503,7 @@ int cmd_receipts(const Globals& g, std::ostream& out, std::ostream& err) {
           << to_hex(r.case_ref) << R"(","kind":")" << r.kind << R"(","sequence":)"
           << r.receipt.sequence << R"(,"received_at":)" << r.receipt.received_at;
       if (r.receipt.log) out << R"(,"log_index":)" << r.receipt.log->index;
+      if (r.receipt.promise) out << R"(,"log_include_by":)" << r.receipt.promise->include_by;
       if (r.log) out << R"(,"tree_head":)" << tree_head_to_json(r.log->head);
       out << R"(,"verified":)" << (ok ? "true" : "false") << "}\n";
     } else {

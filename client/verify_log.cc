@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <ostream>
@@ -81,6 +82,27 @@ class LogReader {
     if (!merkle::verify_inclusion(e.leaf, e.index, h.size, *proof, h.root))
       return make_error(Errc::log_inconsistent, "the receipt's leaf is not in the log");
     return Status::Ok();
+  }
+
+  // A v3 receipt's leaf: its place among h's leaves, its inclusion checked;
+  // nullopt while the daemon says it is not among them (yet).
+  Result<std::optional<std::uint64_t>> place_of(const merkle::Hash& leaf, const TreeHead& h) {
+    auto body = get("/v1/log/proof?leaf=" + to_hex(leaf) + "&size=" + std::to_string(h.size));
+    if (!body && body.code() == Errc::not_found) return std::optional<std::uint64_t>();
+    if (!body) return body.error();
+    std::error_code ec;
+    auto v = json::parse(*body, ec);
+    const auto* o = !ec && v.is_object() ? &v.as_object() : nullptr;
+    const auto* i = o ? o->if_contains("index") : nullptr;
+    const auto* p = o ? o->if_contains("inclusion") : nullptr;
+    std::uint64_t index = 0;
+    if (i) index = i->to_number<std::uint64_t>(ec);
+    if (!i || ec || !p) return make_error(Errc::bad_tree_head, "the daemon's proof is malformed");
+    auto proof = proof_from_json(json::serialize(*p));
+    if (!proof) return proof.error();
+    if (index >= h.size || !merkle::verify_inclusion(leaf, index, h.size, *proof, h.root))
+      return make_error(Errc::log_inconsistent, "the receipt's leaf is not where the daemon says");
+    return std::optional<std::uint64_t>(index);
   }
 
  private:
@@ -250,7 +272,8 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
 
   // 3. Every receipt on this device: in the log now, and in the head it
   // came with, which the current head extends.
-  std::size_t checked = 0, before_log = 0;
+  std::size_t checked = 0, before_log = 0, waiting = 0;
+  std::int64_t waiting_until = 0;
   std::size_t unopened = 0;
   auto receipts = ReceiptStore(ctx->home.receipts_dir(), files).list(&unopened);
   if (!receipts) return fail(err, receipts.error());
@@ -262,12 +285,12 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   for (const auto& r : *receipts) {
     // Only a receipt without log evidence is from before the log; one whose
     // signature fails under every key this device trusted is a problem.
-    if (!r.receipt.log) {
+    if (!r.receipt.log && !r.receipt.promise) {
       ++before_log;
       continue;
     }
-    ++checked;
     if (!verify_receipt_any(r.receipt, daemon).ok()) {
+      ++checked;
       problems.push_back(trf(
           "receipt {1}: its signature does not verify under any key the daemon had (altered, or "
           "not the daemon's)",
@@ -278,6 +301,31 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
         trf("receipt {1}: the alert is no longer in the daemon's log as it was recorded (dropped "
             "or rewritten)",
             {to_hex(r.receipt.alert_id)});
+    if (r.receipt.promise) {
+      // A leaf waits for its mixing window (PROTOCOL §5b). The daemon signed
+      // both the promise and the head: a head it signed after the promised
+      // time without the leaf is its own word that the alert was dropped,
+      // whatever this device's clock says.
+      const auto& promise = *r.receipt.promise;
+      auto place = log.place_of(promise.leaf, *head);
+      if (!place) {
+        judge(place.error(), what);
+      } else if (*place) {
+        ++checked;
+      } else if (head->timestamp > promise.include_by) {
+        ++checked;
+        problems.push_back(
+            trf("receipt {1}: the daemon promised this alert would be in its log by {2}, and its "
+                "log of {3} events (signed {4}) does not hold it: dropped or withheld",
+                {to_hex(r.receipt.alert_id), format_rfc3339(promise.include_by),
+                 std::to_string(head->size), format_rfc3339(head->timestamp)}));
+      } else {
+        ++waiting;
+        waiting_until = std::max(waiting_until, promise.include_by);
+      }
+      continue;
+    }
+    ++checked;
     if (r.log) {
       const PublicKey* k = daemon.find(r.log->head.daemon_key_id);
       judge(k ? verify_log_evidence(*r.log, *r.receipt.log, *k)
@@ -295,6 +343,7 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
     j["consistent"] = problems.empty();
     j["receipts_checked"] = checked;
     j["receipts_before_log"] = before_log;
+    j["receipts_waiting"] = waiting;
     if (*last) j["previous_size"] = (*last)->size;
     if (other) j["compared_size"] = other->size;
     json::array p;
@@ -323,6 +372,11 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
     out << tr("First check on this device: this head is kept for the next one.") << "\n";
   if (checked)
     out << trf("Every receipt on this device is in it ({1} checked).", {std::to_string(checked)})
+        << "\n";
+  if (waiting)
+    out << trf("{1} receipts are waiting for their hour to end before they join the log (by {2} "
+               "at the latest); check again after that.",
+               {std::to_string(waiting), format_rfc3339(waiting_until)})
         << "\n";
   if (before_log)
     out << trf("{1} receipts are from before the daemon kept a log and cannot be checked.",

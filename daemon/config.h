@@ -69,6 +69,10 @@ struct Config {
   std::uint32_t retention_days = 90;
   // [report] threshold: statistics publish no count below it (docs/STATISTICS.md).
   std::uint32_t report_threshold = 5;
+  // [case_log] mix_seconds: the case log's mixing window (protocol/case_log.h).
+  // Below an hour a leaf's place narrows down when its event was recorded;
+  // only tests set it lower.
+  std::uint32_t log_mix_seconds = 3600;
   Limits limits;
   DeliveryConfig delivery;
 };

@@ -7,6 +7,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <ostream>
@@ -183,7 +185,8 @@ Status check_config(const Config& config, std::ostream& report) {
   DaemonDir d{config.keys_dir};
   auto tls = make_tls_context(d.tls_cert(), d.tls_key());
   if (!tls) return tls.error();
-  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
+  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys, {},
+                           config.log_mix_seconds});
   if (!store) return store.error();
   (*store)->close();
   return Status::Ok();
@@ -193,7 +196,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   harden_process();
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
-  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
+  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys, {},
+                           config.log_mix_seconds});
   if (!store) return store.error();
   auto gazetteer = load_gazetteer(config);
   if (!gazetteer) return gazetteer.error();
@@ -215,7 +219,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
       open_store({config.db_path, config.max_batch, &impl->metrics, &impl->keys,
                   // A claimed delivery is retried by another daemon only
                   // after any attempt of the one that claimed it has ended.
-                  std::chrono::milliseconds(2 * config.delivery.webhook_timeout_ms + 10000)});
+                  std::chrono::milliseconds(2 * config.delivery.webhook_timeout_ms + 10000),
+                  config.log_mix_seconds});
   if (!with_metrics) return with_metrics.error();
   impl->store = std::move(*with_metrics);
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
@@ -233,7 +238,16 @@ int Daemon::run() {
   }
   d.heads = std::make_unique<TreeHeads>(*d.store, d.keys, &d.metrics);
   d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, *d.heads, d.metrics,
-                                      d.config.delivery.escalate_after_s);
+                                      d.config.delivery.escalate_after_s, d.config.log_mix_seconds);
+  // Leaves whose window ended while the daemon was down join the log before
+  // anyone is served: a receipt's promise holds across a restart.
+  {
+    std::promise<Result<std::uint32_t>> appended;
+    d.store->append_waiting_leaves(unix_seconds(unix_now()),
+                                   [&appended](Result<std::uint32_t> n) { appended.set_value(n); });
+    if (auto n = appended.get_future().get(); !n)
+      log_event("case_log_append_failed", {LogField::code(n.code())});
+  }
   d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
   d.notes = std::make_unique<NotificationSigner>(d.keys.signing(), d.metrics);
   d.dispatcher = std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store,
@@ -296,6 +310,23 @@ int Daemon::run() {
   };
   purge_tick();
 
+  // The case log's windows: each one's leaves join the log once it is over
+  // (protocol/case_log.h). Checked a few times a window, at most once a minute.
+  net::steady_timer mixing(d.ioc);
+  const auto mix_every = std::chrono::seconds(
+      std::clamp<std::int64_t>(d.config.log_mix_seconds / 4, 1, 60));
+  std::function<void()> mix_tick = [&] {
+    d.store->append_waiting_leaves(unix_seconds(unix_now()), [&d](Result<std::uint32_t> n) {
+      if (!n) log_event("case_log_append_failed", {LogField::code(n.code())});
+      d.metrics.case_log_waiting = d.store->log_waiting();
+    });
+    mixing.expires_after(mix_every);
+    mixing.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) mix_tick();
+    });
+  };
+  mix_tick();
+
   net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int sig) {
@@ -336,6 +367,7 @@ int Daemon::run() {
     d.server->drain(std::chrono::seconds(10), [&] {
       signals.cancel();
       retention.cancel();
+      mixing.cancel();
       d.ioc.stop();
     });
   };

@@ -111,6 +111,11 @@ std::vector<Finding> audit_deployment(const Config& c, const TrustStore& /*trust
         "[retention] days = 0: sealed names and notes are kept for ever; a seized server (and "
         "every backup) holds all of them. Set a period (default 90)");
 
+  if (c.log_mix_seconds < 3600)
+    warn("[case_log] mix_seconds = " + std::to_string(c.log_mix_seconds) +
+         ": below an hour, a receipt's place in the case log narrows down when its alert was "
+         "recorded, and so which case row it is (tests only; default 3600)");
+
   if (c.insecure_unencrypted_key)
     warn(
         "[keys] insecure_unencrypted_key = true: daemon.key may be stored without a passphrase "

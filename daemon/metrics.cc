@@ -94,6 +94,9 @@ std::string Metrics::render() const {
   line(out, "casewire_case_log_size",
        "Events in the tamper-evident case log (committed leaves; it only grows).", "gauge",
        case_log_size);
+  line(out, "casewire_case_log_waiting",
+       "Leaves recorded and waiting for their mixing window to end before they join the case log.",
+       "gauge", case_log_waiting);
   line(out, "casewire_tree_heads_signed_total",
        "Case-log tree heads signed (once per log size, and hourly when quiet).", "counter",
        tree_heads_signed);

@@ -1,5 +1,7 @@
 #include "protocol/case_log.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "protocol/json_fields.h"
@@ -73,6 +75,17 @@ Result<std::vector<merkle::Hash>> proof_from(const json::value* v) {
 }
 
 }  // namespace
+
+std::int64_t log_window_end(std::int64_t at, std::int64_t window) {
+  return (at / window + 1) * window;
+}
+
+std::int64_t log_include_by(std::int64_t at, std::int64_t window) {
+  // At least a few seconds past the window's end even for a window of a
+  // second (tests): the daemon appends on a timer, which a busy machine can
+  // run a little late, and a late tick must not read as a broken promise.
+  return log_window_end(at, window) + std::max<std::int64_t>(window, 10);
+}
 
 Bytes encode_leaf(LeafKind kind, std::int64_t hour, const std::array<std::uint8_t, 32>& tag) {
   ByteWriter w;

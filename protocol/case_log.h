@@ -37,6 +37,18 @@ enum class LeafKind : std::uint8_t {
 };
 
 inline constexpr std::size_t kLeafBytes = 42;
+
+// The mixing window. A leaf is not appended when its event is recorded: it
+// waits until the window it was recorded in is over, and is then appended
+// with the window's other leaves in the order of their leaf hashes. Commit
+// order - the order of the server's notification, case and ack rows - so
+// never shows in a leaf's place, and a place says no more than the hour,
+// which the rows keep anyway. A v3 receipt promises its leaf by the end of
+// the following window, and no sooner than 10 s after its own (log_include_by). An hour by default; [case_log]
+// mix_seconds may set it lower, which only tests should.
+inline constexpr std::int64_t kLogWindowSeconds = 3600;
+std::int64_t log_window_end(std::int64_t at, std::int64_t window);
+std::int64_t log_include_by(std::int64_t at, std::int64_t window);
 Bytes encode_leaf(LeafKind kind, std::int64_t hour, const std::array<std::uint8_t, 32>& tag);
 
 struct TreeHead {

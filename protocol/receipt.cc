@@ -14,6 +14,7 @@ using json_fields::u64_into;
 
 constexpr std::string_view kDomain{"casewire-receipt-v1\0", 20};
 constexpr std::string_view kDomainV2{"casewire-receipt-v2\0", 20};
+constexpr std::string_view kDomainV3{"casewire-receipt-v3\0", 20};
 
 Error bad(std::string m) {
   return make_error(Errc::bad_receipt, std::move(m));
@@ -23,17 +24,26 @@ Error bad(std::string m) {
 
 Bytes receipt_signed_bytes(const Receipt& r) {
   ByteWriter w;
-  w.raw(r.log ? kDomainV2 : kDomain).raw(r.alert_id).raw(r.envelope_hash);
+  // A receipt is one version: a promise wins over a place (receipt_from_json
+  // refuses one that claims both).
+  w.raw(r.promise ? kDomainV3 : r.log ? kDomainV2 : kDomain).raw(r.alert_id).raw(r.envelope_hash);
   w.u64(static_cast<std::uint64_t>(r.received_at)).u64(r.sequence);
-  if (r.log) w.u64(r.log->index).raw(r.log->leaf);
+  if (r.promise)
+    w.raw(r.promise->leaf).u64(static_cast<std::uint64_t>(r.promise->include_by));
+  else if (r.log)
+    w.u64(r.log->index).raw(r.log->leaf);
   return w.take();
 }
 
 Receipt sign_receipt(const SigningKey& daemon, const AlertId& alert_id,
                      const std::array<std::uint8_t, 32>& envelope_hash, std::int64_t received_at,
-                     std::uint64_t sequence, std::optional<ReceiptLogEntry> log) {
+                     std::uint64_t sequence, std::optional<ReceiptLogEntry> log,
+                     std::optional<ReceiptLogPromise> promise) {
   Receipt r;
-  r.log = log;
+  if (promise)
+    r.promise = promise;
+  else
+    r.log = log;
   r.alert_id = alert_id;
   r.envelope_hash = envelope_hash;
   r.received_at = received_at;
@@ -57,7 +67,10 @@ std::string receipt_to_json(const Receipt& r) {
   o["sequence"] = r.sequence;
   o["received_at"] = r.received_at;
   o["envelope_hash"] = to_hex(r.envelope_hash);
-  if (r.log) {
+  if (r.promise) {
+    o["log_leaf"] = to_hex(r.promise->leaf);
+    o["log_include_by"] = r.promise->include_by;
+  } else if (r.log) {
     o["log_index"] = r.log->index;
     o["log_leaf"] = to_hex(r.log->leaf);
   }
@@ -85,7 +98,15 @@ Result<Receipt> receipt_from_json(std::string_view text) {
   r.received_at = at->as_int64();
   const auto* li = o.if_contains("log_index");
   const auto* ll = o.if_contains("log_leaf");
-  if (li || ll) {
+  const auto* lb = o.if_contains("log_include_by");
+  if (lb) {
+    if (li) return bad("receipt has both a log_index and a log_include_by");
+    ReceiptLogPromise p;
+    if (!hex_into(ll, p.leaf)) return bad("receipt log_leaf is invalid");
+    if (!lb->is_int64() || lb->as_int64() <= 0) return bad("receipt log_include_by is invalid");
+    p.include_by = lb->as_int64();
+    r.promise = p;
+  } else if (li || ll) {
     ReceiptLogEntry e;
     if (!u64_into(li, e.index)) return bad("receipt log_index is invalid");
     if (!hex_into(ll, e.leaf)) return bad("receipt log_leaf is invalid");

@@ -22,6 +22,8 @@ void AdminHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   }
   Response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
+  // Read live: a gauge the mixing timer alone set would lag every new leaf.
+  metrics_.case_log_waiting = store_.log_waiting();
   res.body() = metrics_.render();
   // The same verdict as /healthz, for alerting rules (deploy/prometheus/).
   res.body() +=

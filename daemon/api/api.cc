@@ -288,15 +288,31 @@ void ApiHandler::pull(const Request& req, const KeyId& who, const Reply& reply) 
 }
 
 // ?index=I&size=N: inclusion of leaf I in the tree of N leaves.
+// ?leaf=H&size=N: the same for the leaf whose hash is H (a v3 receipt's),
+//   with its index; not_found while it is not among the first N leaves.
 // ?from=M&size=N: consistency of the tree of M leaves with that of N.
 void ApiHandler::log_proof(std::string_view target, unsigned v, const Reply& reply) {
   const auto size = parse_u64(query_param(target, "size"));
-  const auto index = parse_u64(query_param(target, "index"));
+  auto index = parse_u64(query_param(target, "index"));
   const auto from = parse_u64(query_param(target, "from"));
+  const auto leaf_hex = query_param(target, "leaf");
   const std::uint64_t have = d_.store.log_size();
-  if (!size || *size == 0 || *size > have || index.has_value() == from.has_value())
+  const int asked = index.has_value() + from.has_value() + !leaf_hex.empty();
+  if (!size || *size == 0 || *size > have || asked != 1)
     return reply.send(error_response(
-        Errc::bad_request, "give size (1 to the log's size) and one of index or from", v));
+        Errc::bad_request, "give size (1 to the log's size) and one of index, leaf or from", v));
+  if (!leaf_hex.empty()) {
+    merkle::Hash leaf{};
+    auto raw = from_hex(leaf_hex);
+    if (!raw || raw->size() != leaf.size())
+      return reply.send(error_response(Errc::bad_request, "leaf must be 64 hex digits", v));
+    std::copy(raw->begin(), raw->end(), leaf.begin());
+    index = d_.store.log_index_of(leaf);
+    // One answer for "not yet" and "never": the daemon's word on when is
+    // the receipt's promise, which the contact holds.
+    if (!index || *index >= *size)
+      return reply.send(error_response(Errc::not_found, "no such leaf in a log of that size", v));
+  }
   boost::json::object o;
   o["size"] = *size;
   boost::json::array path;

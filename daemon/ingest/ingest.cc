@@ -37,13 +37,14 @@ IngestOutcome refusal(Errc code, std::string message) {
 }  // namespace
 
 Ingest::Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, TreeHeads& heads,
-               Metrics& metrics, std::int64_t escalate_after_s)
+               Metrics& metrics, std::int64_t escalate_after_s, std::int64_t log_window_s)
     : keys_(keys),
       trust_(trust),
       store_(store),
       heads_(heads),
       metrics_(metrics),
-      escalate_after_s_(escalate_after_s) {}
+      escalate_after_s_(escalate_after_s),
+      log_window_s_(log_window_s) {}
 
 void Ingest::submit(const std::string& body, const boost::asio::any_io_executor& ex,
                     std::function<void(IngestOutcome)> done) {
@@ -115,7 +116,8 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
   na.received_at = unix_seconds(now);
   // The receipt's facts are sealed for the store; its number is random, not
   // a count, so that a seized phone's receipts point at no row.
-  ReceiptFacts facts{random_receipt_number(), now, envelope_hash(as_bytes(body))};
+  ReceiptFacts facts{random_receipt_number(), now, envelope_hash(as_bytes(body)),
+                     log_include_by(now, log_window_s_)};
   na.receipt = keys_.seal_record(encode_receipt_facts(facts), tag);
   na.kind = o.alert.kind;
   // The anonymised case event goes into the same transaction as the alert
@@ -191,8 +193,17 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
         }
         f = *stored;
       }
+      // A receipt recorded since the log is mixed promises its leaf by a
+      // time and gives no place (protocol/receipt.h, v3); one recorded
+      // before (a repeat of an old alert) gives the place it was given.
+      std::optional<ReceiptLogEntry> place;
+      std::optional<ReceiptLogPromise> promise;
+      if (r->log && f.include_by)
+        promise = ReceiptLogPromise{r->log->leaf, f.include_by};
+      else if (r->log && r->log->index)
+        place = ReceiptLogEntry{*r->log->index, r->log->leaf};
       auto receipt = sign_receipt(keys_.signing(), alert_id, f.envelope_hash, f.received_at,
-                                  f.sequence, r->log);
+                                  f.sequence, place, promise);
       if (r->duplicate) {
         metrics_.alerts_duplicate.fetch_add(1);
         log_event("alert_repeat", {LogField::sender(who)});
@@ -204,11 +215,11 @@ void Ingest::submit(const std::string& body, const boost::asio::any_io_executor&
                   {LogField::sender(who), LogField::num("recipients", r->deliveries)});
       }
       std::string json = receipt_to_json(receipt);
-      if (r->log) {
+      if (place) {
         // The receipt's JSON is one object: the evidence goes in as its last
         // member ("log"), where receipt_from_json passes over it.
         json.pop_back();
-        json += ",\"log\":" + log_evidence_to_json(heads_.evidence(r->log->index)) + "}";
+        json += ",\"log\":" + log_evidence_to_json(heads_.evidence(place->index)) + "}";
       }
       finish(IngestOutcome{Errc::ok, {}, std::nullopt, r->duplicate, std::move(json)});
     });

@@ -8,6 +8,8 @@
 // A rejected alert changes nothing but metrics.
 #pragma once
 
+#include "protocol/case_log.h"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <memory>
@@ -36,9 +38,11 @@ struct IngestOutcome {
 class Ingest {
  public:
   // escalate_after_s: a new case nobody acknowledges within this time is
-  // escalated (0 = never).
+  // escalated (0 = never). log_window_s: the case log's mixing window, which
+  // sets the time a receipt promises its leaf by (protocol/case_log.h).
   Ingest(const Keyring& keys, const TrustHolder& trust, Store& store, TreeHeads& heads,
-         Metrics& metrics, std::int64_t escalate_after_s);
+         Metrics& metrics, std::int64_t escalate_after_s,
+         std::int64_t log_window_s = kLogWindowSeconds);
 
   // Runs the pipeline on `body`; `done` is called exactly once, on `ex`.
   void submit(const std::string& body, const boost::asio::any_io_executor& ex,
@@ -51,6 +55,7 @@ class Ingest {
   TreeHeads& heads_;
   Metrics& metrics_;
   std::int64_t escalate_after_s_;
+  std::int64_t log_window_s_;
   TokenBuckets<KeyId, KeyIdHash> contact_buckets_;
   // Repeats of recorded alerts have their own, generous budget: anyone who
   // holds one of a contact's envelopes (a courier's file, a seized outbox)

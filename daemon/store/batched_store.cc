@@ -155,6 +155,21 @@ void BatchedStore::escalate_due(UnixSeconds at, std::vector<Recipient> to,
              }});
 }
 
+void BatchedStore::append_waiting_leaves(UnixSeconds at, Callback<std::uint32_t> done) {
+  auto count = std::make_shared<std::uint32_t>(0);
+  submit(Job{[this, count, now = seconds_of(at)] {
+               auto r = write_waiting_leaves(now);
+               if (!r) return Status(r.error());
+               *count = *r;
+               return Status::Ok();
+             },
+             [count, done = std::move(done)](bool committed) {
+               if (!committed)
+                 return done(make_error(Errc::store_unavailable, "waiting leaves not appended"));
+               done(*count);
+             }});
+}
+
 void BatchedStore::record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) {
   submit(Job{[this, results = std::move(results)] { return write_webhook_results(results); },
              [done = std::move(done)](bool committed) {

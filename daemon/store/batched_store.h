@@ -68,6 +68,7 @@ class BatchedStore : public Store {
   void revive_webhooks(std::vector<WebhookGeneration> current,
                        Callback<std::uint32_t> done) override;
   void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) override;
+  void append_waiting_leaves(UnixSeconds now, Callback<std::uint32_t> done) override;
   void on_new_notifications(std::function<void()> listener) override;
   void close() override;
 
@@ -95,6 +96,7 @@ class BatchedStore : public Store {
                                                   const std::vector<std::string>& cleared) = 0;
   virtual Status write_webhook_results(const std::vector<WebhookResult>& results) = 0;
   virtual Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) = 0;
+  virtual Result<std::uint32_t> write_waiting_leaves(std::int64_t now) = 0;
   // The newest audit entry (n = 0 and zero link when there is none), and
   // appending one.
   virtual Status last_audit(std::uint64_t& n, AuditLink& link) = 0;

@@ -7,8 +7,9 @@ namespace cw::daemon {
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& o) {
   if (is_postgres_uri(o.db))
-    return open_postgres_store({o.db, o.max_batch, o.metrics, o.keys, o.claim_lease});
-  return open_sqlite_store({o.db, o.max_batch, o.metrics, o.keys});
+    return open_postgres_store(
+        {o.db, o.max_batch, o.metrics, o.keys, o.claim_lease, o.log_window_s});
+  return open_sqlite_store({o.db, o.max_batch, o.metrics, o.keys, o.log_window_s});
 }
 
 }  // namespace cw::daemon

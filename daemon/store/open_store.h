@@ -20,6 +20,7 @@ struct StoreOptions {
   // PostgreSQL: how long a webhook delivery claimed by one daemon stays its
   // own (longer than an attempt can take).
   std::chrono::milliseconds claim_lease{std::chrono::seconds(60)};
+  std::int64_t log_window_s = kLogWindowSeconds;  // the case log's mixing window
 };
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);

@@ -31,6 +31,7 @@ struct PostgresOptions {
   // How long a claimed webhook delivery stays with its worker before another
   // may take it: longer than one attempt (the webhook timeout) can last.
   std::chrono::milliseconds claim_lease{std::chrono::seconds(60)};
+  std::int64_t log_window_s = kLogWindowSeconds;  // the case log's mixing window
 };
 
 Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options);

@@ -10,6 +10,9 @@
 //
 //   blob plaintext = version u8 (1) || sequence u64 || received_at i64 ||
 //                    envelope hash [32]          (integers big-endian)
+// and, since receipts promise their leaf by a time (v3, protocol/receipt.h):
+//   version u8 (2) || the same || include_by i64
+// so a repeat's receipt keeps the first promise even if the window changed.
 #pragma once
 
 #include <array>
@@ -24,6 +27,7 @@ struct ReceiptFacts {
   std::uint64_t sequence = 0;
   std::int64_t received_at = 0;
   std::array<std::uint8_t, 32> envelope_hash{};
+  std::int64_t include_by = 0;  // 0: a v1/v2 receipt (recorded before promises)
 };
 
 Bytes encode_receipt_facts(const ReceiptFacts& f);

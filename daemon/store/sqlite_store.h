@@ -18,6 +18,7 @@ struct SqliteOptions {
   // (their receipt facts are sealed and their case and organisation names
   // re-keyed); a fresh or current database opens without it.
   const Keyring* keys = nullptr;
+  std::int64_t log_window_s = kLogWindowSeconds;  // the case log's mixing window
 };
 
 // Opens (creating if needed) and migrates the database, starts the writer.

@@ -28,6 +28,7 @@
 #include "daemon/anon/anonymiser.h"
 #include "daemon/keyring.h"
 #include "protocol/alert.h"
+#include "protocol/case_log.h"
 #include "protocol/error.h"
 #include "protocol/merkle.h"
 #include "protocol/org_answer.h"
@@ -120,6 +121,13 @@ struct NewAlert {
   CaseEventDraft event;
 };
 
+// An event's case-log leaf as the store holds it: waiting for its mixing
+// window to end (protocol/case_log.h), or appended at `index`.
+struct LeafRecord {
+  merkle::Hash leaf{};
+  std::optional<std::uint64_t> index;  // none while it waits
+};
+
 struct Recorded {
   bool duplicate = false;          // this alert id was already recorded
   bool sender_conflict = false;    // ...by a different sender
@@ -127,9 +135,9 @@ struct Recorded {
   std::uint64_t notification = 0;  // the case event's feed sequence (0 for a duplicate)
   std::size_t deliveries = 0;
   // Its leaf in the case log (also for a duplicate; absent only for an alert
-  // recorded before the log existed). Committed with the alert, and in the
-  // in-memory tree before the callback runs.
-  std::optional<ReceiptLogEntry> log;
+  // recorded before the log existed), committed with the alert. A new one
+  // waits for its window; a duplicate's may have been appended since.
+  std::optional<LeafRecord> log;
 };
 
 struct FeedItem {
@@ -277,6 +285,12 @@ class Store {
   // appends it; the row is returned once durable.
   virtual void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) = 0;
 
+  // Appends every waiting leaf whose mixing window ended by `now` to the case
+  // log: ordered by window, and within a window by leaf hash, never by the
+  // order they were recorded in (protocol/case_log.h). Returns how many.
+  // Called at start, before serving, and then at least once a window.
+  virtual void append_waiting_leaves(UnixSeconds now, Callback<std::uint32_t> done) = 0;
+
   // Reads (never block the writer; see committed data only).
   virtual Result<std::vector<FeedItem>> feed(const std::string& org, std::uint64_t after,
                                              std::size_t limit) = 0;
@@ -328,6 +342,10 @@ class Store {
   virtual merkle::Hash log_root(std::uint64_t size) = 0;
   virtual std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) = 0;
   virtual std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) = 0;
+  // Where a leaf (its hash) was appended, if it was.
+  virtual std::optional<std::uint64_t> log_index_of(const merkle::Hash& leaf) = 0;
+  // Leaves recorded and waiting for their window to end (a metric).
+  virtual std::uint64_t log_waiting() = 0;
 
   // False while the store refuses writes after a failed commit (until it has
   // recovered): what /healthz reports.

@@ -221,6 +221,7 @@ TEST_F(Adversary, ARequestSignedForAnotherDaemonIsRefused) {
 // bad_request that changes nothing.
 TEST_F(Adversary, TheCaseLogEndpointsAnswerOnlySignedWellFormedRequests) {
   ASSERT_EQ(post(alice, sample_alert(), random_alert_id())->status, 201);
+  ASSERT_TRUE(inst->wait_for_log());
   auto unsigned_head = RawClient::connect(inst->port(), true);
   unsigned_head->send("GET /v1/log/tree-head HTTP/1.1\r\nHost: t\r\n\r\n");
   auto r = unsigned_head->read_reply();
@@ -238,7 +239,9 @@ TEST_F(Adversary, TheCaseLogEndpointsAnswerOnlySignedWellFormedRequests) {
   EXPECT_NE(head->body.find("\"size\":1"), std::string::npos) << head->body;
   for (const char* bad : {"/v1/log/proof?size=2&index=0", "/v1/log/proof?size=1&index=1",
                           "/v1/log/proof?size=1&index=0&from=1", "/v1/log/proof?size=0&from=0",
-                          "/v1/log/proof?size=x&index=0", "/v1/log/proof"}) {
+                          "/v1/log/proof?size=x&index=0", "/v1/log/proof",
+                          "/v1/log/proof?size=1&leaf=zz", "/v1/log/proof?size=1&leaf=00",
+                          "/v1/log/proof?size=1&index=0&leaf=00"}) {
     auto refused = call(bad, ours);
     ASSERT_TRUE(refused) << bad;
     EXPECT_EQ(refused->status, 400) << bad;
@@ -247,6 +250,11 @@ TEST_F(Adversary, TheCaseLogEndpointsAnswerOnlySignedWellFormedRequests) {
   auto ok = call("/v1/log/proof?size=1&index=0", ours);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
+  // A leaf it does not hold: one answer for "not yet" and "never".
+  auto absent = call("/v1/log/proof?size=1&leaf=" + std::string(64, 'a'), ours);
+  ASSERT_TRUE(absent);
+  EXPECT_EQ(absent->status, 404) << absent->body;
+  EXPECT_NE(absent->body.find("not_found"), std::string::npos) << absent->body;
   KeyId elsewhere = ours;
   elsewhere[0] ^= 1;
   auto foreign = call("/v1/log/tree-head", elsewhere);

@@ -13,6 +13,10 @@
 #include "protocol/case_log.h"
 #include "protocol/file_io.h"
 #include "protocol/invite.h"
+#include "protocol/key_file.h"
+#include "protocol/merkle.h"
+#include "protocol/receipt.h"
+#include "protocol/timefmt.h"
 #include "tests/support/eventually.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/instance.h"
@@ -57,9 +61,28 @@ void rewrite_leaf(const std::string& db, int idx) {
   sqlite3_close(h);
 }
 
+// The place of the leaf whose hash a receipt gave (hex): -1 if not in the
+// log. Found as whoever holds the file would: by hashing every leaf.
+int idx_of(const std::string& db, const std::string& leaf_hex) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) return -1;
+  sqlite3_stmt* get = nullptr;
+  sqlite3_prepare_v2(h, "SELECT idx, leaf FROM case_log", -1, &get, nullptr);
+  int found = -1;
+  while (sqlite3_step(get) == SQLITE_ROW) {
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(get, 1));
+    const Bytes leaf(p, p + sqlite3_column_bytes(get, 1));
+    if (to_hex(merkle::leaf_hash(leaf)) == leaf_hex) found = sqlite3_column_int(get, 0);
+  }
+  sqlite3_finalize(get);
+  sqlite3_close(h);
+  return found;
+}
+
 struct Sent {
   std::string alert_id;
-  std::uint64_t index = 0;
+  std::string leaf;  // hex
+  std::int64_t received_at = 0, include_by = 0;
 };
 
 Sent send(Instance& inst, const Contact& c) {
@@ -68,10 +91,14 @@ Sent send(Instance& inst, const Contact& c) {
   EXPECT_EQ(r.status, 0) << r.err;
   if (r.status != 0) return {};
   auto o = json::parse(r.out.substr(0, r.out.find('\n'))).as_object();
-  // Receipts' --json carries the log index and the tree head they came with.
-  EXPECT_TRUE(o.contains("tree_head")) << r.out;
-  EXPECT_TRUE(o.contains("log_leaf")) << r.out;
-  return {std::string(o.at("alert_id").as_string()), o.at("log_index").to_number<std::uint64_t>()};
+  // The receipt names the leaf its alert will be in the log as, and the time
+  // it will be there by: its place is not known until its window is over.
+  EXPECT_FALSE(o.contains("log_index")) << r.out;
+  EXPECT_TRUE(o.contains("log_leaf") && o.contains("log_include_by")) << r.out;
+  if (!o.contains("log_leaf") || !o.contains("log_include_by")) return {};
+  return {std::string(o.at("alert_id").as_string()), std::string(o.at("log_leaf").as_string()),
+          o.at("received_at").to_number<std::int64_t>(),
+          o.at("log_include_by").to_number<std::int64_t>()};
 }
 
 TEST(CaseLog, ContactsAndOrganisationsCatchARewrittenRow) {
@@ -82,8 +109,8 @@ TEST(CaseLog, ContactsAndOrganisationsCatchARewrittenRow) {
   inst.start();
   std::vector<Sent> sent;
   for (int i = 0; i < 3; ++i) sent.push_back(send(inst, alice));
-  for (std::size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i].index, i);
   ASSERT_EQ(inst.client(ngo, {"ack", "1"}).status, 0);  // an acknowledgement is a leaf too
+  ASSERT_TRUE(inst.wait_for_log());
   EXPECT_EQ(inst.metric("casewire_case_log_size"), 4u);
   // One head per size at most (the hourly re-signing aside): not one per request.
   EXPECT_LE(inst.metric("casewire_tree_heads_signed_total"), 4u);
@@ -108,7 +135,9 @@ TEST(CaseLog, ContactsAndOrganisationsCatchARewrittenRow) {
 
   // The operator rewrites the second alert's leaf (one bit of its tag).
   inst.stop();
-  rewrite_leaf(inst.db_path(), 1);
+  const int second = idx_of(inst.db_path(), sent[1].leaf);
+  ASSERT_GE(second, 0);
+  rewrite_leaf(inst.db_path(), second);
   inst.start();
 
   contact = inst.client(alice, {"verify-log"});
@@ -136,9 +165,11 @@ TEST(CaseLog, ADeletedRowIsCaughtAndTheDaemonGoesOnRecording) {
   Contact alice = inst.add_contact("alice");
   Org reader = inst.add_org("reader", OrgOptions{});
   inst.start();
-  const Sent first = send(inst, alice);
-  send(inst, alice);
+  const std::vector<Sent> sent{send(inst, alice), send(inst, alice)};
+  ASSERT_TRUE(inst.wait_for_log());
   ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
+  // The leaf at the log's start: its deletion leaves a gap.
+  const Sent& first = idx_of(inst.db_path(), sent[0].leaf) == 0 ? sent[0] : sent[1];
   // An organisation that only read its feed, before the deletion: the head
   // it was shown (2 events) is bigger than the log right after it.
   ASSERT_EQ(inst.client(reader, {"feed", "--pull"}).status, 0);
@@ -177,11 +208,14 @@ TEST_P(CaseLogRotation, ADeletionIsCaughtWithOrWithoutASigningKeyRotation) {
   inst.reinit_homes_on_start = false;  // the devices keep what they had
   std::vector<Sent> sent;
   for (int i = 0; i < 3; ++i) sent.push_back(send(inst, alice));
+  ASSERT_TRUE(inst.wait_for_log());
   ASSERT_EQ(inst.client(ngo, {"verify-log"}).status, 0);
   ASSERT_EQ(inst.client(reader, {"feed", "--pull"}).status, 0);
 
   inst.stop();
-  tamper(inst.db_path(), "DELETE FROM case_log WHERE idx = 1");
+  const int second = idx_of(inst.db_path(), sent[1].leaf);
+  ASSERT_GE(second, 0);
+  tamper(inst.db_path(), ("DELETE FROM case_log WHERE idx = " + std::to_string(second)).c_str());
   if (rotate) {
     auto r = run({bin("casewire-keys"), "rotate", "--dir", inst.keys_dir(), "--url", inst.url(),
                   "--sign", "--box"});
@@ -260,6 +294,7 @@ TEST(CaseLog, DeletingAnAlertsRowsButNotItsLeafIsNotCaughtByTheLog) {
   inst.start();
   send(inst, alice);
   send(inst, alice);
+  ASSERT_TRUE(inst.wait_for_log());
   ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
   inst.stop();
   tamper(inst.db_path(),
@@ -277,6 +312,7 @@ TEST(CaseLog, ComparingHeadsCatchesALogRewrittenBeforeTheOtherLooked) {
   inst.start();
   send(inst, alice);
   send(inst, alice);
+  ASSERT_TRUE(inst.wait_for_log());
   auto seen = inst.client(early, {"--json", "verify-log"});
   ASSERT_EQ(seen.status, 0) << seen.err;
   const std::string head_file = inst.dir() + "/early-head.json";
@@ -329,12 +365,71 @@ TEST(CaseLog, AWebhookCarriesTheHeadAndItsReceiverChecksIt) {
   auto parsed = tree_head_from_json(head);
   ASSERT_TRUE(parsed.ok()) << head;
   EXPECT_TRUE(verify_tree_head(*parsed, inst.invite().daemon_sign).ok());
-  EXPECT_EQ(parsed->size, 1u);
+  // Delivered at once, before the alert's window is over: its leaf may not
+  // be in the log yet.
+  EXPECT_LE(parsed->size, 1u);
   const std::string file = inst.dir() + "/webhook-head.json";
   ASSERT_TRUE(write_file_atomic(file, as_bytes(head), 0600, Overwrite::yes).ok());
   auto checked = inst.client(hooked, {"verify-log", "--compare", file});
   EXPECT_EQ(checked.status, 0) << checked.err;
   EXPECT_NE(checked.out.find("from this same log"), std::string::npos) << checked.out;
+}
+
+
+// A receipt from a mixed log (PROTOCOL §5b) promises its leaf by a time. On
+// an hour's window the honest daemon's leaf is still waiting: verify-log says
+// so and passes. A receipt the daemon signed whose promised time has passed
+// while a head the daemon signed since does not hold the leaf is the
+// daemon's own word that it dropped (or withholds) the alert - whatever the
+// device's clock says.
+TEST(CaseLog, AReceiptWaitsForItsWindowAndABrokenPromiseIsCaught) {
+  Instance inst("", "[case_log]\nmix_seconds = 3600\n");
+  Contact alice = inst.add_contact("alice");
+  inst.start();
+  const Sent s = send(inst, alice);
+  ASSERT_FALSE(s.leaf.empty());
+  EXPECT_EQ(s.include_by, log_include_by(s.received_at, 3600));
+  EXPECT_EQ(inst.metric("casewire_case_log_waiting"), 1u);
+  EXPECT_EQ(inst.metric("casewire_case_log_size"), 0u);
+  // Unless the hour ended just now, the leaf is still waiting.
+  if (log_window_end(s.received_at, 3600) - unix_now() > 5) {
+    auto r = inst.client(alice, {"--json", "verify-log"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto o = json::parse(r.out).as_object();
+    EXPECT_EQ(o.at("receipts_waiting").to_number<int>(), 1) << r.out;
+    EXPECT_EQ(o.at("receipts_checked").to_number<int>(), 0) << r.out;
+    r = inst.client(alice, {"verify-log"});
+    EXPECT_NE(r.out.find("1 receipts are waiting for their hour to end"), std::string::npos)
+        << r.out;
+  }
+
+  // The daemon's key signs a receipt whose promised time is past, for a leaf
+  // it never appended (what a daemon that drops an alert after receipting it
+  // would have given). Planted in the device's receipts as an older client
+  // kept them.
+  auto key = read_file(inst.keys_dir() + "/daemon.key");
+  ASSERT_TRUE(key.ok());
+  auto daemon = open_identity(as_chars(*key), [] { return Result<SecretBytes>(SecretBytes{}); });
+  ASSERT_TRUE(daemon.ok()) << daemon.error().message;
+  AlertId dropped{};
+  dropped.fill(0x5d);
+  ReceiptLogPromise promise;
+  promise.leaf.fill(0x42);
+  promise.include_by = unix_now() - 60;
+  const auto forged = sign_receipt(daemon->sign, dropped, std::array<std::uint8_t, 32>{},
+                                   unix_now() - 7200, 99, std::nullopt, promise);
+  const std::string file = R"({"case_ref":")" + to_hex(dropped) +
+                           R"(","kind":"new_case","receipt":)" + receipt_to_json(forged) + "}";
+  ASSERT_TRUE(write_file_atomic(alice.home + "/receipts/" + to_hex(dropped) + ".json",
+                                as_bytes(file), 0600, Overwrite::no)
+                  .ok());
+  auto r = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(r.status, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("receipt " + to_hex(dropped) + ": the daemon promised"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("dropped or withheld"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("receipt " + s.alert_id), std::string::npos)
+      << "the honest receipt is not blamed: " << r.err;
 }
 
 }  // namespace

@@ -46,6 +46,10 @@ Instance::Instance(std::string limits_toml, std::string extra_toml) {
   } else {
     extra_toml += "\n[delivery]\n" + allow;
   }
+  // The case log's mixing window at a second, so that a test's leaves join
+  // the log within moments (wait_for_log) rather than at the hour.
+  if (extra_toml.find("[case_log]") == std::string::npos)
+    extra_toml += "\n[case_log]\nmix_seconds = 1\n";
   c += "[limits]\n" + limits_toml + "\n" + extra_toml + "\n";
   EXPECT_TRUE(write_file_atomic(config_, as_bytes(c), 0644, Overwrite::yes).ok());
 }
@@ -341,6 +345,15 @@ std::uint64_t Instance::metric(const std::string& prefix) const {
   auto pos = m.find("\n" + prefix + " ");
   if (pos == std::string::npos) return 0;
   return std::stoull(m.substr(pos + prefix.size() + 2));
+}
+
+bool Instance::wait_for_log(std::chrono::seconds limit) const {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (metrics().find("\ncasewire_case_log_waiting 0\n") != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 RunResult Instance::client(const Contact& c, std::vector<std::string> args,

@@ -127,6 +127,9 @@ class Instance {
   std::uint64_t count_alerts() const;
   std::string metrics() const;
   std::uint64_t metric(const std::string& line_prefix) const;
+  // True once every leaf recorded so far has joined the case log (its mixing
+  // window of a second is over and the daemon appended it).
+  bool wait_for_log(std::chrono::seconds limit = std::chrono::seconds(20)) const;
 
   // Runs the casewire client for contact `c` with the given arguments.
   RunResult client(const Contact& c, std::vector<std::string> args,

@@ -60,6 +60,7 @@ struct State {
   std::vector<AuditRow> audit;
   std::map<Tag, std::uint64_t> leaves;  // tag -> index
   std::vector<Bytes> leaf_bytes;
+  std::map<Tag, std::pair<Bytes, std::int64_t>> waiting;  // tag -> leaf, due
 };
 
 }  // namespace
@@ -229,6 +230,13 @@ class Memory final : public BatchedStore {
   std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override {
     return log_.consistency(first, second);
   }
+  std::optional<std::uint64_t> log_index_of(const merkle::Hash& leaf) override {
+    return log_.index_of(leaf);
+  }
+  std::uint64_t log_waiting() override {
+    std::lock_guard lock(state_mu_);
+    return st_.waiting.size();
+  }
   bool healthy() const override { return !failing.load(); }
 
  private:
@@ -256,18 +264,33 @@ class Memory final : public BatchedStore {
     return nullptr;
   }
 
-  ReceiptLogEntry append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
+  LeafRecord append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
     Bytes leaf = encode_leaf(kind, hour_of(at), tag);
-    ReceiptLogEntry e{st_.leaf_bytes.size(), merkle::leaf_hash(leaf)};
-    st_.leaves[tag] = e.index;
-    st_.leaf_bytes.push_back(std::move(leaf));
-    log_.stage(e.leaf);
-    return e;
+    LeafRecord r{merkle::leaf_hash(leaf), std::nullopt};
+    st_.waiting[tag] = {std::move(leaf), log_window_end(at, kLogWindowSeconds)};
+    return r;
   }
-  std::optional<ReceiptLogEntry> find_leaf(const Tag& tag) const {
-    auto it = st_.leaves.find(tag);
-    if (it == st_.leaves.end()) return std::nullopt;
-    return ReceiptLogEntry{it->second, merkle::leaf_hash(st_.leaf_bytes[it->second])};
+  std::optional<LeafRecord> find_leaf(const Tag& tag) const {
+    if (auto it = st_.leaves.find(tag); it != st_.leaves.end())
+      return LeafRecord{merkle::leaf_hash(st_.leaf_bytes[it->second]), it->second};
+    if (auto it = st_.waiting.find(tag); it != st_.waiting.end())
+      return LeafRecord{merkle::leaf_hash(it->second.first), std::nullopt};
+    return std::nullopt;
+  }
+  Result<std::uint32_t> write_waiting_leaves(std::int64_t now) override {
+    std::vector<WaitingLeaf> due;
+    for (const auto& [tag, w] : st_.waiting)
+      if (w.second <= now) due.push_back({Bytes(tag.begin(), tag.end()), w.first, w.second});
+    order_for_log(due);
+    for (const auto& l : due) {
+      Tag tag{};
+      std::copy(l.tag.begin(), l.tag.end(), tag.begin());
+      st_.waiting.erase(tag);
+      st_.leaves[tag] = st_.leaf_bytes.size();
+      st_.leaf_bytes.push_back(l.leaf);
+      log_.stage(l.hash);
+    }
+    return static_cast<std::uint32_t>(due.size());
   }
 
   Result<std::uint64_t> add_event(std::int64_t case_id, const CaseFacts& facts,

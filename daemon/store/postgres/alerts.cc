@@ -186,7 +186,7 @@ Result<Recorded> PostgresStore::write_alert(const NewAlert& a) {
     r.log = *leaf;
     // Recorded through another daemon moments ago: this daemon's tree may
     // not have it yet, and the repeat's receipt comes with its proof.
-    if (*leaf && (*leaf)->index >= log_.size()) sync_before_answers_ = true;
+    if (*leaf && (*leaf)->index && *(*leaf)->index >= log_.size()) sync_before_answers_ = true;
     return r;
   }
 

@@ -39,31 +39,63 @@ void PostgresStore::sync_log(PGconn* c) {
   if (metrics_) metrics_->case_log_size = log_.size();
 }
 
-Result<ReceiptLogEntry> PostgresStore::append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
-  if (!leaves_known_) {
-    auto n = pg::exec(w(), "SELECT coalesce(max(idx) + 1, 0) FROM case_log", {}, "next leaf");
-    if (!n) return n.error();
-    next_leaf_ = static_cast<std::uint64_t>(n->i64(0, 0));
-    leaves_known_ = true;
-  }
+Result<LeafRecord> PostgresStore::append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
   const Bytes leaf = encode_leaf(kind, hour_of(at), tag);
-  ReceiptLogEntry e{next_leaf_, merkle::leaf_hash(leaf)};
-  auto ins =
-      pg::exec(w(), "INSERT INTO case_log (idx, tag, leaf) VALUES ($1, $2, $3)",
-               pg::Params().add(e.index).add_bytes(tag).add_bytes(leaf), "insert case log leaf");
+  auto ins = pg::exec(w(), "INSERT INTO log_waiting (tag, leaf, due) VALUES ($1, $2, $3)",
+                      pg::Params().add_bytes(tag).add_bytes(leaf).add(
+                          log_window_end(at, log_window_)),
+                      "insert waiting leaf");
   if (!ins) return ins.error();
-  ++next_leaf_;
-  new_leaves_ = true;
-  return e;
+  waiting_changed_ = true;
+  return LeafRecord{merkle::leaf_hash(leaf), std::nullopt};
 }
 
-Result<std::optional<ReceiptLogEntry>> PostgresStore::find_leaf(const Tag& tag) {
+Result<std::optional<LeafRecord>> PostgresStore::find_leaf(const Tag& tag) {
   auto r = pg::exec(w(), "SELECT idx, leaf FROM case_log WHERE tag = $1",
                     pg::Params().add_bytes(tag), "case log lookup");
   if (!r) return r.error();
-  if (r->size() == 0) return std::optional<ReceiptLogEntry>();
-  return std::optional<ReceiptLogEntry>(
-      ReceiptLogEntry{static_cast<std::uint64_t>(r->i64(0, 0)), merkle::leaf_hash(r->bytes(0, 1))});
+  if (r->size() == 1)
+    return std::optional<LeafRecord>(
+        LeafRecord{merkle::leaf_hash(r->bytes(0, 1)), static_cast<std::uint64_t>(r->i64(0, 0))});
+  r = pg::exec(w(), "SELECT leaf FROM log_waiting WHERE tag = $1", pg::Params().add_bytes(tag),
+               "waiting leaf lookup");
+  if (!r) return r.error();
+  if (r->size() == 0) return std::optional<LeafRecord>();
+  return std::optional<LeafRecord>(LeafRecord{merkle::leaf_hash(r->bytes(0, 0)), std::nullopt});
+}
+
+// Under the writer lock, so two daemons never append the same window twice
+// or number two leaves alike; the rows are deleted as they are appended.
+Result<std::uint32_t> PostgresStore::write_waiting_leaves(std::int64_t now) {
+  auto rows = pg::exec(w(), "SELECT tag, leaf, due FROM log_waiting WHERE due <= $1",
+                       pg::Params().add(now), "read waiting leaves");
+  if (!rows) return rows.error();
+  if (rows->size() == 0) return 0u;
+  std::vector<WaitingLeaf> due;
+  for (int i = 0; i < rows->size(); ++i) {
+    auto t = rows->bytes(i, 0), l = rows->bytes(i, 1);
+    due.push_back({Bytes(t.begin(), t.end()), Bytes(l.begin(), l.end()), rows->i64(i, 2)});
+  }
+  order_for_log(due);
+  auto n = pg::exec(w(), "SELECT coalesce(max(idx) + 1, 0) FROM case_log", {}, "next leaf");
+  if (!n) return n.error();
+  auto next = static_cast<std::uint64_t>(n->i64(0, 0));
+  for (const auto& l : due) {
+    auto ins = pg::exec(w(), "INSERT INTO case_log (idx, tag, leaf) VALUES ($1, $2, $3)",
+                        pg::Params().add(next++).add_bytes(l.tag).add_bytes(l.leaf),
+                        "append case log leaf");
+    if (!ins) return ins.error();
+    auto del = pg::exec(w(), "DELETE FROM log_waiting WHERE tag = $1",
+                        pg::Params().add_bytes(l.tag), "drop waiting leaf");
+    if (!del) return del.error();
+  }
+  new_leaves_ = waiting_changed_ = true;
+  return static_cast<std::uint32_t>(due.size());
+}
+
+void PostgresStore::count_waiting(PGconn* c) {
+  auto n = pg::exec(c, "SELECT count(*) FROM log_waiting", {}, "count waiting leaves");
+  if (n) waiting_.store(static_cast<std::uint64_t>(n->i64(0, 0)));
 }
 
 }  // namespace cw::daemon

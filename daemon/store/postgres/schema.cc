@@ -115,6 +115,17 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX request_nonces_expiry ON request_nonces(expires_at);
     )sql",
+    // v3: leaves waiting for their mixing window to end (protocol/case_log.h),
+    // keyed by their tag. PostgreSQL's heap keeps rows in the order they were
+    // written until VACUUM reuses the space: docs/THREAT_MODEL.md says what
+    // that leaves for a seized database server.
+    R"sql(
+    CREATE TABLE log_waiting (
+      tag  bytea  PRIMARY KEY,
+      leaf bytea  NOT NULL,
+      due  bigint NOT NULL
+    );
+    )sql",
 };
 constexpr int kVersion = static_cast<int>(std::size(kMigrations));
 

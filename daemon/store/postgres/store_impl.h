@@ -85,6 +85,10 @@ class PostgresStore final : public BatchedStore {
   Result<bool> has_alert(const Tag& alert_tag) override;
   std::uint64_t log_size() override { return log_.size(); }
   merkle::Hash log_root(std::uint64_t size) override { return log_.root(size); }
+  std::optional<std::uint64_t> log_index_of(const merkle::Hash& leaf) override {
+    return log_.index_of(leaf);
+  }
+  std::uint64_t log_waiting() override { return waiting_.load(); }
   std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) override;
   std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override;
   bool healthy() const override { return !failed_.load(); }
@@ -105,8 +109,12 @@ class PostgresStore final : public BatchedStore {
   // holding later heads will see it, which is the point.
   void sync_log(PGconn* c);
 
-  Result<ReceiptLogEntry> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
-  Result<std::optional<ReceiptLogEntry>> find_leaf(const Tag& tag);
+  // A leaf recorded to wait for its window, and one found waiting or
+  // appended; write_waiting_leaves appends those whose window is over.
+  Result<LeafRecord> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
+  Result<std::optional<LeafRecord>> find_leaf(const Tag& tag);
+  Result<std::uint32_t> write_waiting_leaves(std::int64_t now) override;
+  void count_waiting(PGconn* c);
   Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym,
                                   const CaseFacts& facts, std::string_view event,
                                   const std::vector<Recipient>& to, std::int64_t now);
@@ -136,14 +144,16 @@ class PostgresStore final : public BatchedStore {
   std::chrono::steady_clock::time_point next_reconnect_{};  // writer thread only
   // Numbers handed out in the current batch (0: ask the database first);
   // the writer lock keeps them from being handed out by another daemon.
-  std::uint64_t next_seq_ = 0, next_leaf_ = 0;           // writer thread only
-  bool leaves_known_ = false;                            // writer thread only
+  std::uint64_t next_seq_ = 0;                           // writer thread only
   bool new_notifications_ = false, new_leaves_ = false;  // writer thread only
+  bool waiting_changed_ = false;                         // writer thread only
   // A leaf this batch answers with (its own, or a repeat's recorded by
   // another daemon) is not in the tree yet: sync before the callbacks.
   bool sync_before_answers_ = false;  // writer thread only
   std::mutex log_mu_;                 // one sync_log at a time (writer, listener)
   CommittedLog log_;
+  const std::int64_t log_window_;
+  std::atomic<std::uint64_t> waiting_{0};  // every daemon's, as of this one's last write
   std::atomic<bool> stop_listening_{false};
   std::thread listener_;
 };

@@ -66,8 +66,10 @@ PostgresStore::PostgresStore(pg::Conn writer, const PostgresOptions& o)
       lease_(o.claim_lease),
       metrics_(o.metrics),
       wconn_(std::move(writer)),
-      readers_(o.uri, 4) {
+      readers_(o.uri, 4),
+      log_window_(o.log_window_s) {
   sync_log(w());
+  count_waiting(w());
   start_writer();
   listener_ = std::thread([this] { listen_loop(); });
 }
@@ -101,8 +103,7 @@ void PostgresStore::commit_batch(std::vector<Job>& batch) {
   }
   const auto start = std::chrono::steady_clock::now();
   next_seq_ = 0;
-  leaves_known_ = false;
-  new_notifications_ = new_leaves_ = sync_before_answers_ = false;
+  new_notifications_ = new_leaves_ = sync_before_answers_ = waiting_changed_ = false;
   Status st = pg::run(w(), "BEGIN", "begin");
   if (st.ok())
     if (auto l = pg::exec(w(), "SELECT pg_advisory_xact_lock($1)", pg::Params().add(kWriterLock),
@@ -139,6 +140,7 @@ void PostgresStore::commit_batch(std::vector<Job>& batch) {
   }
   // Before any callback: a receipt's proof needs its leaf in the tree.
   if (new_leaves_ || sync_before_answers_) sync_log(w());
+  if (waiting_changed_) count_waiting(w());
   for (auto& j : batch) j.finish(true);
   if (new_notifications_) notify_listener();
 }

@@ -152,11 +152,21 @@ const char* const kMigrations[] = {
       leaf BLOB    NOT NULL
     );
     )sql",
+    // v8: leaves waiting for their mixing window to end (protocol/case_log.h).
+    // Keyed by the tag and WITHOUT ROWID, so the table's own order is the
+    // tags' (keyed hashes: random), never the order events were recorded in.
+    R"sql(
+    CREATE TABLE log_waiting (
+      tag  BLOB    PRIMARY KEY,
+      leaf BLOB    NOT NULL,
+      due  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    )sql",
 };
 // Statements that finish a migration after its data step.
 const char* const kMigrationsAfterData[] = {
     nullptr, nullptr, nullptr, "DROP TABLE alerts; ALTER TABLE alerts_v4 RENAME TO alerts;",
-    nullptr, nullptr, nullptr};
+    nullptr, nullptr, nullptr, nullptr};
 static_assert(std::size(kMigrationsAfterData) == std::size(kMigrations));
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

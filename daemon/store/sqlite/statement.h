@@ -99,6 +99,7 @@ class Stmt {
   }
   int step() { return sqlite3_step(s_); }
   std::int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
+  bool is_null(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   bool null(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   std::string text(int c) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));

@@ -80,6 +80,10 @@ class SqliteStore final : public BatchedStore {
   merkle::Hash log_root(std::uint64_t size) override { return log_.root(size); }
   std::vector<merkle::Hash> log_inclusion(std::uint64_t index, std::uint64_t size) override;
   std::vector<merkle::Hash> log_consistency(std::uint64_t first, std::uint64_t second) override;
+  std::optional<std::uint64_t> log_index_of(const merkle::Hash& leaf) override {
+    return log_.index_of(leaf);
+  }
+  std::uint64_t log_waiting() override { return log_.waiting(); }
   bool healthy() const override { return !failed_.load(); }
 
  private:
@@ -101,12 +105,13 @@ class SqliteStore final : public BatchedStore {
   // afresh so that it can go on recording alerts.
   void load_log();
 
-  // Appends a leaf inside the current transaction; it joins the tree when
-  // the batch commits.
-  Result<ReceiptLogEntry> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
+  // Records a leaf inside the current transaction, waiting for its window
+  // (protocol/case_log.h); write_waiting_leaves appends it later.
+  Result<LeafRecord> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
 
-  // A recorded alert's leaf, for the byte-identical receipt of a repeat.
-  Result<std::optional<ReceiptLogEntry>> find_leaf(const Tag& tag);
+  // A recorded event's leaf, waiting or appended (a repeat's receipt).
+  Result<std::optional<LeafRecord>> find_leaf(const Tag& tag);
+  Result<std::uint32_t> write_waiting_leaves(std::int64_t now) override;
   void reset_next_seq();
 
   // Adds one case event: the notification body and a delivery row per
@@ -147,6 +152,7 @@ class SqliteStore final : public BatchedStore {
   std::uint64_t next_seq_ = 1;      // writer thread only
   bool new_notifications_ = false;  // writer thread only
   CommittedLog log_;
+  const std::int64_t log_window_;
   std::unique_ptr<NotificationTail> tail_;  // made in the constructor, before the writer
 };
 

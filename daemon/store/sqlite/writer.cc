@@ -6,7 +6,12 @@
 namespace cw::daemon {
 
 SqliteStore::SqliteStore(sqlite3* wdb, sqlite3* rdb, const SqliteOptions& o)
-    : BatchedStore(o.max_batch, o.keys), path_(o.path), wdb_(wdb), rdb_(rdb), metrics_(o.metrics) {
+    : BatchedStore(o.max_batch, o.keys),
+      path_(o.path),
+      wdb_(wdb),
+      rdb_(rdb),
+      metrics_(o.metrics),
+      log_window_(o.log_window_s) {
   reset_next_seq();
   tail_ = std::make_unique<NotificationTail>(next_seq_, kTailEntries, kTailRecipients);
   load_log();

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "protocol/envelope.h"
+#include "protocol/receipt.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/memory_store.h"
 
@@ -62,16 +63,25 @@ class IngestOnMemory : public ::testing::Test {
   Ingest ingest{keys, trust, *mem.store, heads, metrics, 0};
 };
 
-TEST_F(IngestOnMemory, ARecordedAlertIsReceiptedWithItsLogEvidence) {
+TEST_F(IngestOnMemory, ARecordedAlertIsReceiptedWithTheLeafItsLogWillHoldAndWhen) {
   auto o = submit(envelope());
   ASSERT_EQ(o.code, Errc::ok) << o.message;
   EXPECT_FALSE(o.repeat);
   auto v = json::parse(o.receipt_json).as_object();
   EXPECT_TRUE(v.contains("signature"));
-  ASSERT_TRUE(v.contains("log")) << "the receipt's leaf, a head and the inclusion proof";
-  EXPECT_EQ(v.at("log_index").to_number<std::uint64_t>(), 0u);
+  // The leaf waits for its mixing window to end: the receipt names it and the
+  // time it will be in the log by, and no place (which would be commit order).
+  EXPECT_FALSE(v.contains("log_index"));
+  EXPECT_FALSE(v.contains("log")) << "no proof before the leaf is in the log";
+  ASSERT_TRUE(v.contains("log_leaf"));
+  auto r = receipt_from_json(o.receipt_json);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->promise.has_value());
+  EXPECT_EQ(r->promise->include_by, log_include_by(r->received_at, kLogWindowSeconds));
+  EXPECT_TRUE(verify_receipt(*r, keys.signing().public_key()).ok());
   EXPECT_EQ(*mem.store->count_alerts(), 1u);
-  EXPECT_EQ(mem.store->log_size(), 1u);
+  EXPECT_EQ(mem.store->log_size(), 0u);
+  EXPECT_EQ(mem.store->log_waiting(), 1u);
 }
 
 TEST_F(IngestOnMemory, WhenTheCommitFailsThereIsNoReceiptAndNothingIsKept) {

@@ -21,6 +21,7 @@ namespace cw::daemon {
 namespace {
 
 using test_store::alert_with;
+using test_store::append_waiting;
 using test_store::record;
 using test_store::wait_for;
 
@@ -57,14 +58,18 @@ TEST_F(PostgresStore, ASchemaV1DatabaseIsMigratedAndKeepsItsRows) {
   {
     auto s = open();
     ASSERT_TRUE(record(*s, alert_with(1)).ok());
+    append_waiting(*s);  // a v1 database's leaves were all in the log
   }
-  // What a v1 database looked like: no request_nonces table, version 1.
+  // What a v1 database looked like: no request_nonces nor log_waiting
+  // table, version 1.
   const auto& pg = test::shared_pg();
-  ASSERT_TRUE(
-      pg.sql("DROP TABLE request_nonces; UPDATE casewire_schema SET version = 1", database()));
+  ASSERT_TRUE(pg.sql(
+      "DROP TABLE request_nonces; DROP TABLE log_waiting; UPDATE casewire_schema SET version = 1",
+      database()));
   auto s = open();
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(pg.query("SELECT version FROM casewire_schema", database()), "2");
+  EXPECT_EQ(pg.query("SELECT version FROM casewire_schema", database()),
+            std::to_string(postgres_schema_version()));
   EXPECT_EQ(*s->count_alerts(), 1u) << "rows kept";
   EXPECT_EQ(s->log_size(), 1u);
   Tag t{};
@@ -116,12 +121,22 @@ TEST_F(PostgresStore, TwoDaemonsHandOutNumbersInCommitOrderAndAgreeOnTheLog) {
   std::thread tb([&] { write(*b, from_b, 100); });
   ta.join();
   tb.join();
+  // Each daemon appends what is due; the writer lock keeps them from
+  // appending a leaf twice or numbering two alike.
+  std::thread pa([&] { append_waiting(*a); });
+  std::thread pb([&] { append_waiting(*b); });
+  pa.join();
+  pb.join();
+  ASSERT_TRUE(test::eventually([&] { return a->log_size() == 120 && b->log_size() == 120; }));
   std::set<std::uint64_t> seqs, indices;
   for (auto* list : {&from_a, &from_b})
     for (const auto& r : *list) {
       ASSERT_TRUE(r.ok()) << r.error().message;
       seqs.insert(r->notification);
-      indices.insert(r->log->index);
+      auto i = a->log_index_of(r->log->leaf);
+      ASSERT_TRUE(i);
+      EXPECT_EQ(b->log_index_of(r->log->leaf), i);
+      indices.insert(*i);
     }
   // Dense and unique: no number twice, none skipped.
   ASSERT_EQ(seqs.size(), 120u);
@@ -134,8 +149,9 @@ TEST_F(PostgresStore, TwoDaemonsHandOutNumbersInCommitOrderAndAgreeOnTheLog) {
   EXPECT_EQ(a->log_root(120), b->log_root(120));
   // A receipt from B proves inclusion in A's tree.
   const auto& e = *from_b.front()->log;
-  EXPECT_TRUE(merkle::verify_inclusion(e.leaf, e.index, 120, a->log_inclusion(e.index, 120),
-                                       a->log_root(120)));
+  const auto at = *a->log_index_of(e.leaf);
+  EXPECT_TRUE(
+      merkle::verify_inclusion(e.leaf, at, 120, a->log_inclusion(at, 120), a->log_root(120)));
   // The feed reads the same from either daemon.
   const std::string org(32, 'o');
   auto fa = a->feed(org, 0, 500), fb = b->feed(org, 0, 500);
@@ -155,14 +171,19 @@ TEST_F(PostgresStore, ARepeatAtAnotherDaemonFindsTheFirstRecord) {
   EXPECT_TRUE(second->duplicate);
   EXPECT_EQ(second->receipt, alert_with(9).receipt) << "the receipt facts stored the first time";
   ASSERT_TRUE(first->log && second->log);
-  EXPECT_EQ(second->log->index, first->log->index);
   EXPECT_EQ(second->log->leaf, first->log->leaf);
+  EXPECT_FALSE(second->log->index) << "still waiting for its window";
   EXPECT_EQ(*b->count_alerts(), 1u);
-  // B answers the repeat with a proof from its own tree, at once.
+  // Once A appended it, a repeat at B finds its place, and B's own tree has
+  // it at once.
+  ASSERT_EQ(append_waiting(*a), 1u);
+  auto third = alert_with(9);
+  auto later = record(*b, std::move(third));
+  ASSERT_TRUE(later.ok() && later->log && later->log->index);
   const auto size = b->log_size();
-  ASSERT_GT(size, second->log->index);
-  EXPECT_TRUE(merkle::verify_inclusion(second->log->leaf, second->log->index, size,
-                                       b->log_inclusion(second->log->index, size),
+  ASSERT_GT(size, *later->log->index);
+  EXPECT_TRUE(merkle::verify_inclusion(later->log->leaf, *later->log->index, size,
+                                       b->log_inclusion(*later->log->index, size),
                                        b->log_root(size)));
 }
 
@@ -227,6 +248,7 @@ TEST_F(PostgresStore, AnotherDaemonsNotificationWakesThisOne) {
   ASSERT_TRUE(record(*a, std::move(n)).ok());
   EXPECT_TRUE(test::eventually([&] { return woken.load() > 0; }, std::chrono::seconds(2)))
       << "LISTEN/NOTIFY: B's feeds wake within a second or two";
+  append_waiting(*a);  // the window ends at A: B's tree follows
   EXPECT_TRUE(test::eventually([&] { return b->log_size() == 1; }, std::chrono::seconds(2)));
 }
 

@@ -24,6 +24,7 @@ namespace cw::daemon {
 namespace {
 
 using test_store::alert_with;
+using test_store::append_waiting;
 using test_store::record;
 using test_store::wait_for;
 
@@ -111,40 +112,88 @@ TEST_P(StoreConformance, SameIdFromAnotherSenderIsFlagged) {
 }
 
 // The case log (protocol/case_log.h): a leaf per recorded alert, committed
-// with it; a repeat answers with the first leaf; a refused follow-up adds
-// none; an organisation's first acknowledgement adds one; and the tree the
-// store rebuilds from its file after a restart has the same root.
+// with it and waiting for its window; a repeat answers with the first leaf;
+// a refused follow-up adds none; waiting leaves survive a restart; and the
+// tree the store rebuilds from its file after a restart has the same root.
 TEST_P(StoreConformance, TheCaseLogHasALeafPerRecordedEventAndSurvivesARestart) {
   merkle::Hash root_before{};
   {
     auto s = open();
     auto first = record(*s, alert_with(1));
     ASSERT_TRUE(first.ok() && first->log);
-    EXPECT_EQ(first->log->index, 0u);
+    EXPECT_FALSE(first->log->index) << "no place before the window is over";
     auto second = record(*s, alert_with(2));
     ASSERT_TRUE(second.ok() && second->log);
-    EXPECT_EQ(second->log->index, 1u);
     auto repeat = record(*s, alert_with(1));
     ASSERT_TRUE(repeat.ok() && repeat->duplicate && repeat->log);
-    EXPECT_EQ(repeat->log->index, 0u);
     EXPECT_EQ(repeat->log->leaf, first->log->leaf);
     auto orphan = alert_with(3);
     orphan.kind = AlertKind::update;  // a follow-up of a case that does not exist
     EXPECT_EQ(record(*s, std::move(orphan)).code(), Errc::unknown_case);
+    EXPECT_EQ(s->log_size(), 0u);
+    EXPECT_EQ(s->log_waiting(), 2u);
+    // Not while the window lasts (alert_with(2) is 2 s into its hour)...
+    EXPECT_EQ(append_waiting(*s, 1795000000 + 10), 0u);
+    EXPECT_EQ(s->log_size(), 0u);
+    // ...then both, once.
+    EXPECT_EQ(append_waiting(*s), 2u);
+    EXPECT_EQ(append_waiting(*s), 0u);
     EXPECT_EQ(s->log_size(), 2u);
+    EXPECT_EQ(s->log_waiting(), 0u);
+    const auto i1 = s->log_index_of(first->log->leaf), i2 = s->log_index_of(second->log->leaf);
+    ASSERT_TRUE(i1 && i2);
+    EXPECT_EQ(*i1 + *i2, 1u);  // 0 and 1, in leaf-hash order
+    EXPECT_EQ(*i1 == 0, first->log->leaf < second->log->leaf);
     const auto root = s->log_root(2);
-    EXPECT_TRUE(merkle::verify_inclusion(first->log->leaf, 0, 2, s->log_inclusion(0, 2), root));
-    EXPECT_TRUE(merkle::verify_inclusion(second->log->leaf, 1, 2, s->log_inclusion(1, 2), root));
+    EXPECT_TRUE(
+        merkle::verify_inclusion(first->log->leaf, *i1, 2, s->log_inclusion(*i1, 2), root));
+    EXPECT_TRUE(
+        merkle::verify_inclusion(second->log->leaf, *i2, 2, s->log_inclusion(*i2, 2), root));
+    // A repeat now finds its place.
+    auto late = record(*s, alert_with(1));
+    ASSERT_TRUE(late.ok() && late->log && late->log->index);
+    EXPECT_EQ(*late->log->index, *i1);
+    ASSERT_TRUE(record(*s, alert_with(4)).ok());  // waits across the restart
     root_before = root;
   }
   auto s = open();
   EXPECT_EQ(s->log_size(), 2u);
   EXPECT_EQ(s->log_root(2), root_before);
-  auto third = record(*s, alert_with(4));
-  ASSERT_TRUE(third.ok() && third->log);
-  EXPECT_EQ(third->log->index, 2u);
+  EXPECT_EQ(s->log_waiting(), 1u);
+  EXPECT_EQ(append_waiting(*s), 1u);
+  EXPECT_EQ(s->log_size(), 3u);
   EXPECT_TRUE(
       merkle::verify_consistency(2, 3, root_before, s->log_root(3), s->log_consistency(2, 3)));
+}
+
+// The point of the window: within it, leaves join the log in the order of
+// their hashes, whatever order the events were committed in - so a leaf's
+// place (which a coerced contact's receipt leads to) says nothing about
+// which notification or case row it goes with, beyond the hour.
+TEST_P(StoreConformance, AWindowsLeavesJoinTheLogInHashOrderNotCommitOrder) {
+  auto s = open();
+  std::vector<merkle::Hash> committed;  // in commit order
+  for (int i = 0; i < 40; ++i) {
+    auto a = alert_with(static_cast<std::uint8_t>(10 + i));
+    a.received_at = unix_seconds(1795000000 + 5 * i);  // one window, commits in time order
+    auto r = record(*s, std::move(a));
+    ASSERT_TRUE(r.ok() && r->log);
+    committed.push_back(r->log->leaf);
+  }
+  ASSERT_EQ(append_waiting(*s), 40u);
+  std::vector<merkle::Hash> by_place(40);
+  for (const auto& leaf : committed) {
+    auto i = s->log_index_of(leaf);
+    ASSERT_TRUE(i && *i < 40u);
+    by_place[*i] = leaf;
+  }
+  auto sorted = committed;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(by_place, sorted);
+  EXPECT_NE(by_place, committed) << "40 leaves in commit order would be a 1 in 40! chance";
+  for (std::uint64_t i = 0; i < 40; ++i)
+    EXPECT_TRUE(merkle::verify_inclusion(by_place[i], i, 40, s->log_inclusion(i, 40),
+                                         s->log_root(40)));
 }
 
 // Feeds page each organisation's notifications in order - the same pages
@@ -209,16 +258,18 @@ TEST_P(StoreConformance, ConcurrentWritersShareCommits) {
       }
     });
   for (auto& t : threads) t.join();
+  std::vector<Result<Recorded>> recorded;
+  for (auto& p : ps) recorded.push_back(p.get_future().get());
+  ASSERT_EQ(append_waiting(*s), static_cast<std::uint32_t>(kN));
   std::set<std::uint64_t> indexes;
-  for (auto& p : ps) {
-    auto r = p.get_future().get();
+  const auto size = s->log_size();
+  for (auto& r : recorded) {
     ASSERT_TRUE(r.ok() && r->log);
-    indexes.insert(r->log->index);
-    // In the tree before the callback ran: the proof is there already. (Other
-    // commits may still be landing: one size for the proof and the root.)
-    const auto size = s->log_size();
-    EXPECT_TRUE(merkle::verify_inclusion(r->log->leaf, r->log->index, size,
-                                         s->log_inclusion(r->log->index, size), s->log_root(size)));
+    auto index = s->log_index_of(r->log->leaf);
+    ASSERT_TRUE(index);
+    indexes.insert(*index);
+    EXPECT_TRUE(merkle::verify_inclusion(r->log->leaf, *index, size,
+                                         s->log_inclusion(*index, size), s->log_root(size)));
   }
   EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kN));  // one leaf each, none shared
   EXPECT_EQ(*indexes.rbegin(), static_cast<std::uint64_t>(kN - 1));
@@ -316,16 +367,20 @@ TEST_P(StoreConformance, AcknowledgementsAreAdmittedOnlyForNotificationsSentToTh
   };
   EXPECT_EQ(ack(seq + 100, a).code(), Errc::not_found);
   EXPECT_EQ(ack(seq, stranger).code(), Errc::forbidden);
+  append_waiting(*s);
   const auto log_before = s->log_size();
   auto first = ack(seq, a);
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(first->first_time);
   EXPECT_EQ(first->acks, 1u);
-  EXPECT_EQ(s->log_size(), log_before + 1) << "an acknowledgement is a case-log leaf";
+  EXPECT_EQ(s->log_waiting(), 1u) << "an acknowledgement is a case-log leaf, mixed like the rest";
+  append_waiting(*s);
+  EXPECT_EQ(s->log_size(), log_before + 1);
   auto again = ack(seq, a);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->first_time);
   EXPECT_EQ(again->acks, 1u);
+  append_waiting(*s);
   EXPECT_EQ(s->log_size(), log_before + 1);
   // b hears that one organisation is acting; so does a, of its own act: its
   // other clients (a dashboard beside `casewire ack`) learn of it that way.
