@@ -87,6 +87,7 @@ class LogReader {
   // A v3 receipt's leaf: its place among h's leaves, its inclusion checked;
   // nullopt while the daemon says it is not among them (yet).
   Result<std::optional<std::uint64_t>> place_of(const merkle::Hash& leaf, const TreeHead& h) {
+    if (h.size == 0) return std::optional<std::uint64_t>();  // nothing to ask about
     auto body = get("/v1/log/proof?leaf=" + to_hex(leaf) + "&size=" + std::to_string(h.size));
     if (!body && body.code() == Errc::not_found) return std::optional<std::uint64_t>();
     if (!body) return body.error();
