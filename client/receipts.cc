@@ -29,6 +29,11 @@ std::optional<StoredReceipt> parse(std::string_view text) {
   if (auto* k = o.if_contains("kind"); k && k->is_string()) s.kind = std::string(k->as_string());
   if (auto* l = o.if_contains("log"))
     if (auto ev = log_evidence_from_json(json::serialize(*l))) s.log = std::move(*ev);
+  if (auto* p = o.if_contains("place")) {
+    std::error_code pec;
+    const auto n = p->to_number<std::uint64_t>(pec);
+    if (!pec) s.place = n;
+  }
   return s;
 }
 
@@ -41,6 +46,7 @@ Status ReceiptStore::put(const StoredReceipt& r) const {
   o["kind"] = r.kind;
   o["receipt"] = json::parse(receipt_to_json(r.receipt));
   if (r.log) o["log"] = json::parse(log_evidence_to_json(*r.log));
+  if (r.place) o["place"] = *r.place;
   auto text = json::serialize(o);
   return files_.write(dir_ + "/" + files_.name_for(r.receipt.alert_id) + ".cwr", text);
 }

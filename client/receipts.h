@@ -1,6 +1,6 @@
 // Verified receipts, kept so a contact can prove delivery and follow up on a
 // case: receipts/<keyed name>.cwr, sealed (client/device_files.h) around
-//   {"case_ref", "kind", "receipt": {...}[, "log": {...}]}
+//   {"case_ref", "kind", "receipt": {...}[, "log": {...}][, "place": N]}
 // Sealed, and named by a keyed hash of the alert id, because a receipt's
 // values (alert id, log index and leaf) are handles into a seized server's
 // tables: a phone without its passphrase holds none. Only receipts whose
@@ -26,6 +26,12 @@ struct StoredReceipt {
   // (verified when it arrived): what casewire verify-log checks the log
   // against later.
   std::optional<LogEvidence> log = std::nullopt;
+  // A v3 receipt's leaf has no place when it arrives (it waits for its
+  // mixing window): verify-log writes the place it first found the leaf at
+  // here, with `log` holding that head and proof. From then on the leaf must
+  // stay there - a leaf that vanished after it was seen is dropped at once,
+  // not only when the receipt's promise lapses.
+  std::optional<std::uint64_t> place = std::nullopt;
 };
 
 class ReceiptStore {

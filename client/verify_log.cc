@@ -86,10 +86,14 @@ class LogReader {
 
   // A v3 receipt's leaf: its place among h's leaves, its inclusion checked;
   // nullopt while the daemon says it is not among them (yet).
-  Result<std::optional<std::uint64_t>> place_of(const merkle::Hash& leaf, const TreeHead& h) {
-    if (h.size == 0) return std::optional<std::uint64_t>();  // nothing to ask about
+  struct Placed {
+    std::uint64_t index = 0;
+    std::vector<merkle::Hash> inclusion;
+  };
+  Result<std::optional<Placed>> place_of(const merkle::Hash& leaf, const TreeHead& h) {
+    if (h.size == 0) return std::optional<Placed>();  // nothing to ask about
     auto body = get("/v1/log/proof?leaf=" + to_hex(leaf) + "&size=" + std::to_string(h.size));
-    if (!body && body.code() == Errc::not_found) return std::optional<std::uint64_t>();
+    if (!body && body.code() == Errc::not_found) return std::optional<Placed>();
     if (!body) return body.error();
     std::error_code ec;
     auto v = json::parse(*body, ec);
@@ -103,7 +107,7 @@ class LogReader {
     if (!proof) return proof.error();
     if (index >= h.size || !merkle::verify_inclusion(leaf, index, h.size, *proof, h.root))
       return make_error(Errc::log_inconsistent, "the receipt's leaf is not where the daemon says");
-    return std::optional<std::uint64_t>(index);
+    return std::optional<Placed>(Placed{index, std::move(*proof)});
   }
 
  private:
@@ -276,7 +280,8 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   std::size_t checked = 0, before_log = 0, waiting = 0;
   std::int64_t waiting_until = 0;
   std::size_t unopened = 0;
-  auto receipts = ReceiptStore(ctx->home.receipts_dir(), files).list(&unopened);
+  const ReceiptStore receipt_store(ctx->home.receipts_dir(), files);
+  auto receipts = receipt_store.list(&unopened);
   if (!receipts) return fail(err, receipts.error());
   if (unopened)
     problems.push_back(
@@ -302,7 +307,7 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
         trf("receipt {1}: the alert is no longer in the daemon's log as it was recorded (dropped "
             "or rewritten)",
             {to_hex(r.receipt.alert_id)});
-    if (r.receipt.promise) {
+    if (r.receipt.promise && !r.place) {
       // A leaf waits for its mixing window (PROTOCOL §5b). The daemon signed
       // both the promise and the head: a head it signed after the promised
       // time without the leaf is its own word that the alert was dropped,
@@ -313,6 +318,11 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
         judge(place.error(), what);
       } else if (*place) {
         ++checked;
+        // Kept with the receipt: from now on the leaf must stay there.
+        StoredReceipt placed = r;
+        placed.place = (*place)->index;
+        placed.log = LogEvidence{*head, (*place)->inclusion};
+        (void)receipt_store.put(placed);
       } else if (head->timestamp > promise.include_by) {
         ++checked;
         problems.push_back(
@@ -326,15 +336,20 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
       }
       continue;
     }
+    // A v2 receipt's place is in its signed bytes; a v3 one's is where this
+    // device found its leaf before.
+    const ReceiptLogEntry entry = r.receipt.log
+                                      ? *r.receipt.log
+                                      : ReceiptLogEntry{*r.place, r.receipt.promise->leaf};
     ++checked;
     if (r.log) {
       const PublicKey* k = daemon.find(r.log->head.daemon_key_id);
-      judge(k ? verify_log_evidence(*r.log, *r.receipt.log, *k)
+      judge(k ? verify_log_evidence(*r.log, entry, *k)
               : Status(make_error(Errc::bad_tree_head, "unknown key")),
             what);
       judge(log.consistent(r.log->head, *head), what);
     }
-    judge(log.includes(*r.receipt.log, *head), what);
+    judge(log.includes(entry, *head), what);
   }
 
   if (unreachable && problems.empty()) return fail(err, *unreachable, kExitQueued);

@@ -209,6 +209,9 @@ TEST_P(CaseLogRotation, ADeletionIsCaughtWithOrWithoutASigningKeyRotation) {
   std::vector<Sent> sent;
   for (int i = 0; i < 3; ++i) sent.push_back(send(inst, alice));
   ASSERT_TRUE(inst.wait_for_log());
+  // The contact's device finds its leaves in the log and keeps where: a v3
+  // receipt carries no place of its own (PROTOCOL §5b).
+  ASSERT_EQ(inst.client(alice, {"verify-log"}).status, 0);
   ASSERT_EQ(inst.client(ngo, {"verify-log"}).status, 0);
   ASSERT_EQ(inst.client(reader, {"feed", "--pull"}).status, 0);
 

@@ -124,6 +124,7 @@ TEST_F(Languages, HelpAndUsageErrorsToo) {
 // stable code kept for the operator).
 TEST_F(Languages, VerifyLogSpeaksKoreanAndChineseAndSaysDangerInThem) {
   ASSERT_EQ(client(new_case()).status, 0);
+  ASSERT_TRUE(inst.wait_for_log());
   auto ko = client({"verify-log", "--lang", "ko"});
   ASSERT_EQ(ko.status, 0) << ko.err;
   EXPECT_TRUE(has(ko.out, "데몬의 로그에 1건이 있습니다")) << ko.out;
