@@ -59,9 +59,11 @@ TEST(Independent, ItsEnvelopeIsAcceptedAndItVerifiesTheDaemonsReceipt) {
   auto out = json::parse(sent.out).as_object();
   EXPECT_EQ(out.at("first").as_int64(), 201);
   EXPECT_EQ(out.at("repeat").as_int64(), 200);
-  // ...and the Python checked its case-log leaf's inclusion proof by RFC 9162.
-  EXPECT_TRUE(out.at("receipt").as_object().contains("log_index"));
-  EXPECT_TRUE(out.at("receipt").as_object().contains("log"));
+  // ...and the Python checked the v3 receipt's signature over its leaf and
+  // the time the leaf will be in the log by (PROTOCOL §4); no place yet.
+  EXPECT_TRUE(out.at("receipt").as_object().contains("log_leaf"));
+  EXPECT_TRUE(out.at("receipt").as_object().contains("log_include_by"));
+  EXPECT_FALSE(out.at("receipt").as_object().contains("log_index"));
   EXPECT_EQ(inst.count_alerts(), 1u);
 }
 

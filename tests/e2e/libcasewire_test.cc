@@ -54,12 +54,12 @@ TEST(LibCasewire, AnAlertSealedByTheCLibraryIsAcceptedAndItsReceiptVerified) {
   EXPECT_EQ(wrong.out, "bad_receipt\n");
   EXPECT_EQ(inst.count_alerts(), 1u);
 
-  // Nor with log evidence that does not show its leaf: a valid signed head
-  // with an inclusion proof that does not lead from the leaf to its root.
+  // Nor with the time its leaf is promised by moved (a receipt that would
+  // excuse a daemon's late or missing leaf): the promise is signed (v3).
   std::string forged = answer->body;
-  const auto at = forged.find("\"inclusion\":[]");
-  ASSERT_NE(at, std::string::npos) << forged;  // the first alert: a tree of one leaf
-  forged.replace(at, 14, "\"inclusion\":[\"" + std::string(64, '0') + "\"]");
+  const auto at = forged.find("\"log_include_by\":");
+  ASSERT_NE(at, std::string::npos) << forged;
+  forged.replace(at, 17, "\"log_include_by\":9");
   ASSERT_TRUE(write_file_atomic(d + "/forged.json", as_bytes(forged), 0600, Overwrite::no).ok());
   auto refused = run({c_program(), "verify", inst.invite_path(), d + "/forged.json",
                       d + "/alert.cwe", d + "/alert.id"});

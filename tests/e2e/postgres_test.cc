@@ -108,7 +108,7 @@ TEST(Postgres, TheQuickstartFlowRunsOnAPostgresqlDatabase) {
   auto sent = inst.client(alice, {"--json", "send", "--people", "3", "--arrest-place", "CN-JL",
                                   "--urgency", "immediate", "--consent", "advocacy"});
   ASSERT_EQ(sent.status, 0) << sent.err << inst.log();
-  EXPECT_NE(sent.out.find("log_index"), std::string::npos) << sent.out;
+  EXPECT_NE(sent.out.find("log_include_by"), std::string::npos) << sent.out;
   // The organisation hears of it: the webhook, signed, anonymised.
   ASSERT_TRUE(eventually([&] { return !hook.lines().empty(); }, std::chrono::seconds(20)))
       << inst.log();
@@ -118,8 +118,10 @@ TEST(Postgres, TheQuickstartFlowRunsOnAPostgresqlDatabase) {
   auto feed = inst.client(ngo, {"--json", "feed", "--pull", "--from-start"});
   EXPECT_EQ(feed.status, 0) << feed.err;
   EXPECT_NE(feed.out.find("CN-JL"), std::string::npos) << feed.out;
+  ASSERT_TRUE(inst.wait_for_log());
   auto check = inst.client(alice, {"verify-log"});
   EXPECT_EQ(check.status, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("(1 checked)"), std::string::npos) << check.out;
   auto org_check = inst.client(ngo, {"verify-log"});
   EXPECT_EQ(org_check.status, 0) << org_check.out << org_check.err;
   EXPECT_EQ(pg_value(shared_pg(), database_of(uri), "SELECT count(*) FROM alerts"), "1");
@@ -449,8 +451,10 @@ TEST(Postgres, FailoverDrillLosesNoReceiptedAlert) {
   }
   EXPECT_EQ(standby->query("SELECT count(*) FROM alerts", "casewire"), std::to_string(sent.size()));
   // The case log went on from where it was, on both daemons.
+  ASSERT_TRUE(inst.wait_for_log());
   auto check = inst.client(alice, {"verify-log"});
   EXPECT_EQ(check.status, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("(1 checked)"), std::string::npos) << check.out;
   std::cout << "failover drill: " << sent.size() << " alerts, " << refused
             << " attempts refused or unanswered during the failover\n";
 }

@@ -184,11 +184,17 @@ def open_envelope(wire, box_pk, box_sk, sender_pk):
 
 DOMAIN_RECEIPT = b"casewire-receipt-v1\x00"
 DOMAIN_RECEIPT_V2 = b"casewire-receipt-v2\x00"
+DOMAIN_RECEIPT_V3 = b"casewire-receipt-v3\x00"
 DOMAIN_TREE_HEAD = b"casewire-tree-head-v1\x00"
 
 
 def receipt_signed_bytes(alert_id, envelope_hash, received_at, sequence, log_index=None,
-                         log_leaf=None):
+                         log_leaf=None, include_by=None):
+    if include_by is not None:
+        # v3: the leaf and the time it will be in the log by; no place yet.
+        return (DOMAIN_RECEIPT_V3 + alert_id + envelope_hash
+                + struct.pack(">QQ", received_at, sequence) + log_leaf
+                + struct.pack(">Q", include_by))
     if log_index is None:
         return DOMAIN_RECEIPT + alert_id + envelope_hash + struct.pack(">QQ", received_at, sequence)
     return (DOMAIN_RECEIPT_V2 + alert_id + envelope_hash + struct.pack(">QQ", received_at, sequence)
@@ -240,9 +246,9 @@ def verify_receipt(receipt, daemon_sign_pk, alert_id, wire):
     leaf = bytes.fromhex(receipt["log_leaf"]) if "log_leaf" in receipt else None
     signed = receipt_signed_bytes(alert_id, bytes.fromhex(receipt["envelope_hash"]),
                                   receipt["received_at"], receipt["sequence"],
-                                  receipt.get("log_index"), leaf)
+                                  receipt.get("log_index"), leaf, receipt.get("log_include_by"))
     nacl.signing.VerifyKey(daemon_sign_pk).verify(signed, base64.b64decode(receipt["signature"]))
-    if leaf is not None:
+    if leaf is not None and "log_index" in receipt:
         head = receipt["log"]["tree_head"]
         verify_tree_head(head, daemon_sign_pk)
         path = [bytes.fromhex(h) for h in receipt["log"]["inclusion"]]
