@@ -3,11 +3,11 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
-#include <algorithm>
 #include <future>
 #include <iostream>
 #include <mutex>
@@ -185,8 +185,8 @@ Status check_config(const Config& config, std::ostream& report) {
   DaemonDir d{config.keys_dir};
   auto tls = make_tls_context(d.tls_cert(), d.tls_key());
   if (!tls) return tls.error();
-  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys, {},
-                           config.log_mix_seconds});
+  auto store = open_store(
+      {config.db_path, config.max_batch, nullptr, &loaded->keys, {}, config.log_mix_seconds});
   if (!store) return store.error();
   (*store)->close();
   return Status::Ok();
@@ -196,8 +196,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   harden_process();
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
-  auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys, {},
-                           config.log_mix_seconds});
+  auto store = open_store(
+      {config.db_path, config.max_batch, nullptr, &loaded->keys, {}, config.log_mix_seconds});
   if (!store) return store.error();
   auto gazetteer = load_gazetteer(config);
   if (!gazetteer) return gazetteer.error();
@@ -313,8 +313,8 @@ int Daemon::run() {
   // The case log's windows: each one's leaves join the log once it is over
   // (protocol/case_log.h). Checked a few times a window, at most once a minute.
   net::steady_timer mixing(d.ioc);
-  const auto mix_every = std::chrono::seconds(
-      std::clamp<std::int64_t>(d.config.log_mix_seconds / 4, 1, 60));
+  const auto mix_every =
+      std::chrono::seconds(std::clamp<std::int64_t>(d.config.log_mix_seconds / 4, 1, 60));
   std::function<void()> mix_tick = [&] {
     d.store->append_waiting_leaves(unix_seconds(unix_now()), [&d](Result<std::uint32_t> n) {
       if (!n) log_event("case_log_append_failed", {LogField::code(n.code())});

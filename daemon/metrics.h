@@ -45,7 +45,7 @@ struct Metrics {
   std::atomic<std::uint64_t> notification_signatures{0};  // Ed25519, once per notification
   std::atomic<std::uint64_t> notifications_sealed{0};     // one per sealed copy sent
   std::atomic<std::uint64_t> case_log_size{0};            // leaves committed (gauge)
-  std::atomic<std::uint64_t> case_log_waiting{0};  // leaves waiting for their window (gauge)
+  std::atomic<std::uint64_t> case_log_waiting{0};         // leaves waiting for their window (gauge)
   std::atomic<std::uint64_t> revocations{0};        // entries in the revocation journal (gauge)
   std::atomic<std::uint64_t> tree_heads_signed{0};  // once per log size (or hourly)
   std::atomic<std::uint64_t> deliveries_queued{0};

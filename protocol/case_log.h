@@ -44,8 +44,8 @@ inline constexpr std::size_t kLeafBytes = 42;
 // order - the order of the server's notification, case and ack rows - so
 // never shows in a leaf's place, and a place says no more than the hour,
 // which the rows keep anyway. A v3 receipt promises its leaf by the end of
-// the following window, and no sooner than 10 s after its own (log_include_by). An hour by default; [case_log]
-// mix_seconds may set it lower, which only tests should.
+// the following window, and no sooner than 10 s after its own (log_include_by). An hour by default;
+// [case_log] mix_seconds may set it lower, which only tests should.
 inline constexpr std::int64_t kLogWindowSeconds = 3600;
 std::int64_t log_window_end(std::int64_t at, std::int64_t window);
 std::int64_t log_include_by(std::int64_t at, std::int64_t window);

@@ -49,7 +49,7 @@ struct Receipt {
   std::array<std::uint8_t, 32> envelope_hash{};
   std::int64_t received_at = 0;
   std::uint64_t sequence = 0;
-  std::optional<ReceiptLogEntry> log;  // v2: the place given at once (older daemons)
+  std::optional<ReceiptLogEntry> log;        // v2: the place given at once (older daemons)
   std::optional<ReceiptLogPromise> promise;  // v3 (never both)
   KeyId daemon_key_id{};
   Signature signature{};
@@ -64,8 +64,8 @@ Receipt sign_receipt(const SigningKey& daemon, const AlertId& alert_id,
 Status verify_receipt(const Receipt& r, const PublicKey& daemon_sign_pk);
 
 // One JSON object: alert_id, sequence, received_at, envelope_hash,
-// [log_index, log_leaf | log_leaf, log_include_by,] daemon_key_id, signature (base64). Parsing ignores
-// other members (the daemon's answer carries the log evidence beside them).
+// [log_index, log_leaf | log_leaf, log_include_by,] daemon_key_id, signature (base64). Parsing
+// ignores other members (the daemon's answer carries the log evidence beside them).
 std::string receipt_to_json(const Receipt& r);
 Result<Receipt> receipt_from_json(std::string_view text);
 

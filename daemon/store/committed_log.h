@@ -8,8 +8,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <unordered_map>

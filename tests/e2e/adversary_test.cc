@@ -3,6 +3,7 @@
 // phone), one host holding sockets, a hostile operator of another daemon.
 // Each test is named after the claim it would break.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <unistd.h>
 #include <filesystem>
@@ -15,7 +16,9 @@
 #include <thread>
 
 #include "keys/commands.h"
+#include "protocol/case_log.h"
 #include "protocol/file_io.h"
+#include "protocol/merkle.h"
 #include "protocol/signed_payload.h"
 #include "protocol/signed_request.h"
 #include "tests/support/db_reader.h"
@@ -237,11 +240,11 @@ TEST_F(Adversary, TheCaseLogEndpointsAnswerOnlySignedWellFormedRequests) {
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200) << head->body;
   EXPECT_NE(head->body.find("\"size\":1"), std::string::npos) << head->body;
-  for (const char* bad : {"/v1/log/proof?size=2&index=0", "/v1/log/proof?size=1&index=1",
-                          "/v1/log/proof?size=1&index=0&from=1", "/v1/log/proof?size=0&from=0",
-                          "/v1/log/proof?size=x&index=0", "/v1/log/proof",
-                          "/v1/log/proof?size=1&leaf=zz", "/v1/log/proof?size=1&leaf=00",
-                          "/v1/log/proof?size=1&index=0&leaf=00"}) {
+  for (const char* bad :
+       {"/v1/log/proof?size=2&index=0", "/v1/log/proof?size=1&index=1",
+        "/v1/log/proof?size=1&index=0&from=1", "/v1/log/proof?size=0&from=0",
+        "/v1/log/proof?size=x&index=0", "/v1/log/proof", "/v1/log/proof?size=1&leaf=zz",
+        "/v1/log/proof?size=1&leaf=00", "/v1/log/proof?size=1&index=0&leaf=00"}) {
     auto refused = call(bad, ours);
     ASSERT_TRUE(refused) << bad;
     EXPECT_EQ(refused->status, 400) << bad;
@@ -672,6 +675,74 @@ TEST_F(Adversary, ASeizedServerAndASeizedPhoneDoNotJoin) {
   EXPECT_EQ(phone.find(root), std::string::npos) << "a head's root readable on the phone";
   for (const char* key : {"\"log_index\"", "\"sequence\"", "\"received_at\"", "\"size\""})
     EXPECT_EQ(phone.find(key), std::string::npos) << key << " readable on the phone";
+}
+
+// Claim (a seized server and a coerced contact join no finer than the hour):
+// two contacts' alerts interleaved with acknowledgements, the coerced
+// contact's receipts read with its passphrase, the database read as bytes.
+// The receipts carry no position; each leaf's position in the log is found
+// by hashing every row, as the attacker would - and within each window the
+// positions follow the leaves' hashes, not the order the alerts (and their
+// notification and case rows) were recorded in. On a log appended in commit
+// order the positions follow the sends, and this fails.
+TEST(Seizure, ACoercedContactsReceiptsPlaceItsAlertsNoFinerThanTheirWindow) {
+  Instance inst("", "[case_log]\nmix_seconds = 10\n");
+  Contact alice = inst.add_contact("alice");
+  Contact bob = inst.add_contact("bob");
+  Org ngo = inst.add_org("ngo", OrgOptions{});
+  inst.start();
+  struct Sent {
+    std::string leaf;
+    std::int64_t window = 0;
+    int order = 0;  // recording order
+  };
+  std::vector<Sent> sent;
+  for (int i = 0; i < 8; ++i) {
+    auto r =
+        inst.client(i % 2 ? bob : alice, {"--json", "send", "--people", "2", "--arrest-place",
+                                          "CN-JL", "--urgency", "high", "--consent", "advocacy"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto o = json::parse(r.out.substr(0, r.out.find('\n'))).as_object();
+    EXPECT_FALSE(o.contains("log_index")) << "a receipt carries no position: " << r.out;
+    sent.push_back({std::string(o.at("log_leaf").as_string()),
+                    log_window_end(o.at("received_at").to_number<std::int64_t>(), 10), i});
+    // Acknowledgements between them: alice's first case, then bob's.
+    if (i == 2 || i == 5) {
+      ASSERT_EQ(inst.client(ngo, {"ack", i == 2 ? "1" : "2"}).status, 0);
+    }
+  }
+  ASSERT_TRUE(inst.wait_for_log(std::chrono::seconds(60)));
+  // The attacker's view: every leaf's position, by its hash.
+  std::map<std::string, std::int64_t> place;
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(inst.db_path().c_str(), &h, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(h, "SELECT idx, leaf FROM case_log", -1, &q, nullptr);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(q, 1));
+      place[to_hex(merkle::leaf_hash(ByteView(p, sqlite3_column_bytes(q, 1))))] =
+          sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+  }
+  std::map<std::int64_t, std::vector<Sent>> windows;
+  for (const auto& x : sent) {
+    ASSERT_TRUE(place.count(x.leaf)) << "every receipted leaf is in the log";
+    windows[x.window].push_back(x);
+  }
+  std::size_t largest = 0;
+  for (auto& [w, in] : windows) {
+    largest = std::max(largest, in.size());
+    std::sort(in.begin(), in.end(),
+              [&](const Sent& a, const Sent& b) { return place[a.leaf] < place[b.leaf]; });
+    for (std::size_t k = 1; k < in.size(); ++k)
+      EXPECT_LT(in[k - 1].leaf, in[k].leaf)
+          << "within a window, positions follow the leaves' hashes (window " << w << ")";
+  }
+  ASSERT_GE(largest, 3u) << "the sends spread over windows too small to show anything";
 }
 
 }  // namespace

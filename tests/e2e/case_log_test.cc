@@ -378,7 +378,6 @@ TEST(CaseLog, AWebhookCarriesTheHeadAndItsReceiverChecksIt) {
   EXPECT_NE(checked.out.find("from this same log"), std::string::npos) << checked.out;
 }
 
-
 // A receipt from a mixed log (PROTOCOL §5b) promises its leaf by a time. On
 // an hour's window the honest daemon's leaf is still waiting: verify-log says
 // so and passes. A receipt the daemon signed whose promised time has passed

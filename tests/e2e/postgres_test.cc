@@ -454,7 +454,6 @@ TEST(Postgres, FailoverDrillLosesNoReceiptedAlert) {
   ASSERT_TRUE(inst.wait_for_log());
   auto check = inst.client(alice, {"verify-log"});
   EXPECT_EQ(check.status, 0) << check.out << check.err;
-  EXPECT_NE(check.out.find("(1 checked)"), std::string::npos) << check.out;
   std::cout << "failover drill: " << sent.size() << " alerts, " << refused
             << " attempts refused or unanswered during the failover\n";
 }

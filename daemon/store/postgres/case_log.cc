@@ -41,10 +41,10 @@ void PostgresStore::sync_log(PGconn* c) {
 
 Result<LeafRecord> PostgresStore::append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
   const Bytes leaf = encode_leaf(kind, hour_of(at), tag);
-  auto ins = pg::exec(w(), "INSERT INTO log_waiting (tag, leaf, due) VALUES ($1, $2, $3)",
-                      pg::Params().add_bytes(tag).add_bytes(leaf).add(
-                          log_window_end(at, log_window_)),
-                      "insert waiting leaf");
+  auto ins =
+      pg::exec(w(), "INSERT INTO log_waiting (tag, leaf, due) VALUES ($1, $2, $3)",
+               pg::Params().add_bytes(tag).add_bytes(leaf).add(log_window_end(at, log_window_)),
+               "insert waiting leaf");
   if (!ins) return ins.error();
   waiting_changed_ = true;
   return LeafRecord{merkle::leaf_hash(leaf), std::nullopt};
@@ -70,6 +70,9 @@ Result<std::uint32_t> PostgresStore::write_waiting_leaves(std::int64_t now) {
   auto rows = pg::exec(w(), "SELECT tag, leaf, due FROM log_waiting WHERE due <= $1",
                        pg::Params().add(now), "read waiting leaves");
   if (!rows) return rows.error();
+  // Counted again after every tick's commit, found leaves or not: another
+  // daemon may have appended (or recorded) since this one last wrote.
+  waiting_changed_ = true;
   if (rows->size() == 0) return 0u;
   std::vector<WaitingLeaf> due;
   for (int i = 0; i < rows->size(); ++i) {

@@ -145,8 +145,7 @@ TEST_P(StoreConformance, TheCaseLogHasALeafPerRecordedEventAndSurvivesARestart) 
     EXPECT_EQ(*i1 + *i2, 1u);  // 0 and 1, in leaf-hash order
     EXPECT_EQ(*i1 == 0, first->log->leaf < second->log->leaf);
     const auto root = s->log_root(2);
-    EXPECT_TRUE(
-        merkle::verify_inclusion(first->log->leaf, *i1, 2, s->log_inclusion(*i1, 2), root));
+    EXPECT_TRUE(merkle::verify_inclusion(first->log->leaf, *i1, 2, s->log_inclusion(*i1, 2), root));
     EXPECT_TRUE(
         merkle::verify_inclusion(second->log->leaf, *i2, 2, s->log_inclusion(*i2, 2), root));
     // A repeat now finds its place.
@@ -192,8 +191,8 @@ TEST_P(StoreConformance, AWindowsLeavesJoinTheLogInHashOrderNotCommitOrder) {
   EXPECT_EQ(by_place, sorted);
   EXPECT_NE(by_place, committed) << "40 leaves in commit order would be a 1 in 40! chance";
   for (std::uint64_t i = 0; i < 40; ++i)
-    EXPECT_TRUE(merkle::verify_inclusion(by_place[i], i, 40, s->log_inclusion(i, 40),
-                                         s->log_root(40)));
+    EXPECT_TRUE(
+        merkle::verify_inclusion(by_place[i], i, 40, s->log_inclusion(i, 40), s->log_root(40)));
 }
 
 // Feeds page each organisation's notifications in order - the same pages
@@ -268,8 +267,8 @@ TEST_P(StoreConformance, ConcurrentWritersShareCommits) {
     auto index = s->log_index_of(r->log->leaf);
     ASSERT_TRUE(index);
     indexes.insert(*index);
-    EXPECT_TRUE(merkle::verify_inclusion(r->log->leaf, *index, size,
-                                         s->log_inclusion(*index, size), s->log_root(size)));
+    EXPECT_TRUE(merkle::verify_inclusion(r->log->leaf, *index, size, s->log_inclusion(*index, size),
+                                         s->log_root(size)));
   }
   EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kN));  // one leaf each, none shared
   EXPECT_EQ(*indexes.rbegin(), static_cast<std::uint64_t>(kN - 1));

@@ -37,8 +37,8 @@ inline Result<Recorded> record(Store& s, NewAlert a) {
 // Appends every leaf waiting for its window (protocol/case_log.h): by
 // default at a time when alert_with's windows are long over.
 inline std::uint32_t append_waiting(Store& s, std::int64_t now = 1795000000 + 86400) {
-  auto n = wait_for<std::uint32_t>(
-      [&](auto cb) { s.append_waiting_leaves(unix_seconds(now), cb); });
+  auto n =
+      wait_for<std::uint32_t>([&](auto cb) { s.append_waiting_leaves(unix_seconds(now), cb); });
   return n ? *n : 0;
 }
 
