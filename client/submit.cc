@@ -105,6 +105,12 @@ DeliveryResult deliver(ByteView wire, const AlertId* expected_id, const Invite& 
         ok = make_error(Errc::bad_receipt, "receipt is for another alert");
       if (ok.ok() && r->envelope_hash != envelope_hash(wire))
         ok = make_error(Errc::bad_receipt, "receipt is for another envelope of this alert");
+      // A daemon with a case log answers a new alert with a place or a
+      // promise; a receipt with neither would put the alert beyond every
+      // later verify-log ("from before the log"). Only a repeat of an alert
+      // recorded before the log may have one.
+      if (ok.ok() && res->status == 201 && !r->log && !r->promise)
+        ok = make_error(Errc::bad_receipt, "receipt for a new alert names no place in the log");
       // `repeat` also on an answer that did not verify: if it turns out to be
       // signed by the daemon's next key, the second ask is a repeat only if
       // this one was.

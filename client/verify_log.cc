@@ -323,13 +323,25 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
         placed.place = (*place)->index;
         placed.log = LogEvidence{*head, (*place)->inclusion};
         (void)receipt_store.put(placed);
-      } else if (head->timestamp > promise.include_by) {
+      } else if (const auto verdict =
+                     judge_promise(promise.include_by, head->timestamp, unix_now());
+                 verdict == PromiseVerdict::broken) {
         ++checked;
         problems.push_back(
             trf("receipt {1}: the daemon promised this alert would be in its log by {2}, and its "
                 "log of {3} events (signed {4}) does not hold it: dropped or withheld",
                 {to_hex(r.receipt.alert_id), format_rfc3339(promise.include_by),
                  std::to_string(head->size), format_rfc3339(head->timestamp)}));
+      } else if (verdict == PromiseVerdict::overdue) {
+        // Not the daemon's signed word, but a daemon that never signs a
+        // newer head must not keep a dropped alert "waiting" for ever.
+        ++checked;
+        problems.push_back(
+            trf("receipt {1}: the daemon promised this alert would be in its log by {2}; it is "
+                "{3} on this device and the daemon still shows a log signed {4}, before its "
+                "promise: it is holding its log back (or this device's clock is wrong)",
+                {to_hex(r.receipt.alert_id), format_rfc3339(promise.include_by),
+                 format_rfc3339(unix_now()), format_rfc3339(head->timestamp)}));
       } else {
         ++waiting;
         waiting_until = std::max(waiting_until, promise.include_by);

@@ -1,5 +1,6 @@
 #include "daemon/config.h"
 
+#include "protocol/case_log.h"
 #include "protocol/url.h"
 #include "stats/report.h"
 
@@ -158,7 +159,8 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(read_u32(t, "retention", "days", c.retention_days, 0, 36500));
   // Never below 3 (stats/report.h): a smaller count can point at a family.
   CW_TRY(read_u32(t, "report", "threshold", c.report_threshold, stats::kMinK, 1000));
-  CW_TRY(read_u32(t, "case_log", "mix_seconds", c.log_mix_seconds, 1, 86400));
+  CW_TRY(read_u32(t, "case_log", "mix_seconds", c.log_mix_seconds, 1,
+                  static_cast<std::uint32_t>(kLogMaxWindowSeconds)));
   auto& l = c.limits;
   CW_TRY(read_u32(t, "limits", "max_connections", l.max_connections, 1, 100000));
   CW_TRY(read_u32(t, "limits", "max_connections_per_ip", l.max_connections_per_ip, 0, 100000));

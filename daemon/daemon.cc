@@ -315,11 +315,17 @@ int Daemon::run() {
   net::steady_timer mixing(d.ioc);
   const auto mix_every =
       std::chrono::seconds(std::clamp<std::int64_t>(d.config.log_mix_seconds / 4, 1, 60));
+  // A window's leaves join a little after it ends (a grace of a quarter of
+  // it, at most 30 s): an alert whose transaction began in the window but
+  // committed just after its end would otherwise join alone at the next
+  // tick, its place then saying exactly when it was recorded.
+  const std::int64_t mix_grace = std::clamp<std::int64_t>(d.config.log_mix_seconds / 4, 0, 30);
   std::function<void()> mix_tick = [&] {
-    d.store->append_waiting_leaves(unix_seconds(unix_now()), [&d](Result<std::uint32_t> n) {
-      if (!n) log_event("case_log_append_failed", {LogField::code(n.code())});
-      d.metrics.case_log_waiting = d.store->log_waiting();
-    });
+    d.store->append_waiting_leaves(
+        unix_seconds(unix_now() - mix_grace), [&d](Result<std::uint32_t> n) {
+          if (!n) log_event("case_log_append_failed", {LogField::code(n.code())});
+          d.metrics.case_log_waiting = d.store->log_waiting();
+        });
     mixing.expires_after(mix_every);
     mixing.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) mix_tick();

@@ -77,10 +77,15 @@ CASEWIRE_API cw_status cw_seal(const cw_alert* alert, const cw_identity* sender,
                                uint8_t* envelope, size_t capacity, size_t* len);
 
 /* CW_OK if `receipt_json` (the daemon's answer) is signed by the invite's
- * daemon and is for this alert id and exactly this envelope - and, when it
- * names a leaf of the daemon's case log, the signed tree head and inclusion
- * proof beside it show that leaf in the log (docs/PROTOCOL.md section 5b).
- * Keep the whole answer: it is what a later log check starts from. */
+ * daemon and is for this alert id and exactly this envelope. A v3 receipt
+ * (today's daemons) signs the alert's case-log leaf and the time the daemon
+ * promises it is in the log by (`log_include_by`): the leaf has no place yet,
+ * so nothing about the log is checked here - fetch its place and proof after
+ * that time (GET /v1/log/proof?leaf=, docs/PROTOCOL.md section 5b). A v2
+ * receipt (older daemons) names its place at once, and the signed tree head
+ * and inclusion proof beside it must show that leaf in the log.
+ * Keep the whole answer, sealed on the device: it is what a later log check
+ * starts from, and a handle into the server's database for whoever reads it. */
 CASEWIRE_API cw_status cw_receipt_verify(const char* receipt_json, size_t len,
                                          const cw_invite* invite, const uint8_t alert_id[16],
                                          const uint8_t* envelope, size_t envelope_len);

@@ -87,6 +87,13 @@ std::int64_t log_include_by(std::int64_t at, std::int64_t window) {
   return log_window_end(at, window) + std::max<std::int64_t>(window, 10);
 }
 
+PromiseVerdict judge_promise(std::int64_t include_by, std::int64_t head_signed_at,
+                             std::int64_t device_now) {
+  if (head_signed_at > include_by) return PromiseVerdict::broken;
+  if (device_now > include_by + kLogPromiseClockSlackSeconds) return PromiseVerdict::overdue;
+  return PromiseVerdict::waiting;
+}
+
 Bytes encode_leaf(LeafKind kind, std::int64_t hour, const std::array<std::uint8_t, 32>& tag) {
   ByteWriter w;
   w.u8(1).u8(static_cast<std::uint8_t>(kind)).u64(static_cast<std::uint64_t>(hour - hour % 3600));

@@ -45,10 +45,27 @@ inline constexpr std::size_t kLeafBytes = 42;
 // never shows in a leaf's place, and a place says no more than the hour,
 // which the rows keep anyway. A v3 receipt promises its leaf by the end of
 // the following window, and no sooner than 10 s after its own (log_include_by). An hour by default;
-// [case_log] mix_seconds may set it lower, which only tests should.
+// [case_log] mix_seconds may set it lower, which only tests should, never
+// higher: a promise further off than two windows would let a daemon keep a
+// device "waiting" for as long as it likes, so receipts promising later than
+// kLogMaxPromiseSeconds after their received_at are refused (verify_receipt).
 inline constexpr std::int64_t kLogWindowSeconds = 3600;
+inline constexpr std::int64_t kLogMaxWindowSeconds = 3600;
+inline constexpr std::int64_t kLogMaxPromiseSeconds = 2 * kLogMaxWindowSeconds;
 std::int64_t log_window_end(std::int64_t at, std::int64_t window);
 std::int64_t log_include_by(std::int64_t at, std::int64_t window);
+
+// What a device may conclude about a v3 receipt's promise whose leaf the
+// daemon's current log does not hold. The daemon's own signed head is proof
+// (`broken`); the device's clock is only a strong hint (`overdue`: the daemon
+// shows a head from before its promise although the promise is long past,
+// i.e. it holds its log back or this device's clock is wrong). Without either
+// the leaf is still `waiting`. The slack keeps a clock a few minutes off, or a
+// head signed a moment before the deadline, from crying wolf.
+enum class PromiseVerdict { waiting, broken, overdue };
+inline constexpr std::int64_t kLogPromiseClockSlackSeconds = 900;
+PromiseVerdict judge_promise(std::int64_t include_by, std::int64_t head_signed_at,
+                             std::int64_t device_now);
 Bytes encode_leaf(LeafKind kind, std::int64_t hour, const std::array<std::uint8_t, 32>& tag);
 
 struct TreeHead {

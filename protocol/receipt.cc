@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "protocol/case_log.h"
 #include "protocol/json_fields.h"
 
 namespace json = boost::json;
@@ -58,6 +59,12 @@ Status verify_receipt(const Receipt& r, const PublicKey& daemon_sign_pk) {
     return bad("receipt was signed by another daemon key");
   if (!verify_signature(daemon_sign_pk, receipt_signed_bytes(r), r.signature))
     return bad("receipt signature does not verify");
+  // A signed promise is still the daemon's word only within the protocol's
+  // bound: a hostile or seized daemon promising "by next year" would keep a
+  // device reporting "waiting" instead of "withheld" until then.
+  if (r.promise && (r.promise->include_by <= r.received_at ||
+                    r.promise->include_by > r.received_at + kLogMaxPromiseSeconds))
+    return bad("receipt promises its log entry outside the protocol's window");
   return Status::Ok();
 }
 

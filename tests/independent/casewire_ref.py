@@ -248,6 +248,11 @@ def verify_receipt(receipt, daemon_sign_pk, alert_id, wire):
                                   receipt["received_at"], receipt["sequence"],
                                   receipt.get("log_index"), leaf, receipt.get("log_include_by"))
     nacl.signing.VerifyKey(daemon_sign_pk).verify(signed, base64.b64decode(receipt["signature"]))
+    # PROTOCOL section 4: a promise is at most two windows (7200 s) after the
+    # receipt's time, and after it, whatever the signature says.
+    if "log_include_by" in receipt and not (
+            receipt["received_at"] < receipt["log_include_by"] <= receipt["received_at"] + 7200):
+        raise ValueError("the receipt promises its log entry outside the protocol's window")
     if leaf is not None and "log_index" in receipt:
         head = receipt["log"]["tree_head"]
         verify_tree_head(head, daemon_sign_pk)
@@ -361,6 +366,8 @@ def cmd_send(args):
         return 1
     receipt = json.loads(first)
     verify_receipt(receipt, sign_pk, alert_id, wire)
+    if "log_leaf" not in receipt:
+        raise ValueError("a new alert's receipt names no place in the log")
     repeat_status, repeat = post(invite["urls"][0], invite["tls_pin"], wire)
     # The receipt is byte for byte the first; the log evidence beside it is
     # the newest head (the log may have grown in between).

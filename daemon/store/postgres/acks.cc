@@ -64,6 +64,11 @@ Result<AckResult> PostgresStore::write_ack(std::uint64_t seq, const std::string&
   if (!cnt) return cnt.error();
   r.acks = static_cast<std::uint32_t>(cnt->i64(0, 0));
   if (r.first_time) {
+    // Acted on: the deadline is no longer pending (sqlite/acks.cc says why).
+    CW_TRY(pg::exec(w(),
+                    "UPDATE cases SET escalate_at = escalate_at - escalate_at % 3600 "
+                    "WHERE id = $1 AND escalate_at > 0",
+                    pg::Params().add(case_id), "cut escalation deadline"));
     auto known = find_leaf(leaf_tag);
     if (!known) return known.error();
     if (!*known)
@@ -93,7 +98,10 @@ Result<std::uint32_t> PostgresStore::write_escalations(std::int64_t now,
     auto ev = add_event(s->i64(i, 0), s->text(i, 1), *facts, "escalation",
                         told_of_escalation(to, cleared, facts->consent == "private"), now);
     if (!ev) return ev.error();
-    CW_TRY(pg::exec(w(), "UPDATE cases SET escalated = true WHERE id = $1",
+    // The deadline is kept to 5 minutes only while it is pending.
+    CW_TRY(pg::exec(w(),
+                    "UPDATE cases SET escalated = true, escalate_at = escalate_at - escalate_at % "
+                    "3600 WHERE id = $1",
                     pg::Params().add(s->i64(i, 0)), "mark escalated"));
   }
   return static_cast<std::uint32_t>(s->size());

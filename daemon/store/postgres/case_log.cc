@@ -1,6 +1,7 @@
-// The case log's rows: appended with their events under the writer lock (so
-// indices follow commit order across daemons), and the in-memory tree
-// brought up to what is committed.
+// The case log's rows: a window's waiting leaves appended together, in the
+// order of their hashes, under the writer lock (so one daemon appends each
+// window, whichever it is), and the in-memory tree brought up to what is
+// committed.
 #include "daemon/store/postgres/store_impl.h"
 
 namespace cw::daemon {

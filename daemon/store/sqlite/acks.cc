@@ -55,6 +55,14 @@ Result<AckResult> SqliteStore::write_ack(std::uint64_t seq, const std::string& o
   if (!cnt || cnt.bind(1, case_id).step() != SQLITE_ROW) return db_error(wdb_, "count acks");
   r.acks = static_cast<std::uint32_t>(cnt.i64(0));
   if (r.first_time) {
+    // Acted on: its escalation deadline is no longer pending, so it is cut to
+    // the hour like every other time of the case. (Should the ack be
+    // withdrawn, the case escalates at most an hour early: the safe side.)
+    Stmt cut(wdb_,
+             "UPDATE cases SET escalate_at = escalate_at - escalate_at % 3600 "
+             "WHERE id = ? AND escalate_at > 0");
+    cut.bind(1, case_id);
+    CW_TRY(run(wdb_, cut, "cut escalation deadline"));
     // An organisation acknowledging again after withdrawing: its first
     // leaf stands.
     auto known = find_leaf(leaf_tag);
@@ -96,7 +104,11 @@ Result<std::uint32_t> SqliteStore::write_escalations(std::int64_t now,
     const auto recipients = told_of_escalation(to, cleared, d.facts.consent == "private");
     auto ev = add_event(d.id, d.pseudonym, d.facts, "escalation", recipients, now);
     if (!ev) return ev.error();
-    Stmt u(wdb_, "UPDATE cases SET escalated = 1 WHERE id = ?");
+    // The deadline is kept to 5 minutes only while it is pending
+    // (THREAT_MODEL "A seized phone and a seized server").
+    Stmt u(wdb_,
+           "UPDATE cases SET escalated = 1, escalate_at = escalate_at - escalate_at % 3600 "
+           "WHERE id = ?");
     u.bind(1, d.id);
     CW_TRY(run(wdb_, u, "mark escalated"));
   }

@@ -54,6 +54,44 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   sqlite3_close(db);
 }
 
+// Claim (a seized server and a coerced contact join no finer than the hour):
+// a case's escalation deadline is the one time kept finer than the hour (to
+// 5 minutes, so escalation is not an hour late), and only while it is
+// pending: once the case is escalated or acted on it is cut to the hour, so
+// a receipt's received_at cannot pick that case out later.
+TEST_F(SqliteStoreTest, AnEscalationDeadlineIsCutToTheHourOnceNoLongerPending) {
+  auto s = open();
+  const std::string org(32, 'r');
+  auto open_case = [&](std::uint8_t tag, std::int64_t due) {
+    auto n = alert_with(tag);
+    n.event.escalate_at = unix_seconds(due);
+    n.event.recipients = {{org, false, false}};
+    auto r = record(*s, std::move(n));
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r->notification : 0;
+  };
+  open_case(20, 1795000500);  // escalates
+  const auto acked = open_case(21, 1795000500);
+  open_case(22, 1795999800);  // still pending
+  Tag leaf{};
+  leaf.fill(0x21);
+  ASSERT_TRUE(
+      wait_for<AckResult>([&](auto cb) {
+        s->record_ack(acked, org, leaf, unix_seconds(1795000100), {{org, false, false}}, cb);
+      }).ok());
+  auto n = wait_for<std::uint32_t>([&](auto cb) {
+    s->escalate_due(unix_seconds(1795001000), {{org, false, false}}, {}, cb);
+  });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1u);
+  s->close();
+  test::DbReader db(dir / "t.db");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE escalate_at % 3600 != 0"), 1)
+      << "only the pending deadline is finer than the hour";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE escalate_at = 1795999800"), 1);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM cases WHERE escalate_at = 0"), 0);
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromTheFuture) {
   {
     sqlite3* db;
