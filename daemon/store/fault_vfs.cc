@@ -188,7 +188,7 @@ std::uint64_t injected() {
 
 const char* synchronous_pragma() {
   const char* v = std::getenv("CASEWIRE_FAULT_SYNCHRONOUS_OFF");
-  return v && std::strcmp(v, "1") == 0 ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL";
+  return v && std::strcmp(v, "1") == 0 ? "PRAGMA synchronous=OFF" : kProductionSynchronous;
 }
 
 void mark(Phase p) {
@@ -228,7 +228,7 @@ std::uint64_t injected() {
   return 0;
 }
 const char* synchronous_pragma() {
-  return "PRAGMA synchronous=FULL";
+  return kProductionSynchronous;
 }
 void mark(Phase) {}
 }  // namespace cw::daemon::fault

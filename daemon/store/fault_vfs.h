@@ -34,7 +34,12 @@ bool compiled_in();
 // name for sqlite3_open_v2, or nullptr for the default VFS.
 const char* vfs_name();
 bool ack_before_commit();
-// "PRAGMA synchronous=FULL", or =OFF for the negative control above.
+// What ships: every commit fsyncs the WAL before it returns, so a receipt
+// (sent after the commit) is never for an alert a power cut can take back.
+// One constant for both builds, so the power-cut tests of the fault build run
+// exactly the production pragma (a weakened one fails them).
+inline constexpr const char* kProductionSynchronous = "PRAGMA synchronous=FULL";
+// kProductionSynchronous, or =OFF for the negative control above.
 const char* synchronous_pragma();
 enum class Phase : char { idle = 0, writing = 1, committing = 2 };
 void mark(Phase p);

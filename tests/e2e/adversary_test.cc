@@ -186,10 +186,12 @@ TEST_F(Adversary, ReplayingAnEnvelopeDoesNotLockTheContactOut) {
 
 // Sends a signed GET or POST on a fresh TLS connection.
 std::optional<HttpReply> signed_call(std::uint16_t port, const std::string& method,
-                                     const std::string& target, const std::string& auth) {
+                                     const std::string& target, const std::string& auth,
+                                     const std::string& body = "") {
   auto c = RawClient::connect(port, true);
-  c->send(method + " " + target +
-          " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nAuthorization: " + auth + "\r\n\r\n");
+  c->send(method + " " + target + " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" +
+          "Content-Length: " + std::to_string(body.size()) + "\r\nAuthorization: " + auth +
+          "\r\n\r\n" + body);
   return c->read_reply();
 }
 
@@ -216,6 +218,46 @@ TEST_F(Adversary, ARequestSignedForAnotherDaemonIsRefused) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
   EXPECT_EQ(inst->metric("casewire_acks_total"), 1u);
+}
+
+// Claim: a revoked organisation's key is refused on every route once the
+// daemon has reloaded - pulling, the feed, acknowledging, answering, its own
+// cases, the case log - and nothing it sends is counted (a stolen
+// organisation key must not keep reading cases or forge "acting").
+TEST_F(Adversary, ARevokedOrganisationIsRefusedOnEveryRouteAfterAReload) {
+  ASSERT_EQ(post(alice, sample_alert())->status, 201);
+  ASSERT_TRUE(inst->wait_for_log());
+  const KeyId ours = inst->invite().daemon_sign.id();
+  auto call = [&](const char* method, const std::string& target, const std::string& body) {
+    return signed_call(inst->port(), method, target,
+                       sign_request(org.identity->sign, ours, method, target, body, unix_now()),
+                       body);
+  };
+  auto before = call("GET", "/v1/notifications?after=0", "");
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->status, 200) << "heard while enrolled: " << before->body;
+  inst->revoke(org.id);
+  inst->sighup();
+  const std::string answer = R"({"answer":"cannot_act","reason":"no_capacity"})";
+  struct Route {
+    const char* method;
+    std::string target, body;
+  };
+  for (const Route& r : std::vector<Route>{{"GET", "/v1/notifications?after=0", ""},
+                                           {"GET", "/v1/feed", ""},
+                                           {"POST", "/v1/notifications/1/ack", ""},
+                                           {"POST", "/v1/notifications/1/answer", answer},
+                                           {"GET", "/v1/org/cases", ""},
+                                           {"GET", "/v1/log/tree-head", ""},
+                                           {"GET", "/v1/log/proof?size=1&index=0", ""}}) {
+    auto reply = call(r.method, r.target, r.body);
+    ASSERT_TRUE(reply) << r.target;
+    EXPECT_EQ(reply->status, 403) << r.method << " " << r.target << ": " << reply->body;
+    EXPECT_NE(reply->body.find("forbidden"), std::string::npos) << r.target << ": " << reply->body;
+  }
+  EXPECT_EQ(inst->metric("casewire_acks_total"), 0u) << "no acknowledgement counted";
+  // The daemon goes on serving everyone else.
+  EXPECT_EQ(post(alice, sample_alert())->status, 201);
 }
 
 // Claim (the case log's endpoints): heads and proofs only for a signed

@@ -136,6 +136,32 @@ TEST(SecretKeyFile, RefusesUnreasonableKdfParameters) {
   EXPECT_EQ(r.code(), Errc::bad_key_file);
 }
 
+// An absurd opslimit is refused before the passphrase is even asked for: a
+// key file planted or altered on a seized machine must not make the daemon
+// or the client spin in Argon2 for hours at start (or hand libsodium a
+// value it refuses, which would read as a wrong passphrase).
+TEST(SecretKeyFile, RefusesAnAbsurdOpslimitBeforeAskingForThePassphrase) {
+  auto id = Identity::generate(Role::contact);
+  auto p = pass("x");
+  auto text = *seal_identity(id, &p, KdfParams::interactive());
+  auto nl = text.find('\n');
+  const auto original = *from_base64(text.substr(nl + 1, text.size() - nl - 2));
+  // opslimit lives at offset 7..14, big-endian.
+  for (std::uint64_t ops : {std::uint64_t{17}, std::uint64_t{1} << 33, ~std::uint64_t{0}}) {
+    auto blob = original;
+    for (int i = 0; i < 8; ++i) blob[7 + i] = static_cast<std::uint8_t>(ops >> (56 - 8 * i));
+    int asked = 0;
+    auto r = open_identity(to_base64(blob), [&] {
+      ++asked;
+      return Result<SecretBytes>(pass("x"));
+    });
+    EXPECT_EQ(r.code(), Errc::bad_key_file) << ops;
+    EXPECT_EQ(asked, 0) << "refused before the passphrase: " << ops;
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("unreasonable"), std::string::npos) << ops;
+  }
+}
+
 TEST(SecretBytes, WipesOnMoveAndCompareIsConstantTimeApi) {
   auto a = SecretBytes::random(32);
   auto copy = SecretBytes::copy_of(a.view());

@@ -54,6 +54,27 @@ TEST(SignedRequest, VerifiesForTheSignedRequestOnly) {
       Errc::stale_request);
 }
 
+// A request dated ahead of the daemon's clock is refused as one dated too far
+// back is: the nonce cache keeps a nonce only for the skew window, so a
+// request signed for next week would be replayable for a week once its nonce
+// was forgotten (a captured ack, replayed to forge "acting").
+TEST(SignedRequest, ARequestDatedAheadOfTheWindowIsRefusedAsStale) {
+  auto k = SigningKey::from_seed(Bytes(32, 3));
+  const std::int64_t now = 1795000000;
+  const KeyId daemon = SigningKey::from_seed(Bytes(32, 4)).id();
+  auto at = [&](std::int64_t signed_at) {
+    auto a = parse_request_auth(
+        sign_request(k, daemon, "POST", "/v1/notifications/1/ack", "", signed_at));
+    EXPECT_TRUE(a.ok());
+    return verify_request(*a, k.public_key(), daemon, "POST", "/v1/notifications/1/ack", "", now);
+  };
+  EXPECT_TRUE(at(now + kRequestSkew).ok()) << "within the skew a clock ahead is fine";
+  EXPECT_TRUE(at(now - kRequestSkew).ok());
+  EXPECT_EQ(at(now + kRequestSkew + 1).code(), Errc::stale_request);
+  EXPECT_EQ(at(now + 7 * 86400).code(), Errc::stale_request) << "signed for next week";
+  EXPECT_EQ(at(now - kRequestSkew - 1).code(), Errc::stale_request);
+}
+
 TEST(SignedRequest, MalformedHeadersAreRefused) {
   for (const char* h :
        {"", "Bearer x", "CW2 key=zz,ts=1,nonce=00,sig=AA", "CW2 key=0011223344556677",

@@ -55,6 +55,21 @@ TEST(Anonymiser, GeneralisesPlacesCountsAndTimes) {
   EXPECT_EQ(f.consent, "advocacy");
 }
 
+// Where people are held is kept only when it is a known facility. A
+// division (a city, a county: it can name a village a family hid in) or a
+// code the gazetteer does not know is reported as its region, or not at all.
+TEST(Anonymiser, AHeldPlaceThatIsNoFacilityIsReportedOnlyAsItsRegion) {
+  auto a = test::sample_alert(kNow);
+  a.held_place = Place{"CN-LN-210600", "x"};  // Dandong, a prefecture
+  EXPECT_EQ(anonymise(a).held_at, "CN-LN");
+  a.held_place = Place{"CN-LN-210624", "x"};  // Kuandian, a county inside it
+  EXPECT_EQ(anonymise(a).held_at, "CN-LN") << "a nested division: still only the region";
+  a.held_place = Place{"CN-LN", "x"};
+  EXPECT_EQ(anonymise(a).held_at, "CN-LN");
+  a.held_place = Place{"CN-LN-999999", "x"};  // not in the gazetteer
+  EXPECT_EQ(anonymise(a).held_at.find("999999"), std::string::npos);
+}
+
 TEST(Anonymiser, CountBuckets) {
   EXPECT_EQ(count_bucket(0), "0");
   EXPECT_EQ(count_bucket(1), "1");
