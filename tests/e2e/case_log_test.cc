@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
+#include <csignal>
 #include <filesystem>
 
 #include "protocol/case_log.h"
@@ -432,6 +433,44 @@ TEST(CaseLog, AReceiptWaitsForItsWindowAndABrokenPromiseIsCaught) {
   EXPECT_NE(r.err.find("dropped or withheld"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("receipt " + s.alert_id), std::string::npos)
       << "the honest receipt is not blamed: " << r.err;
+}
+
+// Claim (verify-log checks the live head's signature): a hostile server
+// holding the daemon's TLS certificate and key - so the pin matches - but not
+// its signing key serves a head the daemon never signed: the same size and
+// key id, another root (a log without the contact's alert). verify-log refuses
+// it (exit 4) rather than reading the log it describes. Were the signature
+// not checked, the receipt's leaf would read as "waiting" and pass.
+TEST(CaseLog, AHeadTheDaemonNeverSignedIsRefused) {
+  Instance inst;
+  Contact alice = inst.add_contact("alice");
+  Contact bob = inst.add_contact("bob");
+  inst.start();
+  const Sent s = send(inst, alice);
+  ASSERT_FALSE(s.leaf.empty());
+  ASSERT_TRUE(inst.wait_for_log());
+  auto real = inst.client(bob, {"--json", "verify-log"});
+  ASSERT_EQ(real.status, 0) << real.err;
+  auto head = json::parse(real.out).as_object().at("tree_head").as_object();
+  head["root"] = std::string(64, 'e');
+  head["timestamp"] = s.received_at;  // before the promise: only a signature can tell
+  const std::string head_file = inst.keys_dir() + "/../forged-head.json";
+  ASSERT_TRUE(
+      write_file_atomic(head_file, as_bytes(json::serialize(head)), 0600, Overwrite::yes).ok());
+  const auto port = inst.port();
+  inst.stop();
+  Process hostile({"/usr/bin/python3",
+                   std::string(CASEWIRE_SOURCE_DIR) + "/tests/support/hostile_log_server.py",
+                   "--port", std::to_string(port), "--tls-cert", inst.keys_dir() + "/tls.crt",
+                   "--tls-key", inst.keys_dir() + "/tls.key", "--head-file", head_file},
+                  inst.keys_dir() + "/../hostile");
+  ASSERT_TRUE(hostile.wait_for_output("listening on", std::chrono::seconds(10))) << hostile.err();
+  auto r = inst.client(alice, {"verify-log"});
+  EXPECT_EQ(r.status, 4) << r.out << r.err;
+  EXPECT_EQ(r.out.find("verified"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("waiting"), std::string::npos) << r.out;
+  hostile.signal(SIGKILL);
+  hostile.wait(std::chrono::seconds(5));
 }
 
 }  // namespace
