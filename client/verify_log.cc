@@ -278,6 +278,7 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
   // 3. Every receipt on this device: in the log now, and in the head it
   // came with, which the current head extends.
   std::size_t checked = 0, before_log = 0, waiting = 0;
+  const std::int64_t now = unix_now();  // one reading for every receipt's verdict
   std::int64_t waiting_until = 0;
   std::size_t unopened = 0;
   const ReceiptStore receipt_store(ctx->home.receipts_dir(), files);
@@ -323,8 +324,7 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
         placed.place = (*place)->index;
         placed.log = LogEvidence{*head, (*place)->inclusion};
         (void)receipt_store.put(placed);
-      } else if (const auto verdict =
-                     judge_promise(promise.include_by, head->timestamp, unix_now());
+      } else if (const auto verdict = judge_promise(promise.include_by, head->timestamp, now);
                  verdict == PromiseVerdict::broken) {
         ++checked;
         problems.push_back(
@@ -341,7 +341,7 @@ int cmd_verify_log(const Globals& g, const VerifyLogOptions& o, std::ostream& ou
                 "{3} on this device and the daemon still shows a log signed {4}, before its "
                 "promise: it is holding its log back (or this device's clock is wrong)",
                 {to_hex(r.receipt.alert_id), format_rfc3339(promise.include_by),
-                 format_rfc3339(unix_now()), format_rfc3339(head->timestamp)}));
+                 format_rfc3339(now), format_rfc3339(head->timestamp)}));
       } else {
         ++waiting;
         waiting_until = std::max(waiting_until, promise.include_by);

@@ -45,6 +45,11 @@ TEST_F(ConfigTest, RefusesTyposWrongTypesAndOutOfRangeValues) {
   EXPECT_EQ(load("[listen]\naddress = \"nohost\"\n").code(), Errc::bad_config);
   EXPECT_EQ(load("[listen]\naddress = \"1.2.3.4:99999\"\n").code(), Errc::bad_config);
   EXPECT_EQ(load("this is not toml").code(), Errc::bad_config);
+  // Clients refuse a receipt promising its log entry more than two windows
+  // of an hour off: a longer window would make every receipt refused.
+  EXPECT_EQ(load("[case_log]\nmix_seconds = 3601\n").code(), Errc::bad_config);
+  EXPECT_EQ(load("[case_log]\nmix_seconds = 0\n").code(), Errc::bad_config);
+  EXPECT_TRUE(load("[case_log]\nmix_seconds = 3600\n").ok());
 }
 
 TEST_F(ConfigTest, UnknownKeysInKnownSectionsAreRefused) {

@@ -243,29 +243,7 @@ TEST_F(PostgresStore, EscalationHappensOnceWhicheverDaemonsTimerFires) {
 // hour only while it is pending.
 TEST_F(PostgresStore, AnEscalationDeadlineIsCutToTheHourOnceNoLongerPending) {
   auto s = open();
-  const std::string org(32, 'r');
-  auto open_case = [&](std::uint8_t tag, std::int64_t due) {
-    auto n = alert_with(tag);
-    n.event.escalate_at = unix_seconds(due);
-    n.event.recipients = {{org, false, false}};
-    auto r = record(*s, std::move(n));
-    EXPECT_TRUE(r.ok());
-    return r.ok() ? r->notification : 0;
-  };
-  open_case(20, 1795000500);
-  const auto acked = open_case(21, 1795000500);
-  open_case(22, 1795999800);
-  Tag leaf{};
-  leaf.fill(0x21);
-  ASSERT_TRUE(
-      wait_for<AckResult>([&](auto cb) {
-        s->record_ack(acked, org, leaf, unix_seconds(1795000100), {{org, false, false}}, cb);
-      }).ok());
-  auto n = wait_for<std::uint32_t>([&](auto cb) {
-    s->escalate_due(unix_seconds(1795001000), {{org, false, false}}, {}, cb);
-  });
-  ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 1u);
+  test_store::escalate_one_ack_one_leave_one(*s);
   const auto& pg = test::shared_pg();
   EXPECT_EQ(pg.query("SELECT count(*) FROM cases WHERE escalate_at % 3600 != 0", database()), "1");
   EXPECT_EQ(pg.query("SELECT count(*) FROM cases WHERE escalate_at = 1795999800", database()), "1");
