@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "daemon/ledger/coarse_time.h"
 #include "protocol/gazetteer.h"
 #include "protocol/timefmt.h"
 
@@ -92,7 +93,7 @@ std::string count_bucket(std::uint32_t n) {
 }
 
 std::string to_hour(std::int64_t t) {
-  return format_rfc3339(t - ((t % 3600) + 3600) % 3600);
+  return format_rfc3339(hour_of(t));
 }
 
 CaseFacts anonymise(const Alert& alert) {

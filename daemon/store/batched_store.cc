@@ -1,8 +1,9 @@
 #include "daemon/store/batched_store.h"
 
-#include <algorithm>
 #include <memory>
 #include <optional>
+
+#include "daemon/ledger/ledger.h"
 
 namespace cw::daemon {
 
@@ -10,24 +11,6 @@ CaseState state_after(AlertKind kind) {
   return kind == AlertKind::resolved     ? CaseState::resolved
          : kind == AlertKind::retraction ? CaseState::retracted
                                          : CaseState::open;
-}
-
-std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs,
-                                   const std::set<std::string>& on_case, bool private_case) {
-  std::vector<Recipient> to;
-  for (const auto& o : orgs)
-    if (on_case.count(o.org) && (!private_case || o.cleared_private)) to.push_back(o);
-  return to;
-}
-
-std::vector<Recipient> told_of_escalation(const std::vector<Recipient>& to,
-                                          const std::vector<std::string>& cleared,
-                                          bool private_case) {
-  std::vector<Recipient> out;
-  for (const auto& r : to)
-    if (!private_case || std::find(cleared.begin(), cleared.end(), r.org) != cleared.end())
-      out.push_back(r);
-  return out;
 }
 
 void BatchedStore::start_writer() {
@@ -108,7 +91,7 @@ void BatchedStore::record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, 
   auto out = std::make_shared<std::optional<Result<AckResult>>>();
   submit(Job{[this, out, seq, org = std::move(org), leaf_tag, now = seconds_of(at),
               orgs = std::move(orgs)] {
-               auto r = write_ack(seq, org, leaf_tag, now, orgs);
+               auto r = ledger::acknowledge(*this, seq, org, leaf_tag, now, orgs);
                if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
                *out = std::move(r);
                return Status::Ok();
@@ -126,7 +109,7 @@ void BatchedStore::record_answer(std::uint64_t seq, std::string org, OrgAnswer a
   auto out = std::make_shared<std::optional<Status>>();
   submit(
       Job{[this, out, seq, org = std::move(org), answer = std::move(answer), now = seconds_of(at)] {
-            auto st = write_answer(seq, org, answer, now);
+            auto st = ledger::answer(*this, seq, org, answer, now);
             if (!st.ok() && st.code() == Errc::store_unavailable) return st;
             *out = std::move(st);
             return Status::Ok();
@@ -143,7 +126,7 @@ void BatchedStore::escalate_due(UnixSeconds at, std::vector<Recipient> to,
                                 std::vector<std::string> cleared, Callback<std::uint32_t> done) {
   auto count = std::make_shared<std::uint32_t>(0);
   submit(Job{[this, count, now = seconds_of(at), to = std::move(to), cleared = std::move(cleared)] {
-               auto r = write_escalations(now, to, cleared);
+               auto r = ledger::escalate(*this, now, to, cleared);
                if (!r) return Status(r.error());
                *count = *r;
                return Status::Ok();
@@ -152,6 +135,19 @@ void BatchedStore::escalate_due(UnixSeconds at, std::vector<Recipient> to,
                if (!committed)
                  return done(make_error(Errc::store_unavailable, "escalation not stored"));
                done(*count);
+             }});
+}
+
+void BatchedStore::run_rows(std::function<Status(ledger::Rows&)> fn, Callback<bool> done) {
+  auto out = std::make_shared<Status>(Status::Ok());
+  submit(Job{[this, out, fn = std::move(fn)] {
+               *out = fn(*this);
+               return *out;
+             },
+             [out, done = std::move(done)](bool committed) {
+               if (!out->ok()) return done(out->error());
+               if (!committed) return done(make_error(Errc::store_unavailable, "not stored"));
+               done(true);
              }});
 }
 

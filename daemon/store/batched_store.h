@@ -2,8 +2,10 @@
 // batches and runs each batch as ONE transaction (group commit); a write's
 // callback runs only after the batch committed durably, or with
 // store_unavailable after a rollback. Backends implement the transaction
-// (commit_batch) and each write's statements (the write_* hooks); the
-// queueing, the batching and the callbacks' contract live here once.
+// (commit_batch), the row primitives the ledger's rules run on
+// (daemon/ledger/rows.h) and, until they move to the ledger too, the alert
+// and webhook writes (the write_* hooks); the queueing, the batching and the
+// callbacks' contract live here once.
 #pragma once
 
 #include <condition_variable>
@@ -16,34 +18,21 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/ledger/coarse_time.h"
+#include "daemon/ledger/rows.h"
+#include "daemon/routing/case_audience.h"
 #include "daemon/store/audit_chain.h"
 #include "daemon/store/store.h"
 
 namespace cw::daemon {
 
-// The store keeps times no finer than the hour where a row would otherwise
-// date an event a seized phone's receipt also dates.
-inline std::int64_t hour_of(std::int64_t t) {
-  return t - t % 3600;
-}
-
 // After this many failed attempts in a row an organisation's webhook is shown
 // as failing (metrics, casewire-keys list). Deliveries are never dropped.
 inline constexpr int kFailingAfter = 3;
 
-// Rules every backend applies inside its transaction, kept here once:
-// - the state a case is in after an alert of `kind`;
+// The state a case is in after an alert of `kind` (a rule of recording an
+// alert, which moves to the ledger with it).
 CaseState state_after(AlertKind kind);
-// - who hears that `acting` acknowledged: the organisations of `orgs` already
-//   on the case (and, for a private case, cleared) - the acting one among them, so
-//   an acknowledgement made from any of its clients reaches its own feed and
-//   dashboard too;
-std::vector<Recipient> told_of_ack(const std::vector<Recipient>& orgs,
-                                   const std::set<std::string>& on_case, bool private_case);
-// - who hears of an escalation: `to`, but a private case only the `cleared`.
-std::vector<Recipient> told_of_escalation(const std::vector<Recipient>& to,
-                                          const std::vector<std::string>& cleared,
-                                          bool private_case);
 
 // One unit of work for the writer. `apply` runs inside the batch transaction
 // and returns an error only for a failure that must abort the whole batch;
@@ -55,7 +44,7 @@ struct Job {
   std::function<void(bool committed)> finish;
 };
 
-class BatchedStore : public Store {
+class BatchedStore : public Store, protected ledger::Rows {
  public:
   void record_alert(NewAlert alert, Callback<Recorded> done) override;
   void record_ack(std::uint64_t seq, std::string org, Tag leaf_tag, UnixSeconds now,
@@ -72,6 +61,12 @@ class BatchedStore : public Store {
   void on_new_notifications(std::function<void()> listener) override;
   void close() override;
 
+  // Runs `fn` over this backend's row primitives inside one batch
+  // transaction, like any write: the conformance suite tests each primitive
+  // this way on every backend. done(true) once durable; an error from `fn`
+  // rolls the batch back and is the answer.
+  void run_rows(std::function<Status(ledger::Rows&)> fn, Callback<bool> done);
+
  protected:
   BatchedStore(std::uint32_t max_batch, const Keyring* keys) : max_batch_(max_batch), keys_(keys) {}
   // The derived constructor starts the writer once its connections are
@@ -86,14 +81,6 @@ class BatchedStore : public Store {
   // Each write's statements, run inside the batch transaction. An error with
   // store_unavailable aborts the batch; any other is the request's answer.
   virtual Result<Recorded> write_alert(const NewAlert& a) = 0;
-  virtual Result<AckResult> write_ack(std::uint64_t seq, const std::string& org,
-                                      const Tag& leaf_tag, std::int64_t now,
-                                      const std::vector<Recipient>& orgs) = 0;
-  virtual Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
-                              std::int64_t now) = 0;
-  virtual Result<std::uint32_t> write_escalations(std::int64_t now,
-                                                  const std::vector<Recipient>& to,
-                                                  const std::vector<std::string>& cleared) = 0;
   virtual Status write_webhook_results(const std::vector<WebhookResult>& results) = 0;
   virtual Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) = 0;
   virtual Result<std::uint32_t> write_waiting_leaves(std::int64_t now) = 0;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 
+#include "daemon/ledger/ledger.h"
 #include "daemon/store/batched_store.h"
 #include "daemon/store/committed_log.h"
 #include "protocol/case_log.h"
@@ -264,18 +265,20 @@ class Memory final : public BatchedStore {
     return nullptr;
   }
 
-  LeafRecord append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) {
+  Result<LeafRecord> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) override {
     Bytes leaf = encode_leaf(kind, hour_of(at), tag);
     LeafRecord r{merkle::leaf_hash(leaf), std::nullopt};
     st_.waiting[tag] = {std::move(leaf), log_window_end(at, kLogWindowSeconds)};
     return r;
   }
-  std::optional<LeafRecord> find_leaf(const Tag& tag) const {
+  Result<std::optional<LeafRecord>> find_leaf(const Tag& tag) override {
     if (auto it = st_.leaves.find(tag); it != st_.leaves.end())
-      return LeafRecord{merkle::leaf_hash(st_.leaf_bytes[it->second]), it->second};
+      return std::optional<LeafRecord>(
+          LeafRecord{merkle::leaf_hash(st_.leaf_bytes[it->second]), it->second});
     if (auto it = st_.waiting.find(tag); it != st_.waiting.end())
-      return LeafRecord{merkle::leaf_hash(it->second.first), std::nullopt};
-    return std::nullopt;
+      return std::optional<LeafRecord>(
+          LeafRecord{merkle::leaf_hash(it->second.first), std::nullopt});
+    return std::optional<LeafRecord>();
   }
   Result<std::uint32_t> write_waiting_leaves(std::int64_t now) override {
     std::vector<WaitingLeaf> due;
@@ -293,21 +296,78 @@ class Memory final : public BatchedStore {
     return static_cast<std::uint32_t>(due.size());
   }
 
-  Result<std::uint64_t> add_event(std::int64_t case_id, const CaseFacts& facts,
-                                  std::string_view event, const std::vector<Recipient>& to,
-                                  std::int64_t now) {
-    CaseRow& c = st_.cases.at(case_id);
-    const std::uint64_t seq = st_.notifications.empty() ? 1 : st_.notifications.rbegin()->first + 1;
-    auto body = encode_notification(make_notification(
-        facts, event, seq, c.pseudonym, static_cast<std::uint32_t>(c.acks.size()), now));
-    if (!body) return make_error(Errc::store_unavailable, "notification encoding failed");
-    st_.notifications[seq] = {case_id, std::move(*body)};
-    for (const auto& r : to) {
-      st_.deliveries[{seq, r.org}] = DeliveryRow{r.webhook ? "pending" : "feed"};
-      c.orgs.insert(r.org);
-    }
+  // ---- the ledger's row primitives (daemon/ledger/rows.h) -----------------
+  static ledger::CaseRow case_row(std::int64_t id, const CaseRow& c) {
+    return {id, c.pseudonym, c.facts, c.escalate_at, c.escalated};
+  }
+  Result<std::optional<ledger::NotifiedCase>> notified_case(std::uint64_t seq,
+                                                            const std::string& org) override {
+    auto n = st_.notifications.find(seq);
+    if (n == st_.notifications.end()) return std::optional<ledger::NotifiedCase>();
+    const std::int64_t id = n->second.first;
+    return std::optional<ledger::NotifiedCase>(
+        ledger::NotifiedCase{case_row(id, st_.cases.at(id)), st_.deliveries.count({seq, org}) > 0});
+  }
+  Result<std::vector<ledger::CaseRow>> cases_due_escalation(std::int64_t now) override {
+    std::vector<ledger::CaseRow> due;
+    for (const auto& [id, c] : st_.cases)
+      if (c.state == CaseState::open && !c.escalated && c.escalate_at > 0 && c.escalate_at <= now &&
+          c.acks.empty())
+        due.push_back(case_row(id, c));
+    return due;
+  }
+  Status update_escalation(std::int64_t id, std::int64_t escalate_at, bool escalated) override {
+    auto& c = st_.cases.at(id);
+    c.escalate_at = escalate_at;
+    c.escalated = escalated;
+    return Status::Ok();
+  }
+  Result<bool> insert_ack(std::int64_t id, const std::string& org, std::int64_t) override {
+    return st_.cases.at(id).acks.insert(org).second;
+  }
+  Status delete_ack(std::int64_t id, const std::string& org) override {
+    st_.cases.at(id).acks.erase(org);
+    return Status::Ok();
+  }
+  Result<std::uint32_t> count_acks(std::int64_t id) override {
+    return static_cast<std::uint32_t>(st_.cases.at(id).acks.size());
+  }
+  Status put_answer(std::int64_t id, const std::string& org, std::string_view kind,
+                    const std::string& reason, std::int64_t) override {
+    st_.cases.at(id).answers[org] = {std::string(kind), reason};
+    return Status::Ok();
+  }
+  Status delete_answer(std::int64_t id, const std::string& org) override {
+    st_.cases.at(id).answers.erase(org);
+    return Status::Ok();
+  }
+  Result<std::uint64_t> next_notification_seq() override {
+    return st_.notifications.empty() ? 1 : st_.notifications.rbegin()->first + 1;
+  }
+  Status insert_notification(std::uint64_t seq, std::int64_t id, std::string_view,
+                             const std::string& body, std::int64_t) override {
+    if (!st_.notifications.emplace(seq, std::make_pair(id, body)).second)
+      return make_error(Errc::store_unavailable, "notification number taken");
+    return Status::Ok();
+  }
+  Status insert_delivery(std::uint64_t seq, const std::string& org,
+                         ledger::DeliveryState state) override {
+    if (!st_.deliveries
+             .emplace(std::make_pair(seq, org),
+                      DeliveryRow{std::string(ledger::delivery_state_name(state))})
+             .second)
+      return make_error(Errc::store_unavailable, "delivery row exists");
+    return Status::Ok();
+  }
+  Status add_case_org(std::int64_t id, const std::string& org) override {
+    st_.cases.at(id).orgs.insert(org);
+    return Status::Ok();
+  }
+  Result<std::set<std::string>> orgs_on_case(std::int64_t id) override {
+    return st_.cases.at(id).orgs;
+  }
+  void notification_added(std::uint64_t, std::string, std::vector<std::string>) override {
     new_notifications_ = true;
-    return seq;
   }
 
   Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now) {
@@ -334,7 +394,9 @@ class Memory final : public BatchedStore {
       r.duplicate = true;
       r.sender_conflict = !ct_equal(it->second.first, a.sender_tag);
       r.receipt = it->second.second;
-      r.log = find_leaf(a.leaf_tag);
+      auto leaf = find_leaf(a.leaf_tag);
+      if (!leaf) return leaf.error();
+      r.log = *leaf;
       return r;
     }
     std::int64_t case_id = 0;
@@ -352,8 +414,8 @@ class Memory final : public BatchedStore {
       facts.merge_from(a.event.facts);
       std::erase_if(c->answers,
                     [](const auto& kv) { return kv.second.first == "need_information"; });
-      to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
-      std::erase_if(to, [&](const Recipient& r) { return !c->orgs.count(r.org); });
+      to = told_of_follow_up(a.event.route ? a.event.route(facts) : std::vector<Recipient>{},
+                             c->orgs);
     }
     st_.alerts[a.alert_tag] = {a.sender_tag, a.receipt};
     if (a.kind == AlertKind::new_case) {
@@ -372,69 +434,17 @@ class Memory final : public BatchedStore {
       c.state = state_after(a.kind);
     }
     if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, at));
-    auto seq = add_event(case_id, facts, to_string(a.kind), to, at);
+    auto seq = ledger::add_event(*this, case_row(case_id, st_.cases.at(case_id)), to_string(a.kind),
+                                 to, at);
     if (!seq) return seq.error();
     Recorded r;
     r.notification = *seq;
     r.deliveries = to.size();
-    r.log = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up, at,
-                        a.leaf_tag);
+    auto leaf = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up,
+                            at, a.leaf_tag);
+    if (!leaf) return leaf.error();
+    r.log = *leaf;
     return r;
-  }
-
-  // The case behind notification `seq`, if it was sent to `org`.
-  Result<std::int64_t> admitted(std::uint64_t seq, const std::string& org) const {
-    auto n = st_.notifications.find(seq);
-    if (n == st_.notifications.end()) return make_error(Errc::not_found, "no such notification");
-    if (!st_.deliveries.count({seq, org}))
-      return make_error(Errc::forbidden, "this notification was not sent to you");
-    return n->second.first;
-  }
-
-  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
-                              std::int64_t now, const std::vector<Recipient>& orgs) override {
-    auto id = admitted(seq, org);
-    if (!id) return id.error();
-    CaseRow& c = st_.cases.at(*id);
-    c.answers.erase(org);
-    AckResult r;
-    r.first_time = c.acks.insert(org).second;
-    r.acks = static_cast<std::uint32_t>(c.acks.size());
-    if (r.first_time) {
-      if (!find_leaf(leaf_tag)) append_leaf(LeafKind::acknowledgement, now, leaf_tag);
-      const auto to = told_of_ack(orgs, c.orgs, c.facts.consent == "private");
-      const CaseFacts facts = c.facts;
-      auto ev = add_event(*id, facts, "acknowledged", to, now);
-      if (!ev) return ev.error();
-    }
-    return r;
-  }
-
-  Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
-                      std::int64_t) override {
-    auto id = admitted(seq, org);
-    if (!id) return id.error();
-    CaseRow& c = st_.cases.at(*id);
-    c.acks.erase(org);
-    c.answers[org] = {std::string(answer_kind_name(answer.kind)), answer.reason};
-    return Status::Ok();
-  }
-
-  Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
-                                          const std::vector<std::string>& cleared) override {
-    std::uint32_t n = 0;
-    for (auto& [id, c] : st_.cases) {
-      if (c.state != CaseState::open || c.escalated || c.escalate_at == 0 || c.escalate_at > now ||
-          !c.acks.empty())
-        continue;
-      const auto recipients = told_of_escalation(to, cleared, c.facts.consent == "private");
-      const CaseFacts facts = c.facts;
-      auto ev = add_event(id, facts, "escalation", recipients, now);
-      if (!ev) return ev.error();
-      st_.cases.at(id).escalated = true;
-      ++n;
-    }
-    return n;
   }
 
   Status write_webhook_results(const std::vector<WebhookResult>& results) override {

@@ -214,10 +214,10 @@ Result<Recorded> PostgresStore::write_alert(const NewAlert& a) {
     facts.merge_from(a.event.facts);
     CW_TRY(pg::exec(w(), "DELETE FROM answers WHERE case_id = $1 AND answer = 'need_information'",
                     pg::Params().add(case_id), "clear requests for information"));
-    to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
     auto on_case = orgs_on_case(case_id);
     if (!on_case) return on_case.error();
-    std::erase_if(to, [&](const Recipient& r) { return !on_case->count(r.org); });
+    to = told_of_follow_up(a.event.route ? a.event.route(facts) : std::vector<Recipient>{},
+                           *on_case);
   }
 
   CW_TRY(pg::exec(w(),
@@ -227,7 +227,7 @@ Result<Recorded> PostgresStore::write_alert(const NewAlert& a) {
                       .add_bytes(a.alert_tag)
                       .add_bytes(a.sender_tag)
                       .add(to_string(a.kind))
-                      .add(received_at / 86400)
+                      .add(day_of(received_at))
                       .add_bytes(ByteView())
                       .add_bytes(a.receipt),
                   "insert alert"));
@@ -255,7 +255,8 @@ Result<Recorded> PostgresStore::write_alert(const NewAlert& a) {
         "update case"));
   }
   if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, received_at));
-  auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, received_at);
+  auto seq = ledger::add_event(*this, {case_id, pseudonym, facts, 0, false}, to_string(a.kind), to,
+                               received_at);
   if (!seq) return seq.error();
   r.notification = *seq;
   r.deliveries = to.size();

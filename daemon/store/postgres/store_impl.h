@@ -1,7 +1,8 @@
 // The PostgreSQL store's one class, declared once for the files that
 // implement it by concern (daemon/store/postgres/): writer.cc (connections,
-// the batch transaction, the listener), alerts.cc, case_log.cc, outbox.cc,
-// webhooks.cc, acks.cc, retention.cc; schema.cc holds the migrations.
+// the batch transaction, the listener), rows.cc (the row primitives the
+// ledger's rules run on), alerts.cc, case_log.cc, outbox.cc, webhooks.cc,
+// retention.cc; schema.cc holds the migrations.
 #pragma once
 
 #include <sodium.h>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/ledger/ledger.h"
 #include "daemon/log.h"
 #include "daemon/store/alert_record.h"
 #include "daemon/store/batched_store.h"
@@ -109,25 +111,36 @@ class PostgresStore final : public BatchedStore {
   // holding later heads will see it, which is the point.
   void sync_log(PGconn* c);
 
+  // ---- the ledger's row primitives (daemon/ledger/rows.h; rows.cc) -------
+  Result<std::optional<ledger::NotifiedCase>> notified_case(std::uint64_t seq,
+                                                            const std::string& org) override;
+  Result<std::vector<ledger::CaseRow>> cases_due_escalation(std::int64_t now) override;
+  Status update_escalation(std::int64_t case_id, std::int64_t escalate_at, bool escalated) override;
+  Result<bool> insert_ack(std::int64_t case_id, const std::string& org, std::int64_t hour) override;
+  Status delete_ack(std::int64_t case_id, const std::string& org) override;
+  Result<std::uint32_t> count_acks(std::int64_t case_id) override;
+  Status put_answer(std::int64_t case_id, const std::string& org, std::string_view kind,
+                    const std::string& reason, std::int64_t hour) override;
+  Status delete_answer(std::int64_t case_id, const std::string& org) override;
+  Result<std::uint64_t> next_notification_seq() override;
+  Status insert_notification(std::uint64_t seq, std::int64_t case_id, std::string_view event,
+                             const std::string& body, std::int64_t hour) override;
+  Status insert_delivery(std::uint64_t seq, const std::string& org,
+                         ledger::DeliveryState state) override;
+  Status add_case_org(std::int64_t case_id, const std::string& org) override;
+  Result<std::set<std::string>> orgs_on_case(std::int64_t case_id) override;
+  void notification_added(std::uint64_t seq, std::string body,
+                          std::vector<std::string> to) override;
   // A leaf recorded to wait for its window, and one found waiting or
   // appended; write_waiting_leaves appends those whose window is over.
-  Result<LeafRecord> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
-  Result<std::optional<LeafRecord>> find_leaf(const Tag& tag);
+  Result<LeafRecord> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) override;
+  Result<std::optional<LeafRecord>> find_leaf(const Tag& tag) override;
+
   Result<std::uint32_t> write_waiting_leaves(std::int64_t now) override;
   void count_waiting(PGconn* c);
-  Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym,
-                                  const CaseFacts& facts, std::string_view event,
-                                  const std::vector<Recipient>& to, std::int64_t now);
-  Result<std::set<std::string>> orgs_on_case(std::int64_t case_id);
   Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now);
 
   Result<Recorded> write_alert(const NewAlert& a) override;
-  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
-                              std::int64_t now, const std::vector<Recipient>& orgs) override;
-  Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
-                      std::int64_t now) override;
-  Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
-                                          const std::vector<std::string>& cleared) override;
   Status write_webhook_results(const std::vector<WebhookResult>& results) override;
   Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) override;
   Status last_audit(std::uint64_t& n, AuditLink& link) override;

@@ -202,10 +202,10 @@ Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
     Stmt answered(wcache_, "DELETE FROM answers WHERE case_id = ? AND answer = 'need_information'");
     answered.bind(1, case_id);
     CW_TRY(run(wdb_, answered, "clear requests for information"));
-    to = a.event.route ? a.event.route(facts) : std::vector<Recipient>{};
     auto on_case = orgs_on_case(case_id);
     if (!on_case) return on_case.error();
-    std::erase_if(to, [&](const Recipient& r) { return !on_case->count(r.org); });
+    to = told_of_follow_up(a.event.route ? a.event.route(facts) : std::vector<Recipient>{},
+                           *on_case);
   }
 
   Stmt ins(wcache_,
@@ -214,7 +214,7 @@ Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
   ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, to_string(a.kind));
   // The alert's own words are not kept here (under the storage key, which
   // never goes away) but in case_details, under the case's key.
-  ins.bind(4, received_at / 86400).bind(5, ByteView()).bind(6, ByteView(a.receipt));
+  ins.bind(4, day_of(received_at)).bind(5, ByteView()).bind(6, ByteView(a.receipt));
   CW_TRY(run(wdb_, ins, "insert alert"));
   Recorded r;
 
@@ -239,7 +239,8 @@ Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
     CW_TRY(run(wdb_, u, "update case"));
   }
   if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, received_at));
-  auto seq = add_event(case_id, pseudonym, facts, to_string(a.kind), to, received_at);
+  auto seq = ledger::add_event(*this, {case_id, pseudonym, facts, 0, false}, to_string(a.kind), to,
+                               received_at);
   if (!seq) return seq.error();
   r.notification = *seq;
   r.deliveries = to.size();

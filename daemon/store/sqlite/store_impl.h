@@ -1,9 +1,10 @@
 // The SQLite store's one class, declared once for the files that implement
 // it by concern (daemon/store/sqlite/): writer.cc (the writer thread and
-// group commit), alerts.cc (alerts and cases), case_log.cc (the case log),
-// outbox.cc (notifications, deliveries and the feeds' tail), webhooks.cc,
-// acks.cc (acknowledgements, answers, escalation), retention.cc (the purge
-// and the audit trail); schema.cc holds the migrations.
+// group commit), rows.cc (the row primitives the ledger's rules run on:
+// acknowledgements, answers, escalation, events), alerts.cc (alerts and
+// cases), case_log.cc (the case log), outbox.cc (the feeds' reads and tail),
+// webhooks.cc, retention.cc (the purge and the audit trail); schema.cc holds
+// the migrations.
 #pragma once
 
 #include "daemon/store/sqlite_store.h"
@@ -26,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/ledger/ledger.h"
 #include "daemon/log.h"
 #include "daemon/store/alert_record.h"
 #include "daemon/store/audit_chain.h"
@@ -105,36 +107,40 @@ class SqliteStore final : public BatchedStore {
   // afresh so that it can go on recording alerts.
   void load_log();
 
+  // ---- the ledger's row primitives (daemon/ledger/rows.h; rows.cc) -------
+  Result<std::optional<ledger::NotifiedCase>> notified_case(std::uint64_t seq,
+                                                            const std::string& org) override;
+  Result<std::vector<ledger::CaseRow>> cases_due_escalation(std::int64_t now) override;
+  Status update_escalation(std::int64_t case_id, std::int64_t escalate_at, bool escalated) override;
+  Result<bool> insert_ack(std::int64_t case_id, const std::string& org, std::int64_t hour) override;
+  Status delete_ack(std::int64_t case_id, const std::string& org) override;
+  Result<std::uint32_t> count_acks(std::int64_t case_id) override;
+  Status put_answer(std::int64_t case_id, const std::string& org, std::string_view kind,
+                    const std::string& reason, std::int64_t hour) override;
+  Status delete_answer(std::int64_t case_id, const std::string& org) override;
+  Result<std::uint64_t> next_notification_seq() override;
+  Status insert_notification(std::uint64_t seq, std::int64_t case_id, std::string_view event,
+                             const std::string& body, std::int64_t hour) override;
+  Status insert_delivery(std::uint64_t seq, const std::string& org,
+                         ledger::DeliveryState state) override;
+  Status add_case_org(std::int64_t case_id, const std::string& org) override;
+  Result<std::set<std::string>> orgs_on_case(std::int64_t case_id) override;
+  void notification_added(std::uint64_t seq, std::string body,
+                          std::vector<std::string> to) override;
   // Records a leaf inside the current transaction, waiting for its window
   // (protocol/case_log.h); write_waiting_leaves appends it later.
-  Result<LeafRecord> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag);
-
+  Result<LeafRecord> append_leaf(LeafKind kind, std::int64_t at, const Tag& tag) override;
   // A recorded event's leaf, waiting or appended (a repeat's receipt).
-  Result<std::optional<LeafRecord>> find_leaf(const Tag& tag);
+  Result<std::optional<LeafRecord>> find_leaf(const Tag& tag) override;
+
   Result<std::uint32_t> write_waiting_leaves(std::int64_t now) override;
   void reset_next_seq();
-
-  // Adds one case event: the notification body and a delivery row per
-  // recipient, and remembers the recipients as being on the case.
-  Result<std::uint64_t> add_event(std::int64_t case_id, const std::string& pseudonym,
-                                  const CaseFacts& facts, std::string_view event,
-                                  const std::vector<Recipient>& to, std::int64_t now);
-  Result<std::set<std::string>> orgs_on_case(std::int64_t case_id);
 
   // Seals an alert record under its case's key (made on the case's first
   // record, or again after a purge) and restarts the retention clock.
   Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now);
   Result<Recorded> write_alert(const NewAlert& a) override;
 
-  // Same admission as an acknowledgement: the notification exists and was
-  // sent to this organisation. The answer replaces its acknowledgement, if
-  // any (an organisation that stops acting says so this way).
-  Status write_answer(std::uint64_t seq, const std::string& org, const OrgAnswer& answer,
-                      std::int64_t now) override;
-  Result<AckResult> write_ack(std::uint64_t seq, const std::string& org, const Tag& leaf_tag,
-                              std::int64_t now, const std::vector<Recipient>& orgs) override;
-  Result<std::uint32_t> write_escalations(std::int64_t now, const std::vector<Recipient>& to,
-                                          const std::vector<std::string>& cleared) override;
   Status write_webhook_results(const std::vector<WebhookResult>& results) override;
   Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) override;
   Status last_audit(std::uint64_t& n, AuditLink& link) override;
