@@ -344,7 +344,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
                   {LogField::num("http_status", static_cast<std::uint64_t>(result.http_status))});
     }
     store.record_webhook_results(
-        {result}, [weak = weak_from_this(), org_id = d.org, seq = d.seq](const Result<bool>&) {
+        {result}, unix_seconds(unix_now()),
+        [weak = weak_from_this(), org_id = d.org, seq = d.seq](const Result<bool>&) {
           post_weak(weak, [org_id, seq](Impl& s) {
             if (--s.in_flight[org_id] == 0) s.in_flight.erase(org_id);
             s.rows_in_flight.erase({seq, org_id});
@@ -363,16 +364,17 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         current.push_back(
             {key_id_hex(o.key.id()), keys.org_tag(o.key.id()), o.sub.webhook_generation});
     if (current.empty()) return;
-    store.revive_webhooks(std::move(current), [weak = weak_from_this()](Result<std::uint32_t> n) {
-      if (!n || *n == 0) return;
-      post_weak(weak, [n = *n](Impl& s) {
-        s.metrics.webhooks_revived.fetch_add(n);
-        log_event("webhooks_revived", {LogField::num("count", n)});
-        s.org_pause_until_ms.clear();
-        s.refresh_failing_gauge();
-        if (!s.stopping) s.timer.cancel();  // deliver what was waiting now
-      });
-    });
+    store.revive_webhooks(std::move(current), unix_seconds(unix_now()),
+                          [weak = weak_from_this()](Result<std::uint32_t> n) {
+                            if (!n || *n == 0) return;
+                            post_weak(weak, [n = *n](Impl& s) {
+                              s.metrics.webhooks_revived.fetch_add(n);
+                              log_event("webhooks_revived", {LogField::num("count", n)});
+                              s.org_pause_until_ms.clear();
+                              s.refresh_failing_gauge();
+                              if (!s.stopping) s.timer.cancel();  // deliver what was waiting now
+                            });
+                          });
   }
 
   // Also refreshes which organisations' webhooks are disabled (a 410), by

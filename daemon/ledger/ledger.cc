@@ -20,6 +20,13 @@ std::string_view delivery_state_name(DeliveryState s) {
   return "feed";
 }
 
+DeliveryState parse_delivery_state(std::string_view s) {
+  if (s == "feed") return DeliveryState::feed;
+  if (s == "delivered") return DeliveryState::delivered;
+  if (s == "dead") return DeliveryState::dead;
+  return DeliveryState::pending;
+}
+
 namespace {
 
 // Acknowledgements and answers are admitted the same way: the notification
@@ -111,6 +118,68 @@ Result<std::uint32_t> escalate(Rows& rows, std::int64_t now, const std::vector<R
     CW_TRY(rows.update_escalation(c.id, hour_of(c.escalate_at), true));
   }
   return static_cast<std::uint32_t>(due->size());
+}
+
+Status record_webhook_results(Rows& rows, const std::vector<WebhookResult>& results,
+                              std::int64_t now) {
+  for (const auto& r : results) {
+    auto was = rows.delivery_state(r.seq, r.org);
+    if (!was) return was.error();
+    if (*was) {
+      // A delivery another daemon finished (this attempt's lease ran out
+      // while it was slow) stays delivered.
+      const DeliveryState state =
+          **was == DeliveryState::delivered              ? DeliveryState::delivered
+          : r.outcome == WebhookOutcome::delivered       ? DeliveryState::delivered
+          : r.outcome == WebhookOutcome::failed_for_good ? DeliveryState::dead
+                                                         : DeliveryState::pending;
+      CW_TRY(rows.record_attempt(r.seq, r.org, state, millis_of(r.next_attempt_at), r.http_status));
+    }
+    const bool ok = r.outcome == WebhookOutcome::delivered;
+    const bool gone = r.outcome == WebhookOutcome::gone;
+    auto health = rows.webhook_health_of(r.org_id);
+    if (!health) return health.error();
+    HealthRow h;
+    if (!*health) {
+      h = {gone ? WebhookState::disabled : WebhookState::ok, ok ? 0u : 1u, r.generation};
+    } else {
+      // An attempt still in flight when the endpoint was fixed must not
+      // disable (or mark failing) the fixed one.
+      if ((*health)->generation > r.generation) continue;
+      h = **health;
+      h.failures = ok ? 0 : h.failures + 1;
+      if (gone)
+        h.state = WebhookState::disabled;
+      else if (ok)
+        h.state = WebhookState::ok;
+      else if (h.failures >= kFailingAfter)
+        h.state = WebhookState::failing;
+    }
+    // To the hour, so its update time does not point at the delivery rows
+    // just written.
+    CW_TRY(rows.put_webhook_health(r.org_id, h, hour_of(now)));
+  }
+  return Status::Ok();
+}
+
+Result<std::uint32_t> revive_webhooks(Rows& rows, const std::vector<WebhookGeneration>& current,
+                                      std::int64_t now) {
+  std::uint32_t revived = 0;
+  for (const auto& c : current) {
+    auto health = rows.webhook_health_of(c.org_id);
+    if (!health) return health.error();
+    // No health recorded, or already this generation: nothing to revive.
+    if (!*health || (*health)->generation >= c.generation) continue;
+    const bool was_healthy = (*health)->state == WebhookState::ok;
+    // The generation moves on even for a healthy endpoint, so that an
+    // attempt still in flight under the old one cannot disable the new one.
+    CW_TRY(rows.put_webhook_health(c.org_id, {WebhookState::ok, 0, c.generation}, hour_of(now)));
+    auto requeued = rows.requeue_dead_deliveries(c.org);
+    if (!requeued) return requeued.error();
+    // Counted (metric, log) only when something was actually brought back.
+    if (!was_healthy || *requeued > 0) ++revived;
+  }
+  return revived;
 }
 
 }  // namespace cw::daemon::ledger

@@ -5,10 +5,10 @@
 // Refusals (not_found, forbidden) are answers and change nothing; an error
 // with store_unavailable aborts the batch.
 //
-// Migrated so far: acknowledgements, answers, escalations and the case
-// event every write adds. Recording an alert and webhook results still live
-// in the backends (daemon/store/*/alerts.cc, webhooks.cc) and call
-// add_event from here; docs/ARCHITECTURE.md says what is left to move.
+// Every write of the Store is here but the purge, the audit chain and the
+// case log's appends, which are each backend's own (docs/ARCHITECTURE.md).
+// The only libsodium calls under the store are in case_keys.cc (sealing an
+// alert's words under its case's key) and the audit chain.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +20,28 @@
 #include "protocol/org_answer.h"
 
 namespace cw::daemon::ledger {
+
+// Records an alert (Store::record_alert), in this order, so that nothing
+// after a write can refuse the alert:
+// - a repeat of a recorded alert id changes nothing and answers with what
+//   was recorded (and whether the sender differs: sender_conflict);
+// - a follow-up must name a case whose reporter is among `owner_tags`, and
+//   is answered unknown_case otherwise, exactly as for no case at all (no
+//   oracle for who reported what); a retraction is final (case_retracted);
+// - its facts merge into the case's, answering the organisations' requests
+//   for information (they ask again if what they needed is still missing);
+// - it reaches, of the organisations `route` offers for the merged facts,
+//   only those on the case (told_of_follow_up); a new case, its recipients;
+// - its words are sealed under the case's key (seal_details);
+// - its event is added; its leaf is recorded last, waiting for its window.
+// `keys` seals; without keys an alert with details is refused.
+Result<Recorded> record_alert(Rows& rows, const Keyring* keys, const NewAlert& a);
+
+// Seals an alert record under its case's own key - made on the case's first
+// record, or again after a purge destroyed it - as the case's next detail,
+// and restarts the case's retention clock.
+Status seal_details(Rows& rows, const Keyring& keys, const Tag& case_tag, const WipedBytes& details,
+                    std::int64_t now);
 
 // Adds one case event: the anonymised notification (its body counts the
 // organisations acting as the event commits), a delivery row per recipient
@@ -50,5 +72,25 @@ Status answer(Rows& rows, std::uint64_t seq, const std::string& org, const OrgAn
 // escalated and its deadline cut to the hour. Returns how many.
 Result<std::uint32_t> escalate(Rows& rows, std::int64_t now, const std::vector<Recipient>& to,
                                const std::vector<std::string>& cleared);
+
+// After this many failed attempts in a row an organisation's webhook is shown
+// as failing (metrics, casewire-keys list). Deliveries are never dropped.
+inline constexpr std::uint32_t kFailingAfter = 3;
+
+// Records webhook attempts (Store::record_webhook_results): each delivery's
+// new state (one that is delivered stays delivered), and the organisation's
+// health - ok after a delivery, disabled after a 410, failing after
+// kFailingAfter failures in a row - unless the attempt was made under an
+// older subscription generation than the health row's (the endpoint was
+// fixed while it was in flight).
+Status record_webhook_results(Rows& rows, const std::vector<WebhookResult>& results,
+                              std::int64_t now);
+
+// Revives each organisation whose health row is from an older generation
+// (Store::revive_webhooks): healthy again at the new generation, its
+// deliveries that ran out of retries queued again. Counts those where
+// something was brought back (a state other than ok, or a delivery).
+Result<std::uint32_t> revive_webhooks(Rows& rows, const std::vector<WebhookGeneration>& current,
+                                      std::int64_t now);
 
 }  // namespace cw::daemon::ledger

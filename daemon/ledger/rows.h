@@ -29,6 +29,17 @@ namespace cw::daemon::ledger {
 // webhook push, pushed, or out of retries. The names are the column's.
 enum class DeliveryState { feed, pending, delivered, dead };
 std::string_view delivery_state_name(DeliveryState s);
+// Unknown text (a damaged row) reads as pending: pushed again, never lost.
+DeliveryState parse_delivery_state(std::string_view s);
+
+// An organisation's webhook health, kept by key id (for `casewire-keys
+// list`; not tied to any case): its state, the failed attempts in a row,
+// and the generation of the subscription the last attempt counted used.
+struct HealthRow {
+  WebhookState state = WebhookState::ok;
+  std::uint32_t failures = 0;
+  std::uint32_t generation = 0;
+};
 
 // A case as the ledger's rules read it.
 struct CaseRow {
@@ -37,6 +48,21 @@ struct CaseRow {
   CaseFacts facts;
   std::int64_t escalate_at = 0;  // 0: never
   bool escalated = false;
+};
+
+// A case as recording a follow-up reads it: who reported it (the owner tag
+// of its new_case alert) and its state.
+struct StoredCase {
+  CaseRow c;
+  CaseState state = CaseState::open;
+  Tag owner{};
+};
+
+// An alert already recorded under an alert tag: by whom (its sender tag),
+// and the sealed receipt facts it was answered with.
+struct StoredAlert {
+  Bytes sender_tag;
+  Bytes receipt;
 };
 
 // The case behind a notification, and whether that notification went to
@@ -49,6 +75,33 @@ struct NotifiedCase {
 class Rows {
  public:
   virtual ~Rows() = default;
+
+  // ---- alerts and cases ------------------------------------------------------
+  virtual Result<std::optional<StoredAlert>> find_alert(const Tag& alert_tag) = 0;
+  // The alert's own words are not in this row (see insert_detail); `day` is
+  // the day number it arrived (coarse_time.h).
+  virtual Status insert_alert(const Tag& alert_tag, const Tag& sender_tag, AlertKind kind,
+                              std::int64_t day, ByteView receipt) = 0;
+  virtual Result<std::optional<StoredCase>> find_case(const Tag& case_tag) = 0;
+  // A new open case; returns its row id.
+  virtual Result<std::int64_t> insert_case(const Tag& case_tag, const std::string& pseudonym,
+                                           const CaseFacts& facts, std::int64_t opened_hour,
+                                           std::int64_t escalate_at, const Tag& owner) = 0;
+  virtual Status update_case(std::int64_t case_id, const CaseFacts& facts, CaseState state) = 0;
+  // Deletes the case's answers of one kind (answer_kind_name).
+  virtual Status delete_answers(std::int64_t case_id, std::string_view kind) = 0;
+
+  // ---- case keys and sealed details ----------------------------------------
+  // The case key as wrapped under the storage key (Keyring::wrap_case_key),
+  // or none: never made, or destroyed by a purge.
+  virtual Result<std::optional<Bytes>> find_case_key(const Tag& case_tag) = 0;
+  virtual Status insert_case_key(const Tag& case_tag, ByteView wrapped) = 0;
+  // Restarts the case's retention clock (the purge destroys keys whose last
+  // event is older than the retention period).
+  virtual Status touch_case_key(const Tag& case_tag, std::int64_t last_event_hour) = 0;
+  // The number the case's next sealed record takes (1, 2, ...).
+  virtual Result<std::uint32_t> next_detail_number(const Tag& case_tag) = 0;
+  virtual Status insert_detail(const Tag& case_tag, std::uint32_t n, ByteView sealed) = 0;
 
   // ---- cases --------------------------------------------------------------
   // The case behind notification `seq`, or none if there is no such
@@ -92,6 +145,23 @@ class Rows {
   // the batch commits (SQLite's in-memory tail, PostgreSQL's NOTIFY).
   virtual void notification_added(std::uint64_t seq, std::string body,
                                   std::vector<std::string> to) = 0;
+
+  // ---- webhook deliveries and health ---------------------------------------
+  // A delivery row's state, or none if there is no such row. PostgreSQL
+  // locks the row until the commit (a claim by another daemon skips it).
+  virtual Result<std::optional<DeliveryState>> delivery_state(std::uint64_t seq,
+                                                              const std::string& org) = 0;
+  // One attempt made: the new state, one more attempt counted, when the
+  // next is due (ms; 0: at once) and the HTTP status it got.
+  virtual Status record_attempt(std::uint64_t seq, const std::string& org, DeliveryState state,
+                                std::int64_t next_attempt_at_ms, int http_status) = 0;
+  virtual Result<std::optional<HealthRow>> webhook_health_of(const std::string& org_id) = 0;
+  // Inserts or replaces the organisation's health row, dated `hour`.
+  virtual Status put_webhook_health(const std::string& org_id, const HealthRow& h,
+                                    std::int64_t hour) = 0;
+  // Puts every delivery to `org` (a tag) that ran out of retries back in
+  // the queue: pending, no attempts, due at once. Returns how many.
+  virtual Result<std::uint32_t> requeue_dead_deliveries(const std::string& org) = 0;
 
   // ---- the case log ---------------------------------------------------------
   // A recorded event's leaf, waiting for its window or appended.

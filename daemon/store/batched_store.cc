@@ -7,12 +7,6 @@
 
 namespace cw::daemon {
 
-CaseState state_after(AlertKind kind) {
-  return kind == AlertKind::resolved     ? CaseState::resolved
-         : kind == AlertKind::retraction ? CaseState::retracted
-                                         : CaseState::open;
-}
-
 void BatchedStore::start_writer() {
   writer_ = std::thread([this] { writer_loop(); });
 }
@@ -74,7 +68,7 @@ void BatchedStore::record_alert(NewAlert alert, Callback<Recorded> done) {
   auto state = std::make_shared<std::pair<NewAlert, std::optional<Result<Recorded>>>>(
       std::move(alert), std::nullopt);
   submit(Job{[this, state] {
-               auto r = write_alert(state->first);
+               auto r = ledger::record_alert(*this, keys_, state->first);
                if (!r.ok() && r.code() == Errc::store_unavailable) return Status(r.error());
                state->second = std::move(r);
                return Status::Ok();
@@ -166,8 +160,11 @@ void BatchedStore::append_waiting_leaves(UnixSeconds at, Callback<std::uint32_t>
              }});
 }
 
-void BatchedStore::record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) {
-  submit(Job{[this, results = std::move(results)] { return write_webhook_results(results); },
+void BatchedStore::record_webhook_results(std::vector<WebhookResult> results, UnixSeconds at,
+                                          Callback<bool> done) {
+  submit(Job{[this, results = std::move(results), now = seconds_of(at)] {
+               return ledger::record_webhook_results(*this, results, now);
+             },
              [done = std::move(done)](bool committed) {
                if (!committed)
                  return done(make_error(Errc::store_unavailable, "webhook results not stored"));
@@ -175,11 +172,11 @@ void BatchedStore::record_webhook_results(std::vector<WebhookResult> results, Ca
              }});
 }
 
-void BatchedStore::revive_webhooks(std::vector<WebhookGeneration> current,
+void BatchedStore::revive_webhooks(std::vector<WebhookGeneration> current, UnixSeconds at,
                                    Callback<std::uint32_t> done) {
   auto count = std::make_shared<std::uint32_t>(0);
-  submit(Job{[this, count, current = std::move(current)] {
-               auto r = write_revivals(current);
+  submit(Job{[this, count, current = std::move(current), now = seconds_of(at)] {
+               auto r = ledger::revive_webhooks(*this, current, now);
                if (!r) return Status(r.error());
                *count = *r;
                return Status::Ok();

@@ -3,8 +3,8 @@
 // callback runs only after the batch committed durably, or with
 // store_unavailable after a rollback. Backends implement the transaction
 // (commit_batch), the row primitives the ledger's rules run on
-// (daemon/ledger/rows.h) and, until they move to the ledger too, the alert
-// and webhook writes (the write_* hooks); the queueing, the batching and the
+// (daemon/ledger/rows.h) and the writes that stay each backend's own (the
+// case log's appends, the audit chain's rows); the queueing, the batching and the
 // callbacks' contract live here once.
 #pragma once
 
@@ -26,14 +26,6 @@
 
 namespace cw::daemon {
 
-// After this many failed attempts in a row an organisation's webhook is shown
-// as failing (metrics, casewire-keys list). Deliveries are never dropped.
-inline constexpr int kFailingAfter = 3;
-
-// The state a case is in after an alert of `kind` (a rule of recording an
-// alert, which moves to the ledger with it).
-CaseState state_after(AlertKind kind);
-
 // One unit of work for the writer. `apply` runs inside the batch transaction
 // and returns an error only for a failure that must abort the whole batch;
 // per-request refusals (duplicate, unknown case) are results, not errors.
@@ -53,8 +45,9 @@ class BatchedStore : public Store, protected ledger::Rows {
                      Callback<bool> done) override;
   void escalate_due(UnixSeconds now, std::vector<Recipient> to, std::vector<std::string> cleared,
                     Callback<std::uint32_t> done) override;
-  void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) override;
-  void revive_webhooks(std::vector<WebhookGeneration> current,
+  void record_webhook_results(std::vector<WebhookResult> results, UnixSeconds now,
+                              Callback<bool> done) override;
+  void revive_webhooks(std::vector<WebhookGeneration> current, UnixSeconds now,
                        Callback<std::uint32_t> done) override;
   void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) override;
   void append_waiting_leaves(UnixSeconds now, Callback<std::uint32_t> done) override;
@@ -80,9 +73,6 @@ class BatchedStore : public Store, protected ledger::Rows {
 
   // Each write's statements, run inside the batch transaction. An error with
   // store_unavailable aborts the batch; any other is the request's answer.
-  virtual Result<Recorded> write_alert(const NewAlert& a) = 0;
-  virtual Status write_webhook_results(const std::vector<WebhookResult>& results) = 0;
-  virtual Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) = 0;
   virtual Result<std::uint32_t> write_waiting_leaves(std::int64_t now) = 0;
   // The newest audit entry (n = 0 and zero link when there is none), and
   // appending one.

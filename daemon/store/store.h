@@ -268,13 +268,16 @@ class Store {
   virtual void escalate_due(UnixSeconds now, std::vector<Recipient> to,
                             std::vector<std::string> cleared, Callback<std::uint32_t> done) = 0;
   // Results from an attempt made under an older generation than the one
-  // recorded leave the organisation's webhook health alone.
-  virtual void record_webhook_results(std::vector<WebhookResult> results, Callback<bool> done) = 0;
+  // recorded leave the organisation's webhook health alone; a delivery
+  // already delivered (by another daemon, after this attempt's lease ran
+  // out) stays delivered. `now` dates the health row (to the hour).
+  virtual void record_webhook_results(std::vector<WebhookResult> results, UnixSeconds now,
+                                      Callback<bool> done) = 0;
   // For each organisation whose recorded webhook health is from an older
   // generation: clears a disable or failing state and puts its notifications
   // that ran out of retries back in the queue (the operator fixed the
   // endpoint). Returns how many organisations were revived.
-  virtual void revive_webhooks(std::vector<WebhookGeneration> current,
+  virtual void revive_webhooks(std::vector<WebhookGeneration> current, UnixSeconds now,
                                Callback<std::uint32_t> done) = 0;
   // Crypto-shredding: destroys the key, and the sealed records, of every
   // case whose last event is older than `cutoff`; then checkpoints and

@@ -172,7 +172,7 @@ class Memory final : public BatchedStore {
   }
   Result<std::optional<CaseStatusInfo>> case_status(const Tag& case_tag) override {
     std::lock_guard lock(state_mu_);
-    const CaseRow* c = find_case(case_tag);
+    const CaseRow* c = case_by_tag(case_tag);
     if (!c) return std::optional<CaseStatusInfo>();
     CaseStatusInfo s{c->pseudonym,
                      c->state,
@@ -259,7 +259,7 @@ class Memory final : public BatchedStore {
     if (ok && new_notifications_) notify_listener();
   }
 
-  CaseRow* find_case(const Tag& tag) {
+  CaseRow* case_by_tag(const Tag& tag) {
     for (auto& [id, c] : st_.cases)
       if (c.tag == tag) return &c;
     return nullptr;
@@ -370,130 +370,108 @@ class Memory final : public BatchedStore {
     new_notifications_ = true;
   }
 
-  Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now) {
-    if (!keys_) return make_error(Errc::store_unavailable, "the store was opened without keys");
-    CaseKey key;
-    auto& row = st_.case_keys[case_tag];
-    if (!row.wrapped.empty()) {
-      CW_TRY(keys_->unwrap_case_key(row.wrapped, case_tag, key));
-    } else {
-      randombytes_buf(key.data(), key.size());
-      row.wrapped = keys_->wrap_case_key(key.view(), case_tag);
-    }
-    row.last_event_at = hour_of(now);
-    auto& list = st_.details[case_tag];
-    const auto n = static_cast<std::uint32_t>(list.size() + 1);
-    list[n] = seal_under(key.view(), details.view(), case_detail_ad(case_tag, n));
+  Result<std::optional<ledger::StoredAlert>> find_alert(const Tag& alert_tag) override {
+    auto it = st_.alerts.find(alert_tag);
+    if (it == st_.alerts.end()) return std::optional<ledger::StoredAlert>();
+    return std::optional<ledger::StoredAlert>(ledger::StoredAlert{
+        Bytes(it->second.first.begin(), it->second.first.end()), it->second.second});
+  }
+  Status insert_alert(const Tag& alert_tag, const Tag& sender_tag, AlertKind, std::int64_t,
+                      ByteView receipt) override {
+    if (!st_.alerts
+             .emplace(alert_tag, std::make_pair(sender_tag, Bytes(receipt.begin(), receipt.end())))
+             .second)
+      return make_error(Errc::store_unavailable, "alert tag taken");
+    return Status::Ok();
+  }
+  Result<std::optional<ledger::StoredCase>> find_case(const Tag& case_tag) override {
+    for (const auto& [id, c] : st_.cases)
+      if (c.tag == case_tag)
+        return std::optional<ledger::StoredCase>(
+            ledger::StoredCase{case_row(id, c), c.state, c.owner});
+    return std::optional<ledger::StoredCase>();
+  }
+  Result<std::int64_t> insert_case(const Tag& case_tag, const std::string& pseudonym,
+                                   const CaseFacts& facts, std::int64_t opened_hour,
+                                   std::int64_t escalate_at, const Tag& owner) override {
+    const std::int64_t id = st_.cases.empty() ? 1 : st_.cases.rbegin()->first + 1;
+    CaseRow c;
+    c.tag = case_tag;
+    c.owner = owner;
+    c.pseudonym = pseudonym;
+    c.facts = facts;
+    c.opened_at = opened_hour;
+    c.escalate_at = escalate_at;
+    st_.cases[id] = std::move(c);
+    return id;
+  }
+  Status update_case(std::int64_t id, const CaseFacts& facts, CaseState state) override {
+    auto& c = st_.cases.at(id);
+    c.facts = facts;
+    c.state = state;
+    return Status::Ok();
+  }
+  Status delete_answers(std::int64_t id, std::string_view kind) override {
+    std::erase_if(st_.cases.at(id).answers,
+                  [&](const auto& kv) { return kv.second.first == kind; });
+    return Status::Ok();
+  }
+  Result<std::optional<Bytes>> find_case_key(const Tag& case_tag) override {
+    auto k = st_.case_keys.find(case_tag);
+    if (k == st_.case_keys.end()) return std::optional<Bytes>();
+    return std::optional<Bytes>(k->second.wrapped);
+  }
+  Status insert_case_key(const Tag& case_tag, ByteView wrapped) override {
+    if (!st_.case_keys.emplace(case_tag, KeyRow{Bytes(wrapped.begin(), wrapped.end()), 0}).second)
+      return make_error(Errc::store_unavailable, "case key exists");
+    return Status::Ok();
+  }
+  Status touch_case_key(const Tag& case_tag, std::int64_t last_event_hour) override {
+    if (auto k = st_.case_keys.find(case_tag); k != st_.case_keys.end())
+      k->second.last_event_at = last_event_hour;
+    return Status::Ok();
+  }
+  Result<std::uint32_t> next_detail_number(const Tag& case_tag) override {
+    auto d = st_.details.find(case_tag);
+    return d == st_.details.end() || d->second.empty() ? 1u : d->second.rbegin()->first + 1;
+  }
+  Status insert_detail(const Tag& case_tag, std::uint32_t n, ByteView sealed) override {
+    if (!st_.details[case_tag].emplace(n, Bytes(sealed.begin(), sealed.end())).second)
+      return make_error(Errc::store_unavailable, "case detail exists");
     return Status::Ok();
   }
 
-  Result<Recorded> write_alert(const NewAlert& a) override {
-    const std::int64_t at = seconds_of(a.received_at);
-    if (auto it = st_.alerts.find(a.alert_tag); it != st_.alerts.end()) {
-      Recorded r;
-      r.duplicate = true;
-      r.sender_conflict = !ct_equal(it->second.first, a.sender_tag);
-      r.receipt = it->second.second;
-      auto leaf = find_leaf(a.leaf_tag);
-      if (!leaf) return leaf.error();
-      r.log = *leaf;
-      return r;
-    }
-    std::int64_t case_id = 0;
-    CaseFacts facts = a.event.facts;
-    std::vector<Recipient> to = a.event.recipients;
-    if (a.kind != AlertKind::new_case) {
-      CaseRow* c = find_case(a.event.case_tag);
-      const auto unknown = make_error(Errc::unknown_case, "no case of yours has this reference");
-      if (!c || !owns_case(c->owner, a.event.owner_tags)) return unknown;
-      if (c->state == CaseState::retracted)
-        return make_error(Errc::case_retracted, "this case was retracted; a retraction is final");
-      for (const auto& [id, row] : st_.cases)
-        if (&row == c) case_id = id;
-      facts = c->facts;
-      facts.merge_from(a.event.facts);
-      std::erase_if(c->answers,
-                    [](const auto& kv) { return kv.second.first == "need_information"; });
-      to = told_of_follow_up(a.event.route ? a.event.route(facts) : std::vector<Recipient>{},
-                             c->orgs);
-    }
-    st_.alerts[a.alert_tag] = {a.sender_tag, a.receipt};
-    if (a.kind == AlertKind::new_case) {
-      case_id = st_.cases.empty() ? 1 : st_.cases.rbegin()->first + 1;
-      CaseRow c;
-      c.tag = a.event.case_tag;
-      c.owner = a.event.owner_tag;
-      c.pseudonym = a.event.case_id;
-      c.facts = facts;
-      c.opened_at = hour_of(at);
-      c.escalate_at = a.event.escalate_at ? seconds_of(*a.event.escalate_at) : 0;
-      st_.cases[case_id] = std::move(c);
-    } else {
-      auto& c = st_.cases.at(case_id);
-      c.facts = facts;
-      c.state = state_after(a.kind);
-    }
-    if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, at));
-    auto seq = ledger::add_event(*this, case_row(case_id, st_.cases.at(case_id)), to_string(a.kind),
-                                 to, at);
-    if (!seq) return seq.error();
-    Recorded r;
-    r.notification = *seq;
-    r.deliveries = to.size();
-    auto leaf = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up,
-                            at, a.leaf_tag);
-    if (!leaf) return leaf.error();
-    r.log = *leaf;
-    return r;
+  Result<std::optional<ledger::DeliveryState>> delivery_state(std::uint64_t seq,
+                                                              const std::string& org) override {
+    auto d = st_.deliveries.find({seq, org});
+    if (d == st_.deliveries.end()) return std::optional<ledger::DeliveryState>();
+    return std::optional<ledger::DeliveryState>(ledger::parse_delivery_state(d->second.state));
   }
-
-  Status write_webhook_results(const std::vector<WebhookResult>& results) override {
-    for (const auto& r : results) {
-      if (auto d = st_.deliveries.find({r.seq, r.org}); d != st_.deliveries.end()) {
-        d->second.state = r.outcome == WebhookOutcome::delivered         ? "delivered"
-                          : r.outcome == WebhookOutcome::failed_for_good ? "dead"
-                                                                         : "pending";
-        ++d->second.attempts;
-        d->second.next_attempt_at = millis_of(r.next_attempt_at);
-        d->second.last_status = r.http_status;
-      }
-      const bool ok = r.outcome == WebhookOutcome::delivered;
-      const bool gone = r.outcome == WebhookOutcome::gone;
-      auto h = st_.health.find(r.org_id);
-      if (h == st_.health.end()) {
-        st_.health[r.org_id] = {gone ? WebhookState::disabled : WebhookState::ok, ok ? 0u : 1u,
-                                r.generation};
-        continue;
-      }
-      if (h->second.generation > r.generation) continue;  // an attempt from before a fix
-      const auto failures = h->second.failures;
-      h->second.failures = ok ? 0 : failures + 1;
-      if (gone)
-        h->second.state = WebhookState::disabled;
-      else if (ok)
-        h->second.state = WebhookState::ok;
-      else if (static_cast<int>(failures) + 1 >= kFailingAfter)
-        h->second.state = WebhookState::failing;
-    }
+  Status record_attempt(std::uint64_t seq, const std::string& org, ledger::DeliveryState state,
+                        std::int64_t next_attempt_at_ms, int http_status) override {
+    auto& d = st_.deliveries.at({seq, org});
+    d.state = std::string(ledger::delivery_state_name(state));
+    ++d.attempts;
+    d.next_attempt_at = next_attempt_at_ms;
+    d.last_status = http_status;
     return Status::Ok();
   }
-
-  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) override {
-    std::uint32_t revived = 0;
-    for (const auto& c : current) {
-      auto h = st_.health.find(c.org_id);
-      if (h == st_.health.end() || h->second.generation >= c.generation) continue;
-      const bool was_healthy = h->second.state == WebhookState::ok;
-      h->second = {WebhookState::ok, 0, c.generation};
-      bool brought_back = false;
-      for (auto& [key, d] : st_.deliveries)
-        if (key.second == c.org && d.state == "dead") {
-          d = DeliveryRow{"pending"};
-          brought_back = true;
-        }
-      if (!was_healthy || brought_back) ++revived;
-    }
-    return revived;
+  Result<std::optional<ledger::HealthRow>> webhook_health_of(const std::string& org_id) override {
+    auto h = st_.health.find(org_id);
+    if (h == st_.health.end()) return std::optional<ledger::HealthRow>();
+    return std::optional<ledger::HealthRow>(
+        ledger::HealthRow{h->second.state, h->second.failures, h->second.generation});
+  }
+  Status put_webhook_health(const std::string& org_id, const ledger::HealthRow& h,
+                            std::int64_t) override {
+    st_.health[org_id] = {h.state, h.failures, h.generation};
+    return Status::Ok();
+  }
+  Result<std::uint32_t> requeue_dead_deliveries(const std::string& org) override {
+    std::uint32_t n = 0;
+    for (auto& [key, d] : st_.deliveries)
+      if (key.second == org && d.state == "dead") d = DeliveryRow{"pending"}, ++n;
+    return n;
   }
 
   Status last_audit(std::uint64_t& n, AuditLink& link) override {

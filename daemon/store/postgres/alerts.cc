@@ -136,135 +136,121 @@ Result<bool> PostgresStore::has_alert(const Tag& alert_tag) {
   return r->size() > 0;
 }
 
-Status PostgresStore::store_details(const Tag& case_tag, const WipedBytes& details,
-                                    std::int64_t now) {
-  if (!keys_) return make_error(Errc::store_unavailable, "the store was opened without keys");
-  auto k = pg::exec(w(), "SELECT wrapped FROM case_keys WHERE case_tag = $1",
-                    pg::Params().add_bytes(case_tag), "read case key");
-  if (!k) return k.error();
-  CaseKey key;
-  if (k->size() == 1) {
-    if (auto st = keys_->unwrap_case_key(k->bytes(0, 0), case_tag, key); !st.ok())
-      return make_error(Errc::store_unavailable, st.error().message);
-  } else {
-    randombytes_buf(key.data(), key.size());
-    CW_TRY(pg::exec(
-        w(), "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES ($1, $2, 0)",
-        pg::Params().add_bytes(case_tag).add_bytes(keys_->wrap_case_key(key.view(), case_tag)),
-        "insert case key"));
-  }
-  CW_TRY(pg::exec(w(), "UPDATE case_keys SET last_event_at = $1 WHERE case_tag = $2",
-                  pg::Params().add(hour_of(now)).add_bytes(case_tag), "age case key"));
-  auto next = pg::exec(w(), "SELECT coalesce(max(n), 0) + 1 FROM case_details WHERE case_tag = $1",
-                       pg::Params().add_bytes(case_tag), "next case detail");
-  if (!next) return next.error();
-  const auto n = static_cast<std::uint32_t>(next->i64(0, 0));
-  CW_TRY(
-      pg::exec(w(), "INSERT INTO case_details (case_tag, n, sealed) VALUES ($1, $2, $3)",
-               pg::Params()
-                   .add_bytes(case_tag)
-                   .add(static_cast<std::int64_t>(n))
-                   .add_bytes(seal_under(key.view(), details.view(), case_detail_ad(case_tag, n))),
-               "insert case detail"));
+// ---- the ledger's row primitives for alerts, cases and case keys ----------
+namespace {
+
+Status done(const Result<pg::Rows>& r) {
+  if (!r) return r.error();
   return Status::Ok();
 }
 
-Result<Recorded> PostgresStore::write_alert(const NewAlert& a) {
-  const std::int64_t received_at = seconds_of(a.received_at);
-  // Under the writer lock, so another daemon's copy of this alert is either
-  // committed (and found here) or not yet begun.
+}  // namespace
+
+// Under the writer lock, so another daemon's copy of an alert is either
+// committed (and found here) or not yet begun.
+Result<std::optional<ledger::StoredAlert>> PostgresStore::find_alert(const Tag& alert_tag) {
   auto found = pg::exec(w(), "SELECT sender_tag, receipt FROM alerts WHERE alert_tag = $1",
-                        pg::Params().add_bytes(a.alert_tag), "lookup");
+                        pg::Params().add_bytes(alert_tag), "lookup");
   if (!found) return found.error();
-  if (found->size() == 1) {
-    Recorded r;
-    r.duplicate = true;
-    r.sender_conflict = !ct_equal(found->bytes(0, 0), a.sender_tag);
-    r.receipt.assign(found->bytes(0, 1).begin(), found->bytes(0, 1).end());
-    auto leaf = find_leaf(a.leaf_tag);
-    if (!leaf) return leaf.error();
-    r.log = *leaf;
-    // Recorded through another daemon moments ago: this daemon's tree may
-    // not have it yet, and the repeat's receipt comes with its proof.
-    if (*leaf && (*leaf)->index && *(*leaf)->index >= log_.size()) sync_before_answers_ = true;
-    return r;
-  }
+  if (found->size() == 0) return std::optional<ledger::StoredAlert>();
+  auto sender = found->bytes(0, 0), receipt = found->bytes(0, 1);
+  return std::optional<ledger::StoredAlert>(ledger::StoredAlert{
+      Bytes(sender.begin(), sender.end()), Bytes(receipt.begin(), receipt.end())});
+}
 
-  std::int64_t case_id = 0;
-  std::string pseudonym;
-  CaseFacts facts = a.event.facts;
-  std::vector<Recipient> to = a.event.recipients;
-  if (a.kind != AlertKind::new_case) {
-    auto c = pg::exec(
-        w(), "SELECT id, pseudonym, facts, state, owner_tag FROM cases WHERE case_tag = $1",
-        pg::Params().add_bytes(a.event.case_tag), "read case");
-    if (!c) return c.error();
-    const auto unknown = make_error(Errc::unknown_case, "no case of yours has this reference");
-    if (c->size() == 0) return unknown;
-    Tag reporter{};
-    copy_tag(c->bytes(0, 4), reporter);
-    if (!owns_case(reporter, a.event.owner_tags)) return unknown;
-    if (c->text(0, 3) == "retracted")
-      return make_error(Errc::case_retracted, "this case was retracted; a retraction is final");
-    case_id = c->i64(0, 0);
-    pseudonym = c->text(0, 1);
-    auto stored = CaseFacts::from_json(c->text(0, 2));
-    if (!stored) return stored.error();
-    facts = std::move(*stored);
-    facts.merge_from(a.event.facts);
-    CW_TRY(pg::exec(w(), "DELETE FROM answers WHERE case_id = $1 AND answer = 'need_information'",
-                    pg::Params().add(case_id), "clear requests for information"));
-    auto on_case = orgs_on_case(case_id);
-    if (!on_case) return on_case.error();
-    to = told_of_follow_up(a.event.route ? a.event.route(facts) : std::vector<Recipient>{},
-                           *on_case);
-  }
+Status PostgresStore::insert_alert(const Tag& alert_tag, const Tag& sender_tag, AlertKind kind,
+                                   std::int64_t day, ByteView receipt) {
+  return done(pg::exec(w(),
+                       "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, "
+                       "receipt) VALUES ($1, $2, $3, $4, $5, $6)",
+                       pg::Params()
+                           .add_bytes(alert_tag)
+                           .add_bytes(sender_tag)
+                           .add(to_string(kind))
+                           .add(day)
+                           .add_bytes(ByteView())
+                           .add_bytes(receipt),
+                       "insert alert"));
+}
 
-  CW_TRY(pg::exec(w(),
-                  "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
-                  "VALUES ($1, $2, $3, $4, $5, $6)",
-                  pg::Params()
-                      .add_bytes(a.alert_tag)
-                      .add_bytes(a.sender_tag)
-                      .add(to_string(a.kind))
-                      .add(day_of(received_at))
-                      .add_bytes(ByteView())
-                      .add_bytes(a.receipt),
-                  "insert alert"));
-  Recorded r;
-  if (a.kind == AlertKind::new_case) {
-    auto c = pg::exec(
-        w(),
-        "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, owner_tag) "
-        "VALUES ($1, $2, $3, 'open', $4, $5, $6) RETURNING id",
-        pg::Params()
-            .add_bytes(a.event.case_tag)
-            .add(a.event.case_id)
-            .add(facts.to_json())
-            .add(hour_of(received_at))
-            .add(a.event.escalate_at ? seconds_of(*a.event.escalate_at) : 0)  // 0: never
-            .add_bytes(a.event.owner_tag),
-        "insert case");
-    if (!c) return c.error();
-    case_id = c->i64(0, 0);
-    pseudonym = a.event.case_id;
-  } else {
-    CW_TRY(pg::exec(
-        w(), "UPDATE cases SET facts = $1, state = $2 WHERE id = $3",
-        pg::Params().add(facts.to_json()).add(case_state_name(state_after(a.kind))).add(case_id),
-        "update case"));
-  }
-  if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, received_at));
-  auto seq = ledger::add_event(*this, {case_id, pseudonym, facts, 0, false}, to_string(a.kind), to,
-                               received_at);
-  if (!seq) return seq.error();
-  r.notification = *seq;
-  r.deliveries = to.size();
-  auto leaf = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up,
-                          received_at, a.leaf_tag);
-  if (!leaf) return leaf.error();
-  r.log = *leaf;
-  return r;
+Result<std::optional<ledger::StoredCase>> PostgresStore::find_case(const Tag& case_tag) {
+  auto c = pg::exec(w(),
+                    "SELECT id, pseudonym, facts, state, owner_tag, escalate_at, escalated::int "
+                    "FROM cases WHERE case_tag = $1",
+                    pg::Params().add_bytes(case_tag), "read case");
+  if (!c) return c.error();
+  if (c->size() == 0) return std::optional<ledger::StoredCase>();
+  auto facts = CaseFacts::from_json(c->text(0, 2));
+  if (!facts) return facts.error();
+  Tag owner{};
+  copy_tag(c->bytes(0, 4), owner);
+  return std::optional<ledger::StoredCase>(ledger::StoredCase{
+      {c->i64(0, 0), c->text(0, 1), std::move(*facts), c->i64(0, 5), c->i64(0, 6) != 0},
+      parse_case_state(c->text(0, 3)),
+      owner});
+}
+
+Result<std::int64_t> PostgresStore::insert_case(const Tag& case_tag, const std::string& pseudonym,
+                                                const CaseFacts& facts, std::int64_t opened_hour,
+                                                std::int64_t escalate_at, const Tag& owner) {
+  auto c = pg::exec(
+      w(),
+      "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, owner_tag) "
+      "VALUES ($1, $2, $3, 'open', $4, $5, $6) RETURNING id",
+      pg::Params()
+          .add_bytes(case_tag)
+          .add(pseudonym)
+          .add(facts.to_json())
+          .add(opened_hour)
+          .add(escalate_at)
+          .add_bytes(owner),
+      "insert case");
+  if (!c) return c.error();
+  return c->i64(0, 0);
+}
+
+Status PostgresStore::update_case(std::int64_t case_id, const CaseFacts& facts, CaseState state) {
+  return done(pg::exec(w(), "UPDATE cases SET facts = $1, state = $2 WHERE id = $3",
+                       pg::Params().add(facts.to_json()).add(case_state_name(state)).add(case_id),
+                       "update case"));
+}
+
+Status PostgresStore::delete_answers(std::int64_t case_id, std::string_view kind) {
+  return done(pg::exec(w(), "DELETE FROM answers WHERE case_id = $1 AND answer = $2",
+                       pg::Params().add(case_id).add(kind), "delete answers"));
+}
+
+Result<std::optional<Bytes>> PostgresStore::find_case_key(const Tag& case_tag) {
+  auto k = pg::exec(w(), "SELECT wrapped FROM case_keys WHERE case_tag = $1",
+                    pg::Params().add_bytes(case_tag), "read case key");
+  if (!k) return k.error();
+  if (k->size() == 0) return std::optional<Bytes>();
+  return std::optional<Bytes>(Bytes(k->bytes(0, 0).begin(), k->bytes(0, 0).end()));
+}
+
+Status PostgresStore::insert_case_key(const Tag& case_tag, ByteView wrapped) {
+  return done(
+      pg::exec(w(), "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES ($1, $2, 0)",
+               pg::Params().add_bytes(case_tag).add_bytes(wrapped), "insert case key"));
+}
+
+Status PostgresStore::touch_case_key(const Tag& case_tag, std::int64_t last_event_hour) {
+  return done(pg::exec(w(), "UPDATE case_keys SET last_event_at = $1 WHERE case_tag = $2",
+                       pg::Params().add(last_event_hour).add_bytes(case_tag), "age case key"));
+}
+
+Result<std::uint32_t> PostgresStore::next_detail_number(const Tag& case_tag) {
+  auto next = pg::exec(w(), "SELECT coalesce(max(n), 0) + 1 FROM case_details WHERE case_tag = $1",
+                       pg::Params().add_bytes(case_tag), "next case detail");
+  if (!next) return next.error();
+  return static_cast<std::uint32_t>(next->i64(0, 0));
+}
+
+Status PostgresStore::insert_detail(const Tag& case_tag, std::uint32_t n, ByteView sealed) {
+  return done(
+      pg::exec(w(), "INSERT INTO case_details (case_tag, n, sealed) VALUES ($1, $2, $3)",
+               pg::Params().add_bytes(case_tag).add(static_cast<std::int64_t>(n)).add_bytes(sealed),
+               "insert case detail"));
 }
 
 }  // namespace cw::daemon

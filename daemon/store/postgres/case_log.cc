@@ -55,9 +55,13 @@ Result<std::optional<LeafRecord>> PostgresStore::find_leaf(const Tag& tag) {
   auto r = pg::exec(w(), "SELECT idx, leaf FROM case_log WHERE tag = $1",
                     pg::Params().add_bytes(tag), "case log lookup");
   if (!r) return r.error();
-  if (r->size() == 1)
-    return std::optional<LeafRecord>(
-        LeafRecord{merkle::leaf_hash(r->bytes(0, 1)), static_cast<std::uint64_t>(r->i64(0, 0))});
+  if (r->size() == 1) {
+    const auto index = static_cast<std::uint64_t>(r->i64(0, 0));
+    // Appended through another daemon moments ago: this daemon's tree may
+    // not have it yet, and a repeat's receipt comes with its proof.
+    if (index >= log_.size()) sync_before_answers_ = true;
+    return std::optional<LeafRecord>(LeafRecord{merkle::leaf_hash(r->bytes(0, 1)), index});
+  }
   r = pg::exec(w(), "SELECT leaf FROM log_waiting WHERE tag = $1", pg::Params().add_bytes(tag),
                "waiting leaf lookup");
   if (!r) return r.error();

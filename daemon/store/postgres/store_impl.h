@@ -138,11 +138,29 @@ class PostgresStore final : public BatchedStore {
 
   Result<std::uint32_t> write_waiting_leaves(std::int64_t now) override;
   void count_waiting(PGconn* c);
-  Status store_details(const Tag& case_tag, const WipedBytes& details, std::int64_t now);
-
-  Result<Recorded> write_alert(const NewAlert& a) override;
-  Status write_webhook_results(const std::vector<WebhookResult>& results) override;
-  Result<std::uint32_t> write_revivals(const std::vector<WebhookGeneration>& current) override;
+  // Alerts, cases and case keys (alerts.cc).
+  Result<std::optional<ledger::StoredAlert>> find_alert(const Tag& alert_tag) override;
+  Status insert_alert(const Tag& alert_tag, const Tag& sender_tag, AlertKind kind, std::int64_t day,
+                      ByteView receipt) override;
+  Result<std::optional<ledger::StoredCase>> find_case(const Tag& case_tag) override;
+  Result<std::int64_t> insert_case(const Tag& case_tag, const std::string& pseudonym,
+                                   const CaseFacts& facts, std::int64_t opened_hour,
+                                   std::int64_t escalate_at, const Tag& owner) override;
+  Status update_case(std::int64_t case_id, const CaseFacts& facts, CaseState state) override;
+  Status delete_answers(std::int64_t case_id, std::string_view kind) override;
+  Result<std::optional<Bytes>> find_case_key(const Tag& case_tag) override;
+  Status insert_case_key(const Tag& case_tag, ByteView wrapped) override;
+  Status touch_case_key(const Tag& case_tag, std::int64_t last_event_hour) override;
+  Result<std::uint32_t> next_detail_number(const Tag& case_tag) override;
+  Status insert_detail(const Tag& case_tag, std::uint32_t n, ByteView sealed) override;
+  Result<std::optional<ledger::DeliveryState>> delivery_state(std::uint64_t seq,
+                                                              const std::string& org) override;
+  Status record_attempt(std::uint64_t seq, const std::string& org, ledger::DeliveryState state,
+                        std::int64_t next_attempt_at_ms, int http_status) override;
+  Result<std::optional<ledger::HealthRow>> webhook_health_of(const std::string& org_id) override;
+  Status put_webhook_health(const std::string& org_id, const ledger::HealthRow& h,
+                            std::int64_t hour) override;
+  Result<std::uint32_t> requeue_dead_deliveries(const std::string& org) override;
   Status last_audit(std::uint64_t& n, AuditLink& link) override;
   Status insert_audit(const AuditRow& row) override;
 

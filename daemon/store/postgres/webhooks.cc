@@ -69,76 +69,74 @@ Result<std::vector<WebhookHealth>> PostgresStore::webhook_health() {
   return out;
 }
 
-Status PostgresStore::write_webhook_results(const std::vector<WebhookResult>& results) {
-  for (const auto& r : results) {
-    const char* state = r.outcome == WebhookOutcome::delivered         ? "delivered"
-                        : r.outcome == WebhookOutcome::failed_for_good ? "dead"
-                                                                       : "pending";
-    // A delivery another daemon already finished (its lease ran out while
-    // this attempt was slow) stays delivered.
-    CW_TRY(pg::exec(w(),
-                    "UPDATE deliveries SET state = CASE WHEN state = 'delivered' THEN state ELSE "
-                    "$1 END, attempts = attempts + 1, next_attempt_at = $2, last_status = $3 "
-                    "WHERE seq = $4 AND org = $5",
+// ---- the ledger's row primitives for webhooks (daemon/ledger/rows.h) ------
+
+Result<std::optional<ledger::DeliveryState>> PostgresStore::delivery_state(std::uint64_t seq,
+                                                                           const std::string& org) {
+  // FOR UPDATE: a claim by another daemon (SKIP LOCKED) leaves the row alone
+  // until this attempt's result is committed.
+  auto q = pg::exec(w(), "SELECT state FROM deliveries WHERE seq = $1 AND org = $2 FOR UPDATE",
+                    pg::Params().add(seq).add(org), "delivery state");
+  if (!q) return q.error();
+  if (q->size() == 0) return std::optional<ledger::DeliveryState>();
+  return std::optional<ledger::DeliveryState>(ledger::parse_delivery_state(q->text(0, 0)));
+}
+
+Status PostgresStore::record_attempt(std::uint64_t seq, const std::string& org,
+                                     ledger::DeliveryState state, std::int64_t next_attempt_at_ms,
+                                     int http_status) {
+  auto r = pg::exec(w(),
+                    "UPDATE deliveries SET state = $1, attempts = attempts + 1, "
+                    "next_attempt_at = $2, last_status = $3 WHERE seq = $4 AND org = $5",
                     pg::Params()
-                        .add(state)
-                        .add(millis_of(r.next_attempt_at))
-                        .add(r.http_status)
-                        .add(r.seq)
-                        .add(r.org),
-                    "update delivery"));
-    const bool ok = r.outcome == WebhookOutcome::delivered;
-    const bool gone = r.outcome == WebhookOutcome::gone;
-    CW_TRY(pg::exec(w(),
-                    "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at, "
-                    "generation) VALUES ($1, $2, $3, $4, $8) "
-                    "ON CONFLICT (org) DO UPDATE SET "
-                    "consecutive_failures = CASE WHEN $5 THEN 0 ELSE "
-                    "webhook_health.consecutive_failures + 1 END, "
-                    "state = CASE WHEN $6 THEN 'disabled' WHEN $5 THEN 'ok' "
-                    "  WHEN webhook_health.consecutive_failures + 1 >= $7 THEN 'failing' "
-                    "  ELSE webhook_health.state END, "
-                    "updated_at = excluded.updated_at "
-                    "WHERE webhook_health.generation <= $8",
-                    pg::Params()
-                        .add(r.org_id)
-                        .add(gone ? "disabled" : "ok")
-                        .add(ok ? 0 : 1)
-                        .add(hour_of(static_cast<std::int64_t>(std::time(nullptr))))
-                        .add(ok ? "true" : "false")
-                        .add(gone ? "true" : "false")
-                        .add(kFailingAfter)
-                        .add(static_cast<std::int64_t>(r.generation)),
-                    "update webhook health"));
-  }
+                        .add(ledger::delivery_state_name(state))
+                        .add(next_attempt_at_ms)
+                        .add(http_status)
+                        .add(seq)
+                        .add(org),
+                    "record attempt");
+  if (!r) return r.error();
   return Status::Ok();
 }
 
-Result<std::uint32_t> PostgresStore::write_revivals(const std::vector<WebhookGeneration>& current) {
-  std::uint32_t revived = 0;
-  for (const auto& c : current) {
-    auto q = pg::exec(w(), "SELECT state FROM webhook_health WHERE org = $1 AND generation < $2",
-                      pg::Params().add(c.org_id).add(static_cast<std::int64_t>(c.generation)),
-                      "read webhook health");
-    if (!q) return q.error();
-    if (q->size() == 0) continue;
-    const bool was_healthy = q->text(0, 0) == "ok";
-    CW_TRY(pg::exec(w(),
-                    "UPDATE webhook_health SET state = 'ok', consecutive_failures = 0, "
-                    "generation = $1, updated_at = $2 WHERE org = $3",
+Result<std::optional<ledger::HealthRow>> PostgresStore::webhook_health_of(
+    const std::string& org_id) {
+  auto q = pg::exec(w(),
+                    "SELECT state, consecutive_failures, generation FROM webhook_health "
+                    "WHERE org = $1",
+                    pg::Params().add(org_id), "webhook health");
+  if (!q) return q.error();
+  if (q->size() == 0) return std::optional<ledger::HealthRow>();
+  return std::optional<ledger::HealthRow>(ledger::HealthRow{
+      parse_webhook_state(q->text(0, 0)), static_cast<std::uint32_t>(q->i64(0, 1)),
+      static_cast<std::uint32_t>(q->i64(0, 2))});
+}
+
+Status PostgresStore::put_webhook_health(const std::string& org_id, const ledger::HealthRow& h,
+                                         std::int64_t hour) {
+  auto r = pg::exec(w(),
+                    "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at, "
+                    "generation) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org) DO UPDATE SET "
+                    "state = excluded.state, consecutive_failures = excluded.consecutive_failures, "
+                    "updated_at = excluded.updated_at, generation = excluded.generation",
                     pg::Params()
-                        .add(static_cast<std::int64_t>(c.generation))
-                        .add(hour_of(static_cast<std::int64_t>(std::time(nullptr))))
-                        .add(c.org_id),
-                    "revive webhook"));
-    auto d = pg::exec(w(),
-                      "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0 "
-                      "WHERE org = $1 AND state = 'dead'",
-                      pg::Params().add(c.org), "revive deliveries");
-    if (!d) return d.error();
-    if (!was_healthy || d->affected() > 0) ++revived;
-  }
-  return revived;
+                        .add(org_id)
+                        .add(webhook_state_name(h.state))
+                        .add(static_cast<std::int64_t>(h.failures))
+                        .add(hour)
+                        .add(static_cast<std::int64_t>(h.generation)),
+                    "put webhook health");
+  if (!r) return r.error();
+  return Status::Ok();
+}
+
+Result<std::uint32_t> PostgresStore::requeue_dead_deliveries(const std::string& org) {
+  auto d = pg::exec(w(),
+                    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0 "
+                    "WHERE org = $1 AND state = 'dead'",
+                    pg::Params().add(org), "requeue deliveries");
+  if (!d) return d.error();
+  return static_cast<std::uint32_t>(d->affected());
 }
 
 }  // namespace cw::daemon

@@ -1,5 +1,5 @@
-// Alerts and cases: recording an alert with its case event in one
-// transaction, sealed details under the case key, and the reads about cases.
+// Alerts and cases: the reads about cases, and the row primitives the ledger
+// records an alert with (daemon/ledger/ledger.h says what recording means).
 #include "daemon/store/sqlite/store_impl.h"
 
 namespace cw::daemon {
@@ -122,134 +122,115 @@ Result<bool> SqliteStore::has_alert(const Tag& alert_tag) {
   return rc == SQLITE_ROW;
 }
 
-Status SqliteStore::store_details(const Tag& case_tag, const WipedBytes& details,
-                                  std::int64_t now) {
-  if (!keys_) return make_error(Errc::store_unavailable, "the store was opened without keys");
-  Stmt k(wcache_, "SELECT wrapped FROM case_keys WHERE case_tag = ?");
-  if (!k) return db_error(wdb_, "prepare case key");
-  k.bind(1, ByteView(case_tag));
-  CaseKey key;
-  if (k.step() == SQLITE_ROW) {
-    if (auto st = keys_->unwrap_case_key(k.blob(0), case_tag, key); !st.ok())
-      return make_error(Errc::store_unavailable, st.error().message);
-  } else {
-    randombytes_buf(key.data(), key.size());
-    Stmt ins(wcache_, "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, 0)");
-    ins.bind(1, ByteView(case_tag)).bind(2, ByteView(keys_->wrap_case_key(key.view(), case_tag)));
-    CW_TRY(run(wdb_, ins, "insert case key"));
-  }
-  Stmt age(wcache_, "UPDATE case_keys SET last_event_at = ? WHERE case_tag = ?");
-  age.bind(1, hour_of(now)).bind(2, ByteView(case_tag));
-  CW_TRY(run(wdb_, age, "age case key"));
-  Stmt next(wcache_, "SELECT coalesce(max(n), 0) + 1 FROM case_details WHERE case_tag = ?");
-  if (!next || next.bind(1, ByteView(case_tag)).step() != SQLITE_ROW)
-    return db_error(wdb_, "next case detail");
-  const auto n = static_cast<std::uint32_t>(next.i64(0));
-  Stmt d(wcache_, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
-  d.bind(1, ByteView(case_tag))
-      .bind(2, static_cast<std::int64_t>(n))
-      .bind(3, ByteView(seal_under(key.view(), details.view(), case_detail_ad(case_tag, n))));
-  return run(wdb_, d, "insert case detail");
+// ---- the ledger's row primitives for alerts, cases and case keys ----------
+
+namespace {
+
+Tag tag_of(ByteView b) {
+  Tag t{};
+  if (b.size() == t.size()) std::copy(b.begin(), b.end(), t.begin());
+  return t;
 }
 
-Result<Recorded> SqliteStore::write_alert(const NewAlert& a) {
-  const std::int64_t received_at = seconds_of(a.received_at);
+}  // namespace
+
+Result<std::optional<ledger::StoredAlert>> SqliteStore::find_alert(const Tag& alert_tag) {
   Stmt find(wcache_, "SELECT sender_tag, receipt FROM alerts WHERE alert_tag = ?");
   if (!find) return db_error(wdb_, "prepare lookup");
-  find.bind(1, ByteView(a.alert_tag));
-  int rc = find.step();
-  if (rc == SQLITE_ROW) {
-    Recorded r;
-    r.duplicate = true;
-    r.sender_conflict = !ct_equal(find.blob(0), a.sender_tag);
-    auto receipt = find.blob(1);
-    r.receipt.assign(receipt.begin(), receipt.end());
-    auto leaf = find_leaf(a.leaf_tag);
-    if (!leaf) return leaf.error();
-    r.log = *leaf;
-    return r;
-  }
-  if (rc != SQLITE_DONE) return db_error(wdb_, "lookup");
+  find.bind(1, ByteView(alert_tag));
+  const int rc = find.step();
+  if (rc == SQLITE_DONE) return std::optional<ledger::StoredAlert>();
+  if (rc != SQLITE_ROW) return db_error(wdb_, "lookup");
+  auto sender = find.blob(0), receipt = find.blob(1);
+  return std::optional<ledger::StoredAlert>(ledger::StoredAlert{
+      Bytes(sender.begin(), sender.end()), Bytes(receipt.begin(), receipt.end())});
+}
 
-  // A follow-up must name a case this daemon knows (checked before any write).
-  std::int64_t case_id = 0;
-  std::string pseudonym;
-  CaseFacts facts = a.event.facts;
-  std::vector<Recipient> to = a.event.recipients;
-  if (a.kind != AlertKind::new_case) {
-    Stmt c(wcache_, "SELECT id, pseudonym, facts, state, owner_tag FROM cases WHERE case_tag = ?");
-    if (!c) return db_error(wdb_, "prepare case");
-    c.bind(1, ByteView(a.event.case_tag));
-    // Not there, and not yours, get one answer: a contact must not learn
-    // from us which references belong to someone else's case.
-    const auto unknown = make_error(Errc::unknown_case, "no case of yours has this reference");
-    if (c.step() != SQLITE_ROW) return unknown;
-    Tag reporter{};
-    if (auto t = c.blob(4); t.size() == reporter.size())
-      std::copy(t.begin(), t.end(), reporter.begin());
-    if (!owns_case(reporter, a.event.owner_tags)) return unknown;
-    // A retraction is final: organisations stood down on it.
-    if (c.text(3) == "retracted")
-      return make_error(Errc::case_retracted, "this case was retracted; a retraction is final");
-    case_id = c.i64(0);
-    pseudonym = c.text(1);
-    auto stored = CaseFacts::from_json(c.text(2));
-    if (!stored) return stored.error();
-    facts = std::move(*stored);
-    facts.merge_from(a.event.facts);
-    // The reporter has followed up: requests for information are answered
-    // (organisations ask again if what they needed is still missing).
-    Stmt answered(wcache_, "DELETE FROM answers WHERE case_id = ? AND answer = 'need_information'");
-    answered.bind(1, case_id);
-    CW_TRY(run(wdb_, answered, "clear requests for information"));
-    auto on_case = orgs_on_case(case_id);
-    if (!on_case) return on_case.error();
-    to = told_of_follow_up(a.event.route ? a.event.route(facts) : std::vector<Recipient>{},
-                           *on_case);
-  }
-
+Status SqliteStore::insert_alert(const Tag& alert_tag, const Tag& sender_tag, AlertKind kind,
+                                 std::int64_t day, ByteView receipt) {
   Stmt ins(wcache_,
            "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, receipt) "
            "VALUES (?, ?, ?, ?, ?, ?)");
-  ins.bind(1, ByteView(a.alert_tag)).bind(2, ByteView(a.sender_tag)).bind(3, to_string(a.kind));
-  // The alert's own words are not kept here (under the storage key, which
-  // never goes away) but in case_details, under the case's key.
-  ins.bind(4, day_of(received_at)).bind(5, ByteView()).bind(6, ByteView(a.receipt));
-  CW_TRY(run(wdb_, ins, "insert alert"));
-  Recorded r;
+  ins.bind(1, ByteView(alert_tag)).bind(2, ByteView(sender_tag)).bind(3, to_string(kind));
+  ins.bind(4, day).bind(5, ByteView()).bind(6, receipt);
+  return run(wdb_, ins, "insert alert");
+}
 
-  if (a.kind == AlertKind::new_case) {
-    Stmt c(wcache_,
-           "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, "
-           "owner_tag) "
-           "VALUES (?, ?, ?, 'open', ?, ?, ?)");
-    c.bind(1, ByteView(a.event.case_tag)).bind(2, std::string_view(a.event.case_id));
-    c.bind(3, std::string_view(facts.to_json()))
-        .bind(4, hour_of(received_at))
-        .bind(5, a.event.escalate_at ? seconds_of(*a.event.escalate_at) : 0);  // 0: never
-    c.bind(6, ByteView(a.event.owner_tag));
-    CW_TRY(run(wdb_, c, "insert case"));
-    case_id = sqlite3_last_insert_rowid(wdb_);
-    pseudonym = a.event.case_id;
-  } else {
-    Stmt u(wcache_, "UPDATE cases SET facts = ?, state = ? WHERE id = ?");
-    u.bind(1, std::string_view(facts.to_json()))
-        .bind(2, case_state_name(state_after(a.kind)))
-        .bind(3, case_id);
-    CW_TRY(run(wdb_, u, "update case"));
-  }
-  if (!a.details.empty()) CW_TRY(store_details(a.event.case_tag, a.details, received_at));
-  auto seq = ledger::add_event(*this, {case_id, pseudonym, facts, 0, false}, to_string(a.kind), to,
-                               received_at);
-  if (!seq) return seq.error();
-  r.notification = *seq;
-  r.deliveries = to.size();
-  // Last: nothing after it can refuse the alert and leave a staged leaf.
-  auto leaf = append_leaf(a.kind == AlertKind::new_case ? LeafKind::alert : LeafKind::follow_up,
-                          received_at, a.leaf_tag);
-  if (!leaf) return leaf.error();
-  r.log = *leaf;
-  return r;
+Result<std::optional<ledger::StoredCase>> SqliteStore::find_case(const Tag& case_tag) {
+  Stmt c(wcache_,
+         "SELECT id, pseudonym, facts, state, owner_tag, escalate_at, escalated FROM cases "
+         "WHERE case_tag = ?");
+  if (!c) return db_error(wdb_, "prepare case");
+  c.bind(1, ByteView(case_tag));
+  const int rc = c.step();
+  if (rc == SQLITE_DONE) return std::optional<ledger::StoredCase>();
+  if (rc != SQLITE_ROW) return db_error(wdb_, "case");
+  auto facts = CaseFacts::from_json(c.text(2));
+  if (!facts) return facts.error();
+  return std::optional<ledger::StoredCase>(
+      ledger::StoredCase{{c.i64(0), c.text(1), std::move(*facts), c.i64(5), c.i64(6) != 0},
+                         parse_case_state(c.text(3)),
+                         tag_of(c.blob(4))});
+}
+
+Result<std::int64_t> SqliteStore::insert_case(const Tag& case_tag, const std::string& pseudonym,
+                                              const CaseFacts& facts, std::int64_t opened_hour,
+                                              std::int64_t escalate_at, const Tag& owner) {
+  Stmt c(wcache_,
+         "INSERT INTO cases (case_tag, pseudonym, facts, state, opened_at, escalate_at, "
+         "owner_tag) VALUES (?, ?, ?, 'open', ?, ?, ?)");
+  c.bind(1, ByteView(case_tag)).bind(2, std::string_view(pseudonym));
+  c.bind(3, std::string_view(facts.to_json())).bind(4, opened_hour).bind(5, escalate_at);
+  c.bind(6, ByteView(owner));
+  CW_TRY(run(wdb_, c, "insert case"));
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(wdb_));
+}
+
+Status SqliteStore::update_case(std::int64_t case_id, const CaseFacts& facts, CaseState state) {
+  Stmt u(wcache_, "UPDATE cases SET facts = ?, state = ? WHERE id = ?");
+  u.bind(1, std::string_view(facts.to_json())).bind(2, case_state_name(state)).bind(3, case_id);
+  return run(wdb_, u, "update case");
+}
+
+Status SqliteStore::delete_answers(std::int64_t case_id, std::string_view kind) {
+  Stmt d(wcache_, "DELETE FROM answers WHERE case_id = ? AND answer = ?");
+  d.bind(1, case_id).bind(2, kind);
+  return run(wdb_, d, "delete answers");
+}
+
+Result<std::optional<Bytes>> SqliteStore::find_case_key(const Tag& case_tag) {
+  Stmt k(wcache_, "SELECT wrapped FROM case_keys WHERE case_tag = ?");
+  if (!k) return db_error(wdb_, "prepare case key");
+  k.bind(1, ByteView(case_tag));
+  const int rc = k.step();
+  if (rc == SQLITE_DONE) return std::optional<Bytes>();
+  if (rc != SQLITE_ROW) return db_error(wdb_, "case key");
+  return std::optional<Bytes>(Bytes(k.blob(0).begin(), k.blob(0).end()));
+}
+
+Status SqliteStore::insert_case_key(const Tag& case_tag, ByteView wrapped) {
+  Stmt ins(wcache_, "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES (?, ?, 0)");
+  ins.bind(1, ByteView(case_tag)).bind(2, wrapped);
+  return run(wdb_, ins, "insert case key");
+}
+
+Status SqliteStore::touch_case_key(const Tag& case_tag, std::int64_t last_event_hour) {
+  Stmt age(wcache_, "UPDATE case_keys SET last_event_at = ? WHERE case_tag = ?");
+  age.bind(1, last_event_hour).bind(2, ByteView(case_tag));
+  return run(wdb_, age, "age case key");
+}
+
+Result<std::uint32_t> SqliteStore::next_detail_number(const Tag& case_tag) {
+  Stmt next(wcache_, "SELECT coalesce(max(n), 0) + 1 FROM case_details WHERE case_tag = ?");
+  if (!next || next.bind(1, ByteView(case_tag)).step() != SQLITE_ROW)
+    return db_error(wdb_, "next case detail");
+  return static_cast<std::uint32_t>(next.i64(0));
+}
+
+Status SqliteStore::insert_detail(const Tag& case_tag, std::uint32_t n, ByteView sealed) {
+  Stmt d(wcache_, "INSERT INTO case_details (case_tag, n, sealed) VALUES (?, ?, ?)");
+  d.bind(1, ByteView(case_tag)).bind(2, static_cast<std::int64_t>(n)).bind(3, sealed);
+  return run(wdb_, d, "insert case detail");
 }
 
 }  // namespace cw::daemon

@@ -1,5 +1,6 @@
-// Webhook deliveries: what is due, attempt results and webhook health, and
-// reviving an organisation's webhook after its operator fixed it.
+// Webhook deliveries: what is due and webhook health (reads), and the row
+// primitives the ledger records attempts and revivals with
+// (daemon/ledger/ledger.h says what they mean).
 #include "daemon/store/sqlite/store_impl.h"
 
 namespace cw::daemon {
@@ -41,71 +42,61 @@ Result<std::vector<WebhookHealth>> SqliteStore::webhook_health() {
   return out;
 }
 
-Status SqliteStore::write_webhook_results(const std::vector<WebhookResult>& results) {
-  for (const auto& r : results) {
-    const char* state = r.outcome == WebhookOutcome::delivered         ? "delivered"
-                        : r.outcome == WebhookOutcome::failed_for_good ? "dead"
-                                                                       : "pending";
-    Stmt u(wdb_,
-           "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, "
-           "last_status = ? "
-           "WHERE seq = ? AND org = ?");
-    u.bind(1, std::string_view(state)).bind(2, millis_of(r.next_attempt_at)).bind(3, r.http_status);
-    u.bind(4, r.seq).bind(5, std::string_view(r.org));
-    CW_TRY(run(wdb_, u, "update delivery"));
-    // Health is kept by key id (for casewire-keys list) and to the hour, so
-    // its update time does not point at the delivery rows just written.
-    Stmt h(wdb_,
-           "INSERT INTO webhook_health (org, state, consecutive_failures, updated_at, generation) "
-           "VALUES (?1, ?2, ?3, ?4, ?8) "
-           "ON CONFLICT(org) DO UPDATE SET "
-           "consecutive_failures = CASE WHEN ?5 THEN 0 ELSE consecutive_failures + 1 END, "
-           "state = CASE WHEN ?6 THEN 'disabled' WHEN ?5 THEN 'ok' "
-           "  WHEN consecutive_failures + 1 >= ?7 THEN 'failing' ELSE state END, "
-           "updated_at = excluded.updated_at "
-           // An attempt still in flight when the endpoint was fixed must not
-           // disable the fixed one.
-           "WHERE generation <= ?8");
-    const bool ok = r.outcome == WebhookOutcome::delivered;
-    const bool gone = r.outcome == WebhookOutcome::gone;
-    h.bind(1, std::string_view(r.org_id)).bind(2, std::string_view(gone ? "disabled" : "ok"));
-    h.bind(3, ok ? 0 : 1).bind(4, hour_of(static_cast<std::int64_t>(std::time(nullptr))));
-    h.bind(5, ok ? 1 : 0).bind(6, gone ? 1 : 0).bind(7, kFailingAfter);
-    h.bind(8, static_cast<std::int64_t>(r.generation));
-    CW_TRY(run(wdb_, h, "update webhook health"));
-  }
-  return Status::Ok();
+// ---- the ledger's row primitives for webhooks (daemon/ledger/rows.h) ------
+
+Result<std::optional<ledger::DeliveryState>> SqliteStore::delivery_state(std::uint64_t seq,
+                                                                         const std::string& org) {
+  Stmt q(wcache_, "SELECT state FROM deliveries WHERE seq = ? AND org = ?");
+  if (!q) return db_error(wdb_, "prepare delivery state");
+  q.bind(1, seq).bind(2, std::string_view(org));
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return std::optional<ledger::DeliveryState>();
+  if (rc != SQLITE_ROW) return db_error(wdb_, "delivery state");
+  return std::optional<ledger::DeliveryState>(ledger::parse_delivery_state(q.text(0)));
 }
 
-Result<std::uint32_t> SqliteStore::write_revivals(const std::vector<WebhookGeneration>& current) {
-  std::uint32_t revived = 0;
-  for (const auto& c : current) {
-    bool was_healthy = false;
-    {
-      Stmt q(wdb_, "SELECT state FROM webhook_health WHERE org = ? AND generation < ?");
-      q.bind(1, std::string_view(c.org_id)).bind(2, static_cast<std::int64_t>(c.generation));
-      if (q.step() != SQLITE_ROW) continue;  // no health recorded, or already this generation
-      was_healthy = q.text(0) == "ok";
-    }
-    // The generation moves on even for a healthy endpoint, so that an
-    // attempt still in flight under the old one cannot disable the new one.
-    Stmt h(wdb_,
-           "UPDATE webhook_health SET state = 'ok', consecutive_failures = 0, generation = ?1, "
-           "updated_at = ?2 "
-           "WHERE org = ?3");
-    h.bind(1, static_cast<std::int64_t>(c.generation))
-        .bind(2, hour_of(static_cast<std::int64_t>(std::time(nullptr))));
-    h.bind(3, std::string_view(c.org_id));
-    CW_TRY(run(wdb_, h, "revive webhook"));
-    Stmt d(wdb_,
-           "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0 "
-           "WHERE org = ? AND state = 'dead'");
-    d.bind(1, std::string_view(c.org));
-    CW_TRY(run(wdb_, d, "revive deliveries"));
-    // Counted (metric, log) only when something was actually brought back.
-    if (!was_healthy || sqlite3_changes(wdb_) > 0) ++revived;
-  }
-  return revived;
+Status SqliteStore::record_attempt(std::uint64_t seq, const std::string& org,
+                                   ledger::DeliveryState state, std::int64_t next_attempt_at_ms,
+                                   int http_status) {
+  Stmt u(wcache_,
+         "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, "
+         "last_status = ? WHERE seq = ? AND org = ?");
+  u.bind(1, ledger::delivery_state_name(state)).bind(2, next_attempt_at_ms).bind(3, http_status);
+  u.bind(4, seq).bind(5, std::string_view(org));
+  return run(wdb_, u, "record attempt");
+}
+
+Result<std::optional<ledger::HealthRow>> SqliteStore::webhook_health_of(const std::string& org_id) {
+  Stmt q(wcache_,
+         "SELECT state, consecutive_failures, generation FROM webhook_health WHERE org = ?");
+  if (!q) return db_error(wdb_, "prepare webhook health");
+  q.bind(1, std::string_view(org_id));
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return std::optional<ledger::HealthRow>();
+  if (rc != SQLITE_ROW) return db_error(wdb_, "webhook health");
+  return std::optional<ledger::HealthRow>(ledger::HealthRow{parse_webhook_state(q.text(0)),
+                                                            static_cast<std::uint32_t>(q.i64(1)),
+                                                            static_cast<std::uint32_t>(q.i64(2))});
+}
+
+Status SqliteStore::put_webhook_health(const std::string& org_id, const ledger::HealthRow& h,
+                                       std::int64_t hour) {
+  Stmt u(wcache_,
+         "INSERT OR REPLACE INTO webhook_health "
+         "(org, state, consecutive_failures, updated_at, generation) VALUES (?, ?, ?, ?, ?)");
+  u.bind(1, std::string_view(org_id)).bind(2, webhook_state_name(h.state));
+  u.bind(3, static_cast<std::int64_t>(h.failures)).bind(4, hour);
+  u.bind(5, static_cast<std::int64_t>(h.generation));
+  return run(wdb_, u, "put webhook health");
+}
+
+Result<std::uint32_t> SqliteStore::requeue_dead_deliveries(const std::string& org) {
+  Stmt d(wcache_,
+         "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0 "
+         "WHERE org = ? AND state = 'dead'");
+  d.bind(1, std::string_view(org));
+  CW_TRY(run(wdb_, d, "requeue deliveries"));
+  return static_cast<std::uint32_t>(sqlite3_changes(wdb_));
 }
 
 }  // namespace cw::daemon

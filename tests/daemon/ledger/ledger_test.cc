@@ -215,6 +215,65 @@ TEST_F(LedgerTest, AnEscalationGoesOnceToTheRightContactsAndCutsTheDeadline) {
   EXPECT_EQ((*pushes)[0].org, kB);
 }
 
+TEST_F(LedgerTest, AWebhookIsFailingAfterThreeFailuresInARowAndOkAgainAfterADelivery) {
+  const std::string org_id(32, 'k');
+  const auto seq = open_case(7, {{kA, true, false}});
+  auto attempt = [&](WebhookOutcome outcome, std::uint32_t generation) {
+    in_transaction([&](ledger::Rows& rows) {
+      ASSERT_TRUE(ledger::record_webhook_results(
+                      rows, {{seq, kA, org_id, outcome, unix_millis(0), 500, generation}}, kNow)
+                      .ok());
+    });
+    auto h = store().webhook_health();
+    EXPECT_TRUE(h.ok() && h->size() == 1);
+    return h.ok() && h->size() == 1 ? (*h)[0] : WebhookHealth{};
+  };
+  EXPECT_EQ(attempt(WebhookOutcome::retry, 0).state, WebhookState::ok) << "one failure";
+  EXPECT_EQ(attempt(WebhookOutcome::retry, 0).state, WebhookState::ok) << "two";
+  const auto third = attempt(WebhookOutcome::retry, 0);
+  EXPECT_EQ(third.state, WebhookState::failing);
+  EXPECT_EQ(third.consecutive_failures, ledger::kFailingAfter);
+  const auto ok = attempt(WebhookOutcome::delivered, 0);
+  EXPECT_EQ(ok.state, WebhookState::ok);
+  EXPECT_EQ(ok.consecutive_failures, 0u);
+  EXPECT_EQ(attempt(WebhookOutcome::gone, 0).state, WebhookState::disabled);
+  EXPECT_EQ(attempt(WebhookOutcome::retry, 0).state, WebhookState::disabled)
+      << "a failure does not undo a 410";
+}
+
+TEST_F(LedgerTest, ADeliveredNotificationStaysDeliveredAndALateAttemptCannotDisableAFixedEndpoint) {
+  const std::string org_id(32, 'k');
+  const auto seq = open_case(8, {{kA, true, false}});
+  in_transaction([&](ledger::Rows& rows) {
+    // Two workers held the row one after the other (a lease ran out): the
+    // first to finish delivered it; the slow one's failure comes after.
+    ASSERT_TRUE(
+        ledger::record_webhook_results(
+            rows, {{seq, kA, org_id, WebhookOutcome::delivered, unix_millis(0), 200, 1}}, kNow)
+            .ok());
+    ASSERT_TRUE(ledger::record_webhook_results(
+                    rows,
+                    {{seq, kA, org_id, WebhookOutcome::failed_for_good, unix_millis(0), 500, 1}},
+                    kNow)
+                    .ok());
+    auto st = rows.delivery_state(seq, kA);
+    ASSERT_TRUE(st.ok() && *st);
+    EXPECT_EQ(**st, ledger::DeliveryState::delivered);
+    // The operator fixed the endpoint (generation 2); a 410 from an attempt
+    // made under generation 1 arrives afterwards.
+    auto revived = ledger::revive_webhooks(rows, {{org_id, kA, 2}}, kNow);
+    ASSERT_TRUE(revived.ok());
+    EXPECT_EQ(*revived, 0u) << "it was healthy and nothing had run out: nothing brought back";
+    ASSERT_TRUE(ledger::record_webhook_results(
+                    rows, {{seq, kA, org_id, WebhookOutcome::gone, unix_millis(0), 410, 1}}, kNow)
+                    .ok());
+    auto h = rows.webhook_health_of(org_id);
+    ASSERT_TRUE(h.ok() && *h);
+    EXPECT_EQ((*h)->state, WebhookState::ok);
+    EXPECT_EQ((*h)->generation, 2u);
+  });
+}
+
 TEST(CoarseTime, HoursAndDaysFloorEvenBeforeTheEpoch) {
   EXPECT_EQ(hour_of(1795003999), 1795003200);
   EXPECT_EQ(hour_of(1795003200), 1795003200);

@@ -208,7 +208,8 @@ TEST_F(PostgresStore, OneWorkerAtATimeHoldsADeliveryAndALapsedLeasePassesItOn) {
   EXPECT_FALSE(*a->claim_webhook(r->notification, org, now()));
   ASSERT_TRUE(wait_for<bool>([&](auto cb) {
                 b->record_webhook_results(
-                    {{r->notification, org, "k", WebhookOutcome::delivered, now(), 200, 0}}, cb);
+                    {{r->notification, org, "k", WebhookOutcome::delivered, now(), 200, 0}},
+                    unix_seconds(1795003600), cb);
               }).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   EXPECT_FALSE(*a->claim_webhook(r->notification, org, now())) << "delivered: nobody's";

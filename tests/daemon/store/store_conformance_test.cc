@@ -305,11 +305,12 @@ TEST_P(StoreConformance, RevivingAWebhookNeedsANewerGenerationAndStaleResultsDis
   auto result = [&](WebhookOutcome outcome, std::uint32_t generation) {
     WebhookResult r{
         1, org, org_id, outcome, {}, outcome == WebhookOutcome::gone ? 410 : 500, generation};
-    return wait_for<bool>([&](auto cb) { s->record_webhook_results({r}, cb); });
+    return wait_for<bool>(
+        [&](auto cb) { s->record_webhook_results({r}, unix_seconds(1795003600), cb); });
   };
   auto revive = [&](std::uint32_t generation) {
     return wait_for<std::uint32_t>([&](auto cb) {
-             s->revive_webhooks({{org_id, org, generation}}, cb);
+             s->revive_webhooks({{org_id, org, generation}}, unix_seconds(1795003600), cb);
            })
         .value();
   };
@@ -795,6 +796,52 @@ TEST_P(StoreConformance, RowsFindALeafWaitingAndAfterItIsAppended) {
                 EXPECT_TRUE(found.ok() && *found && (*found)->leaf == hash && (*found)->index);
                 return Status::Ok();
               }).ok());
+}
+
+TEST_P(StoreConformance, RowsRecordWebhookAttemptsAndHealthAndRequeueWhatRanOut) {
+  auto s = open();
+  const std::string org(32, 'w'), org_id(32, 'k');
+  auto n = alert_with(49);
+  n.event.recipients = {{org, true, false}};
+  auto rec = record(*s, std::move(n));
+  ASSERT_TRUE(rec.ok());
+  const auto seq = rec->notification;
+  ASSERT_TRUE(in_transaction(*s, [&](ledger::Rows& rows) -> Status {
+                auto none = rows.delivery_state(seq, std::string(32, 'z'));
+                EXPECT_TRUE(none.ok() && !*none);
+                auto st = rows.delivery_state(seq, org);
+                EXPECT_TRUE(st.ok() && *st && **st == ledger::DeliveryState::pending);
+                CW_TRY(rows.record_attempt(seq, org, ledger::DeliveryState::pending, 5000, 500));
+                CW_TRY(rows.record_attempt(seq, org, ledger::DeliveryState::dead, 0, 503));
+                auto health = rows.webhook_health_of(org_id);
+                EXPECT_TRUE(health.ok() && !*health);
+                CW_TRY(rows.put_webhook_health(org_id, {WebhookState::failing, 4, 2}, 1795003600));
+                CW_TRY(rows.put_webhook_health(org_id, {WebhookState::disabled, 5, 2}, 1795007200));
+                health = rows.webhook_health_of(org_id);
+                EXPECT_TRUE(health.ok() && *health);
+                if (health.ok() && *health) {
+                  EXPECT_EQ((*health)->state, WebhookState::disabled) << "replaced";
+                  EXPECT_EQ((*health)->failures, 5u);
+                  EXPECT_EQ((*health)->generation, 2u);
+                }
+                return Status::Ok();
+              }).ok());
+  EXPECT_TRUE(s->due_webhooks(UnixMillis::max(), 10, {})->empty()) << "dead is not due";
+  auto health = s->webhook_health();
+  ASSERT_TRUE(health.ok());
+  ASSERT_EQ(health->size(), 1u);
+  EXPECT_EQ((*health)[0].state, WebhookState::disabled);
+  ASSERT_TRUE(in_transaction(*s, [&](ledger::Rows& rows) -> Status {
+                auto q = rows.requeue_dead_deliveries(org);
+                EXPECT_TRUE(q.ok() && *q == 1u);
+                q = rows.requeue_dead_deliveries(org);
+                EXPECT_TRUE(q.ok() && *q == 0u) << "nothing left to requeue";
+                return Status::Ok();
+              }).ok());
+  auto due = s->due_webhooks(unix_millis(0), 10, {});
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u) << "requeued rows are due at once";
+  EXPECT_EQ((*due)[0].attempts, 0u);
 }
 
 // Recording an alert is still each backend's (it moves to the ledger next):
