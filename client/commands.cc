@@ -65,6 +65,15 @@ std::string receipt_json(const Receipt& r, const std::optional<LogEvidence>& log
   return s;
 }
 
+// A receipted alert whose receipt this device could not store.
+std::string receipt_not_saved_text(const Error& e) {
+  return trf(
+      "the daemon recorded the alert, but this device could not save its receipt ({1}: "
+      "{2}); the alert stays in the outbox: run 'casewire outbox flush' when there is "
+      "space again, to fetch the receipt",
+      {std::string(code_name(e.code)), in_words(e)});
+}
+
 // Reports one delivery attempt and returns the exit status it stands for.
 int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::ostream& err) {
   if (d.update_applied && !g.json)
@@ -77,6 +86,10 @@ int report(const DeliveryResult& d, const Globals& g, std::ostream& out, std::os
         out << receipt_json(d.receipt, d.log) << "\n";
       else
         out << receipt_text(d.receipt, d.repeat);
+      if (d.receipt_not_saved) {
+        err << receipt_not_saved_text(*d.receipt_not_saved) << "\n";
+        return kExitQueued;
+      }
       break;
     case Outcome::rejected:
       err << trf("refused by the daemon ({1}): {2}.",
@@ -133,9 +146,17 @@ DeliveryResult settle(const Globals& g, ClientContext& ctx, const Identity& id, 
   }
   if (d.outcome == Outcome::receipted) {
     // The receipt is stored before the envelope is removed: a crash between
-    // the two leaves a resend, never a forgotten alert.
-    (void)receipts.put({d.receipt, case_ref, meta.kind, d.log});
-    (void)outbox.remove(meta.id);
+    // the two leaves a resend, never a forgotten alert. A receipt that could
+    // not be stored keeps the envelope too: without either, nothing on the
+    // device could show or fetch the proof that the alert arrived.
+    if (auto st = receipts.put({d.receipt, case_ref, meta.kind, d.log}); !st.ok()) {
+      d.receipt_not_saved = st.error();
+      meta.attempts++;
+      meta.last_error = std::string(code_name(st.error().code));
+      (void)outbox.update(meta);
+    } else {
+      (void)outbox.remove(meta.id);
+    }
   } else if (d.outcome == Outcome::rejected) {
     // Never deleted on a refusal: the contact decides (outbox drop).
     meta.attempts++;
@@ -412,7 +433,11 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
       auto wire = outbox.envelope(e.id);
       if (!wire) continue;
       auto d = settle(g, *ctx, *ident, outbox, receipts, e, *wire, e.case_ref);
-      if (d.outcome == Outcome::receipted) {
+      if (d.outcome == Outcome::receipted && d.receipt_not_saved) {
+        ++left;
+        err << to_hex(e.id) << ": " << receipt_not_saved_text(*d.receipt_not_saved) << "\n";
+        worst = std::max(worst, kExitQueued);
+      } else if (d.outcome == Outcome::receipted) {
         ++delivered;
         if (g.json)
           out << receipt_json(d.receipt, d.log) << "\n";

@@ -34,6 +34,10 @@ struct DeliveryResult {
   // The case log's evidence that came with the receipt, kept only if it
   // verified (an unverified one is dropped; casewire verify-log asks again).
   std::optional<LogEvidence> log = std::nullopt;
+  // Receipted, but this device could not store the receipt (a full disk):
+  // the envelope then stays in the outbox, the one copy that can fetch the
+  // receipt again (a repeat is answered with the same record).
+  std::optional<Error> receipt_not_saved = std::nullopt;
 };
 
 // `urls` overrides the invite's list when not empty. `expected_id` is null

@@ -261,6 +261,38 @@ TEST_F(FieldClient, DaemonDownQueuesThenFlushDeliversExactlyOnce) {
   EXPECT_NE(receipts.out.find("signature verified"), std::string::npos) << receipts.out;
 }
 
+// A phone whose disk is full when the receipt comes: the daemon recorded the
+// alert, but nothing on the device could show or fetch the proof of it if
+// the envelope went too. It stays in the outbox until its receipt is saved
+// (here the receipts folder is a file, which stops even root from writing
+// into it).
+TEST_F(FieldClient, AReceiptThatCannotBeSavedKeepsTheAlertInTheOutboxUntilItIs) {
+  const std::string receipts_dir = alice.home + "/receipts";
+  std::filesystem::remove_all(receipts_dir);
+  ASSERT_TRUE(write_file_atomic(receipts_dir, as_bytes("not a folder"), 0600, Overwrite::yes).ok());
+  auto r = inst->client(alice, {"send", "--alert", canary_alert_file()});
+  EXPECT_EQ(r.status, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("delivered"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("could not save its receipt"), std::string::npos) << r.err;
+  EXPECT_EQ(inst->count_alerts(), 1u);
+  auto listed = outbox();
+  ASSERT_EQ(listed.size(), 1u) << "the only copy that can fetch the receipt again";
+  EXPECT_NE(listed[0].find("last_error=io_error"), std::string::npos) << listed[0];
+  for (const char* c : kAllCanaries) EXPECT_EQ((r.out + r.err).find(c), std::string::npos) << c;
+
+  auto still = inst->client(alice, {"outbox", "flush"});
+  EXPECT_EQ(still.status, 3) << "the disk is still full: " << still.err;
+  EXPECT_EQ(outbox().size(), 1u);
+
+  std::filesystem::remove(receipts_dir);
+  auto f = inst->client(alice, {"outbox", "flush"});
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_TRUE(outbox().empty());
+  EXPECT_EQ(inst->count_alerts(), 1u) << "the flush fetched the receipt of the recorded alert";
+  auto receipts = inst->client(alice, {"receipts"});
+  EXPECT_NE(receipts.out.find("signature verified"), std::string::npos) << receipts.out;
+}
+
 TEST_F(FieldClient, FlushWatchKeepsTryingUntilTheDaemonIsBack) {
   inst->stop();
   ASSERT_EQ(inst->client(alice, send_args()).status, 3);

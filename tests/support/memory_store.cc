@@ -1,6 +1,5 @@
 #include "tests/support/memory_store.h"
 
-#include <sodium.h>
 
 #include <algorithm>
 #include <atomic>

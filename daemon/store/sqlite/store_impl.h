@@ -9,7 +9,6 @@
 
 #include "daemon/store/sqlite_store.h"
 
-#include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
