@@ -1,5 +1,6 @@
 #include "daemon/api/api.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -13,7 +14,6 @@
 namespace cw::daemon {
 namespace {
 
-constexpr std::size_t kMaxSmallBody = 1024;  // every request but an envelope is tiny
 constexpr std::size_t kPageLimit = 100;
 
 // Value of `key` in the query string, or "".
@@ -32,40 +32,10 @@ std::string_view query_param(std::string_view target, std::string_view key) {
   return {};
 }
 
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  return std::stoull(std::string(s));
-}
-
-// /v1/notifications/{id}/SUFFIX -> id (SUFFIX "/ack" or "/answer")
-std::optional<std::uint64_t> notification_id(std::string_view path, std::string_view suffix) {
-  constexpr std::string_view kPrefix = "/v1/notifications/";
-  if (path.size() <= kPrefix.size() + suffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
-      path.substr(path.size() - suffix.size()) != suffix)
-    return std::nullopt;
-  return parse_u64(path.substr(kPrefix.size(), path.size() - kPrefix.size() - suffix.size()));
-}
-std::optional<std::uint64_t> ack_id(std::string_view path) {
-  return notification_id(path, "/ack");
-}
-std::optional<std::uint64_t> answer_id(std::string_view path) {
-  return notification_id(path, "/answer");
-}
-
-// /v1/cases/{32 hex}/status -> case reference
-std::optional<AlertId> status_case(std::string_view path) {
-  constexpr std::string_view kPrefix = "/v1/cases/", kSuffix = "/status";
-  if (path.size() != kPrefix.size() + 32 + kSuffix.size() ||
-      path.substr(0, kPrefix.size()) != kPrefix || path.substr(kPrefix.size() + 32) != kSuffix)
-    return std::nullopt;
-  return parse_alert_id(path.substr(kPrefix.size(), 32));
-}
-
 }  // namespace
 
 ApiHandler::ApiHandler(ApiDeps deps)
-    : d_(std::move(deps)), nonces_(2 * kRequestSkew), started_at_(unix_now()) {}
+    : d_(std::move(deps)), auth_(d_.trust, d_.keys, d_.store, unix_now()) {}
 
 std::size_t ApiHandler::answer_size(const RequestHeader& head) const {
   // Room for the receipt, a tree head and an inclusion proof of
@@ -92,36 +62,24 @@ std::optional<Response> ApiHandler::precheck(const RequestHeader& head, const Re
     return cl.empty() ? std::optional<std::uint64_t>(0) : parse_u64(cl);
   }();
   if (!content_length) return error_response(Errc::bad_request, "invalid Content-Length", v);
-  const auto path = target_path(head.target());
-  const auto method = head.method();
-  auto too_large = [&](std::uint64_t limit) -> std::optional<Response> {
-    if (*content_length <= limit) return std::nullopt;
-    d_.metrics.reject(Errc::body_too_large);
-    return error_response(Errc::body_too_large, "request body is too large", v);
-  };
-  // Anything our clients never send - an unknown path, a wrong method, a
-  // signed route without a signature - gets a generic web server's 404, not
-  // a casewire error: an address scanner must not recognise the daemon.
-  const bool has_auth = !head[http::field::authorization].empty();
-  if (path == "/v1/alerts" && method == http::verb::post)
-    return too_large(d_.limits.max_body_bytes);
-  if ((path == "/v1/feed" || path == "/v1/notifications" || status_case(path)) &&
-      method == http::verb::get && has_auth)
-    return too_large(0);
-  if ((path == "/v1/gazetteer" || path == "/v1/invite-update" || path == "/v1/invite-updates" ||
-       path == "/v1/log/tree-head" || path == "/v1/log/proof") &&
-      method == http::verb::get && has_auth)
-    return too_large(0);
-  if (path == "/v1/org/cases" && method == http::verb::get && has_auth) return too_large(0);
-  if ((ack_id(path) || answer_id(path)) && method == http::verb::post && has_auth)
-    return too_large(kMaxSmallBody);
-  return generic_not_found(v);
+  const auto* route = find_route(head.method(), target_path(head.target()));
+  // A signed route without a signature is what a scanner sends: the same
+  // generic 404 as an unknown path (routes.h).
+  if (!route || (route->signer != Signer::none && head[http::field::authorization].empty()))
+    return generic_not_found(v);
+  const std::uint64_t limit =
+      route->body_limit == kConfiguredBodyLimit ? d_.limits.max_body_bytes : route->body_limit;
+  if (*content_length <= limit) return std::nullopt;
+  d_.metrics.reject(Errc::body_too_large);
+  return error_response(Errc::body_too_large, "request body is too large", v);
 }
 
 void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   const unsigned v = req.version();
   const auto path = std::string(target_path(req.target()));
-  if (path == "/v1/alerts") {
+  const auto* route = find_route(req.method(), path);
+  if (!route) return reply.send(generic_not_found(v));  // precheck admitted only routes
+  if (route->id == RouteId::alerts) {
     // The envelope carries its own signature: no request signature here.
     // After a key rotation every answer names the newest invite update, so
     // a client whose keys are out of date knows to fetch it (GET
@@ -138,103 +96,65 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
     });
     return;
   }
-  // Every other route is a signed request (precheck admitted only these):
-  // authenticated once, here, before any route code runs.
-  const auto case_ref = status_case(path);
-  const bool gazetteer = path == "/v1/gazetteer";
-  const bool update = path == "/v1/invite-update", updates = path == "/v1/invite-updates";
-  const bool log = path == "/v1/log/tree-head" || path == "/v1/log/proof";
+  // Every other route is a signed request: authenticated once, here, before
+  // any route code runs.
   const auto chain = d_.invite_chain ? d_.invite_chain() : nullptr;
   // The chain may be asked for with a request made for any signing key it
   // names: a device out of touch past the grace period still finds its way.
   static const std::vector<KeyId> kNone;
-  auto who = authenticate(req,
-                          case_ref                                ? Signer::contact
-                          : gazetteer || update || updates || log ? Signer::any_enrolled
-                                                                  : Signer::org,
-                          updates && chain ? chain->signing_key_ids : kNone);
+  auto who = auth_.authenticate(
+      req, route->signer,
+      route->id == RouteId::invite_updates && chain ? chain->signing_key_ids : kNone, unix_now());
   if (!who) {
     d_.metrics.reject(who.code());
     return reply.send(error_response(who.code(), who.error().message, v));
   }
-  // Any enrolled contact or organisation may fetch the signed gazetteer.
-  if (gazetteer) return reply.send(json_response(http::status::ok, *d_.gazetteer(), v));
-  if (update || updates) {
-    std::shared_ptr<const std::string> body;
-    if (chain) body = update ? chain->newest : chain->chain;
-    if (!body) return reply.send(error_response(Errc::not_found, "no invite update", v));
-    return reply.send(json_response(http::status::ok, *body, v));
+  switch (route->id) {
+    case RouteId::gazetteer:
+      return reply.send(json_response(http::status::ok, *d_.gazetteer(), v));
+    case RouteId::invite_update:
+    case RouteId::invite_updates: {
+      std::shared_ptr<const std::string> body;
+      if (chain) body = route->id == RouteId::invite_update ? chain->newest : chain->chain;
+      if (!body) return reply.send(error_response(Errc::not_found, "no invite update", v));
+      return reply.send(json_response(http::status::ok, *body, v));
+    }
+    // The case log: heads and proofs are hashes only; any enrolled key may
+    // check that the log it was shown is the log everyone is shown.
+    case RouteId::tree_head:
+      return reply.send(json_response(http::status::ok, tree_head_to_json(d_.heads.current()), v));
+    case RouteId::log_proof:
+      return log_proof(req.target(), v, reply);
+    case RouteId::case_status:
+      return case_status(*case_in_path(path), *who, v, std::move(reply));
+    case RouteId::org_cases:
+      return org_cases(req.target(), *who, v, std::move(reply));
+    case RouteId::ack:
+      return ack(*notification_in_path(path), *who, v, std::move(reply));
+    case RouteId::answer:
+      return answer(*notification_in_path(path), req.body(), *who, v, std::move(reply));
+    case RouteId::feed:
+    case RouteId::pull: {
+      const auto trust = d_.trust.get();  // keeps the snapshot `org` points into alive
+      const OrgEntry* org = trust->org(*who);
+      if (!org || !org->sub.feed)
+        return reply.send(
+            error_response(Errc::forbidden, "this subscription has no feed access", v));
+      if (route->id == RouteId::feed) return feed(req, *who, std::move(reply));
+      return pull(req, *who, std::move(reply));
+    }
+    case RouteId::alerts:
+      break;
   }
-  // The case log: heads and proofs are hashes only; any enrolled key may
-  // check that the log it was shown is the log everyone is shown.
-  if (path == "/v1/log/tree-head")
-    return reply.send(json_response(http::status::ok, tree_head_to_json(d_.heads.current()), v));
-  if (path == "/v1/log/proof") return log_proof(req.target(), v, reply);
-  if (case_ref) return case_status(*case_ref, *who, v, std::move(reply));
-  if (path == "/v1/org/cases") return org_cases(req.target(), *who, v, std::move(reply));
-  if (auto id = ack_id(path)) return ack(*id, *who, v, std::move(reply));
-  if (auto id = answer_id(path)) return answer(*id, req.body(), *who, v, std::move(reply));
-  const auto trust = d_.trust.get();  // keeps the snapshot `org` points into alive
-  const OrgEntry* org = trust->org(*who);
-  if (!org || !org->sub.feed)
-    return reply.send(error_response(Errc::forbidden, "this subscription has no feed access", v));
-  if (path == "/v1/feed") return feed(req, *who, std::move(reply));
-  pull(req, *who, std::move(reply));
+  reply.send(generic_not_found(v));
 }
 
-Result<KeyId> ApiHandler::authenticate(const Request& req, Signer who,
-                                       const std::vector<KeyId>& also_for) {
-  auto auth = parse_request_auth(req[http::field::authorization]);
-  if (!auth) return auth.error();
-  auto trust = d_.trust.get();
-  PublicKey key;
-  if (who == Signer::any_enrolled) who = trust->org(auth->key_id) ? Signer::org : Signer::contact;
-  if (who == Signer::org) {
-    const auto* o = trust->org(auth->key_id);
-    if (!o) return make_error(Errc::unauthorized, "unknown organisation key");
-    if (o->revoked) return make_error(Errc::forbidden, "this organisation's key has been revoked");
-    key = o->key;
-  } else {
-    const auto* c = trust->contact(auth->key_id);
-    if (!c) return make_error(Errc::unauthorized, "unknown contact key");
-    if (c->revoked) return make_error(Errc::forbidden, "this contact's key has been revoked");
-    key = c->key;
-  }
-  const auto now = unix_now();
-  // Signed for this daemon's key id - or, after a rotation, for the key id
-  // it had (a client fetching the invite update that tells it the new one).
-  Status verified = make_error(Errc::bad_request_signature, "no daemon key id");
-  auto daemon_ids = d_.keys.request_key_ids(now);
-  daemon_ids.insert(daemon_ids.end(), also_for.begin(), also_for.end());
-  for (const KeyId& daemon_id : daemon_ids) {
-    verified =
-        verify_request(*auth, key, daemon_id, req.method_string(), req.target(), req.body(), now);
-    if (verified.ok() || verified.code() != Errc::bad_request_signature) break;
-  }
-  CW_TRY(verified);
-  if (auth->ts < started_at_)
-    return make_error(Errc::stale_request,
-                      "the request was signed before the daemon started; sign it again");
-  switch (nonces_.insert(key_id_hex(auth->key_id), auth->nonce, now)) {
-    case NonceCache::Verdict::fresh:
-      break;
-    case NonceCache::Verdict::replayed:
-      return make_error(Errc::replayed_request, "this signed request was already used");
-    case NonceCache::Verdict::full:
-      return make_error(Errc::rate_limited, "too many signed requests from this key; retry later");
-  }
-  // Daemons sharing a database share nonces too: the same request used at
-  // another daemon is a replay here (the key and the daemon key id are the
-  // same on both). One daemon alone: the cache above was the whole check.
-  // Kept for twice the window (a request is accepted from skew before its
-  // time to skew after, at any daemon) plus as much again for daemons'
-  // clocks disagreeing, by the store's clock, rounded up to the hour: the
-  // row dates the request no finer than the hour.
-  auto shared = d_.store.claim_nonce(d_.keys.nonce_tag(auth->key_id, auth->nonce),
-                                     std::chrono::seconds(4 * kRequestSkew));
-  if (!shared) return shared.error();
-  if (!*shared) return make_error(Errc::replayed_request, "this signed request was already used");
-  return auth->key_id;
+void ApiHandler::send_signed(const std::function<void(Response)>& send, std::string json,
+                             unsigned version) {
+  boost::asio::post(d_.ex, [this, send, json = std::move(json), version] {
+    send(json_response(http::status::ok, sign_payload(d_.keys.signing(), kStatusDomain, json),
+                       version));
+  });
 }
 
 void ApiHandler::feed(const Request& req, const KeyId& who, const Reply& reply) {
@@ -335,22 +255,19 @@ void ApiHandler::log_proof(std::string_view target, unsigned v, const Reply& rep
 void ApiHandler::ack(std::uint64_t id, const KeyId& who, unsigned v, const Reply& reply) {
   const auto org = d_.keys.org_tag(who);
   auto orgs = active_orgs(*d_.trust.get(), [this](const KeyId& k) { return d_.keys.org_tag(k); });
-  d_.store.record_ack(
-      id, org, d_.keys.ack_leaf_tag(org, id), unix_seconds(unix_now()), std::move(orgs),
-      [this, id, v, send = reply.send](Result<AckResult> r) {
-        if (!r) return send(error_response(r.code(), r.error().message, v));
-        if (r->first_time) {
-          d_.metrics.acks.fetch_add(1);
-          log_event("case_acknowledged", {LogField::num("acks", r->acks)});
-        }
-        boost::json::object o;
-        o["notification"] = id;
-        o["acks"] = r->acks;
-        o["as_of"] = format_rfc3339(unix_now());
-        send(json_response(
-            http::status::ok,
-            sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(o)), v));
-      });
+  d_.store.record_ack(id, org, d_.keys.ack_leaf_tag(org, id), unix_seconds(unix_now()),
+                      std::move(orgs), [this, id, v, send = reply.send](Result<AckResult> r) {
+                        if (!r) return send(error_response(r.code(), r.error().message, v));
+                        if (r->first_time) {
+                          d_.metrics.acks.fetch_add(1);
+                          log_event("case_acknowledged", {LogField::num("acks", r->acks)});
+                        }
+                        boost::json::object o;
+                        o["notification"] = id;
+                        o["acks"] = r->acks;
+                        o["as_of"] = format_rfc3339(unix_now());
+                        send_signed(send, boost::json::serialize(o), v);
+                      });
 }
 
 void ApiHandler::answer(std::uint64_t id, const std::string& body, const KeyId& who, unsigned v,
@@ -367,22 +284,20 @@ void ApiHandler::answer(std::uint64_t id, const std::string& body, const KeyId& 
         error_response(Errc::bad_request, "body must be {\"answer\": ..., \"reason\": ...}", v));
   auto parsed = parse_org_answer(kind->as_string(), why->as_string());
   if (!parsed) return reply.send(error_response(parsed.code(), parsed.error().message, v));
-  d_.store.record_answer(
-      id, d_.keys.org_tag(who), *parsed, unix_seconds(unix_now()),
-      [this, id, v, a = *parsed, send = reply.send](Result<bool> r) {
-        if (!r) return send(error_response(r.code(), r.error().message, v));
-        log_event("case_answered", {a.kind == AnswerKind::cannot_act
-                                        ? LogField::text("answer", "cannot_act")
-                                        : LogField::text("answer", "need_information")});
-        boost::json::object out;
-        out["notification"] = id;
-        out["answer"] = answer_kind_name(a.kind);
-        out["reason"] = a.reason;
-        out["as_of"] = format_rfc3339(unix_now());
-        send(json_response(
-            http::status::ok,
-            sign_payload(d_.keys.signing(), kStatusDomain, boost::json::serialize(out)), v));
-      });
+  d_.store.record_answer(id, d_.keys.org_tag(who), *parsed, unix_seconds(unix_now()),
+                         [this, id, v, a = *parsed, send = reply.send](Result<bool> r) {
+                           if (!r) return send(error_response(r.code(), r.error().message, v));
+                           log_event("case_answered",
+                                     {a.kind == AnswerKind::cannot_act
+                                          ? LogField::text("answer", "cannot_act")
+                                          : LogField::text("answer", "need_information")});
+                           boost::json::object out;
+                           out["notification"] = id;
+                           out["answer"] = answer_kind_name(a.kind);
+                           out["reason"] = a.reason;
+                           out["as_of"] = format_rfc3339(unix_now());
+                           send_signed(send, boost::json::serialize(out), v);
+                         });
 }
 
 void ApiHandler::org_cases(std::string_view target, const KeyId& who, unsigned v,

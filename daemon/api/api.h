@@ -1,18 +1,16 @@
 // The public API (TLS listener), docs/PROTOCOL.md §6. It maps what the
 // layers below answer (ingest outcomes, store results) to HTTP; they know
-// nothing of HTTP themselves.
-//
-//   POST /v1/alerts                  envelope -> receipt (the envelope is signed; the request is
-//   not) GET  /v1/feed                    SSE feed             (organisation-signed) GET
-//   /v1/notifications?after=N   pull, paged          (organisation-signed) POST
-//   /v1/notifications/{id}/ack  acknowledgement      (organisation-signed) GET
-//   /v1/cases/{case}/status     case status          (contact-signed; only the case's reporter)
+// nothing of HTTP themselves. The routes, who must sign each and their body
+// limits are one table (routes.h); who signed a request is one check
+// (request_auth.h).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
 #include "daemon/api/feed.h"
+#include "daemon/api/request_auth.h"
+#include "daemon/api/routes.h"
 #include "daemon/caselog/tree_heads.h"
 #include "daemon/config.h"
 #include "daemon/delivery/notification_signer.h"
@@ -63,12 +61,10 @@ class ApiHandler final : public Handler {
   std::size_t answer_size(const RequestHeader& head) const override;
 
  private:
-  enum class Signer { org, contact, any_enrolled };
-  // Verifies the request signature; returns the signer's key id. A request
-  // may be made for the daemon's current signing key id, a previous one in
-  // its grace period, or one of `also_for`.
-  Result<KeyId> authenticate(const Request& req, Signer who,
-                             const std::vector<KeyId>& also_for = {});
+  // Signs a status answer (ack, answer, case status, org cases) and sends
+  // it from the API's executor: a store callback runs on the writer thread,
+  // which must not sign (ingest keeps it free the same way).
+  void send_signed(const std::function<void(Response)>& send, std::string json, unsigned version);
   // Routes behind authentication: `who` is the verified signer.
   void feed(const Request& req, const KeyId& who, const Reply& reply);
   void pull(const Request& req, const KeyId& who, const Reply& reply);
@@ -81,11 +77,10 @@ class ApiHandler final : public Handler {
 
   ApiDeps d_;
   TokenBuckets<boost::asio::ip::address, AddressHash> ip_buckets_;
-  NonceCache nonces_;
   // Requests signed before this daemon started are refused: the nonce cache
-  // starts empty, so without this a request captured before a restart could
+  // starts empty, so without that a request captured before a restart could
   // be replayed after it, within the skew window.
-  const std::int64_t started_at_;
+  RequestAuthenticator auth_;
 };
 
 }  // namespace cw::daemon

@@ -1,6 +1,5 @@
 #include "tests/support/memory_store.h"
 
-
 #include <algorithm>
 #include <atomic>
 #include <map>

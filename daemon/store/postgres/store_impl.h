@@ -5,7 +5,6 @@
 // retention.cc; schema.cc holds the migrations.
 #pragma once
 
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
