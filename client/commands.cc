@@ -434,7 +434,10 @@ int cmd_outbox_flush(const Globals& g, bool watch, std::ostream& out, std::ostre
       if (!wire) continue;
       auto d = settle(g, *ctx, *ident, outbox, receipts, e, *wire, e.case_ref);
       if (d.outcome == Outcome::receipted && d.receipt_not_saved) {
+        // Shown as send shows it: the receipt is all the proof there is
+        // until it can be saved.
         ++left;
+        if (g.json) out << receipt_json(d.receipt, d.log) << "\n";
         err << to_hex(e.id) << ": " << receipt_not_saved_text(*d.receipt_not_saved) << "\n";
         worst = std::max(worst, kExitQueued);
       } else if (d.outcome == Outcome::receipted) {

@@ -10,7 +10,6 @@
 #include <boost/json.hpp>
 #include <future>
 #include <iostream>
-#include <mutex>
 #include <ostream>
 #include <thread>
 
@@ -25,6 +24,7 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/net/server.h"
+#include "daemon/published.h"
 #include "daemon/records/case_records.h"
 #include "daemon/store/fault_vfs.h"
 #include "daemon/store/open_store.h"
@@ -44,21 +44,27 @@ struct Daemon::Impl {
   Config config;
   DaemonDir dir;
   Keyring keys;
-  Metrics metrics;
+  Metrics metrics;  // before everything that counts, the store first
   TrustHolder trust;
+  Published published;
   std::unique_ptr<Store> store;
   net::io_context ioc;
+  net::steady_timer retention{ioc}, mixing{ioc};
   std::unique_ptr<TreeHeads> heads;  // after store and keys
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<Server> server;
   FeedHub hub;
   std::unique_ptr<NotificationSigner> notes;  // after keys and metrics
   std::unique_ptr<Dispatcher> dispatcher;
-  std::mutex gazetteer_mu;
-  std::shared_ptr<const std::string> signed_gazetteer;
-  std::shared_ptr<const ServedInviteChain> invite_chain;  // under gazetteer_mu
   bool gazetteer_missing = false;  // the operator's gazetteer went missing (missing_gazetteer)
   std::string presented_pin;       // of tls.crt as loaded at start: the certificate in use
+
+  Impl(Config c, Keyring k, std::shared_ptr<const TrustView> t)
+      : config(std::move(c)),
+        dir{config.keys_dir},
+        keys(std::move(k)),
+        trust(std::move(t)),
+        ioc(static_cast<int>(config.threads)) {}
 
   // The chain of invite updates `casewire-keys rotate` wrote, if it holds
   // (a chain that would cut clients off is refused: at start the daemon
@@ -66,8 +72,7 @@ struct Daemon::Impl {
   Status load_invite_chain() {
     auto chain = daemon::load_invite_chain(dir, keys, presented_pin);
     if (!chain) return chain.error();
-    std::lock_guard lock(gazetteer_mu);
-    invite_chain = std::make_shared<const ServedInviteChain>(std::move(*chain));
+    published.set_invite_chain(std::make_shared<const ServedInviteChain>(std::move(*chain)));
     return Status::Ok();
   }
 
@@ -80,17 +85,57 @@ struct Daemon::Impl {
     if (!gazetteer_missing &&
         !write_file_atomic(dir.gazetteer_signed(), as_bytes(*text), 0644, Overwrite::yes).ok())
       log_event("gazetteer_copy_failed");
-    std::lock_guard lock(gazetteer_mu);
-    signed_gazetteer = std::move(text);
+    published.set_gazetteer(std::move(text));
   }
 
-  Impl(Config c, Keyring k, std::shared_ptr<const TrustView> t, std::unique_ptr<Store> s)
-      : config(std::move(c)),
-        dir{config.keys_dir},
-        keys(std::move(k)),
-        trust(std::move(t)),
-        store(std::move(s)),
-        ioc(static_cast<int>(config.threads)) {}
+  // SIGHUP: the invite chain, the operator's edited gazetteer (new
+  // facilities) and the trust store, in that order (the trust store's reload
+  // count tells scripts the reload is done). Whatever does not load is
+  // refused and the current one kept: the daemon serves on with the old
+  // rather than none.
+  void reload();
+
+  // Retention (crypto-shredding): at start, then every hour, the keys of
+  // cases quiet for [retention] days are destroyed.
+  void retention_tick() {
+    if (config.retention_days == 0) return;
+    const std::int64_t now = unix_now();
+    purge_expired(*store, now - std::int64_t{86400} * config.retention_days, now,
+                  [this](Result<PurgeCounts> c) {
+                    if (c)
+                      metrics.case_keys_purged.fetch_add(c->cases);
+                    else
+                      log_event("purge_failed", {LogField::code(c.code())});
+                  });
+    retention.expires_after(std::chrono::hours(1));
+    retention.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) retention_tick();
+    });
+  }
+
+  // The case log's windows: each one's leaves join the log once it is over
+  // (protocol/case_log.h). Checked a few times a window, at most once a
+  // minute. A window's leaves join a little after it ends (a grace of a
+  // quarter of it, at most 30 s): an alert whose transaction began in the
+  // window but committed just after its end would otherwise join alone at
+  // the next tick, its place then saying exactly when it was recorded.
+  void mixing_tick() {
+    const auto every =
+        std::chrono::seconds(std::clamp<std::int64_t>(config.log_mix_seconds / 4, 1, 60));
+    const std::int64_t grace = std::clamp<std::int64_t>(config.log_mix_seconds / 4, 0, 30);
+    store->append_waiting_leaves(unix_seconds(unix_now() - grace), [this](Result<std::uint32_t> n) {
+      if (!n) log_event("case_log_append_failed", {LogField::code(n.code())});
+      metrics.case_log_waiting = store->log_waiting();
+    });
+    mixing.expires_after(every);
+    mixing.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) mixing_tick();
+    });
+  }
+
+  // Everything that may fail before serving: the store (opened once, with
+  // metrics), the TLS context, the parts of the daemon, and the listeners.
+  Status start();
 };
 
 namespace {
@@ -192,17 +237,34 @@ Status check_config(const Config& config, std::ostream& report) {
   return Status::Ok();
 }
 
+void Daemon::Impl::reload() {
+  // A TLS key announced by casewire-keys rotate --tls-next.
+  if (auto st = load_invite_chain(); !st.ok())
+    log_event("invite_update_refused", {LogField::code(st.code())});
+  if (auto g = load_gazetteer(config)) {
+    gazetteer_missing = missing_gazetteer(config).has_value();
+    use_gazetteer(std::move(*g));
+    log_event("gazetteer_loaded", {LogField::num("version", active_gazetteer()->version())});
+  } else {
+    log_event("gazetteer_reload_failed", {LogField::code(g.code())});
+  }
+  auto fresh = TrustView::load_instance(dir, keys.revocation_signer().public_key());
+  if (!fresh) return log_event("trust_reload_failed", {LogField::code(fresh.code())});
+  metrics.revocations.store((*fresh)->journalled_revocations());
+  trust.set(std::move(*fresh));
+  dispatcher->trust_changed();
+  hub.notify();  // feed streams re-check their organisation's access now
+  metrics.trust_reloads.fetch_add(1);
+  log_event("trust_reloaded");
+}
+
 Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   harden_process();
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
-  auto store = open_store(
-      {config.db_path, config.max_batch, nullptr, &loaded->keys, {}, config.log_mix_seconds});
-  if (!store) return store.error();
   auto gazetteer = load_gazetteer(config);
   if (!gazetteer) return gazetteer.error();
-  auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust),
-                                     std::move(*store));
+  auto impl = std::make_unique<Impl>(config, std::move(loaded->keys), std::move(loaded->trust));
   auto pin = spki_pin_of_pem_file(impl->dir.tls_cert());
   if (!pin) return pin.error();
   impl->presented_pin = *pin;
@@ -213,17 +275,57 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
   if (impl->gazetteer_missing) log_event("gazetteer_missing");
   impl->use_gazetteer(std::move(*gazetteer));
   if (!loaded->rotation_warning.empty()) log_event("rotation_interrupted_ignored");
-  // The store was opened before metrics existed; reopen with metrics wired in.
-  impl->store->close();
-  auto with_metrics =
-      open_store({config.db_path, config.max_batch, &impl->metrics, &impl->keys,
+  CW_TRY(impl->start());
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Status Daemon::Impl::start() {
+  auto opened =
+      open_store({config.db_path, config.max_batch, &metrics, &keys,
                   // A claimed delivery is retried by another daemon only
                   // after any attempt of the one that claimed it has ended.
                   std::chrono::milliseconds(2 * config.delivery.webhook_timeout_ms + 10000),
                   config.log_mix_seconds});
-  if (!with_metrics) return with_metrics.error();
-  impl->store = std::move(*with_metrics);
-  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+  if (!opened) return opened.error();
+  store = std::move(*opened);
+  auto tls = make_tls_context(dir.tls_cert(), dir.tls_key());
+  if (!tls) return tls.error();
+  heads = std::make_unique<TreeHeads>(*store, keys, &metrics);
+  ingest = std::make_unique<Ingest>(keys, trust, *store, *heads, metrics,
+                                    config.delivery.escalate_after_s, config.log_mix_seconds);
+  // Leaves whose window ended while the daemon was down join the log before
+  // anyone is served: a receipt's promise holds across a restart.
+  {
+    std::promise<Result<std::uint32_t>> appended;
+    store->append_waiting_leaves(unix_seconds(unix_now()),
+                                 [&appended](Result<std::uint32_t> n) { appended.set_value(n); });
+    if (auto n = appended.get_future().get(); !n)
+      log_event("case_log_append_failed", {LogField::code(n.code())});
+  }
+  server = std::make_unique<Server>(ioc, config.limits, metrics);
+  notes = std::make_unique<NotificationSigner>(keys.signing(), metrics);
+  dispatcher =
+      std::make_unique<Dispatcher>(config.delivery, keys, trust, *store, metrics, *notes, *heads);
+  store->on_new_notifications([this] {
+    hub.notify();
+    dispatcher->wake();
+  });
+  auto api = std::make_shared<ApiHandler>(
+      ApiDeps{config.limits, metrics, *ingest, *store, hub, trust, keys, *notes, *heads, published,
+              ioc.get_executor(), std::chrono::milliseconds(config.delivery.feed_heartbeat_ms)});
+  auto admin = std::make_shared<AdminHandler>(metrics, *store);
+  auto api_ep = server->listen(*parse_host_port(config.listen), api, *tls);
+  if (!api_ep)
+    return make_error(api_ep.code(), "listen " + config.listen + ": " + api_ep.error().message);
+  auto admin_ep = server->listen(*parse_host_port(config.admin_listen), admin, nullptr);
+  if (!admin_ep)
+    return make_error(admin_ep.code(),
+                      "admin_listen " + config.admin_listen + ": " + admin_ep.error().message);
+  // Scripts and tests read these two lines to find the ports (port 0 = any).
+  std::cout << "listening on " << api_ep->address().to_string() << ":" << api_ep->port() << "\n"
+            << "admin listening on " << admin_ep->address().to_string() << ":" << admin_ep->port()
+            << std::endl;
+  return Status::Ok();
 }
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -231,107 +333,14 @@ Daemon::~Daemon() = default;
 
 int Daemon::run() {
   auto& d = *impl_;
-  auto tls = make_tls_context(d.dir.tls_cert(), d.dir.tls_key());
-  if (!tls) {
-    std::cerr << "error: " << code_name(tls.code()) << ": " << tls.error().message << "\n";
-    return 1;
-  }
-  d.heads = std::make_unique<TreeHeads>(*d.store, d.keys, &d.metrics);
-  d.ingest = std::make_unique<Ingest>(d.keys, d.trust, *d.store, *d.heads, d.metrics,
-                                      d.config.delivery.escalate_after_s, d.config.log_mix_seconds);
-  // Leaves whose window ended while the daemon was down join the log before
-  // anyone is served: a receipt's promise holds across a restart.
-  {
-    std::promise<Result<std::uint32_t>> appended;
-    d.store->append_waiting_leaves(unix_seconds(unix_now()),
-                                   [&appended](Result<std::uint32_t> n) { appended.set_value(n); });
-    if (auto n = appended.get_future().get(); !n)
-      log_event("case_log_append_failed", {LogField::code(n.code())});
-  }
-  d.server = std::make_unique<Server>(d.ioc, d.config.limits, d.metrics);
-  d.notes = std::make_unique<NotificationSigner>(d.keys.signing(), d.metrics);
-  d.dispatcher = std::make_unique<Dispatcher>(d.config.delivery, d.keys, d.trust, *d.store,
-                                              d.metrics, *d.notes, *d.heads);
-  d.store->on_new_notifications([&d] {
-    d.hub.notify();
-    d.dispatcher->wake();
-  });
-  auto api = std::make_shared<ApiHandler>(ApiDeps{
-      d.config.limits, d.metrics, *d.ingest, *d.store, d.hub, d.trust, d.keys, *d.notes, *d.heads,
-      d.ioc.get_executor(), std::chrono::milliseconds(d.config.delivery.feed_heartbeat_ms),
-      [&d] {
-        std::lock_guard lock(d.gazetteer_mu);
-        return d.signed_gazetteer;
-      },
-      [&d] {
-        std::lock_guard lock(d.gazetteer_mu);
-        return d.invite_chain;
-      }});
-  auto admin = std::make_shared<AdminHandler>(d.metrics, *d.store);
-
-  auto api_ep = d.server->listen(*parse_host_port(d.config.listen), api, *tls);
-  if (!api_ep) {
-    std::cerr << "error: " << api_ep.error().message << "\n";
-    return 1;
-  }
-  auto admin_ep = d.server->listen(*parse_host_port(d.config.admin_listen), admin, nullptr);
-  if (!admin_ep) {
-    std::cerr << "error: " << admin_ep.error().message << "\n";
-    return 1;
-  }
-  // Scripts and tests read these two lines to find the ports (port 0 = any).
-  std::cout << "listening on " << api_ep->address().to_string() << ":" << api_ep->port() << "\n"
-            << "admin listening on " << admin_ep->address().to_string() << ":" << admin_ep->port()
-            << std::endl;
   d.metrics.revocations.store(d.trust.get()->journalled_revocations());
   d.dispatcher->start();
   notify_service_manager("READY=1\nSTATUS=serving");
   if (fault::compiled_in()) log_event("fault_injection_build");
   log_event("started", {LogField::num("threads", d.config.threads)});
   if (d.config.insecure_unencrypted_key) log_event("insecure_unencrypted_key_allowed");
-
-  // Retention (crypto-shredding): at start, then every hour, the keys of
-  // cases quiet for [retention] days are destroyed.
-  net::steady_timer retention(d.ioc);
-  std::function<void()> purge_tick = [&] {
-    if (d.config.retention_days == 0) return;
-    const std::int64_t now = unix_now();
-    purge_expired(*d.store, now - std::int64_t{86400} * d.config.retention_days, now,
-                  [&d](Result<PurgeCounts> c) {
-                    if (c)
-                      d.metrics.case_keys_purged.fetch_add(c->cases);
-                    else
-                      log_event("purge_failed", {LogField::code(c.code())});
-                  });
-    retention.expires_after(std::chrono::hours(1));
-    retention.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) purge_tick();
-    });
-  };
-  purge_tick();
-
-  // The case log's windows: each one's leaves join the log once it is over
-  // (protocol/case_log.h). Checked a few times a window, at most once a minute.
-  net::steady_timer mixing(d.ioc);
-  const auto mix_every =
-      std::chrono::seconds(std::clamp<std::int64_t>(d.config.log_mix_seconds / 4, 1, 60));
-  // A window's leaves join a little after it ends (a grace of a quarter of
-  // it, at most 30 s): an alert whose transaction began in the window but
-  // committed just after its end would otherwise join alone at the next
-  // tick, its place then saying exactly when it was recorded.
-  const std::int64_t mix_grace = std::clamp<std::int64_t>(d.config.log_mix_seconds / 4, 0, 30);
-  std::function<void()> mix_tick = [&] {
-    d.store->append_waiting_leaves(
-        unix_seconds(unix_now() - mix_grace), [&d](Result<std::uint32_t> n) {
-          if (!n) log_event("case_log_append_failed", {LogField::code(n.code())});
-          d.metrics.case_log_waiting = d.store->log_waiting();
-        });
-    mixing.expires_after(mix_every);
-    mixing.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) mix_tick();
-    });
-  };
-  mix_tick();
+  d.retention_tick();
+  d.mixing_tick();
 
   net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;
@@ -339,31 +348,7 @@ int Daemon::run() {
     if (ec) return;
     if (sig == SIGHUP) {
       notify_service_manager("RELOADING=1");
-      // The operator's edited gazetteer (new facilities) takes effect here (before
-      // the trust store, whose reload count tells scripts the reload is done);
-      // an invalid one is refused and the current one kept.
-      // A TLS key announced by casewire-keys rotate --tls-next.
-      if (auto st = d.load_invite_chain(); !st.ok())
-        log_event("invite_update_refused", {LogField::code(st.code())});
-      if (auto g = load_gazetteer(d.config)) {
-        d.gazetteer_missing = missing_gazetteer(d.config).has_value();
-        d.use_gazetteer(std::move(*g));
-        log_event("gazetteer_loaded", {LogField::num("version", active_gazetteer()->version())});
-      } else {
-        log_event("gazetteer_reload_failed", {LogField::code(g.code())});
-      }
-      auto fresh = TrustView::load_instance(d.dir, d.keys.revocation_signer().public_key());
-      if (fresh) {
-        d.metrics.revocations.store((*fresh)->journalled_revocations());
-        d.trust.set(std::move(*fresh));
-        d.dispatcher->trust_changed();
-        d.hub.notify();  // feed streams re-check their organisation's access now
-        d.metrics.trust_reloads.fetch_add(1);
-        log_event("trust_reloaded");
-      } else {
-        // Keep serving with the old trust store rather than none.
-        log_event("trust_reload_failed", {LogField::code(fresh.code())});
-      }
+      d.reload();
       notify_service_manager("READY=1\nSTATUS=serving");
       signals.async_wait(on_signal);
       return;
@@ -372,8 +357,8 @@ int Daemon::run() {
     log_event("draining");
     d.server->drain(std::chrono::seconds(10), [&] {
       signals.cancel();
-      retention.cancel();
-      mixing.cancel();
+      d.retention.cancel();
+      d.mixing.cancel();
       d.ioc.stop();
     });
   };

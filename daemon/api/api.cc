@@ -84,7 +84,7 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
     // After a key rotation every answer names the newest invite update, so
     // a client whose keys are out of date knows to fetch it (GET
     // /v1/invite-update). Inside the fixed-size answer: its size says nothing.
-    const auto chain = d_.invite_chain ? d_.invite_chain() : nullptr;
+    const auto chain = d_.published.invite_chain();
     const std::uint32_t update = chain ? chain->sequence : 0;
     d_.ingest.submit(std::move(req.body()), d_.ex, [send = reply.send, v, update](IngestOutcome o) {
       auto res = o.code == Errc::ok
@@ -98,7 +98,7 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
   }
   // Every other route is a signed request: authenticated once, here, before
   // any route code runs.
-  const auto chain = d_.invite_chain ? d_.invite_chain() : nullptr;
+  const auto chain = d_.published.invite_chain();
   // The chain may be asked for with a request made for any signing key it
   // names: a device out of touch past the grace period still finds its way.
   static const std::vector<KeyId> kNone;
@@ -110,8 +110,11 @@ void ApiHandler::handle(Request&& req, const RequestContext&, Reply reply) {
     return reply.send(error_response(who.code(), who.error().message, v));
   }
   switch (route->id) {
-    case RouteId::gazetteer:
-      return reply.send(json_response(http::status::ok, *d_.gazetteer(), v));
+    case RouteId::gazetteer: {
+      const auto gazetteer = d_.published.gazetteer();
+      if (!gazetteer) return reply.send(error_response(Errc::not_found, "no gazetteer", v));
+      return reply.send(json_response(http::status::ok, *gazetteer, v));
+    }
     case RouteId::invite_update:
     case RouteId::invite_updates: {
       std::shared_ptr<const std::string> body;

@@ -19,6 +19,7 @@
 #include "daemon/metrics.h"
 #include "daemon/net/http.h"
 #include "daemon/nonce_cache.h"
+#include "daemon/published.h"
 #include "daemon/rate_limit.h"
 #include "daemon/rotation.h"
 #include "daemon/store/store.h"
@@ -42,12 +43,10 @@ struct ApiDeps {
   const Keyring& keys;
   NotificationSigner& notes;  // signs each notification once; seals per organisation
   TreeHeads& heads;           // the case log's signed heads (GET /v1/log/*)
+  // The signed gazetteer and the invite updates after key rotations.
+  const Published& published;
   boost::asio::any_io_executor ex;
   std::chrono::milliseconds feed_heartbeat{15000};
-  // The daemon-signed gazetteer it serves (GET /v1/gazetteer); swapped on SIGHUP.
-  std::function<std::shared_ptr<const std::string>()> gazetteer;
-  // The chain of signed invite updates after key rotations; swapped on SIGHUP.
-  std::function<std::shared_ptr<const ServedInviteChain>()> invite_chain;
 };
 
 class ApiHandler final : public Handler {
@@ -61,9 +60,10 @@ class ApiHandler final : public Handler {
   std::size_t answer_size(const RequestHeader& head) const override;
 
  private:
-  // Signs a status answer (ack, answer, case status, org cases) and sends
-  // it from the API's executor: a store callback runs on the writer thread,
-  // which must not sign (ingest keeps it free the same way).
+  // Signs the answer to an acknowledgement or an answer and sends it from
+  // the API's executor: the store's callback runs on the writer thread,
+  // which must not sign (ingest keeps it free the same way). Case status and
+  // org cases read the store on the executor already and sign in place.
   void send_signed(const std::function<void(Response)>& send, std::string json, unsigned version);
   // Routes behind authentication: `who` is the verified signer.
   void feed(const Request& req, const KeyId& who, const Reply& reply);

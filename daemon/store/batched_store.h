@@ -20,7 +20,6 @@
 
 #include "daemon/ledger/coarse_time.h"
 #include "daemon/ledger/rows.h"
-#include "daemon/routing/case_audience.h"
 #include "daemon/store/audit_chain.h"
 #include "daemon/store/store.h"
 

@@ -43,6 +43,7 @@ struct World {
   std::unique_ptr<Store> store;
   Metrics metrics;
   FeedHub hub;
+  Published published;  // nothing published: those routes answer not_found
   net::io_context ioc;
   std::unique_ptr<TreeHeads> heads;
   std::unique_ptr<Ingest> ingest;
@@ -84,9 +85,9 @@ struct World {
     limits.body_timeout_ms = 2000;
     limits.write_timeout_ms = 2000;
     server = std::make_unique<Server>(ioc, limits, metrics);
-    auto api = std::make_shared<ApiHandler>(ApiDeps{limits, metrics, *ingest, *store, hub, *trust,
-                                                    *keys, *notes, *heads, ioc.get_executor(),
-                                                    std::chrono::milliseconds(500)});
+    auto api = std::make_shared<ApiHandler>(
+        ApiDeps{limits, metrics, *ingest, *store, hub, *trust, *keys, *notes, *heads, published,
+                ioc.get_executor(), std::chrono::milliseconds(500)});
     auto ep = server->listen(*parse_host_port("127.0.0.1:0"), api, nullptr);
     if (!ep) std::abort();
     port = ep->port();
