@@ -205,9 +205,13 @@ cw_status cw_notification_open(const char* signed_json, size_t len, const cw_inv
         wrapper = boost::json::serialize(*data);
     auto p = cw::open_payload(wrapper, cw::kNotificationDomain, invite->invite.daemon_sign);
     if (!p) return CW_ERR_BAD_SIGNATURE;
+    // The payload is text: a NUL follows it when the buffer has room, so a
+    // caller that asks for *payload_len + 1 bytes gets a C string. ABI 1
+    // accepted a buffer of exactly *payload_len (no NUL), and still does.
     *payload_len = p->size();
     if (!payload || capacity < p->size()) return CW_ERR_BUFFER_TOO_SMALL;
     std::memcpy(payload, p->data(), p->size());
+    if (capacity > p->size()) payload[p->size()] = '\0';
     return CW_OK;
   });
 }

@@ -93,7 +93,11 @@ CASEWIRE_API cw_status cw_receipt_verify(const char* receipt_json, size_t len,
 /* The payload of a daemon-signed notification (a webhook body - the Standard
  * Webhooks payload around it - or a feed line), once its signature verified
  * under the invite's daemon key. A sealed notification (an organisation's
- * sealed subscription) is not opened here: CW_ERR_BAD_SIGNATURE. */
+ * sealed subscription) is not opened here: CW_ERR_BAD_SIGNATURE.
+ * The payload is JSON text of *payload_len bytes (set whenever the signature
+ * verified, also with CW_ERR_BUFFER_TOO_SMALL: ask with capacity 0, then
+ * call again). A NUL follows it only if `capacity` > *payload_len: pass
+ * *payload_len + 1 bytes to get a C string. */
 CASEWIRE_API cw_status cw_notification_open(const char* signed_json, size_t len,
                                             const cw_invite* invite, char* payload, size_t capacity,
                                             size_t* payload_len);

@@ -170,6 +170,15 @@ Result<Alert> alert_from_json(const json::value& root) {
   if (!root.is_object()) return malformed("an alert must be a JSON object");
   ObjectReader r(root.as_object(), "");
   Alert a;
+  // Every refusal below drops what was read so far: its names and notes
+  // are wiped first, not left in freed memory (PROTOCOL §2).
+  struct WipeUnlessKept {
+    Alert& a;
+    bool kept = false;
+    ~WipeUnlessKept() {
+      if (!kept) wipe_alert(a);
+    }
+  } guard{a};
 
   auto kind = enum_field<AlertKind>(r, "kind", kKinds);
   if (!kind) return kind.error();
@@ -243,6 +252,7 @@ Result<Alert> alert_from_json(const json::value& root) {
   if (notes.value()) a.notes = std::move(**notes);
 
   CW_TRY(r.no_unknown_keys());
+  guard.kept = true;
   return a;
 }
 
@@ -419,7 +429,10 @@ Result<Alert> parse_alert_json(std::string_view text, std::int64_t now) {
   if (ec) return malformed("alert is not valid JSON");
   auto a = alert_from_json(v);
   if (!a) return a;
-  CW_TRY(validate_alert(*a, now));
+  if (auto st = validate_alert(*a, now); !st.ok()) {
+    wipe_alert(*a);  // refused: its words go no further, not even to the allocator
+    return st.error();
+  }
   return a;
 }
 
@@ -430,6 +443,9 @@ void wipe_alert(Alert& a) {
   w(a.notes);
   if (a.arrest_place) w(a.arrest_place->detail);
   if (a.held_place) w(a.held_place->detail);
+  // The case reference is restricted too (PROTOCOL §2): it joins the
+  // reporter's alerts into one case.
+  if (a.case_ref) wipe(a.case_ref->data(), a.case_ref->size());
 }
 
 Result<Alert> parse_canonical_alert(ByteView bytes, std::int64_t now) {
@@ -439,7 +455,10 @@ Result<Alert> parse_canonical_alert(ByteView bytes, std::int64_t now) {
   std::string canonical = canonical_alert(*a);
   const bool same = canonical == as_chars(bytes);
   wipe_string(canonical);
-  if (!same) return malformed("alert is not in canonical encoding");
+  if (!same) {
+    wipe_alert(*a);
+    return malformed("alert is not in canonical encoding");
+  }
   return a;
 }
 

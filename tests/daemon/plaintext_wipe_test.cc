@@ -19,6 +19,8 @@
 
 #include "daemon/ingest/ingest.h"
 #include "daemon/store/sqlite_store.h"
+#include "lib/casewire.h"
+#include "protocol/alert.h"
 #include "protocol/envelope.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -112,6 +114,67 @@ TEST(PlaintextAfterUse, NoReleasedBlockHoldsAnAlertsRestrictedContent) {
   EXPECT_FALSE(outcome->repeat);
   EXPECT_EQ(g_hits.load(), 0) << "a released heap block of " << g_hit_size.load()
                               << " bytes still held restricted alert content";
+}
+
+// Runs `fn` while every released block is scanned; returns the blocks that
+// still held a canary.
+template <class F>
+int hits_while(F fn) {
+  g_hits = 0;
+  g_watch = true;
+  fn();
+  g_watch = false;
+  return g_hits.load();
+}
+
+// The error paths: an alert refused after it was read - by the schema, by
+// validation, by the canonical-form check, or by libcasewire - is dropped
+// wiped, like an accepted one once used (issue 35).
+TEST(PlaintextAfterUse, ARefusedAlertLeavesNoRestrictedContentInFreedMemory) {
+  const auto now = unix_now();
+  const std::string good = canonical_alert(test::sample_alert(now));
+  // Read whole, then refused by validation: a month ago its arrest lay in the future.
+  EXPECT_EQ(hits_while([&] {
+              auto a = parse_alert_json(good, now - 30 * 86400);
+              EXPECT_EQ(a.code(), Errc::invalid_alert);
+            }),
+            0)
+      << "validation";
+  // Read whole, then refused as not canonical (one space added).
+  const std::string spaced = good.substr(0, 1) + " " + good.substr(1);
+  EXPECT_EQ(hits_while([&] {
+              auto a = parse_canonical_alert(as_bytes(spaced), now);
+              EXPECT_FALSE(a.ok());
+            }),
+            0)
+      << "canonical form";
+  // Refused half way through reading it: its last field is out of the schema.
+  std::string bad_tail = good;
+  bad_tail.insert(bad_tail.size() - 1, R"(,"urgency":"whenever")");
+  EXPECT_EQ(hits_while([&] {
+              auto a = parse_alert_json(bad_tail, now);
+              EXPECT_FALSE(a.ok());
+            }),
+            0)
+      << "schema";
+  // Through the C API an app calls.
+  ASSERT_EQ(cw_init(), CW_OK);
+  EXPECT_EQ(hits_while([&] {
+              cw_alert* out = nullptr;
+              EXPECT_NE(cw_alert_from_json(good.data(), good.size(), now - 30 * 86400, &out),
+                        CW_OK);
+              EXPECT_EQ(out, nullptr);
+            }),
+            0)
+      << "libcasewire";
+  // And an accepted one, freed by the app.
+  EXPECT_EQ(hits_while([&] {
+              cw_alert* out = nullptr;
+              ASSERT_EQ(cw_alert_from_json(good.data(), good.size(), now, &out), CW_OK);
+              cw_alert_free(out);
+            }),
+            0)
+      << "libcasewire, freed";
 }
 
 }  // namespace
