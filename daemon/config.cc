@@ -60,7 +60,7 @@ const std::vector<Section>& known_sections() {
       {"delivery",
        {"escalate_after_s", "webhook_timeout_ms", "poll_interval_ms", "max_parallel",
         "feed_heartbeat_ms", "retry_schedule_ms", "allow_private_webhooks", "proxy"}},
-      {"retention", {"days"}},
+      {"retention", {"days", "residual_retry_seconds"}},
       {"report", {"threshold"}},
       {"case_log", {"mix_seconds"}},
   };
@@ -157,6 +157,7 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   CW_TRY(read_u32(t, "server", "threads", c.threads, 1, 64));
   CW_TRY(read_u32(t, "server", "max_batch", c.max_batch, 1, 10000));
   CW_TRY(read_u32(t, "retention", "days", c.retention_days, 0, 36500));
+  CW_TRY(read_u32(t, "retention", "residual_retry_seconds", c.retention_residual_retry_s, 1, 3600));
   // Never below 3 (stats/report.h): a smaller count can point at a family.
   CW_TRY(read_u32(t, "report", "threshold", c.report_threshold, stats::kMinK, 1000));
   CW_TRY(read_u32(t, "case_log", "mix_seconds", c.log_mix_seconds, 1,

@@ -67,6 +67,9 @@ struct Config {
   // Days after a case's last event until its key is destroyed (its sealed
   // details with it; the anonymised record stays). 0 = keep for ever.
   std::uint32_t retention_days = 90;
+  // How often a purge's residual - copies of destroyed keys the engine could
+  // not clear at once (Store::clear_purge_residual) - is tried again.
+  std::uint32_t retention_residual_retry_s = 60;
   // [report] threshold: statistics publish no count below it (docs/STATISTICS.md).
   std::uint32_t report_threshold = 5;
   // [case_log] mix_seconds: the case log's mixing window (protocol/case_log.h).

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -49,8 +50,9 @@ struct Daemon::Impl {
   Published published;
   std::unique_ptr<Store> store;
   net::io_context ioc;
-  net::steady_timer retention{ioc}, mixing{ioc};
-  std::unique_ptr<TreeHeads> heads;  // after store and keys
+  net::steady_timer retention{ioc}, mixing{ioc}, residual{ioc};
+  std::atomic<bool> residual_known{false};  // residual_tick has answered once (any thread)
+  std::unique_ptr<TreeHeads> heads;         // after store and keys
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<Server> server;
   FeedHub hub;
@@ -110,6 +112,23 @@ struct Daemon::Impl {
     retention.expires_after(std::chrono::hours(1));
     retention.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) retention_tick();
+    });
+  }
+
+  // A purge's residual (Store::clear_purge_residual), whoever ran the purge:
+  // tried again every [retention] residual_retry_seconds until it is gone,
+  // counted in a gauge and logged when it appears and when it is cleared.
+  void residual_tick() {
+    store->clear_purge_residual([this](Result<bool> left) {
+      if (!left) return;
+      const bool was = metrics.purge_residual_pending.exchange(*left ? 1 : 0) != 0;
+      if (*left && (!was || !residual_known)) log_event("purge_residual_pending");
+      if (!*left && was) log_event("purge_residual_cleared");
+      residual_known = true;
+    });
+    residual.expires_after(std::chrono::seconds(config.retention_residual_retry_s));
+    residual.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) residual_tick();
     });
   }
 
@@ -341,6 +360,7 @@ int Daemon::run() {
   if (d.config.insecure_unencrypted_key) log_event("insecure_unencrypted_key_allowed");
   d.retention_tick();
   d.mixing_tick();
+  d.residual_tick();
 
   net::signal_set signals(d.ioc, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;
@@ -359,6 +379,7 @@ int Daemon::run() {
       signals.cancel();
       d.retention.cancel();
       d.mixing.cancel();
+      d.residual.cancel();
       d.ioc.stop();
     });
   };

@@ -125,6 +125,10 @@ std::string Metrics::render() const {
   line(out, "casewire_case_keys_purged_total",
        "Case keys destroyed by the retention purge (their sealed details with them).", "counter",
        case_keys_purged);
+  line(out, "casewire_purge_residual_pending",
+       "1 while copies of purged case keys remain in the database's write-ahead log (a reader "
+       "holds an old snapshot).",
+       "gauge", purge_residual_pending);
   line(out, "casewire_acks_total", "Acknowledgements recorded.", "counter", acks);
   line(out, "casewire_feed_streams", "Open feed (SSE) streams.", "gauge",
        static_cast<std::uint64_t>(std::max<std::int64_t>(0, feed_streams.load())));

@@ -58,6 +58,8 @@ struct Metrics {
   std::atomic<std::int64_t> webhook_orgs_failing{0};
   std::atomic<std::uint64_t> escalations{0};
   std::atomic<std::uint64_t> case_keys_purged{0};  // retention: case keys destroyed
+  // 1 while a purge's residual (copies of destroyed keys in the WAL) remains.
+  std::atomic<std::uint64_t> purge_residual_pending{0};
   std::atomic<std::uint64_t> acks{0};
   std::atomic<std::int64_t> feed_streams{0};
   std::atomic<std::uint64_t> internal_errors{0};  // exceptions caught at the event loop

@@ -284,6 +284,13 @@ class Store {
   // truncates the WAL so no old page still holds a destroyed key. A dry run
   // only counts. The anonymised case, its notifications and answers stay.
   virtual void purge_case_keys(UnixSeconds cutoff, bool dry_run, Callback<PurgeCounts> done) = 0;
+  // What a purge could not clear at once (SQLite: a reader holding an old
+  // snapshot keeps the WAL, and the destroyed keys' pages in it, from being
+  // truncated), whichever process ran the purge: tries once, briefly - it
+  // never holds up commits for more than about 100 ms - and answers true
+  // while some remains. The daemon calls it every [retention]
+  // residual_retry_seconds. A store that leaves nothing answers false.
+  virtual void clear_purge_residual(Callback<bool> done) { done(false); }
   // Seals, links and signs one audit entry (needs the daemon's keys) and
   // appends it; the row is returned once durable.
   virtual void append_audit(std::string entry_json, UnixSeconds at, Callback<AuditRow> done) = 0;

@@ -7,6 +7,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <csignal>
+#include <thread>
+
 #include "protocol/file_io.h"
 #include "tests/support/db_reader.h"
 #include "tests/support/eventually.h"
@@ -235,6 +239,74 @@ TEST(Retention, TheDaemonPurgesCasesQuietForTheConfiguredDaysOnItsOwn) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM case_details"), 1);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM cases"), 2) << "the anonymised records stay";
   EXPECT_EQ(db.scalar("SELECT count(*) FROM audit"), 1) << "the purge is in the audit trail";
+}
+
+// Issue 35: a program holding a read transaction (a backup, a report, the
+// sqlite3 shell) while the purge runs keeps the WAL - with the pages that
+// held the destroyed key - from being truncated. The purge must not wait
+// for it (before: ~100 s on the writer thread, alerts held up), must say so,
+// and the daemon must finish the job once the reader lets go, even though
+// no more cases are due (before: never, until another case was purged).
+TEST(Retention, APurgeWhileAReaderHoldsTheDatabaseLeavesNothingOnceItLetsGo) {
+  Instance inst("", "[retention]\nresidual_retry_seconds = 1\n");
+  Contact alice = inst.add_contact("alice");
+  inst.start();
+  ASSERT_EQ(post_alert(inst.port(), str(inst.seal(alice, sample_alert())))->status, 201);
+  const auto wrapped = test::DbReader(inst.db_path()).blob("SELECT wrapped FROM case_keys");
+  const auto details = test::DbReader(inst.db_path()).blob("SELECT sealed FROM case_details");
+  ASSERT_FALSE(wrapped.empty());
+  ASSERT_FALSE(details.empty());
+
+  // Python's sqlite3, as any tool on the server would: a read transaction
+  // held open until the process ends.
+  Process reader({"/usr/bin/python3", "-c",
+                  "import sqlite3, sys, time\n"
+                  "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                  "c.execute('BEGIN')\n"
+                  "c.execute('SELECT count(*) FROM case_keys').fetchall()\n"
+                  "print('holding', flush=True)\n"
+                  "time.sleep(600)\n",
+                  inst.db_path()},
+                 inst.dir() + "/reader");
+  ASSERT_TRUE(reader.wait_for_output("holding", std::chrono::seconds(20))) << reader.err();
+
+  auto purge = run({bin("casewired"), "purge", "--older-than", "0", "--config", inst.config_path()},
+                   {}, std::chrono::seconds(30));
+  ASSERT_EQ(purge.status, 0) << purge.err;
+  EXPECT_NE(purge.out.find("destroyed the keys of 1 case(s)"), std::string::npos) << purge.out;
+  EXPECT_NE(purge.out.find("holds a read transaction"), std::string::npos)
+      << "the purge says what is true: " << purge.out;
+  ASSERT_TRUE(eventually([&] { return inst.metric("casewire_purge_residual_pending") == 1; }))
+      << inst.metrics();
+
+  // Meanwhile alerts are recorded without waiting for the reader: each
+  // commit (a round trip that ends with its receipt) well under a second,
+  // while the daemon tries to clear the WAL every second.
+  std::chrono::milliseconds slowest{0};
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = post_alert(inst.port(), str(inst.seal(alice, sample_alert())));
+    slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 201);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_LT(slowest, std::chrono::milliseconds(1000)) << "ingest waited for the reader";
+  EXPECT_EQ(inst.metric("casewire_purge_residual_pending"), 1u) << "still held";
+
+  reader.signal(SIGTERM);
+  ASSERT_TRUE(reader.wait(std::chrono::seconds(10)));
+  ASSERT_TRUE(eventually([&] { return inst.metric("casewire_purge_residual_pending") == 0; }))
+      << inst.metrics();
+  EXPECT_NE(inst.log().find("event=purge_residual_pending"), std::string::npos) << inst.log();
+  EXPECT_NE(inst.log().find("event=purge_residual_cleared"), std::string::npos) << inst.log();
+  // What a seizure of the running server now finds: neither the wrapped key
+  // nor the sealed record, in the database, its WAL, its shm or the log.
+  const std::string seized = seized_files(inst);
+  expect_absent(seized, wrapped, "the destroyed case key");
+  expect_absent(seized, details, "the sealed record");
+  EXPECT_FALSE(file_exists(inst.db_path() + ".purge-residual")) << "the mark is gone with them";
 }
 
 }  // namespace

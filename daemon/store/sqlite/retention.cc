@@ -1,37 +1,66 @@
 // Retention and the audit trail: destroying case keys past their time, and
 // the signed, chained record of who read sealed details.
+#include <unistd.h>
+
 #include "daemon/store/sqlite/store_impl.h"
 
 namespace cw::daemon {
 
 void SqliteStore::purge_case_keys(UnixSeconds before, bool dry_run, Callback<PurgeCounts> done) {
   auto counts = std::make_shared<PurgeCounts>();
-  submit(Job{[this, counts, cutoff = seconds_of(before), dry_run]() -> Status {
-               Stmt c(wdb_,
-                      "SELECT count(*), (SELECT count(*) FROM case_details d WHERE d.case_tag IN "
-                      "(SELECT case_tag FROM case_keys WHERE last_event_at < ?1)) "
-                      "FROM case_keys WHERE last_event_at < ?1");
-               if (!c || c.bind(1, cutoff).step() != SQLITE_ROW)
-                 return db_error(wdb_, "count due case keys");
-               counts->cases = static_cast<std::uint32_t>(c.i64(0));
-               counts->records = static_cast<std::uint32_t>(c.i64(1));
-               if (dry_run || counts->cases == 0) return Status::Ok();
-               // secure_delete is on: the freed cells and pages are zeroed.
-               Stmt d(wdb_,
-                      "DELETE FROM case_details WHERE case_tag IN "
-                      "(SELECT case_tag FROM case_keys WHERE last_event_at < ?)");
-               d.bind(1, cutoff);
-               CW_TRY(run(wdb_, d, "purge case details"));
-               Stmt k(wdb_, "DELETE FROM case_keys WHERE last_event_at < ?");
-               k.bind(1, cutoff);
-               return run(wdb_, k, "purge case keys");
-             },
-             [this, counts, dry_run, done = std::move(done)](bool committed) {
-               if (!committed)
-                 return done(make_error(Errc::store_unavailable, "the purge was not stored"));
-               if (!dry_run && counts->cases > 0 && !truncate_wal())
-                 counts->residual = "the WAL was busy and is cleared at the next purge";
-               done(*counts);
+  submit(Job{
+      [this, counts, cutoff = seconds_of(before), dry_run]() -> Status {
+        Stmt c(wdb_,
+               "SELECT count(*), (SELECT count(*) FROM case_details d WHERE d.case_tag IN "
+               "(SELECT case_tag FROM case_keys WHERE last_event_at < ?1)) "
+               "FROM case_keys WHERE last_event_at < ?1");
+        if (!c || c.bind(1, cutoff).step() != SQLITE_ROW)
+          return db_error(wdb_, "count due case keys");
+        counts->cases = static_cast<std::uint32_t>(c.i64(0));
+        counts->records = static_cast<std::uint32_t>(c.i64(1));
+        if (dry_run || counts->cases == 0) return Status::Ok();
+        // Before the commit: a crash after it still leaves the mark.
+        if (!write_file_atomic(residual_mark(), as_bytes("purged\n"), 0600, Overwrite::yes).ok())
+          log_event("purge_residual_mark_failed");
+        // secure_delete is on: the freed cells and pages are zeroed.
+        Stmt d(wdb_,
+               "DELETE FROM case_details WHERE case_tag IN "
+               "(SELECT case_tag FROM case_keys WHERE last_event_at < ?)");
+        d.bind(1, cutoff);
+        CW_TRY(run(wdb_, d, "purge case details"));
+        Stmt k(wdb_, "DELETE FROM case_keys WHERE last_event_at < ?");
+        k.bind(1, cutoff);
+        return run(wdb_, k, "purge case keys");
+      },
+      [this, counts, dry_run, done = std::move(done)](bool committed) {
+        if (!committed)
+          return done(make_error(Errc::store_unavailable, "the purge was not stored"));
+        if (!dry_run && (counts->cases > 0 || file_exists(residual_mark()))) {
+          if (truncate_wal()) {
+            (void)::unlink(residual_mark().c_str());
+          } else {
+            counts->residual =
+                "another program holds a read transaction on the database, so its "
+                "write-ahead log still holds copies of the destroyed keys: they are "
+                "destroyed once it lets go (a running casewired tries every "
+                "[retention] residual_retry_seconds, metric "
+                "casewire_purge_residual_pending; so does the next purge)";
+          }
+        }
+        done(*counts);
+      }});
+}
+
+void SqliteStore::clear_purge_residual(Callback<bool> done) {
+  if (!file_exists(residual_mark())) return done(false);
+  // An empty batch: its finish runs on the writer thread, after the commit,
+  // outside any transaction - where the checkpoint may run.
+  submit(Job{[] { return Status::Ok(); },
+             [this, done = std::move(done)](bool) {
+               if (!file_exists(residual_mark())) return done(false);
+               if (!truncate_wal()) return done(true);
+               (void)::unlink(residual_mark().c_str());
+               done(false);
              }});
 }
 

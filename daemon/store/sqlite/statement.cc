@@ -39,7 +39,7 @@ Result<sqlite3*> open_db(const std::string& path, int flags) {
     sqlite3_close(db);
     return e;
   }
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db, 1);
   return db;
 }

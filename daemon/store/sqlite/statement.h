@@ -116,6 +116,10 @@ class Stmt {
   bool cached_ = false;
 };
 
+// How long a connection waits for another's lock (the writer's, a reader's
+// checkpoint), and how long the WAL's truncation waits for readers.
+inline constexpr int kBusyTimeoutMs = 5000, kScrubWaitMs = 100;
+
 Status exec(sqlite3* db, const char* sql);
 // Runs a write statement that must complete.
 Status run(sqlite3* db, Stmt& s, const char* what);

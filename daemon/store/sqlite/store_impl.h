@@ -37,6 +37,7 @@
 #include "daemon/store/receipt_facts.h"
 #include "daemon/store/sqlite/statement.h"
 #include "protocol/case_log.h"
+#include "protocol/file_io.h"
 #include "protocol/notification.h"
 #include "protocol/secret.h"
 #include "protocol/timefmt.h"
@@ -55,6 +56,7 @@ class SqliteStore final : public BatchedStore {
 
   // ---- writes (the rest are BatchedStore's) -----------------------------
   void purge_case_keys(UnixSeconds cutoff, bool dry_run, Callback<PurgeCounts> done) override;
+  void clear_purge_residual(Callback<bool> done) override;
 
   // ---- reads --------------------------------------------------------------
   Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
@@ -91,9 +93,16 @@ class SqliteStore final : public BatchedStore {
   void commit_batch(std::vector<Job>& batch) override;
 
   // Copies the WAL into the database and truncates it to zero bytes, so the
-  // frames that held a destroyed key are gone from the file. Readers in the
-  // middle of a snapshot can hold it up: a few tries, then the next purge.
+  // frames that held a destroyed key are gone from the file. A reader in
+  // the middle of an old snapshot holds it up: one try, waiting at most
+  // kScrubWaitMs (the writer lock is held meanwhile), on the writer thread
+  // outside any transaction.
   bool truncate_wal();
+  // The mark of a purge whose WAL is not truncated yet: a file beside the
+  // database, made (fsync'd) before the purge commits and removed once the
+  // WAL is truncated, so that neither a restart nor another process (the
+  // daemon after `casewired purge`) forgets that copies remain.
+  std::string residual_mark() const { return path_ + ".purge-residual"; }
 
   // Reopens the database (SQLite recovers the WAL from what is on disk),
   // checks it, and resumes. At most one attempt per second.

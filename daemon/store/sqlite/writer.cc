@@ -90,15 +90,16 @@ void SqliteStore::commit_batch(std::vector<Job>& batch) {
 }
 
 bool SqliteStore::truncate_wal() {
-  for (int i = 0; i < 20; ++i) {
-    int log = -1, done = -1;
-    if (sqlite3_wal_checkpoint_v2(wdb_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) ==
-            SQLITE_OK &&
-        log == 0)
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  // The checkpoint holds the writer lock while it waits for readers: a short
+  // wait, so that alerts are never held up by a reader that takes its time
+  // (the residual's retry comes back later instead).
+  sqlite3_busy_timeout(wdb_, kScrubWaitMs);
+  int log = -1, done = -1;
+  const bool ok = sqlite3_wal_checkpoint_v2(wdb_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log,
+                                            &done) == SQLITE_OK &&
+                  log == 0;
+  sqlite3_busy_timeout(wdb_, kBusyTimeoutMs);
+  return ok;
 }
 
 bool SqliteStore::recover() {
