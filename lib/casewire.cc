@@ -62,6 +62,32 @@ cw_status guarded(F f) {
   }
 }
 
+// Both receipt checks; `require_log`: a receipt naming no case-log entry is refused.
+cw_status verify_receipt_answer(const char* receipt_json, size_t len, const cw_invite* invite,
+                                const uint8_t alert_id[16], const uint8_t* envelope,
+                                size_t envelope_len, bool require_log) {
+  if (!receipt_json || !invite || !alert_id || !envelope) return CW_ERR_INVALID_ARGUMENT;
+  return guarded([&] {
+    auto r = cw::receipt_from_json(std::string_view(receipt_json, len));
+    if (!r) return CW_ERR_BAD_RECEIPT;
+    if (!cw::verify_receipt(*r, invite->invite.daemon_sign).ok()) return CW_ERR_BAD_RECEIPT;
+    if (std::memcmp(r->alert_id.data(), alert_id, r->alert_id.size()) != 0)
+      return CW_ERR_BAD_RECEIPT;
+    const auto h = cw::envelope_hash(cw::ByteView(envelope, envelope_len));
+    if (h != r->envelope_hash) return CW_ERR_BAD_RECEIPT;
+    // A receipt with a case-log leaf: the head and inclusion proof beside it
+    // must show that leaf in the daemon's signed log (docs/PROTOCOL.md §5b).
+    if (r->log) {
+      auto e = cw::log_evidence_in_answer(std::string_view(receipt_json, len));
+      if (!e || !*e || !cw::verify_log_evidence(**e, *r->log, invite->invite.daemon_sign).ok())
+        return CW_ERR_BAD_RECEIPT;
+    }
+    // A v3 promise is bounded by verify_receipt (protocol/case_log.h).
+    if (require_log && !r->log && !r->promise) return CW_ERR_BAD_RECEIPT;
+    return CW_OK;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -171,24 +197,13 @@ cw_status cw_seal(const cw_alert* alert, const cw_identity* sender, const cw_inv
 cw_status cw_receipt_verify(const char* receipt_json, size_t len, const cw_invite* invite,
                             const uint8_t alert_id[16], const uint8_t* envelope,
                             size_t envelope_len) {
-  if (!receipt_json || !invite || !alert_id || !envelope) return CW_ERR_INVALID_ARGUMENT;
-  return guarded([&] {
-    auto r = cw::receipt_from_json(std::string_view(receipt_json, len));
-    if (!r) return CW_ERR_BAD_RECEIPT;
-    if (!cw::verify_receipt(*r, invite->invite.daemon_sign).ok()) return CW_ERR_BAD_RECEIPT;
-    if (std::memcmp(r->alert_id.data(), alert_id, r->alert_id.size()) != 0)
-      return CW_ERR_BAD_RECEIPT;
-    const auto h = cw::envelope_hash(cw::ByteView(envelope, envelope_len));
-    if (h != r->envelope_hash) return CW_ERR_BAD_RECEIPT;
-    // A receipt with a case-log leaf: the head and inclusion proof beside it
-    // must show that leaf in the daemon's signed log (docs/PROTOCOL.md §5b).
-    if (r->log) {
-      auto e = cw::log_evidence_in_answer(std::string_view(receipt_json, len));
-      if (!e || !*e || !cw::verify_log_evidence(**e, *r->log, invite->invite.daemon_sign).ok())
-        return CW_ERR_BAD_RECEIPT;
-    }
-    return CW_OK;
-  });
+  return verify_receipt_answer(receipt_json, len, invite, alert_id, envelope, envelope_len, false);
+}
+
+cw_status cw_receipt_verify_logged(const char* receipt_json, size_t len, const cw_invite* invite,
+                                   const uint8_t alert_id[16], const uint8_t* envelope,
+                                   size_t envelope_len) {
+  return verify_receipt_answer(receipt_json, len, invite, alert_id, envelope, envelope_len, true);
 }
 
 cw_status cw_notification_open(const char* signed_json, size_t len, const cw_invite* invite,

@@ -90,6 +90,15 @@ CASEWIRE_API cw_status cw_receipt_verify(const char* receipt_json, size_t len,
                                          const cw_invite* invite, const uint8_t alert_id[16],
                                          const uint8_t* envelope, size_t envelope_len);
 
+/* As cw_receipt_verify, and also refuses (CW_ERR_BAD_RECEIPT) a receipt
+ * that commits the daemon to no case-log entry at all - neither a v3 leaf
+ * with its bounded promise nor a v2 place with its verified proof - so an app
+ * can insist that every alert it was given a receipt for can be checked in
+ * the log later. (The casewire client refuses such a receipt at send.) */
+CASEWIRE_API cw_status cw_receipt_verify_logged(const char* receipt_json, size_t len,
+                                                const cw_invite* invite, const uint8_t alert_id[16],
+                                                const uint8_t* envelope, size_t envelope_len);
+
 /* The payload of a daemon-signed notification (a webhook body - the Standard
  * Webhooks payload around it - or a feed line), once its signature verified
  * under the invite's daemon key. A sealed notification (an organisation's

@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "lib/casewire.h"
+#include "protocol/envelope.h"
 #include "protocol/invite.h"
 #include "protocol/keys.h"
+#include "protocol/receipt.h"
 #include "protocol/signed_payload.h"
 
 namespace cw {
@@ -77,6 +79,35 @@ TEST_F(CApi, ANotificationNotSignedByTheInvitesDaemonIsRefusedAndNothingIsWritte
   EXPECT_EQ(open(status, buf.data(), buf.size(), &len), CW_ERR_BAD_SIGNATURE);
   EXPECT_EQ(cw_notification_open(nullptr, 0, invite_, buf.data(), buf.size(), &len),
             CW_ERR_INVALID_ARGUMENT);
+}
+
+// An app may insist on the case log: cw_receipt_verify_logged refuses a
+// receipt, however well signed, that commits the daemon to no log entry.
+TEST_F(CApi, AnAppCanRefuseAReceiptThatPromisesNoCaseLogEntry) {
+  const std::vector<std::uint8_t> envelope(64, 0x5a);
+  const auto hash = envelope_hash(ByteView(envelope.data(), envelope.size()));
+  AlertId id{};
+  id.fill(7);
+  const std::int64_t at = 1795000000;
+  auto verify = [&](const Receipt& r, bool logged) {
+    const std::string json = receipt_to_json(r);
+    return logged ? cw_receipt_verify_logged(json.data(), json.size(), invite_, id.data(),
+                                             envelope.data(), envelope.size())
+                  : cw_receipt_verify(json.data(), json.size(), invite_, id.data(), envelope.data(),
+                                      envelope.size());
+  };
+  ReceiptLogPromise promise;
+  promise.leaf.fill(3);
+  promise.include_by = at + 3600;
+  const Receipt promised = sign_receipt(daemon_, id, hash, at, 1, std::nullopt, promise);
+  EXPECT_EQ(verify(promised, false), CW_OK);
+  EXPECT_EQ(verify(promised, true), CW_OK) << "a v3 leaf with its bounded promise";
+  const Receipt bare = sign_receipt(daemon_, id, hash, at, 1);
+  EXPECT_EQ(verify(bare, false), CW_OK) << "cw_receipt_verify, as in ABI 1";
+  EXPECT_EQ(verify(bare, true), CW_ERR_BAD_RECEIPT) << "no leaf, no place: nothing to check later";
+  const Receipt other =
+      sign_receipt(SigningKey::generate(), id, hash, at, 1, std::nullopt, promise);
+  EXPECT_EQ(verify(other, true), CW_ERR_BAD_RECEIPT) << "not the invite's daemon";
 }
 
 }  // namespace
