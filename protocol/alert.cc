@@ -155,6 +155,15 @@ Result<std::optional<Place>> place_field(ObjectReader& parent, std::string_view 
   if (!v->is_object()) return malformed("'" + std::string(key) + "' must be an object");
   ObjectReader r(v->as_object(), std::string(key) + ".");
   Place p;
+  // A place refused half way (an unknown key) is wiped, not just freed: its
+  // detail is an exact address.
+  struct WipeUnlessKept {
+    Place& p;
+    bool kept = false;
+    ~WipeUnlessKept() {
+      if (!kept) wipe(p.detail.data(), p.detail.size());
+    }
+  } guard{p};
   auto code = r.str("code");
   if (!code) return code.error();
   if (!code.value()) return invalid("'" + r.path("code") + "' is required");
@@ -163,6 +172,7 @@ Result<std::optional<Place>> place_field(ObjectReader& parent, std::string_view 
   if (!detail) return detail.error();
   if (detail.value()) p.detail = std::move(**detail);
   CW_TRY(r.no_unknown_keys());
+  guard.kept = true;
   return std::optional<Place>(std::move(p));
 }
 
@@ -189,6 +199,7 @@ Result<Alert> alert_from_json(const json::value& root) {
   if (!case_ref) return case_ref.error();
   if (case_ref.value()) {
     auto id = parse_alert_id(**case_ref);
+    wipe_string(**case_ref);  // restricted: the hex copy goes too
     if (!id) return invalid("'case_ref' must be 32 lower-case hex digits");
     a.case_ref = *id;
   }
@@ -236,9 +247,11 @@ Result<Alert> alert_from_json(const json::value& root) {
 
   if (auto* nv = r.find("names")) {
     if (!nv->is_array()) return malformed("'names' must be an array of strings");
-    // Reserved: a growing vector would free the old block with the (short,
-    // inline) names still in it.
-    a.names.reserve(std::min<std::size_t>(nv->as_array().size(), kMaxNames + 1));
+    // Counted first and reserved: a growing vector would free the old block
+    // with the (short, inline) names still in it.
+    if (nv->as_array().size() > kMaxNames)
+      return invalid("'names' holds more than " + std::to_string(kMaxNames) + " entries");
+    a.names.reserve(nv->as_array().size());
     for (const auto& n : nv->as_array()) {
       if (!n.is_string()) return malformed("'names' must be an array of strings");
       a.names.emplace_back(n.as_string());
@@ -301,6 +314,7 @@ std::optional<AlertId> parse_alert_id(std::string_view hex32) {
   if (!b) return std::nullopt;
   AlertId id{};
   std::copy(b->begin(), b->end(), id.begin());
+  wipe(b->data(), b->size());  // a case reference is restricted (PROTOCOL §2)
   return id;
 }
 
@@ -392,7 +406,11 @@ std::string canonical_alert(const Alert& a) {
   // Everything in wiping storage: this object holds names and notes.
   json::object o(wiping_storage());
   o["kind"] = to_string(a.kind);
-  if (a.case_ref) o["case_ref"] = to_hex(*a.case_ref);
+  if (a.case_ref) {
+    std::string hex = to_hex(*a.case_ref);
+    o["case_ref"] = hex;
+    wipe_string(hex);
+  }
   if (a.status) o["status"] = to_string(*a.status);
   if (a.people) {
     json::object p(wiping_storage());

@@ -21,6 +21,7 @@
 #include "daemon/store/sqlite_store.h"
 #include "lib/casewire.h"
 #include "protocol/alert.h"
+#include "protocol/wiping_json.h"
 #include "protocol/envelope.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -30,17 +31,21 @@ namespace {
 std::atomic<bool> g_watch{false};
 std::atomic<int> g_hits{0};
 std::atomic<std::size_t> g_hit_size{0};
+// One more value to look for (a test's own canary, e.g. a case reference).
+std::atomic<const char*> g_extra{nullptr};
 
 void scan_and_free(void* p) noexcept {
   if (p && g_watch.load(std::memory_order_relaxed)) {
     const std::size_t n = malloc_usable_size(p);
     const auto* bytes = static_cast<const char*>(p);
-    for (const char* canary : cw::test::kAllCanaries) {
-      if (memmem(bytes, n, canary, std::strlen(canary)) != nullptr) {
-        g_hits.fetch_add(1);
-        g_hit_size.store(n);
-        break;
-      }
+    bool hit = false;
+    for (const char* canary : cw::test::kAllCanaries)
+      hit = hit || memmem(bytes, n, canary, std::strlen(canary)) != nullptr;
+    if (const char* extra = g_extra.load(); extra && !hit)
+      hit = memmem(bytes, n, extra, std::strlen(extra)) != nullptr;
+    if (hit) {
+      g_hits.fetch_add(1);
+      g_hit_size.store(n);
     }
   }
   std::free(p);
@@ -157,6 +162,47 @@ TEST(PlaintextAfterUse, ARefusedAlertLeavesNoRestrictedContentInFreedMemory) {
             }),
             0)
       << "schema";
+  // A place refused for an unknown key, half read: its exact detail.
+  std::string odd_place = good;
+  const auto detail_at = odd_place.find("\"detail\":");
+  ASSERT_NE(detail_at, std::string::npos);
+  odd_place.insert(detail_at, R"("zz":1,)");
+  EXPECT_EQ(hits_while([&] { EXPECT_FALSE(parse_alert_json(odd_place, now).ok()); }), 0)
+      << "a refused place";
+  // Too many names (a vector that grew would free its old block with the
+  // short names inline in it).
+  const char* const kShortName = "NMCANARY-q7";  // short enough to be stored inline
+  Alert crowded = test::sample_alert(now);
+  crowded.names.assign(25, kShortName);
+  const std::string crowd = canonical_alert(crowded);
+  g_extra = kShortName;
+  EXPECT_EQ(hits_while([&] { EXPECT_FALSE(parse_alert_json(crowd, now).ok()); }), 0)
+      << "too many names";
+  g_extra = nullptr;
+  // A follow-up's case reference, accepted and refused: restricted too.
+  Alert update;
+  update.kind = AlertKind::update;
+  update.status = CaseStatus::detained;
+  AlertId ref{};
+  ref.fill(0xc4);
+  update.case_ref = ref;
+  const std::string ref_hex = to_hex(ref);
+  const std::string update_json = canonical_alert(update);
+  g_extra = ref_hex.c_str();
+  EXPECT_EQ(hits_while([&] {
+              auto a = parse_alert_json(update_json, now);
+              ASSERT_TRUE(a.ok()) << a.error().message;
+              std::string again = canonical_alert(*a);
+              wipe_string(again);
+              wipe_alert(*a);
+            }),
+            0)
+      << "an accepted case reference";
+  std::string refused_update = update_json;
+  refused_update.insert(refused_update.size() - 1, R"(,"urgency":"whenever")");
+  EXPECT_EQ(hits_while([&] { EXPECT_FALSE(parse_alert_json(refused_update, now).ok()); }), 0)
+      << "a refused case reference";
+  g_extra = nullptr;
   // Through the C API an app calls.
   ASSERT_EQ(cw_init(), CW_OK);
   EXPECT_EQ(hits_while([&] {

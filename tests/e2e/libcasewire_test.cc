@@ -75,11 +75,29 @@ TEST(LibCasewire, OnlyTheCApiIsExported) {
   std::size_t exported = 0;
   for (std::string line; std::getline(in, line);) {
     const std::string name = line.substr(line.rfind(' ') + 1);
-    if (name == "CASEWIRE_1") continue;  // the version node
+    if (name.rfind("CASEWIRE_1", 0) == 0) continue;  // the version nodes
     EXPECT_EQ(name.rfind("cw_", 0), 0u) << "exported: " << name;
     ++exported;
   }
   EXPECT_EQ(exported, 13u) << syms.out;  // every function in lib/casewire.h
+  // A function added after the first release is versioned with its release.
+  auto versioned =
+      run({"/usr/bin/objdump", "-T", std::string(CASEWIRE_BINARY_DIR) + "/lib/libcasewire.so.1"});
+  ASSERT_EQ(versioned.status, 0) << versioned.err;
+  std::istringstream table(versioned.out);
+  bool logged_in_1_1 = false, verify_in_1 = false;
+  auto ends_with = [](const std::string& l, const std::string& tail) {
+    return l.size() >= tail.size() && l.compare(l.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  for (std::string line; std::getline(table, line);) {
+    if (line.find("CASEWIRE_1.1") != std::string::npos &&
+        ends_with(line, " cw_receipt_verify_logged"))
+      logged_in_1_1 = true;
+    if (line.find("CASEWIRE_1 ") != std::string::npos && ends_with(line, " cw_receipt_verify"))
+      verify_in_1 = true;
+  }
+  EXPECT_TRUE(logged_in_1_1) << versioned.out;
+  EXPECT_TRUE(verify_in_1) << "ABI 1's functions keep their node: " << versioned.out;
 }
 
 }  // namespace

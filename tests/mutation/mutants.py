@@ -134,8 +134,7 @@ M = [
      '"PRAGMA secure_delete=ON"', '"PRAGMA secure_delete=OFF"',
      "retention: deleted rows are zeroed", "SealedDetails|Retention|Seizure"),
     ("wal-truncate", "daemon/store/sqlite/retention.cc",
-     "          if (truncate_wal()) {\n            (void)::unlink",
-     "          if (true) {\n            (void)::unlink",
+     "if (truncate_wal()) {", "if (true) {",
      "retention: no copy of a destroyed key stays in the WAL", "Retention|SealedDetails"),
     # --- wiping, key files ----------------------------------------------------------
     ("wipe-case-ref", "protocol/alert.cc",

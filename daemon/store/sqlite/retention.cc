@@ -8,58 +8,79 @@ namespace cw::daemon {
 
 void SqliteStore::purge_case_keys(UnixSeconds before, bool dry_run, Callback<PurgeCounts> done) {
   auto counts = std::make_shared<PurgeCounts>();
-  submit(Job{
-      [this, counts, cutoff = seconds_of(before), dry_run]() -> Status {
-        Stmt c(wdb_,
-               "SELECT count(*), (SELECT count(*) FROM case_details d WHERE d.case_tag IN "
-               "(SELECT case_tag FROM case_keys WHERE last_event_at < ?1)) "
-               "FROM case_keys WHERE last_event_at < ?1");
-        if (!c || c.bind(1, cutoff).step() != SQLITE_ROW)
-          return db_error(wdb_, "count due case keys");
-        counts->cases = static_cast<std::uint32_t>(c.i64(0));
-        counts->records = static_cast<std::uint32_t>(c.i64(1));
-        if (dry_run || counts->cases == 0) return Status::Ok();
-        // Before the commit: a crash after it still leaves the mark.
-        if (!write_file_atomic(residual_mark(), as_bytes("purged\n"), 0600, Overwrite::yes).ok())
-          log_event("purge_residual_mark_failed");
-        // secure_delete is on: the freed cells and pages are zeroed.
-        Stmt d(wdb_,
-               "DELETE FROM case_details WHERE case_tag IN "
-               "(SELECT case_tag FROM case_keys WHERE last_event_at < ?)");
-        d.bind(1, cutoff);
-        CW_TRY(run(wdb_, d, "purge case details"));
-        Stmt k(wdb_, "DELETE FROM case_keys WHERE last_event_at < ?");
-        k.bind(1, cutoff);
-        return run(wdb_, k, "purge case keys");
-      },
-      [this, counts, dry_run, done = std::move(done)](bool committed) {
-        if (!committed)
-          return done(make_error(Errc::store_unavailable, "the purge was not stored"));
-        if (!dry_run && (counts->cases > 0 || file_exists(residual_mark()))) {
-          if (truncate_wal()) {
-            (void)::unlink(residual_mark().c_str());
-          } else {
-            counts->residual =
-                "another program holds a read transaction on the database, so its "
-                "write-ahead log still holds copies of the destroyed keys: they are "
-                "destroyed once it lets go (a running casewired tries every "
-                "[retention] residual_retry_seconds, metric "
-                "casewire_purge_residual_pending; so does the next purge)";
-          }
-        }
-        done(*counts);
-      }});
+  auto marked = std::make_shared<bool>(true);
+  submit(
+      Job{[this, counts, marked, cutoff = seconds_of(before), dry_run]() -> Status {
+            Stmt c(wdb_,
+                   "SELECT count(*), (SELECT count(*) FROM case_details d WHERE d.case_tag IN "
+                   "(SELECT case_tag FROM case_keys WHERE last_event_at < ?1)) "
+                   "FROM case_keys WHERE last_event_at < ?1");
+            if (!c || c.bind(1, cutoff).step() != SQLITE_ROW)
+              return db_error(wdb_, "count due case keys");
+            counts->cases = static_cast<std::uint32_t>(c.i64(0));
+            counts->records = static_cast<std::uint32_t>(c.i64(1));
+            if (dry_run || counts->cases == 0) return Status::Ok();
+            // Before the commit: a crash after it still leaves the mark.
+            *marked =
+                write_file_atomic(residual_mark(), as_bytes("purged\n"), 0600, Overwrite::yes).ok();
+            if (!*marked) log_event("purge_residual_mark_failed");
+            // secure_delete is on: the freed cells and pages are zeroed.
+            Stmt d(wdb_,
+                   "DELETE FROM case_details WHERE case_tag IN "
+                   "(SELECT case_tag FROM case_keys WHERE last_event_at < ?)");
+            d.bind(1, cutoff);
+            CW_TRY(run(wdb_, d, "purge case details"));
+            Stmt k(wdb_, "DELETE FROM case_keys WHERE last_event_at < ?");
+            k.bind(1, cutoff);
+            return run(wdb_, k, "purge case keys");
+          },
+          [this, counts, marked, dry_run, done = std::move(done)](bool committed) {
+            if (!committed)
+              return done(make_error(Errc::store_unavailable, "the purge was not stored"));
+            if (!dry_run && (counts->cases > 0 || residual_left())) {
+              if (truncate_wal()) {
+                (void)::unlink(residual_mark().c_str());
+                residual_unmarked_ = false;
+              } else {
+                counts->residual =
+                    "another program holds a read transaction on the database, so its "
+                    "write-ahead log still holds copies of the destroyed keys: they are "
+                    "destroyed once it lets go";
+                if (*marked) {
+                  counts->residual +=
+                      " (a running casewired tries every [retention] residual_retry_seconds, "
+                      "metric casewire_purge_residual_pending; so does the next purge)";
+                } else {
+                  // Not remembered on disk: this process keeps trying while it
+                  // runs; after that only a purge run again finds out.
+                  residual_unmarked_ = true;
+                  counts->residual += "; the mark that remembers this (" + residual_mark() +
+                                      ") could not be written: run the purge again once the "
+                                      "reader is gone";
+                }
+              }
+            }
+            done(*counts);
+          }});
+}
+
+bool SqliteStore::residual_left() const {
+  return residual_unmarked_ || file_exists(residual_mark());
 }
 
 void SqliteStore::clear_purge_residual(Callback<bool> done) {
-  if (!file_exists(residual_mark())) return done(false);
-  // An empty batch: its finish runs on the writer thread, after the commit,
-  // outside any transaction - where the checkpoint may run.
+  if (!residual_left()) return done(false);
+  // An empty batch: its finish runs on the writer thread, after a commit,
+  // outside any transaction - where the checkpoint may run. A batch that did
+  // not commit (the store is failing, recovering or closed) leaves its
+  // connection alone: the residual stays, and is tried again next time.
   submit(Job{[] { return Status::Ok(); },
-             [this, done = std::move(done)](bool) {
-               if (!file_exists(residual_mark())) return done(false);
+             [this, done = std::move(done)](bool committed) {
+               if (!committed) return done(true);
+               if (!residual_left()) return done(false);
                if (!truncate_wal()) return done(true);
                (void)::unlink(residual_mark().c_str());
+               residual_unmarked_ = false;
                done(false);
              }});
 }

@@ -103,6 +103,8 @@ class SqliteStore final : public BatchedStore {
   // WAL is truncated, so that neither a restart nor another process (the
   // daemon after `casewired purge`) forgets that copies remain.
   std::string residual_mark() const { return path_ + ".purge-residual"; }
+  // A residual this process knows of (its mark, or one it could not mark).
+  bool residual_left() const;
 
   // Reopens the database (SQLite recovers the WAL from what is on disk),
   // checks it, and resumes. At most one attempt per second.
@@ -182,6 +184,9 @@ class SqliteStore final : public BatchedStore {
   StmtCache rcache_{rdb_};          // the reader's (under read_mu_)
   std::uint64_t next_seq_ = 1;      // writer thread only
   bool new_notifications_ = false;  // writer thread only
+  // A purge left copies but could not write its mark (set on the writer
+  // thread, read by clear_purge_residual's caller too).
+  std::atomic<bool> residual_unmarked_{false};
   CommittedLog log_;
   const std::int64_t log_window_;
   std::unique_ptr<NotificationTail> tail_;  // made in the constructor, before the writer
