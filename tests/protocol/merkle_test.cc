@@ -117,5 +117,25 @@ TEST(Merkle, EveryConsistencyProofVerifiesAndARewrittenHistoryDoesNot) {
   EXPECT_FALSE(verify_consistency(6, 5, root(l), root(l), {}));
 }
 
+// A second, independent guard of the consistency check's first root: an
+// honest proof between two true trees does not vouch for a head the client
+// never held (what a log showing one history to one client and another to
+// the rest would hand out).
+TEST(Merkle, AnHonestProofDoesNotVouchForAHeadTheClientNeverHeld) {
+  const auto l = leaves(23);
+  const Hash second = root(l);
+  Hash foreign = root(std::span(l).subspan(0, 4));
+  foreign[0] ^= 0x80;
+  for (std::size_t m = 1; m < l.size(); ++m) {
+    const Hash first = root(std::span(l).subspan(0, m));
+    const auto path = consistency_proof(l, m);
+    ASSERT_TRUE(verify_consistency(m, l.size(), first, second, path));
+    Hash other = first;
+    other[31] ^= 1;
+    EXPECT_FALSE(verify_consistency(m, l.size(), other, second, path)) << m;
+    EXPECT_FALSE(verify_consistency(m, l.size(), foreign, second, path)) << m;
+  }
+}
+
 }  // namespace
 }  // namespace cw::merkle
