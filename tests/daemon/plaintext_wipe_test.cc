@@ -21,8 +21,8 @@
 #include "daemon/store/sqlite_store.h"
 #include "lib/casewire.h"
 #include "protocol/alert.h"
-#include "protocol/wiping_json.h"
 #include "protocol/envelope.h"
+#include "protocol/wiping_json.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
