@@ -137,14 +137,6 @@ Result<bool> PostgresStore::has_alert(const Tag& alert_tag) {
 }
 
 // ---- the ledger's row primitives for alerts, cases and case keys ----------
-namespace {
-
-Status done(const Result<pg::Rows>& r) {
-  if (!r) return r.error();
-  return Status::Ok();
-}
-
-}  // namespace
 
 // Under the writer lock, so another daemon's copy of an alert is either
 // committed (and found here) or not yet begun.
@@ -160,17 +152,17 @@ Result<std::optional<ledger::StoredAlert>> PostgresStore::find_alert(const Tag& 
 
 Status PostgresStore::insert_alert(const Tag& alert_tag, const Tag& sender_tag, AlertKind kind,
                                    std::int64_t day, ByteView receipt) {
-  return done(pg::exec(w(),
-                       "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, "
-                       "receipt) VALUES ($1, $2, $3, $4, $5, $6)",
-                       pg::Params()
-                           .add_bytes(alert_tag)
-                           .add_bytes(sender_tag)
-                           .add(to_string(kind))
-                           .add(day)
-                           .add_bytes(ByteView())
-                           .add_bytes(receipt),
-                       "insert alert"));
+  return pg::ok(pg::exec(w(),
+                         "INSERT INTO alerts (alert_tag, sender_tag, kind, received_day, sealed, "
+                         "receipt) VALUES ($1, $2, $3, $4, $5, $6)",
+                         pg::Params()
+                             .add_bytes(alert_tag)
+                             .add_bytes(sender_tag)
+                             .add(to_string(kind))
+                             .add(day)
+                             .add_bytes(ByteView())
+                             .add_bytes(receipt),
+                         "insert alert"));
 }
 
 Result<std::optional<ledger::StoredCase>> PostgresStore::find_case(const Tag& case_tag) {
@@ -210,14 +202,14 @@ Result<std::int64_t> PostgresStore::insert_case(const Tag& case_tag, const std::
 }
 
 Status PostgresStore::update_case(std::int64_t case_id, const CaseFacts& facts, CaseState state) {
-  return done(pg::exec(w(), "UPDATE cases SET facts = $1, state = $2 WHERE id = $3",
-                       pg::Params().add(facts.to_json()).add(case_state_name(state)).add(case_id),
-                       "update case"));
+  return pg::ok(pg::exec(w(), "UPDATE cases SET facts = $1, state = $2 WHERE id = $3",
+                         pg::Params().add(facts.to_json()).add(case_state_name(state)).add(case_id),
+                         "update case"));
 }
 
 Status PostgresStore::delete_answers(std::int64_t case_id, std::string_view kind) {
-  return done(pg::exec(w(), "DELETE FROM answers WHERE case_id = $1 AND answer = $2",
-                       pg::Params().add(case_id).add(kind), "delete answers"));
+  return pg::ok(pg::exec(w(), "DELETE FROM answers WHERE case_id = $1 AND answer = $2",
+                         pg::Params().add(case_id).add(kind), "delete answers"));
 }
 
 Result<std::optional<Bytes>> PostgresStore::find_case_key(const Tag& case_tag) {
@@ -229,14 +221,14 @@ Result<std::optional<Bytes>> PostgresStore::find_case_key(const Tag& case_tag) {
 }
 
 Status PostgresStore::insert_case_key(const Tag& case_tag, ByteView wrapped) {
-  return done(
+  return pg::ok(
       pg::exec(w(), "INSERT INTO case_keys (case_tag, wrapped, last_event_at) VALUES ($1, $2, 0)",
                pg::Params().add_bytes(case_tag).add_bytes(wrapped), "insert case key"));
 }
 
 Status PostgresStore::touch_case_key(const Tag& case_tag, std::int64_t last_event_hour) {
-  return done(pg::exec(w(), "UPDATE case_keys SET last_event_at = $1 WHERE case_tag = $2",
-                       pg::Params().add(last_event_hour).add_bytes(case_tag), "age case key"));
+  return pg::ok(pg::exec(w(), "UPDATE case_keys SET last_event_at = $1 WHERE case_tag = $2",
+                         pg::Params().add(last_event_hour).add_bytes(case_tag), "age case key"));
 }
 
 Result<std::uint32_t> PostgresStore::next_detail_number(const Tag& case_tag) {
@@ -247,7 +239,7 @@ Result<std::uint32_t> PostgresStore::next_detail_number(const Tag& case_tag) {
 }
 
 Status PostgresStore::insert_detail(const Tag& case_tag, std::uint32_t n, ByteView sealed) {
-  return done(
+  return pg::ok(
       pg::exec(w(), "INSERT INTO case_details (case_tag, n, sealed) VALUES ($1, $2, $3)",
                pg::Params().add_bytes(case_tag).add(static_cast<std::int64_t>(n)).add_bytes(sealed),
                "insert case detail"));

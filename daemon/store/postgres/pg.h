@@ -72,5 +72,9 @@ class Rows {
 Result<Rows> exec(PGconn* c, const char* sql, const Params& p = {}, const char* what = "query");
 // Runs statements without parameters or results (BEGIN, COMMIT, DDL).
 Status run(PGconn* c, const char* sql, const char* what);
+// The status of a statement whose rows are not needed.
+inline Status ok(const Result<Rows>& r) {
+  return r ? Status::Ok() : Status(r.error());
+}
 
 }  // namespace cw::daemon::pg

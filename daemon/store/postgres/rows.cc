@@ -6,14 +6,6 @@
 #include "daemon/store/postgres/store_impl.h"
 
 namespace cw::daemon {
-namespace {
-
-Status done(const Result<pg::Rows>& r) {
-  if (!r) return r.error();
-  return Status::Ok();
-}
-
-}  // namespace
 
 Result<std::optional<ledger::NotifiedCase>> PostgresStore::notified_case(std::uint64_t seq,
                                                                          const std::string& org) {
@@ -49,7 +41,7 @@ Result<std::vector<ledger::CaseRow>> PostgresStore::cases_due_escalation(std::in
 
 Status PostgresStore::update_escalation(std::int64_t case_id, std::int64_t escalate_at,
                                         bool escalated) {
-  return done(pg::exec(
+  return pg::ok(pg::exec(
       w(), "UPDATE cases SET escalate_at = $1, escalated = ($2 <> 0) WHERE id = $3",
       pg::Params().add(escalate_at).add(escalated ? 1 : 0).add(case_id), "update escalation"));
 }
@@ -65,8 +57,8 @@ Result<bool> PostgresStore::insert_ack(std::int64_t case_id, const std::string& 
 }
 
 Status PostgresStore::delete_ack(std::int64_t case_id, const std::string& org) {
-  return done(pg::exec(w(), "DELETE FROM acks WHERE case_id = $1 AND org = $2",
-                       pg::Params().add(case_id).add(org), "delete ack"));
+  return pg::ok(pg::exec(w(), "DELETE FROM acks WHERE case_id = $1 AND org = $2",
+                         pg::Params().add(case_id).add(org), "delete ack"));
 }
 
 Result<std::uint32_t> PostgresStore::count_acks(std::int64_t case_id) {
@@ -79,18 +71,18 @@ Result<std::uint32_t> PostgresStore::count_acks(std::int64_t case_id) {
 Status PostgresStore::put_answer(std::int64_t case_id, const std::string& org,
                                  std::string_view kind, const std::string& reason,
                                  std::int64_t hour) {
-  return done(pg::exec(w(),
-                       "INSERT INTO answers (case_id, org, answer, reason, answered_at) "
-                       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, org) DO UPDATE SET "
-                       "answer = excluded.answer, reason = excluded.reason, "
-                       "answered_at = excluded.answered_at",
-                       pg::Params().add(case_id).add(org).add(kind).add(reason).add(hour),
-                       "put answer"));
+  return pg::ok(pg::exec(w(),
+                         "INSERT INTO answers (case_id, org, answer, reason, answered_at) "
+                         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, org) DO UPDATE SET "
+                         "answer = excluded.answer, reason = excluded.reason, "
+                         "answered_at = excluded.answered_at",
+                         pg::Params().add(case_id).add(org).add(kind).add(reason).add(hour),
+                         "put answer"));
 }
 
 Status PostgresStore::delete_answer(std::int64_t case_id, const std::string& org) {
-  return done(pg::exec(w(), "DELETE FROM answers WHERE case_id = $1 AND org = $2",
-                       pg::Params().add(case_id).add(org), "delete answer"));
+  return pg::ok(pg::exec(w(), "DELETE FROM answers WHERE case_id = $1 AND org = $2",
+                         pg::Params().add(case_id).add(org), "delete answer"));
 }
 
 Result<std::uint64_t> PostgresStore::next_notification_seq() {
@@ -118,13 +110,13 @@ Status PostgresStore::insert_notification(std::uint64_t seq, std::int64_t case_i
 
 Status PostgresStore::insert_delivery(std::uint64_t seq, const std::string& org,
                                       ledger::DeliveryState state) {
-  return done(pg::exec(
+  return pg::ok(pg::exec(
       w(), "INSERT INTO deliveries (seq, org, state, next_attempt_at) VALUES ($1, $2, $3, 0)",
       pg::Params().add(seq).add(org).add(ledger::delivery_state_name(state)), "insert delivery"));
 }
 
 Status PostgresStore::add_case_org(std::int64_t case_id, const std::string& org) {
-  return done(
+  return pg::ok(
       pg::exec(w(), "INSERT INTO case_orgs (case_id, org) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                pg::Params().add(case_id).add(org), "insert case org"));
 }

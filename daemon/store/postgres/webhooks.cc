@@ -95,8 +95,7 @@ Status PostgresStore::record_attempt(std::uint64_t seq, const std::string& org,
                         .add(seq)
                         .add(org),
                     "record attempt");
-  if (!r) return r.error();
-  return Status::Ok();
+  return pg::ok(r);
 }
 
 Result<std::optional<ledger::HealthRow>> PostgresStore::webhook_health_of(
@@ -126,8 +125,7 @@ Status PostgresStore::put_webhook_health(const std::string& org_id, const ledger
                         .add(hour)
                         .add(static_cast<std::int64_t>(h.generation)),
                     "put webhook health");
-  if (!r) return r.error();
-  return Status::Ok();
+  return pg::ok(r);
 }
 
 Result<std::uint32_t> PostgresStore::requeue_dead_deliveries(const std::string& org) {
