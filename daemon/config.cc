@@ -206,6 +206,7 @@ Result<Config> load_config(const std::string& path, const Overrides& ov) {
   if (ov.listen) c.listen = *ov.listen;
   if (ov.admin_listen) c.admin_listen = *ov.admin_listen;
   if (ov.db_path) c.db_path = *ov.db_path;
+  if (ov.passphrase_file) c.passphrase_file = *ov.passphrase_file;
 
   if (c.keys_dir.empty()) return bad("[keys] dir is required");
   if (c.db_path.empty()) c.db_path = DaemonDir{c.keys_dir}.database();

@@ -84,6 +84,7 @@ struct Overrides {
   std::optional<std::string> listen;
   std::optional<std::string> admin_listen;
   std::optional<std::string> db_path;
+  std::optional<std::string> passphrase_file;
 };
 
 Result<Config> load_config(const std::string& path, const Overrides& overrides);

@@ -2,6 +2,7 @@
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <future>
 #include <iostream>
 #include <ostream>
@@ -179,6 +181,16 @@ Result<LoadedInstance> load_keys_and_trust(const Config& c) {
   // passphrase:...) unless the config names a file.
   const std::string passphrase_file =
       c.passphrase_file.empty() ? service_credential("passphrase") : c.passphrase_file;
+  if (!passphrase_file.empty() && passphrase_file != "-" &&
+      ::access(passphrase_file.c_str(), R_OK) != 0 && errno == EACCES)
+    return make_error(
+        Errc::no_passphrase,
+        passphrase_file + " cannot be read by " + this_user() +
+            ": the passphrase credential is root's (systemd hands the service its own copy); "
+            "to check as the service user, pipe it in: cat " +
+            passphrase_file +
+            " | runuser -u casewire -- casewired --config FILE --check-config "
+            "--passphrase-file -");
   auto keys =
       Keyring::load(c.keys_dir, PassphraseSource{passphrase_file, c.insecure_unencrypted_key});
   if (!keys) return keys.error();
@@ -227,6 +239,12 @@ std::optional<std::string> missing_gazetteer(const Config& c) {
 }  // namespace
 
 Status check_config(const Config& config, std::ostream& report) {
+  // Root passes every permission check the service user fails: say so
+  // rather than answer "ok" for a user the check never was.
+  if (auto owner = owner_of(config.keys_dir); ::geteuid() == 0 && owner && *owner != 0)
+    report << "warning: checked as root, but " << config.keys_dir << " belongs to uid " << *owner
+           << ": run the check as the service user (runuser -u casewire -- casewired ... "
+              "--check-config) to learn what it can read\n";
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return loaded.error();
   if (auto g = load_gazetteer(config); !g) return g.error();
@@ -249,10 +267,11 @@ Status check_config(const Config& config, std::ostream& report) {
   DaemonDir d{config.keys_dir};
   auto tls = make_tls_context(d.tls_cert(), d.tls_key());
   if (!tls) return tls.error();
-  auto store = open_store(
-      {config.db_path, config.max_batch, nullptr, &loaded->keys, {}, config.log_mix_seconds});
+  // Looked at, never opened for writing: a check run as root must not leave
+  // a root-owned database (or its -wal and -shm) the service cannot open.
+  auto store = probe_store(config.db_path);
   if (!store) return store.error();
-  (*store)->close();
+  report << "store: " << *store << "\n";
   return Status::Ok();
 }
 

@@ -23,12 +23,16 @@ int real_main(int argc, char** argv) {
   std::string config_path;
   cw::daemon::Overrides ov;
   bool check = false;
-  std::string listen, admin, db;
+  std::string listen, admin, db, passphrase_file;
   app.add_option("--config", config_path, "configuration file (TOML)");
   app.add_option("--listen", listen, "API address HOST:PORT (port 0 = any)");
   app.add_option("--admin-listen", admin, "admin address HOST:PORT (port 0 = any)");
   app.add_option("--db", db, "SQLite database path, or a postgresql:// URI");
-  app.add_flag("--check-config", check, "validate configuration, keys and database, then exit");
+  app.add_option("--passphrase-file", passphrase_file,
+                 "file holding daemon.key's passphrase (- reads standard input), instead of the "
+                 "configuration's passphrase_file or systemd's credential");
+  app.add_flag("--check-config", check,
+               "validate configuration, keys and database without changing anything, then exit");
 
   // Operator subcommands on sealed case details (daemon/records/commands.h).
   // fallthrough: --config and --db work after the subcommand too.
@@ -91,6 +95,7 @@ int real_main(int argc, char** argv) {
   if (!listen.empty()) ov.listen = listen;
   if (!admin.empty()) ov.admin_listen = admin;
   if (!db.empty()) ov.db_path = db;
+  if (!passphrase_file.empty()) ov.passphrase_file = passphrase_file;
 
   auto config = cw::daemon::load_config(config_path, ov);
   if (!config) {

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -33,7 +34,11 @@ std::string service_credential(std::string_view name) {
   if (dir == nullptr || *dir == '\0' || name.find('/') != std::string_view::npos) return "";
   std::string path = std::string(dir) + "/" + std::string(name);
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? path : "";
+  if (::stat(path.c_str(), &st) == 0) return S_ISREG(st.st_mode) ? path : "";
+  // Present but out of this user's reach (a check run as the service user
+  // against root's credentials directory): named, so the error says which
+  // file cannot be read instead of "no passphrase".
+  return errno == EACCES ? path : "";
 }
 
 }  // namespace cw::daemon

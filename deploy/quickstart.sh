@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Sets up a local casewire instance under var/ and shows an alert travelling
-# from a field contact to the daemon (and, once delivery lands, on to an
-# organisation). Re-running starts afresh. --keep leaves the daemon running;
-# --postgres runs it on a throwaway PostgreSQL 15 server instead of SQLite
-# (what several daemons share: docs/OPERATIONS.md §12).
+# Sets up a local casewire instance under var/ and shows one alert's whole path:
+# builds the three programs (ninja prints a line per step), makes the daemon's
+# keys, one field contact and one organisation, starts casewired on its embedded
+# SQLite store, sends the sample alert with the casewire client (signed receipt),
+# shows the organisation's feed receiving the anonymised notification, its
+# acknowledgement reaching the contact, and both checking the case log.
+# Installs only what building and running need (deploy/install-deps.sh run).
+# Re-running starts afresh. --keep leaves the daemon running; --postgres runs it
+# on a throwaway PostgreSQL 15 server instead of SQLite (what several daemons
+# share: docs/OPERATIONS.md §12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,10 +22,13 @@ for arg in "$@"; do
   esac
 done
 
-deploy/install-deps.sh
-echo "== building"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target casewired casewire casewire-keys >/dev/null
+if ((postgres)); then deploy/install-deps.sh run+postgres; else deploy/install-deps.sh run; fi
+echo "== building casewired, casewire and casewire-keys (a first build takes several minutes)"
+# Tests and benchmarks are not configured here: they need what deploy/test.sh installs.
+# The build directory is the one deploy/test.sh uses, so neither builds twice.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCASEWIRE_BUILD_TESTS=OFF \
+  -DCASEWIRE_BUILD_BENCH=OFF >/dev/null
+cmake --build build -j"$(nproc)" --target casewired casewire casewire-keys
 
 keys=$root/build/keys/casewire-keys
 daemon=$root/build/daemon/casewired

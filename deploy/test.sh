@@ -20,7 +20,7 @@ done
 started=$SECONDS
 stage() { echo "== $* ($((SECONDS - started))s)"; }
 
-deploy/install-deps.sh
+deploy/install-deps.sh test
 
 stage "browser-test dependencies (npm ci: puppeteer-core, pinned in tests/dashboard)"
 # puppeteer-core drives Debian's chromium; it downloads no browser.

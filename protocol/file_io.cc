@@ -1,6 +1,7 @@
 #include "protocol/file_io.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,25 +94,26 @@ Result<Bytes> read_file(const std::string& path, std::size_t max_size) {
     if (errno == ENOENT) return make_error(Errc::not_found, "no such file: " + path);
     return io_err("open", path, errno);
   }
+  auto out = read_fd(fd, max_size, path);
+  ::close(fd);
+  return out;
+}
+
+Result<Bytes> read_fd(int fd, std::size_t max_size, const std::string& name) {
   Bytes out;
   std::uint8_t buf[8192];
   for (;;) {
     ssize_t r = ::read(fd, buf, sizeof buf);
     if (r < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return io_err("read", path, err);
+      return io_err("read", name, errno);
     }
     if (r == 0) break;
-    if (out.size() + static_cast<std::size_t>(r) > max_size) {
-      ::close(fd);
+    if (out.size() + static_cast<std::size_t>(r) > max_size)
       return make_error(Errc::io_error,
-                        path + " is larger than " + std::to_string(max_size) + " bytes");
-    }
+                        name + " is larger than " + std::to_string(max_size) + " bytes");
     out.insert(out.end(), buf, buf + r);
   }
-  ::close(fd);
   return out;
 }
 
@@ -152,6 +154,23 @@ Status shred_file(const std::string& path) {
   ::close(fd);
   if (::unlink(path.c_str()) != 0) return io_err("unlink", path, errno);
   return fsync_dir_of(path);
+}
+
+std::string this_user() {
+  const uid_t uid = ::geteuid();
+  passwd pw{};
+  passwd* found = nullptr;
+  char buf[1024];
+  const std::string id = "uid " + std::to_string(uid);
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr)
+    return std::string(found->pw_name) + " (" + id + ")";
+  return id;
+}
+
+std::optional<uid_t> owner_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return st.st_uid;
 }
 
 bool is_group_or_world_readable(const std::string& path) {

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <sys/types.h>
+
+#include <optional>
 #include <string>
 
 #include "protocol/bytes.h"
@@ -23,6 +25,10 @@ Status write_file_atomic(const std::string& path, ByteView content, mode_t mode,
 // are small; a huge one is an error, not something to allocate for).
 Result<Bytes> read_file(const std::string& path, std::size_t max_size = 1 << 20);
 
+// Reads an open descriptor to its end (a pipe: `--passphrase-file -`); `name`
+// is what errors call it. The descriptor stays open.
+Result<Bytes> read_fd(int fd, std::size_t max_size, const std::string& name);
+
 bool file_exists(const std::string& path);
 
 // fsync of a directory: makes the renames and unlinks done in it durable.
@@ -35,6 +41,13 @@ Status make_dirs(const std::string& path, mode_t mode);
 // flash storage and journaling filesystems this is best effort (documented in
 // docs/THREAT_MODEL.md); it still defeats undelete tools and casual forensics.
 Status shred_file(const std::string& path);
+
+// The effective user as "name (uid N)", for messages about permissions: the
+// user a command runs as is what an operator most often has wrong.
+std::string this_user();
+
+// The owner of a path (following links), or nullopt when it cannot be stat'ed.
+std::optional<uid_t> owner_of(const std::string& path);
 
 // True when a secret file is readable by group or others (warn the user).
 bool is_group_or_world_readable(const std::string& path);

@@ -315,8 +315,11 @@ Result<SecretBytes> PassphraseSource::get(std::string_view prompt, bool confirm)
                       "the passphrase is longer than " + std::to_string(kMaxPassphrase) + " bytes");
   };
   if (!file.empty()) {
-    auto content =
-        read_file(file, 64 << 10);  // larger than kMax, so an over-long one is named as such
+    // "-" is standard input, read as it is: a pipe from root's credential
+    // to a command run as the service user (re-opening /dev/stdin would be
+    // refused, the pipe being root's).
+    auto content = file == "-" ? read_fd(0, 64 << 10, "standard input")
+                               : read_file(file, 64 << 10);  // > kMax: an over-long one is named
     if (!content) return content.error();
     std::size_t n = content->size();
     while (n > 0 && ((*content)[n - 1] == '\n' || (*content)[n - 1] == '\r')) --n;

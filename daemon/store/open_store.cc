@@ -12,4 +12,8 @@ Result<std::unique_ptr<Store>> open_store(const StoreOptions& o) {
   return open_sqlite_store({o.db, o.max_batch, o.metrics, o.keys, o.log_window_s});
 }
 
+Result<std::string> probe_store(const std::string& db) {
+  return is_postgres_uri(db) ? probe_postgres_store(db) : probe_sqlite_store(db);
+}
+
 }  // namespace cw::daemon

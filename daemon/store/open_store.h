@@ -25,4 +25,10 @@ struct StoreOptions {
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);
 
+// What --check-config learns about the store without creating or changing
+// anything (a check run as root must not leave a root-owned database the
+// service cannot open): that this user could open it, and its schema version
+// is one this build runs. Returns a line for the operator.
+Result<std::string> probe_store(const std::string& db);
+
 }  // namespace cw::daemon

@@ -39,6 +39,10 @@ Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& option
 // True for what names a PostgreSQL database rather than a SQLite file.
 bool is_postgres_uri(std::string_view db);
 
+// Connects and reads the schema version in a read-only transaction; creates
+// nothing (open_store.h, probe_store).
+Result<std::string> probe_postgres_store(const std::string& uri);
+
 int postgres_schema_version();
 
 }  // namespace cw::daemon

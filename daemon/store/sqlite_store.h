@@ -24,6 +24,12 @@ struct SqliteOptions {
 // Opens (creating if needed) and migrates the database, starts the writer.
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
+// Looks at the file without opening it with SQLite (which would create it,
+// or its -wal and -shm, as whoever runs the check): the file or, when it is
+// missing, its directory must be this user's to write; the header's schema
+// version must be one this build can run (open_store.h, probe_store).
+Result<std::string> probe_sqlite_store(const std::string& path);
+
 // The schema version this build writes; tests check migrations reach it.
 int sqlite_schema_version();
 

@@ -23,10 +23,33 @@ Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& o) {
   if (auto s = pg::exec(c->get(), "SELECT current_setting('synchronous_standby_names')", {},
                         "read settings");
       s && s->size() == 1 && s->text(0, 0).empty()) {
-    static std::atomic<bool> said{false};  // once per process (the daemon opens twice at start)
+    static std::atomic<bool> said{false};  // once per process (tests open many stores)
     if (!said.exchange(true)) log_event("store_no_synchronous_standby");
   }
   return std::unique_ptr<Store>(new PostgresStore(std::move(*c), o));
+}
+
+Result<std::string> probe_postgres_store(const std::string& uri) {
+  auto c = pg::connect(uri);
+  if (!c) return c.error();
+  CW_TRY(pg::run(c->get(), "BEGIN READ ONLY", "begin read-only check"));
+  auto v = pg::exec(c->get(),
+                    "SELECT CASE WHEN to_regclass('casewire_schema') IS NULL THEN 0 "
+                    "ELSE (SELECT coalesce(max(version), 0) FROM casewire_schema) END",
+                    {}, "read schema version");
+  (void)pg::run(c->get(), "ROLLBACK", "end read-only check");
+  if (!v) return v.error();
+  const int version = static_cast<int>(v->i64(0, 0));
+  const int current = pg_schema_version_impl();
+  if (version > current)
+    return make_error(Errc::store_unavailable,
+                      "this database was written by a newer casewired (schema " +
+                          std::to_string(version) + "); this one knows up to " +
+                          std::to_string(current));
+  if (version == 0) return std::string("PostgreSQL reachable; its tables are made at first start");
+  return "PostgreSQL reachable, schema version " + std::to_string(version) +
+         (version < current ? " (migrated to " + std::to_string(current) + " at the next start)"
+                            : std::string());
 }
 
 Result<std::unique_ptr<ConnPool::Lease>> ConnPool::take() {
