@@ -13,6 +13,7 @@
 #include "client/report.h"
 #include "client/rotation.h"
 #include "client/verify_log.h"
+#include "protocol/man_page.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
 
@@ -91,6 +92,34 @@ void translate_subcommand_headings(CLI::App& app) {
     if (CLI::Option* help = sub->get_help_ptr()) help->group(cw::client::tr("Options"));
     translate_subcommand_headings(*sub);
   }
+}
+
+// English, whatever the locale: the build writes the installed page.
+cw::ManPage man_page() {
+  cw::ManPage m;
+  m.name = "casewire";
+  m.section = 1;
+  m.summary = "send case alerts; follow notifications";
+  m.description =
+      "casewire is the client of casewired(8). Field contacts use it to send signed, encrypted "
+      "case alerts (guided, or with flags), keep them in an outbox until a signed receipt "
+      "arrives, and ask how a case goes. Organisations use it to follow the anonymised feed, "
+      "acknowledge and answer, open disclosures, run a local dashboard and check the case "
+      "log.\n\n"
+      "Messages are in English, Korean or Chinese (--lang, or the locale). The guides are "
+      "/usr/share/doc/casewire/FIELD_GUIDE.md (and .ko.md, .zh.md) for contacts and "
+      "/usr/share/doc/casewire/ORGANISATIONS.md for organisations.";
+  m.files = {{"~/.config/casewire",
+              "the client directory (or $CASEWIRE_HOME, or --home): key, "
+              "invite, outbox and receipts"}};
+  m.exit_status =
+      "0 done (for send: delivered and the receipt verified). 1 not done: a mistake in the "
+      "alert, the setup or the command line (one line \"error: CODE: ...\" on standard error). "
+      "2 refused by the daemon; the alert stays in the outbox, marked refused. 3 not delivered "
+      "yet, or the receipt could not be saved; kept in the outbox. 4 warning: the server's "
+      "identity or its receipt did not match; kept. 70 an internal failure.";
+  m.see_also = "casewired(8), casewire-keys(8)";
+  return m;
 }
 
 int real_main(int argc, char** argv) {
@@ -348,6 +377,10 @@ int real_main(int argc, char** argv) {
 
   translate_subcommand_headings(app);
   app.parse_complete_callback([&] { cw::client::set_language(lang); });
+  if (cw::wants_man_page(argc, argv)) {
+    cw::write_man_page(app, man_page(), std::cout);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -58,12 +58,29 @@ int cmd_gazetteer(const Globals& g, const PlacesOptions& o, std::ostream& out, s
   if (o.update)
     if (int rc = update_gazetteer(g, *ctx, o.key, out, err); rc != kExitOk) return rc;
   const auto gz = active_gazetteer();
-  std::vector<const GazetteerEntry*> shown;
-  if (o.search.empty())
-    for (const auto& e : gz->entries()) shown.push_back(&e);
-  else
-    shown = gz->search(o.search);
-  for (const auto* e : shown) {
+  // The whole list as a tree: each place followed by what lies in it, so an
+  // indented line always belongs to the place above it (the file's order
+  // groups by kind, and a facility printed there read as lying in whichever
+  // city came last). A search shows each match with the place it lies in.
+  std::vector<std::pair<const GazetteerEntry*, int>> shown;
+  if (o.search.empty()) {
+    const auto entries = gz->entries();
+    const auto walk = [&](auto& self, std::string_view parent, int depth) -> void {
+      for (const auto& e : entries)
+        if (e.parent == parent && (depth > 0 || parent.empty() || !gz->find(parent))) {
+          shown.emplace_back(&e, depth);
+          if (depth < 8) self(self, e.code, depth + 1);
+        }
+    };
+    walk(walk, "", 0);
+    // A place whose parent the file does not hold (refused when loaded, so
+    // never expected) is still shown rather than lost.
+    for (const auto& e : entries)
+      if (!e.parent.empty() && !gz->find(e.parent)) shown.emplace_back(&e, 0);
+  } else {
+    for (const auto* e : gz->search(o.search)) shown.emplace_back(e, 0);
+  }
+  for (const auto& [e, depth] : shown) {
     if (g.json) {
       json::object j;
       j["code"] = e->code;
@@ -76,12 +93,11 @@ int cmd_gazetteer(const Globals& g, const PlacesOptions& o, std::ostream& out, s
       out << json::serialize(j) << "\n";
       continue;
     }
-    // Indented by depth, so a facility reads as lying in its city.
-    int depth = 0;
-    for (const auto* p = e; !p->parent.empty() && depth < 4; p = gz->find(p->parent), ++depth)
-      if (!gz->find(p->parent)) break;
     out << std::string(static_cast<std::size_t>(2 * depth), ' ') << e->names.in(lang) << "  ("
-        << e->code << (e->kind == PlaceKind::facility ? ", facility" : "") << ")\n";
+        << e->code << (e->kind == PlaceKind::facility ? ", facility" : "") << ")";
+    if (const auto* in = o.search.empty() ? nullptr : gz->find(e->parent))
+      out << "  < " << in->names.in(lang);
+    out << "\n";
   }
   if (!o.search.empty() && shown.empty()) {
     err << "no place matches '" << o.search << "' (try another spelling, or casewire gazetteer "

@@ -11,10 +11,39 @@
 #include "daemon/records/commands.h"
 #include "daemon/report_command.h"
 #include "daemon/store/fault_vfs.h"
+#include "protocol/man_page.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
 
 namespace {
+
+cw::ManPage man_page() {
+  cw::ManPage m;
+  m.name = "casewired";
+  m.section = 8;
+  m.summary = "the casewire alert daemon";
+  m.description =
+      "casewired receives signed, encrypted case alerts from enrolled field contacts over TLS "
+      "1.3 (directly or through Tor), verifies them against its trust store, records them "
+      "durably in SQLite (WAL, fsync) or PostgreSQL, and answers with a signed receipt. It "
+      "pushes anonymised notifications to subscribed organisations by webhook and streaming "
+      "feed.\n\n"
+      "Without a command it runs the daemon. SIGHUP re-reads the trust store and the gazetteer; "
+      "SIGTERM stops it after the writes in flight are durable. Under systemd the key's "
+      "passphrase comes from the credential named passphrase.\n\n"
+      "The commands work on the recorded cases' sealed details and statistics; each is "
+      "recorded in the audit trail where it reads anything sealed. The operator guide is "
+      "/usr/share/doc/casewire/OPERATIONS.md.";
+  m.files = {{"/etc/casewire/casewired.toml", "the configuration"},
+             {"/etc/casewire/credentials/passphrase", "daemon.key's passphrase (root only)"},
+             {"/var/lib/casewire", "keys, trust store, gazetteer and the database"}};
+  m.exit_status =
+      "0 on success; 1 on a configuration, key, store or usage error (one line "
+      "\"error: CODE: ...\" on standard error); 70 on an internal failure.";
+  m.see_also = "casewire(1), casewire-keys(8)";
+  return m;
+}
+
 int real_main(int argc, char** argv) {
   cw::init_crypto();
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a death
@@ -83,6 +112,10 @@ int real_main(int argc, char** argv) {
   app.set_version_flag(
       "--version", std::string("casewired 0.1.0") +
                        (cw::daemon::fault::compiled_in() ? " (FAULT-INJECTION TEST BUILD)" : ""));
+  if (cw::wants_man_page(argc, argv)) {
+    cw::write_man_page(app, man_page(), std::cout);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,6 +19,9 @@ int run_report_command(const Config& config, const ReportCommand& cmd, std::ostr
   };
   if (cmd.format != "csv" && cmd.format != "svg")
     return fail(make_error(Errc::bad_request, "--format must be csv or svg"));
+  // Opening the database writes beside it (-wal, -shm): as the service's user.
+  if (auto st = refuse_root_in_foreign_dir(config.keys_dir, "casewired report ..."); !st.ok())
+    return fail(st.error());
   // No keys: the anonymised records are all a report reads. (A database
   // from before schema v4 must be migrated by the daemon first.)
   auto store = open_store({config.db_path, config.max_batch, nullptr, nullptr});

@@ -21,12 +21,13 @@ run_packages=(
 postgres_packages=(postgresql-15 postgresql-client-15)
 # Testing: the suite starts its own PostgreSQL, webhook receivers, SOCKS5 proxy (microsocks),
 # Tor, Prometheus (promtool checks the alert rules), mosquitto, headless Chromium (puppeteer
-# drives it; fonts-nanum renders Korean), and checks its own formatting.
+# drives it; fonts-nanum renders Korean), checks its own formatting, and the package's units
+# and manual pages (systemd-analyze, man-db, groff).
 test_packages=(
   git libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-utils microsocks python3 python3-nacl python3-pexpect curl iproute2
   clang libclang-rt-14-dev clang-format
-  systemd tor prometheus nodejs faketime strace
+  systemd man-db groff-base tor prometheus nodejs faketime strace
   chromium fonts-nanum
   mosquitto libmosquitto-dev
 )

@@ -175,7 +175,12 @@ Status new_identity(Role role, const std::string& path, const SecretFileOptions&
   return Status::Ok();
 }
 
+Status refuse_foreign_instance(const std::string& dir) {
+  return refuse_root_in_foreign_dir(dir, "casewire-keys ...");
+}
+
 Status enroll(const EnrollOptions& o, std::ostream& out) {
+  CW_TRY(refuse_foreign_instance(o.dir));
   if (o.label.empty()) return usage("--label is required");
   CW_TRY(check_regions(o.regions));
   if (o.rate_per_hour == 0) return usage("--rate must be at least 1 per hour");
@@ -211,6 +216,7 @@ Status enroll(const EnrollOptions& o, std::ostream& out) {
 }
 
 Status revoke(const RevokeOptions& o, std::ostream& out) {
+  CW_TRY(refuse_foreign_instance(o.dir));
   auto id = parse_key_id(o.key_id);
   if (!id) return usage("KEYID must be 16 lower-case hex digits");
   DaemonDir d{o.dir};
@@ -328,9 +334,14 @@ Status hand_over_secret(std::ostream& out, const OrgEntry& org, const std::strin
   for (char& c : safe_name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
   const std::string path = secret_out.empty() ? safe_name + ".webhook-secret" : secret_out;
-  CW_TRY(write_file_atomic(
-      path, as_bytes(seal_webhook_secret(org.sub.webhook_secret, org.key, *org.box_key)), 0600,
-      Overwrite::no));
+  if (auto st = write_file_atomic(
+          path, as_bytes(seal_webhook_secret(org.sub.webhook_secret, org.key, *org.box_key)), 0600,
+          Overwrite::no);
+      !st.ok())
+    // Before the trust store is saved, so nothing changed: say how to go on.
+    return make_error(st.code(), st.error().message + " (as " + this_user() +
+                                     "; nothing was changed: run it from a directory this user "
+                                     "can write, or give --secret-out PATH)");
   out << "webhook secret sealed to organisation " << key_id_hex(org.key.id()) << " in " << path
       << "\ngive them this file; they open it with: casewire webhook-secret --key ORG.key " << path
       << "\n";
@@ -345,6 +356,7 @@ bool means_all(const std::vector<std::string>& v) {
 }  // namespace
 
 Status add_org(const AddOrgOptions& o, std::ostream& out) {
+  CW_TRY(refuse_foreign_instance(o.dir));
   if (o.name.empty()) return usage("--name is required");
   CW_TRY(check_regions(o.regions));
   DaemonDir d{o.dir};
@@ -398,6 +410,7 @@ Status add_org(const AddOrgOptions& o, std::ostream& out) {
 }
 
 Status set_org(const SetOrgOptions& o, std::ostream& out) {
+  CW_TRY(refuse_foreign_instance(o.dir));
   auto id = parse_key_id(o.key_id);
   if (!id) return usage("KEYID must be 16 lower-case hex digits");
   if (o.rotate_secret && !o.webhook_secret_file.empty())

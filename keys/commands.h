@@ -26,6 +26,12 @@ struct InitOptions {
 };
 Status init(const InitOptions& o, std::ostream& out);
 
+// Refuses root working in an instance directory another user owns (the
+// service's /var/lib/casewire): the files root wrote there (trust.json, the
+// journal) would be root's, and the daemon, running as that user, could not
+// read them at its next reload. The message names the command to run instead.
+Status refuse_foreign_instance(const std::string& dir);
+
 // new-contact / new-org: FILE (secret) and FILE.pub.
 Status new_identity(Role role, const std::string& path, const SecretFileOptions& o,
                     std::ostream& out);

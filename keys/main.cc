@@ -6,6 +6,7 @@
 #include "keys/backup.h"
 #include "keys/commands.h"
 #include "keys/rotate.h"
+#include "protocol/man_page.h"
 #include "protocol/program.h"
 #include "protocol/secret.h"
 
@@ -27,6 +28,30 @@ std::optional<bool> yes_no(CLI::Option* opt, const std::string& v) {
 }  // namespace
 
 namespace {
+
+cw::ManPage man_page() {
+  cw::ManPage m;
+  m.name = "casewire-keys";
+  m.section = 8;
+  m.summary = "daemon identity, contacts, organisations, invites, backups and rotation";
+  m.description =
+      "casewire-keys is the operator's tool for a casewired instance directory: it creates the "
+      "daemon's identity and TLS certificate, enrols and revokes contacts, adds and changes "
+      "organisations, writes invites, makes and restores encrypted backups, and rotates keys.\n\n"
+      "Run it as the service user (runuser -u casewire -- casewire-keys ...) on the service's "
+      "directory: files root wrote there would be root's, and the daemon could not read them. "
+      "After a change to the trust store, reload the daemon (SIGHUP). The operator guide is "
+      "/usr/share/doc/casewire/OPERATIONS.md.";
+  m.files = {{"/var/lib/casewire/trust.json", "the trust store (contacts and organisations)"},
+             {"/var/lib/casewire/revocations.journal", "every revocation, kept for restores"},
+             {"/var/lib/casewire/daemon.key", "the daemon's secret key (passphrase-protected)"}};
+  m.exit_status =
+      "0 on success; 1 on an error (one line \"error: CODE: ...\" on standard "
+      "error), after which nothing was changed; 70 on an internal failure.";
+  m.see_also = "casewired(8), casewire(1)";
+  return m;
+}
+
 int real_main(int argc, char** argv) {
   cw::init_crypto();
   CLI::App app{"casewire-keys: daemon identity, contacts, organisations, invites"};
@@ -263,6 +288,10 @@ int real_main(int argc, char** argv) {
   c_list->add_option("--dir", list_dir, "instance directory")->required();
   c_list->callback([&] { status = cw::keys::list(list_dir, std::cout); });
 
+  if (cw::wants_man_page(argc, argv)) {
+    cw::write_man_page(app, man_page(), std::cout);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 #include "daemon/keyring.h"
 #include "daemon/rotation.h"
 #include "daemon/store/open_store.h"
+#include "keys/commands.h"
 #include "keys/tls_cert.h"
 #include "protocol/case_log.h"
 #include "protocol/file_io.h"
@@ -65,6 +66,7 @@ Status finish(const DaemonDir& d, std::ostream& out) {
 }  // namespace
 
 Status rotate(const RotateOptions& o, std::ostream& out) {
+  CW_TRY(refuse_foreign_instance(o.dir));
   const DaemonDir d{o.dir};
   // One writer at a time (a second rotate, a revoke) for the whole command.
   auto lock = InstanceLock::acquire(d.dir);

@@ -173,6 +173,23 @@ std::optional<uid_t> owner_of(const std::string& path) {
   return st.st_uid;
 }
 
+Status refuse_root_in_foreign_dir(const std::string& dir, std::string_view command) {
+  const auto owner = owner_of(dir);
+  if (::geteuid() != 0 || !owner || *owner == 0) return Status::Ok();
+  passwd pw{};
+  passwd* found = nullptr;
+  char buf[1024];
+  const std::string user = ::getpwuid_r(*owner, &pw, buf, sizeof buf, &found) == 0 && found
+                               ? std::string(found->pw_name)
+                               : std::to_string(*owner);
+  return make_error(Errc::bad_config,
+                    dir + " belongs to " + user +
+                        ", and files root writes there would be root's, which the service could "
+                        "not read: run this as that user, from a directory it can write: "
+                        "runuser -u " +
+                        user + " -- " + std::string(command));
+}
+
 bool is_group_or_world_readable(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "protocol/bytes.h"
 #include "protocol/error.h"
@@ -48,6 +49,13 @@ std::string this_user();
 
 // The owner of a path (following links), or nullopt when it cannot be stat'ed.
 std::optional<uid_t> owner_of(const std::string& path);
+
+// Refuses root working in a directory another user owns (the service's
+// /var/lib/casewire): files root wrote there (a trust store, a database's
+// -wal) would be root's, and the service, running as that user, could not
+// read or write them afterwards. bad_config, naming the owner and the command
+// to run instead: "runuser -u OWNER -- " + command.
+Status refuse_root_in_foreign_dir(const std::string& dir, std::string_view command);
 
 // True when a secret file is readable by group or others (warn the user).
 bool is_group_or_world_readable(const std::string& path);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <cctype>
 #include <future>
 #include <limits>
 
@@ -165,11 +166,34 @@ Result<std::string> CaseRecords::disclose(const std::string& case_id, const KeyI
   return seal_disclosure(d, keys_.signing(), *o->box_key);
 }
 
+Result<std::string> resolve_case_id(Store& store, std::string_view typed) {
+  std::string prefix;
+  for (char c : typed) {
+    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isxdigit(static_cast<unsigned char>(lower)))
+      return make_error(Errc::bad_request, "a case id is hexadecimal (0-9, a-f)");
+    prefix += lower;
+  }
+  if (prefix.size() == 32) return prefix;
+  if (prefix.size() < 8 || prefix.size() > 32)
+    return make_error(Errc::bad_request,
+                      "give the case id's first 8 to 32 digits (the feed shows 12)");
+  auto found = store.case_ids_starting(prefix, 2);
+  if (!found) return found.error();
+  if (found->empty()) return make_error(Errc::not_found, "no case has an id beginning " + prefix);
+  if (found->size() > 1)
+    return make_error(Errc::bad_request,
+                      "several cases have an id beginning " + prefix + ": give more digits");
+  return found->front();
+}
+
+Result<PurgeCounts> count_purgeable(Store& store, std::int64_t cutoff) {
+  return wait_for<PurgeCounts>(
+      [&](Callback<PurgeCounts> done) { store.purge_case_keys(unix_seconds(cutoff), true, done); });
+}
+
 Result<PurgeCounts> CaseRecords::purge(std::int64_t cutoff, bool dry_run, std::int64_t now) {
-  if (dry_run)
-    return wait_for<PurgeCounts>([&](Callback<PurgeCounts> done) {
-      store_.purge_case_keys(unix_seconds(cutoff), true, done);
-    });
+  if (dry_run) return count_purgeable(store_, cutoff);
   return wait_for<PurgeCounts>(
       [&](Callback<PurgeCounts> done) { purge_expired(store_, cutoff, now, done); });
 }

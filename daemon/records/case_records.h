@@ -61,6 +61,16 @@ struct AuditReport {
 // records the purge in the audit trail. `done` runs on the store's thread.
 void purge_expired(Store& store, std::int64_t cutoff, std::int64_t now, Callback<PurgeCounts> done);
 
+// The whole case id from what the operator typed: all 32 hex digits, or a
+// unique prefix of at least 8 (the feed and the dashboard show 12).
+// bad_request: not hex, shorter than 8, or the prefix of several cases;
+// not_found: no case begins so.
+Result<std::string> resolve_case_id(Store& store, std::string_view typed);
+
+// What a purge would destroy, counted without the daemon's keys, so a dry run
+// needs no passphrase: it reads counts, never content.
+Result<PurgeCounts> count_purgeable(Store& store, std::int64_t cutoff);
+
 class CaseRecords {
  public:
   CaseRecords(Store& store, const Keyring& keys, const TrustView& trust);

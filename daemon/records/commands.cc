@@ -35,10 +35,36 @@ void print_reading(const CaseReading& r, std::ostream& out) {
   }
 }
 
+std::uint32_t purge_days(const Config& config, const RecordsCommand& cmd) {
+  return cmd.older_than_days.value_or(config.retention_days);
+}
+
+// Counts only: no keys are opened, so no passphrase is asked for.
+int dry_run_purge(const Config& config, const RecordsCommand& cmd, std::ostream& out,
+                  std::ostream& err) {
+  const std::uint32_t days = purge_days(config, cmd);
+  if (days == 0 && !cmd.older_than_days)
+    return fail(err, make_error(Errc::bad_config,
+                                "[retention] days = 0 keeps everything; pass --older-than DAYS"));
+  auto store = open_store({config.db_path, config.max_batch, nullptr, nullptr});
+  if (!store) return fail(err, store.error());
+  auto counts = count_purgeable(**store, unix_now() - std::int64_t{86400} * days);
+  (*store)->close();
+  if (!counts) return fail(err, counts.error());
+  out << "would destroy the keys of " << counts->cases << " case(s) quiet for over " << days
+      << " days (" << counts->records << " sealed record(s))\n";
+  return 0;
+}
+
 }  // namespace
 
-int run_records_command(const Config& config, const RecordsCommand& cmd, std::ostream& out,
+int run_records_command(const Config& config, const RecordsCommand& typed, std::ostream& out,
                         std::ostream& err) {
+  if (auto st = refuse_root_in_foreign_dir(config.keys_dir, "casewired ..."); !st.ok())
+    return fail(err, st.error());
+  RecordsCommand cmd = typed;
+  if (cmd.kind == RecordsCommand::Kind::purge && cmd.dry_run)
+    return dry_run_purge(config, cmd, out, err);
   auto loaded = load_keys_and_trust(config);
   if (!loaded) return fail(err, loaded.error());
   auto store = open_store({config.db_path, config.max_batch, nullptr, &loaded->keys});
@@ -46,6 +72,14 @@ int run_records_command(const Config& config, const RecordsCommand& cmd, std::os
   CaseRecords records(**store, loaded->keys, *loaded->trust);
   const std::int64_t now = unix_now();
   int rc = 0;
+  if (cmd.kind == RecordsCommand::Kind::read_case || cmd.kind == RecordsCommand::Kind::disclose) {
+    auto id = resolve_case_id(**store, cmd.case_id);
+    if (!id) {
+      (*store)->close();
+      return fail(err, id.error());
+    }
+    cmd.case_id = *id;
+  }
   switch (cmd.kind) {
     case RecordsCommand::Kind::read_case: {
       auto r = records.read(cmd.case_id, cmd.reason, now);
@@ -92,7 +126,7 @@ int run_records_command(const Config& config, const RecordsCommand& cmd, std::os
       break;
     }
     case RecordsCommand::Kind::purge: {
-      const std::uint32_t days = cmd.older_than_days.value_or(config.retention_days);
+      const std::uint32_t days = purge_days(config, cmd);
       if (days == 0 && !cmd.older_than_days) {
         rc = fail(err, make_error(Errc::bad_config,
                                   "[retention] days = 0 keeps everything; pass --older-than DAYS"));
@@ -103,13 +137,9 @@ int run_records_command(const Config& config, const RecordsCommand& cmd, std::os
         rc = fail(err, counts.error());
         break;
       }
-      if (cmd.dry_run)
-        out << "would destroy the keys of " << counts->cases << " case(s) quiet for over " << days
-            << " days (" << counts->records << " sealed record(s))\n";
-      else
-        out << "destroyed the keys of " << counts->cases << " case(s) quiet for over " << days
-            << " days (" << counts->records << " sealed record(s))"
-            << (counts->residual.empty() ? "" : "; " + counts->residual) << "\n";
+      out << "destroyed the keys of " << counts->cases << " case(s) quiet for over " << days
+          << " days (" << counts->records << " sealed record(s))"
+          << (counts->residual.empty() ? "" : "; " + counts->residual) << "\n";
       break;
     }
   }

@@ -335,6 +335,10 @@ class Store {
   virtual Result<std::uint64_t> count_alerts() = 0;
   // The case a pseudonym names, with its sealed details, for the operator.
   virtual Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) = 0;
+  // The case ids that begin with `prefix` (lower-case hex), at most `limit`:
+  // the operator types the 12 digits the feed shows, not all 32.
+  virtual Result<std::vector<std::string>> case_ids_starting(const std::string& prefix,
+                                                             std::size_t limit) = 0;
   virtual Result<std::vector<AuditRow>> audit_rows() = 0;
   // Every notification's anonymised body, in order, and the organisations
   // (org tags) it was sent to: what statistics count, knowing what each

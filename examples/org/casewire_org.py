@@ -88,13 +88,16 @@ class Invite:
         self.daemon_key_id = key_id(1, self.daemon_sign)
 
 
-def load_org_key(path: str, passphrase: bytes = b"") -> nacl.signing.SigningKey:
+def load_org_key(path: str, passphrase: bytes | None = None) -> nacl.signing.SigningKey:
     """The signing key of a CWSK organisation key file (docs/PROTOCOL.md section 1)."""
     return load_org_keys(path, passphrase)[0]
 
 
-def load_org_keys(path: str, passphrase: bytes = b""):
-    """Opens a CWSK secret key file: (signing key, box secret key bytes)."""
+def load_org_keys(path: str, passphrase: bytes | None = None):
+    """Opens a CWSK secret key file: (signing key, box secret key bytes).
+
+    passphrase None: asked for on the terminal when the file has one (and
+    refused, saying how to give it, when there is no terminal)."""
     with open(path) as f:
         b64 = [l for l in f.read().splitlines() if l and not l.startswith("#")]
     raw = base64.b64decode(b64[0])
@@ -109,6 +112,12 @@ def load_org_keys(path: str, passphrase: bytes = b""):
     elif kdf == 1:
         if ops > 16 or mem > (1 << 30):
             raise Refused("key file asks for too much work")
+        if passphrase is None:
+            if not sys.stdin.isatty():
+                raise Refused(f"{path} has a passphrase: give --passphrase-file F "
+                              "(or CASEWIRE_PASSPHRASE) when there is no terminal")
+            import getpass
+            passphrase = getpass.getpass(f"passphrase for {path}: ").encode()
         key = nacl.pwhash.argon2id.kdf(32, passphrase, salt, opslimit=ops, memlimit=mem)
     else:
         raise Refused("unknown key derivation")
@@ -319,11 +328,14 @@ def receive(args):
     server.serve_forever()
 
 
-def read_passphrase(args) -> bytes:
+def read_passphrase(args) -> bytes | None:
+    """The passphrase given, or None: load_org_keys then asks if it needs one."""
     if args.passphrase_file:
         with open(args.passphrase_file, "rb") as f:
             return f.read().rstrip(b"\n")
-    return os.environ.pop("CASEWIRE_PASSPHRASE", "").encode()
+    if "CASEWIRE_PASSPHRASE" in os.environ:
+        return os.environ.pop("CASEWIRE_PASSPHRASE").encode()
+    return None
 
 
 def main():

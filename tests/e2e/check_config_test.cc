@@ -170,5 +170,70 @@ TEST_F(AsNobody, ARootOnlyCredentialIsNamedAndCanBePipedIn) {
   EXPECT_NE(piped.out.find("configuration ok"), std::string::npos) << piped.out;
 }
 
+// casewire-keys as root in the service's directory would leave trust.json
+// root's (the daemon's next reload could not read it): refused, naming the
+// user to run as; and as that user, from a directory it cannot write, the
+// sealed webhook secret's file is named and nothing changes.
+TEST_F(AsNobody, TheKeyToolRefusesRootInTheServicesDirectoryAndChangesNothing) {
+  Instance inst;
+  const std::string keys = bin("casewire-keys");
+  const std::string contact = inst.dir() + "/guide.key", org = inst.dir() + "/ngo.key";
+  ASSERT_EQ(run({keys, "new-contact", "--out", contact, "--insecure-no-passphrase"}).status, 0);
+  ASSERT_EQ(run({keys, "new-org", "--out", org, "--insecure-no-passphrase"}).status, 0);
+  give_to_nobody(inst);
+  const std::string trust = inst.keys_dir() + "/trust.json";
+  const std::string before = bytes_of(trust);
+
+  auto as_root = run(
+      {keys, "enroll", "--dir", inst.keys_dir(), "--pub", contact + ".pub", "--label", "guide-07"});
+  EXPECT_NE(as_root.status, 0);
+  EXPECT_NE(as_root.err.find("belongs to nobody"), std::string::npos) << as_root.err;
+  EXPECT_NE(as_root.err.find("runuser -u nobody -- casewire-keys"), std::string::npos)
+      << as_root.err;
+  EXPECT_EQ(bytes_of(trust), before);
+  EXPECT_EQ(owner_of(trust), uid);
+
+  // As the owner it works (and the file stays the owner's).
+  auto mine = as_nobody(
+      {keys, "enroll", "--dir", inst.keys_dir(), "--pub", contact + ".pub", "--label", "guide-07"});
+  EXPECT_EQ(mine.status, 0) << mine.err;
+  EXPECT_EQ(owner_of(trust), uid);
+  const std::string enrolled = bytes_of(trust);
+  EXPECT_NE(enrolled, before);
+
+  // add-org from a working directory nobody cannot write (this test's, root's).
+  auto org_add =
+      as_nobody({keys, "add-org", "--dir", inst.keys_dir(), "--pub", org + ".pub", "--name",
+                 "ngo-a", "--webhook", "https://hooks.ngo-a.example/casewire"});
+  EXPECT_NE(org_add.status, 0);
+  EXPECT_NE(org_add.err.find("ngo-a.webhook-secret"), std::string::npos) << org_add.err;
+  EXPECT_NE(org_add.err.find("as nobody"), std::string::npos) << org_add.err;
+  EXPECT_NE(org_add.err.find("nothing was changed"), std::string::npos) << org_add.err;
+  EXPECT_EQ(bytes_of(trust), enrolled);
+}
+
+// casewired's own commands on the store (purge, read-case, report) open the
+// database, which writes its -wal and -shm beside it: as root in the
+// service's directory they refuse, before anything is created.
+TEST_F(AsNobody, TheDaemonsCommandsRefuseRootInTheServicesDirectory) {
+  Instance inst;
+  give_to_nobody(inst);
+  const std::string daemon = bin("casewired");
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"purge", "--dry-run"},
+        std::vector<std::string>{"read-case", std::string(12, 'a'), "--reason", "verification"},
+        std::vector<std::string>{"report", "--from", "2026-01", "--to", "2026-02"}}) {
+    args.insert(args.begin(), daemon);
+    args.insert(args.end(), {"--config", inst.config_path()});
+    auto r = run(args);
+    EXPECT_EQ(r.status, 1) << args[1];
+    EXPECT_NE(r.err.find("runuser -u nobody -- casewired"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(file_exists(inst.db_path())) << "no database, no -wal, nothing of root's";
+  EXPECT_FALSE(file_exists(inst.db_path() + "-wal"));
+  auto dry = as_nobody({daemon, "purge", "--dry-run", "--config", inst.config_path()});
+  EXPECT_EQ(dry.status, 0) << dry.err;
+}
+
 }  // namespace
 }  // namespace cw::test

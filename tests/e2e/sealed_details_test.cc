@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
 #include "protocol/file_io.h"
@@ -100,6 +102,45 @@ TEST_F(SealedDetails, TheOperatorReadsACaseOnlyUnderAnAuditEntry) {
   EXPECT_EQ(seized.find("verification"), std::string::npos) << "audit entries are sealed";
 }
 
+// OPERATIONS §7a: the operator types the 12 digits the feed shows; a prefix
+// that names no case, or several, or is too short to be safe, is refused with
+// nothing read and no audit entry.
+TEST_F(SealedDetails, TheFeedsTwelveDigitsNameTheCaseAndNothingElseDoes) {
+  auto r = daemon_tool({"read-case", case_id.substr(0, 12), "--reason", "verification"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("case " + case_id), std::string::npos) << r.out;
+  for (const char* canary : kAllCanaries) EXPECT_NE(r.out.find(canary), std::string::npos);
+  std::string upper = case_id.substr(0, 12);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(daemon_tool({"read-case", upper, "--reason", "verification"}).status, 0);
+
+  auto short_prefix = daemon_tool({"read-case", case_id.substr(0, 7), "--reason", "verification"});
+  EXPECT_EQ(short_prefix.status, 1);
+  EXPECT_NE(short_prefix.err.find("bad_request"), std::string::npos) << short_prefix.err;
+  auto not_hex =
+      daemon_tool({"read-case", "zz" + case_id.substr(2, 10), "--reason", "verification"});
+  EXPECT_NE(not_hex.err.find("bad_request"), std::string::npos) << not_hex.err;
+  std::string other = case_id.substr(0, 12);
+  other[11] = other[11] == '0' ? '1' : '0';
+  auto none = daemon_tool({"read-case", other, "--reason", "verification"});
+  EXPECT_NE(none.err.find("not_found"), std::string::npos) << none.err;
+
+  // A second case whose id shares the first 8 digits: 8 no longer name one.
+  ASSERT_EQ(post_alert(inst.port(), str(inst.seal(alice, sample_alert())))->status, 201);
+  sql(inst.db_path(), "UPDATE cases SET pseudonym = '" + case_id.substr(0, 8) +
+                          "' || substr(pseudonym, 9) WHERE pseudonym != '" + case_id + "'");
+  auto both = daemon_tool({"read-case", case_id.substr(0, 8), "--reason", "verification"});
+  EXPECT_EQ(both.status, 1);
+  EXPECT_NE(both.err.find("several cases"), std::string::npos) << both.err;
+  auto disclosed = daemon_tool({"disclose", case_id.substr(0, 8), "--org", key_id_hex(legal.id),
+                                "--reason", "legal_aid", "--out", inst.dir() + "/x.disclosure"});
+  EXPECT_NE(disclosed.err.find("several cases"), std::string::npos) << disclosed.err;
+  EXPECT_FALSE(file_exists(inst.dir() + "/x.disclosure"));
+  auto audit = daemon_tool({"audit"});
+  EXPECT_NE(audit.out.find("2 entries"), std::string::npos)
+      << "only the two readings that named one case: " << audit.out;
+}
+
 TEST_F(SealedDetails, ADisclosureReachesOnlyTheClearedOrganisationOnTheCase) {
   const std::string file = inst.dir() + "/case.disclosure";
   ASSERT_EQ(disclose_to(legal, file), "");
@@ -181,9 +222,16 @@ TEST_F(SealedDetails, RetentionDestroysTheCaseKeyAndKeepsTheAnonymisedRecord) {
       test::DbReader(inst.db_path()).blob("SELECT sealed FROM case_details");
   ASSERT_FALSE(details.empty());
 
+  // A dry run counts without the daemon's keys (OPERATIONS §7b: no
+  // passphrase): it works with daemon.key out of reach, a real purge does not.
+  const std::string key = inst.keys_dir() + "/daemon.key";
+  ASSERT_EQ(::rename(key.c_str(), (key + ".away").c_str()), 0);
   auto dry = daemon_tool({"purge", "--dry-run", "--older-than", "0"});
+  auto keyless = daemon_tool({"purge", "--older-than", "0"});
+  ASSERT_EQ(::rename((key + ".away").c_str(), key.c_str()), 0);
   ASSERT_EQ(dry.status, 0) << dry.err;
   EXPECT_NE(dry.out.find("would destroy the keys of 1 case(s)"), std::string::npos) << dry.out;
+  EXPECT_EQ(keyless.status, 1) << "a real purge needs the keys: " << keyless.out;
   EXPECT_EQ(test::DbReader(inst.db_path()).scalar("SELECT count(*) FROM case_keys"), 1)
       << "a dry run changes nothing";
   // Not yet due under the configured 90 days.

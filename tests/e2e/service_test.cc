@@ -200,6 +200,16 @@ TEST(Service, PrometheusRulesPassPromtoolAndTheirUnitTests) {
     const std::string name = it->str();
     EXPECT_NE(exported.find("\n" + name), std::string::npos) << name << " is not exported";
   }
+  // Every alert has its row in OPERATIONS §6, what it means and what to do
+  // (an operator paged at night reads that table, not the YAML).
+  const std::string ops = read_text(std::string(CASEWIRE_SOURCE_DIR) + "/docs/OPERATIONS.md");
+  std::regex alert(R"(- alert: (\w+))");
+  int alerts = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), alert);
+       it != std::sregex_iterator(); ++it, ++alerts)
+    EXPECT_NE(ops.find("| `" + (*it)[1].str() + "` |"), std::string::npos)
+        << (*it)[1] << " has no row in OPERATIONS.md §6";
+  EXPECT_GE(alerts, 12);
 }
 
 }  // namespace

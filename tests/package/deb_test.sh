@@ -35,6 +35,23 @@ expect /usr/share/doc/casewire/OPERATIONS.md root:root 644
 expect /usr/share/locale/ko/LC_MESSAGES/casewire.mo root:root 644
 expect /usr/share/locale/zh_CN/LC_MESSAGES/casewire.mo root:root 644
 expect /usr/share/doc/casewire/examples/casewired.toml root:root 644
+expect /usr/share/man/man8/casewired.8.gz root:root 644
+expect /usr/share/man/man1/casewire.1.gz root:root 644
+expect /usr/share/man/man8/casewire-keys.8.gz root:root 644
+for img in $(grep -o 'images/[a-z0-9-]*\.png' /usr/share/doc/casewire/ORGANISATIONS.md); do
+  expect "/usr/share/doc/casewire/$img" root:root 644  # the guide's pictures are not broken
+done
+# man finds the pages, and they render without a roff warning.
+for page in casewired.8 casewire.1 casewire-keys.8; do
+  man -w "${page%.*}" >/dev/null 2>&1 || fail "man does not find ${page%.*}"
+  warnings=$(zcat "/usr/share/man/man${page##*.}/$page.gz" | groff -man -Tutf8 -ww -z 2>&1)
+  [[ -z $warnings ]] || fail "$page renders with warnings: $warnings"
+done
+# The units as systemd reads them, with their Documentation= (man:casewired(8)).
+verify=$(systemd-analyze verify /usr/lib/systemd/system/casewired.service \
+  /usr/lib/systemd/system/casewire-backup.service /usr/lib/systemd/system/casewire-backup.timer 2>&1) ||
+  fail "systemd-analyze verify: $verify"
+[[ -z $verify ]] || fail "systemd-analyze verify warns: $verify"
 expect /var/lib/casewire casewire:casewire 700
 expect /etc/casewire root:casewire 750
 expect /etc/casewire/credentials root:root 700
@@ -67,4 +84,4 @@ dpkg --purge casewire >/dev/null
 rm -rf /var/lib/casewire /etc/casewire
 userdel casewire 2>/dev/null || true
 groupdel casewire 2>/dev/null || true
-echo "deb_test: $(basename "$deb"): files, owners, modes, service user, remove and reinstall ok"
+echo "deb_test: $(basename "$deb"): files, owners, modes, man pages, units, service user, remove and reinstall ok"

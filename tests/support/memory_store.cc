@@ -120,6 +120,14 @@ class Memory final : public BatchedStore {
     }
     return std::optional<CaseRecord>();
   }
+  Result<std::vector<std::string>> case_ids_starting(const std::string& prefix,
+                                                     std::size_t limit) override {
+    std::lock_guard lock(state_mu_);
+    std::vector<std::string> out;
+    for (const auto& [id, c] : st_.cases)
+      if (c.pseudonym.starts_with(prefix) && out.size() < limit) out.push_back(c.pseudonym);
+    return out;
+  }
   Result<std::vector<SentNotification>> sent_notifications() override {
     std::lock_guard lock(state_mu_);
     std::vector<SentNotification> out;

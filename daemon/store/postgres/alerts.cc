@@ -44,6 +44,19 @@ Result<std::optional<CaseRecord>> PostgresStore::case_record(const std::string& 
   return std::optional<CaseRecord>(std::move(rec));
 }
 
+Result<std::vector<std::string>> PostgresStore::case_ids_starting(const std::string& prefix,
+                                                                  std::size_t limit) {
+  auto conn = readers_.take();
+  if (!conn) return conn.error();
+  auto r = pg::exec((*conn)->get(),
+                    "SELECT pseudonym FROM cases WHERE left(pseudonym, length($1)) = $1 LIMIT $2",
+                    pg::Params().add(prefix).add(static_cast<std::int64_t>(limit)), "case ids");
+  if (!r) return r.error();
+  std::vector<std::string> out;
+  for (int i = 0; i < r->size(); ++i) out.push_back(r->text(i, 0));
+  return out;
+}
+
 Result<std::vector<SentNotification>> PostgresStore::sent_notifications() {
   auto conn = readers_.take();
   if (!conn) return conn.error();

@@ -67,6 +67,8 @@ class PostgresStore final : public BatchedStore {
   void close() override;
 
   Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
+  Result<std::vector<std::string>> case_ids_starting(const std::string& prefix,
+                                                     std::size_t limit) override;
   Result<std::vector<SentNotification>> sent_notifications() override;
   Result<std::vector<AuditRow>> audit_rows() override;
   Result<std::uint64_t> count_audit() override;

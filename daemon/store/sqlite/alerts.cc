@@ -35,6 +35,19 @@ Result<std::optional<CaseRecord>> SqliteStore::case_record(const std::string& ps
   return std::optional<CaseRecord>(std::move(rec));
 }
 
+Result<std::vector<std::string>> SqliteStore::case_ids_starting(const std::string& prefix,
+                                                                std::size_t limit) {
+  std::lock_guard lock(read_mu_);
+  Stmt c(rdb_, "SELECT pseudonym FROM cases WHERE substr(pseudonym, 1, ?) = ? LIMIT ?");
+  if (!c) return db_error(rdb_, "case ids");
+  c.bind(1, static_cast<std::int64_t>(prefix.size()))
+      .bind(2, std::string_view(prefix))
+      .bind(3, static_cast<std::int64_t>(limit));
+  std::vector<std::string> out;
+  while (c.step() == SQLITE_ROW) out.push_back(c.text(0));
+  return out;
+}
+
 Result<std::vector<SentNotification>> SqliteStore::sent_notifications() {
   std::lock_guard lock(read_mu_);
   Stmt c(rdb_,

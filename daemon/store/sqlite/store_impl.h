@@ -60,6 +60,8 @@ class SqliteStore final : public BatchedStore {
 
   // ---- reads --------------------------------------------------------------
   Result<std::optional<CaseRecord>> case_record(const std::string& pseudonym) override;
+  Result<std::vector<std::string>> case_ids_starting(const std::string& prefix,
+                                                     std::size_t limit) override;
   Result<std::vector<SentNotification>> sent_notifications() override;
   Result<std::vector<AuditRow>> audit_rows() override;
   Result<std::uint64_t> count_audit() override;

@@ -553,6 +553,28 @@ TEST_P(StoreConformance, AnOrganisationReadsItsOwnPartInEachCaseItIsOn) {
   EXPECT_GT(rest->front().case_id, first->back().case_id);
 }
 
+// What the operator types for a case: the ids that begin with a prefix, no
+// more than asked for, and none for a prefix no case has.
+TEST_P(StoreConformance, FindsTheCasesWhoseIdBeginsWithAPrefix) {
+  auto s = open();
+  for (auto [tag, id] : {std::pair{31, "abcdef01" + std::string(24, '1')},
+                         std::pair{32, "abcdef01" + std::string(24, '2')},
+                         std::pair{33, "abcdef02" + std::string(24, '3')}}) {
+    auto n = alert_with(static_cast<std::uint8_t>(tag));
+    n.event.case_id = id;
+    ASSERT_TRUE(record(*s, std::move(n)).ok());
+  }
+  auto one = s->case_ids_starting("abcdef02", 2);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, std::vector<std::string>{"abcdef02" + std::string(24, '3')});
+  auto two = s->case_ids_starting("abcdef01", 5);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->size(), 2u);
+  EXPECT_EQ(s->case_ids_starting("abcdef", 2)->size(), 2u) << "at most the limit";
+  EXPECT_TRUE(s->case_ids_starting("abcdef03", 2)->empty());
+  EXPECT_TRUE(s->case_ids_starting("bcdef01", 2)->empty()) << "a prefix, not a substring";
+}
+
 // Retention: a dry run only counts; the purge destroys the case key and its
 // sealed records (crypto-shredding) and nothing else - the anonymised case
 // stays, for statistics and for organisations following it.
