@@ -74,7 +74,7 @@ def check(binary, page, problems, name):
         for opt in sorted(options):
             if opt == "--help" and path:
                 continue  # every command has it; the page says so once, under OPTIONS
-            if not re.search(r"\\fB(-\w,)?" + re.escape(opt) + r"\b", text):
+            if not re.search(r"\\fB(-\w,)?" + re.escape(opt) + r"(?![\w-])", text):
                 problems.append(f"{name}: '{key or name}' accepts {opt}, the page does not list it")
         for sub in commands:
             walk([*path, sub])
